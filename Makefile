@@ -1,0 +1,30 @@
+# Two commands do all the set-up on a fresh Linux machine:
+#   make demo   creates .venv, installs costsheet and runs it on the shipped sample
+#   make test   creates .venv, installs costsheet with its test extras and runs the tests
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/costsheet estimate --params 671B --active-params 37B --tokens 14.8T --gpu H800 --gpu-count 2048 --gpu-hours 2.788M --price 2
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info engine/*.egg-info

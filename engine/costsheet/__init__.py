@@ -1,0 +1,1 @@
+"""costsheet: the cost of training a large language model, planned in Excel."""

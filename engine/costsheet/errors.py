@@ -1,0 +1,115 @@
+"""Errors are data: a CellError names where a problem is; a Report collects them all at once."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+class CostsheetError(Exception):
+    """An expected failure: the CLI prints its message as ``error:`` lines, never a traceback.
+
+    ``hint`` is printed as a ``tip:`` line. ``report`` holds cell-level problems, if any.
+    """
+
+    def __init__(self, message: str, *, hint: str | None = None, report: Report | None = None):
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.report = report
+
+
+class InputError(CostsheetError, ValueError):
+    """A value given to the library or a flag is not acceptable."""
+
+
+@dataclass(frozen=True)
+class CellError:
+    """One problem, located: ``Runs!D7: tokens: not a number (got 'abc')``.
+
+    ``sheet`` and ``cell`` are empty for problems that are not in a workbook (a CLI flag, say);
+    ``field`` is then the flag or argument name.
+    """
+
+    sheet: str
+    cell: str
+    field: str
+    value: Any
+    message: str
+    severity: str = "error"  # "error" or "warning"
+
+    @property
+    def location(self) -> str:
+        if self.sheet and self.cell:
+            return f"{self.sheet}!{self.cell}"
+        return self.sheet or self.cell
+
+    def __str__(self) -> str:
+        where = self.location
+        head = f"{where}: " if where else ""
+        got = "" if self.value is None or self.value == "" else f" (got {self.value!r})"
+        return f"{head}{self.field}: {self.message}{got}"
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["value"] = _jsonable(self.value)
+        d["text"] = str(self)
+        return d
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return str(value)
+
+
+@dataclass
+class Report:
+    """All problems found in one pass; ``ok`` when none is an error."""
+
+    errors: list[CellError] = field(default_factory=list)
+    source: str = ""
+
+    def add(
+        self,
+        sheet: str,
+        cell: str,
+        field_name: str,
+        value: Any,
+        message: str,
+        severity: str = "error",
+    ) -> None:
+        self.errors.append(CellError(sheet, cell, field_name, value, message, severity))
+
+    def extend(self, other: Report) -> None:
+        self.errors.extend(other.errors)
+
+    @property
+    def problems(self) -> list[CellError]:
+        return [e for e in self.errors if e.severity == "error"]
+
+    @property
+    def warnings(self) -> list[CellError]:
+        return [e for e in self.errors if e.severity == "warning"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def __len__(self) -> int:
+        return len(self.errors)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "ok": self.ok,
+            "errors": [e.to_dict() for e in self.problems],
+            "warnings": [e.to_dict() for e in self.warnings],
+        }
+
+    def raise_if_errors(self, hint: str | None = None) -> None:
+        if not self.ok:
+            n = len(self.problems)
+            raise InputError(
+                f"{n} problem{'s' if n != 1 else ''} found", hint=hint, report=self
+            )
