@@ -119,7 +119,9 @@ def _fmt_plain(x: float) -> str:
 def format_quantity(x: float) -> str:
     """Short human form: 2.788M, 14.8T, 37B, 2,048."""
     ax = abs(x)
-    for div, suf in ((1e15, "P"), (1e12, "T"), (1e9, "B"), (1e6, "M")):
+    if ax >= 1e15:
+        return f"{x:.4g}".replace("e+", "e")
+    for div, suf in ( (1e12, "T"), (1e9, "B"), (1e6, "M")):
         if ax >= div:
             return f"{x / div:,.4g}{suf}"
     if ax >= 100 or float(x).is_integer():

@@ -1,0 +1,170 @@
+"""The command line: parse flags, call one library function, render its result.
+
+Expected failures (:class:`~costsheet.errors.CostsheetError`) print ``error:`` lines and a
+``tip:``, and exit with code 2; never a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from .errors import CostsheetError
+from .units import format_money, format_quantity
+
+
+def _flag(field: str) -> str:
+    return "--" + field.replace("_", "-") if field else ""
+
+
+def fail(exc: CostsheetError, *, flags: bool = False) -> None:
+    """Print an expected failure and exit 2."""
+    if exc.report is not None and exc.report.problems:
+        for err in exc.report.problems:
+            if flags and not err.sheet:
+                got = "" if err.value in (None, "") else f" (got {err.value!r})"
+                click.echo(f"error: {_flag(err.field)}: {err.message}{got}", err=True)
+            else:
+                click.echo(f"error: {err}", err=True)
+    else:
+        click.echo(f"error: {exc.message}", err=True)
+    if exc.hint:
+        click.echo(f"tip: {exc.hint}", err=True)
+    sys.exit(2)
+
+
+def expected_errors(flags: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return fn(*args, **kwargs)
+            except CostsheetError as exc:
+                fail(exc, flags=flags)
+
+        return wrapper
+
+    return deco
+
+
+def dump_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="costsheet")
+def main() -> None:
+    """costsheet: plan and defend the cost of training a large language model."""
+
+
+@main.command()
+@click.option("--params", help="Total parameters, e.g. 405B or 7e9.")
+@click.option("--active-params", help="Active parameters per token for MoE runs, e.g. 37B.")
+@click.option("--tokens", help="Training tokens, e.g. 14.8T.")
+@click.option("--flops", help="Training FLOPs, instead of 6 x params x tokens, e.g. 3.8e25.")
+@click.option("--gpu", help="GPU type from the catalog (see `costsheet gpus`), e.g. H100.")
+@click.option("--gpu-count", help="GPUs in the cluster (for wall-clock days), e.g. 2,048.")
+@click.option("--mfu", help="Model FLOPs utilisation, 0.4 or 40% (default 40%).")
+@click.option("--gpu-hours", help="GPU-hours, instead of deriving them, e.g. 2.788M.")
+@click.option("--price", help="Rental price per GPU-hour (default: the catalog's).")
+@click.option("--own", is_flag=True, help="Owned hardware: depreciation instead of rent.")
+@click.option("--gpu-price", help="With --own: purchase price per GPU (default: catalog).")
+@click.option("--life-years", help="With --own: depreciation life in years (default 4).")
+@click.option("--power-w", help="Average W per GPU including its server share.")
+@click.option("--pue", help="Power usage effectiveness, >= 1 (default 1.2).")
+@click.option("--kwh-price", help="Electricity price per kWh (default 0.08; owned only).")
+@click.option("--carbon", help="Grid intensity, kg CO2 per kWh (default 0.4).")
+@click.option("--currency", default="USD", show_default=True, help="Currency of prices.")
+@click.option("--fp8", is_flag=True, help="MFU refers to the GPU's FP8 peak, not BF16.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@expected_errors(flags=True)
+def estimate(as_json: bool, own: bool, fp8: bool, currency: str, **flags: Any) -> None:
+    """Estimate the cost of one training run from a few numbers.
+
+    \b
+    Examples:
+      costsheet estimate --gpu H800 --gpu-hours 2.788M --price 2
+      costsheet estimate --params 405B --tokens 15.6T --gpu H100 --mfu 40% --gpu-count 16384
+      costsheet estimate --params 671B --active-params 37B --tokens 14.8T
+    """
+    from .estimate import estimate as run_estimate
+
+    result = run_estimate(own=own, currency=currency, precision="fp8" if fp8 else "bf16",
+                          **flags)
+    if as_json:
+        data = result.to_dict()
+        data.pop("lines", None)
+        dump_json(data)
+        return
+    render_estimate(result)
+
+
+def render_estimate(e: Any) -> None:
+    cur = e.currency
+    inp = e.inputs
+    rows: list[tuple[str, str]] = []
+    if e.flops is not None:
+        rows.append(("Training FLOPs", f"{e.flops:.4g}"))
+    if e.gpu_hours is not None:
+        how = "given" if inp.get("gpu_hours") is not None else (
+            f"{inp.get('gpu')} at MFU {inp['mfu']:.0%}")
+        rows.append(("GPU-hours", f"{e.gpu_hours:,.0f}  ({how})"))
+        if e.mfu is not None and inp.get("gpu_hours") is not None:
+            rows.append(("Implied MFU", f"{e.mfu:.1%}"))
+    if e.wall_clock_days is not None:
+        rows.append(("Wall-clock days", f"{e.wall_clock_days:,.1f}  ({inp['gpu_count']:,} GPUs)"))
+    if e.compute_cost is not None:
+        rate = inp.get("price_per_gpu_hour")
+        how = f"{format_money(rate, cur)}/GPU-h" if rate is not None else "owned, depreciated"
+        rows.append(("Compute cost", f"{format_money(e.compute_cost, cur)}  ({how})"))
+    if e.energy_kwh is not None:
+        rows.append(("Energy", f"{format_quantity(e.energy_kwh)} kWh"))
+        if e.energy_cost is not None:
+            note = "  (in the rental price)" if not inp.get("own") else ""
+            rows.append(("Energy cost", f"{format_money(e.energy_cost, cur)}{note}"))
+    if e.co2_kg is not None:
+        rows.append(("CO2", f"{e.co2_kg / 1000:,.0f} t"))
+    if e.total_cost is not None:
+        rows.append(("Total", format_money(e.total_cost, cur)))
+    width = max(len(k) for k, _ in rows) if rows else 10
+    for k, val in rows:
+        click.echo(f"  {k:<{width}}  {val}")
+    if e.missing:
+        click.echo("")
+        click.echo("To estimate the rest, also give:")
+        for item in e.missing:
+            click.echo(f"  - {_flags_in(item)}")
+
+
+def _flags_in(need: dict[str, Any]) -> str:
+    alts = [" and ".join(_flag(p) for p in arg.split(" and ")) for arg in need["args"]]
+    return f"{' or '.join(alts)}: {need['why']}"
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the catalog as JSON.")
+def gpus(as_json: bool) -> None:
+    """List the GPU catalog: peak throughput, power and dated, sourced prices."""
+    from .catalog import default_catalog
+
+    cat = default_catalog()
+    if as_json:
+        dump_json([s.to_dict() for s in cat])
+        return
+    click.echo(f"{'GPU':<10} {'BF16 TFLOP/s':>12} {'FP8':>8} {'TDP W':>6} "
+               f"{'$/GPU-h':>8} {'$/GPU':>8}  price source")
+    for s in cat:
+        fp8 = f"{s.fp8_flops / 1e12:,.0f}" if s.fp8_flops else "-"
+        rent = f"{s.price_per_gpu_hour:.2f}" if s.price_per_gpu_hour is not None else "-"
+        buy = f"{s.purchase_price_per_gpu:,.0f}" if s.purchase_price_per_gpu else "-"
+        click.echo(f"{s.key:<10} {s.bf16_flops / 1e12:>12,.1f} {fp8:>8} {s.tdp_w:>6,.0f} "
+                   f"{rent:>8} {buy:>8}  {s.price_source} ({s.price_date})")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,285 @@
+"""Assemble a whole budget: every line item of every family, with totals and key figures.
+
+``compute_budget`` is a pure function of a :class:`~costsheet.inputs.Budget` (one scenario, already
+applied) and a GPU catalog. It works on floats, or on numpy arrays of Monte Carlo trials put into
+the inputs' numeric fields (see ``costsheet.model.montecarlo``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..catalog import Catalog, GpuSpec, default_catalog
+from ..errors import InputError
+from ..inputs import HOURS_PER_MONTH, Budget, GpuPool
+from .compute import RunCompute, average_power_w, gpu_hour_rate, run_compute
+from .costlines import cost_line, staff_line
+from .experiments import restart_risk_line, sweep_basis, sweep_gpu_hours
+from .items import BudgetResult, LineItem, Value, is_scalar, m, pct, q
+from .power import colocation_line, electricity_line
+
+
+def nonzero(x: Value) -> bool:
+    """True unless x is a scalar zero (arrays always count: some trial may be non-zero)."""
+    return not is_scalar(x) or float(x) != 0.0
+
+
+@dataclass
+class _Use:
+    family: str
+    item: str
+    gpu_hours: Value
+    basis: str
+    source: str
+    start_month: str | None
+    months: float | None
+    run: str | None = None
+
+
+def budget_catalog(budget: Budget, catalog: Catalog | None = None) -> Catalog:
+    base = catalog or default_catalog()
+    return base.with_overrides(budget.gpu_catalog) if budget.gpu_catalog else base
+
+
+def pool_for(budget: Budget, name: str | None, what: str) -> GpuPool:
+    if name is None:
+        if len(budget.pools) == 1:
+            return budget.pools[0]
+        if not budget.pools:
+            raise InputError(f"{what}: there is no GPU pool to run on")
+        raise InputError(
+            f"{what}: name its pool (there are {len(budget.pools)}: "
+            f"{', '.join(p.name for p in budget.pools)})"
+        )
+    for pool in budget.pools:
+        if pool.name.lower() == name.lower():
+            return pool
+    known = ", ".join(p.name for p in budget.pools) or "none"
+    raise InputError(f"{what}: unknown pool {name!r} (known: {known})")
+
+
+def make_fx(budget: Budget):
+    reporting = budget.currency
+
+    def fx(currency: str | None) -> tuple[float, str]:
+        if currency is None or currency == reporting:
+            return 1.0, ""
+        rate = budget.fx_rates.get(currency)
+        if rate is None:
+            raise InputError(
+                f"no exchange rate from {currency} to {reporting}",
+                hint="add the rate on the FX sheet",
+            )
+        return rate, f"× {rate:g} {reporting}/{currency}"
+
+    return fx
+
+
+def _months_of(days: Value | None) -> float | None:
+    if days is None or not is_scalar(days):
+        return None
+    return max(float(days) / (365.0 / 12.0), 0.0)
+
+
+def compute_budget(
+    budget: Budget, catalog: Catalog | None = None, scenario: str = "Base"
+) -> BudgetResult:
+    """Every line item of the budget, in its reporting currency."""
+    cat = budget_catalog(budget, catalog)
+    d = budget.drivers
+    cur = budget.currency
+    fx = make_fx(budget)
+    specs: dict[str, GpuSpec | None] = {
+        p.name: (cat.get(p.gpu_type) if p.gpu_type else None) for p in budget.pools
+    }
+    items: list[LineItem] = []
+    warnings: list[str] = []
+    uses: dict[str, list[_Use]] = defaultdict(list)
+    runs: dict[str, RunCompute] = {}
+
+    for run in budget.runs:
+        pool = pool_for(budget, run.pool, f"run {run.name!r}")
+        rc = run_compute(run, pool, specs[pool.name], d)
+        runs[run.name] = rc
+        months = _months_of(rc.wall_clock_days)
+        src = f"runs.{run.name}"
+        if run.kind == "final":
+            uses[pool.name].append(_Use(
+                "compute", f"Final run: {run.name}", rc.gpu_hours * run.count, rc.basis, src,
+                rc.start_month, months, run.name))
+            if nonzero(rc.interruption_hours):
+                lost_h = d.checkpoint_interval_hours / 2 + d.restart_hours
+                uses[pool.name].append(_Use(
+                    "experiments", f"Interruptions: {run.name}",
+                    rc.interruption_hours * run.count,
+                    f"{q(d.interruption_rate_per_1000_gpu_days)}/1,000 GPU-days × "
+                    f"{q(pool.gpu_count)} GPUs × {q(lost_h)} h lost each "
+                    f"(half of {q(d.checkpoint_interval_hours)} h checkpoint + "
+                    f"{q(d.restart_hours)} h restart) / 24,000 × {q(rc.gpu_hours)} GPU-h; "
+                    f"goodput {pct(rc.goodput)}",
+                    src, rc.start_month, months))
+            if nonzero(d.experiment_multiplier):
+                uses[pool.name].append(_Use(
+                    "experiments", f"Sweeps and ablations: {run.name}",
+                    sweep_gpu_hours(rc.gpu_hours * run.count, d.experiment_multiplier),
+                    sweep_basis(rc.gpu_hours * run.count, d.experiment_multiplier),
+                    "drivers.experiment_multiplier", rc.start_month, months))
+            if is_scalar(rc.mfu) and rc.mfu is not None and rc.mfu > 0.6:
+                warnings.append(
+                    f"run {run.name!r}: MFU {rc.mfu:.0%} is above 60%; published runs reach "
+                    "32-48%")
+        else:
+            uses[pool.name].append(_Use(
+                "experiments", f"Experiment: {run.name}", rc.gpu_hours * run.count,
+                (f"{run.count} runs × " if run.count != 1 else "") + rc.basis, src,
+                rc.start_month, months))
+
+    pool_info: dict[str, dict[str, Value]] = {}
+    run_cost: dict[str, Value] = {}
+    energy_total: Value = 0.0
+    for pool in budget.pools:
+        spec = specs[pool.name]
+        pool_uses = uses.get(pool.name, [])
+        held = pool.term_months is not None
+        if not pool_uses and not held:
+            pool_info[pool.name] = {"gpu_hours_used": 0.0, "capacity_gpu_hours": None,
+                                    "utilisation": None}
+            warnings.append(f"pool {pool.name!r}: no run uses it, so it costs nothing")
+            continue
+        rate = gpu_hour_rate(pool, spec, d, cur)
+        fx_rate, fx_note = fx(rate.currency)
+        unit_cost = rate.rate * fx_rate
+        used: Value = 0.0
+        for u in pool_uses:
+            used = used + u.gpu_hours
+        src = f"pools.{pool.name}"
+        for u in pool_uses:
+            if pool.gpu_count:
+                hours_txt = f"{q(pool.gpu_count)} GPUs × {q(u.gpu_hours / pool.gpu_count)} h"
+            else:
+                hours_txt = f"{q(u.gpu_hours)} GPU-h"
+            basis = (
+                f"{hours_txt} × {m(rate.rate, rate.currency)}/GPU-h {fx_note}".rstrip()
+                + f" [{u.basis}; {rate.basis}]"
+            )
+            amount = u.gpu_hours * unit_cost
+            items.append(LineItem(
+                u.family, u.item, u.gpu_hours, "GPU-hour", unit_cost, amount, cur, basis,
+                u.source, u.start_month or pool.start_month, u.months))
+            if u.run is not None:
+                run_cost[u.run] = run_cost.get(u.run, 0.0) + amount
+        info: dict[str, Value] = {"gpu_hours_used": used, "price_per_gpu_hour": unit_cost}
+        colo_hours = used
+        if held:
+            if not pool.gpu_count:
+                raise InputError(f"pool {pool.name!r}: a reserved term needs a GPU count")
+            capacity = pool.gpu_count * pool.term_months * HOURS_PER_MONTH
+            idle = np.maximum(capacity - used, 0.0)
+            kind = "reserved" if pool.ownership == "rent" else "owned"
+            items.append(LineItem(
+                "compute", f"Idle {kind} capacity: {pool.name}", idle, "GPU-hour", unit_cost,
+                idle * unit_cost, cur,
+                f"{q(pool.gpu_count)} GPUs × {q(pool.term_months)} months × 730 h = "
+                f"{q(capacity)} GPU-h held − {q(used)} used = {q(idle)} idle × "
+                f"{m(unit_cost, cur)}/GPU-h",
+                src, pool.start_month, pool.term_months))
+            util = used / capacity
+            info.update(capacity_gpu_hours=capacity, utilisation=util)
+            colo_hours = np.maximum(capacity, used)
+            if is_scalar(util):
+                if util > 1.0 + 1e-9:
+                    warnings.append(
+                        f"pool {pool.name!r}: runs need {q(used)} GPU-hours but the pool holds "
+                        f"{q(capacity)} ({util:.0%}); the excess is charged at the same rate")
+                elif util < 0.5:
+                    warnings.append(
+                        f"pool {pool.name!r}: mostly idle ({util:.0%} of {q(capacity)} "
+                        "GPU-hours used)")
+        else:
+            info.update(capacity_gpu_hours=None, utilisation=None)
+        if pool_uses or held:
+            power_w, power_basis = average_power_w(pool, spec, d)
+            months = pool.term_months
+            line = electricity_line(
+                pool.name, pool.ownership == "own", used, power_w, power_basis, d.pue,
+                d.kwh_price, cur, pool.start_month, months)
+            items.append(line)
+            energy_total = energy_total + line.quantity
+            info["energy_kwh"] = line.quantity
+            info["power_w"] = power_w
+            if pool.ownership == "own" and nonzero(d.colocation_per_kw_month):
+                items.append(colocation_line(
+                    pool.name, colo_hours, power_w, d.colocation_per_kw_month, cur,
+                    pool.start_month, months))
+        pool_info[pool.name] = info
+
+    for run in budget.runs:
+        if run.kind == "final" and nonzero(d.restart_probability):
+            rc = runs[run.name]
+            items.append(restart_risk_line(
+                run.name, d.restart_probability, d.restart_share_lost,
+                run_cost.get(run.name, 0.0), cur, rc.start_month))
+
+    for line in budget.data:
+        items.append(cost_line(line, fx, "data"))
+    for sline in budget.staff:
+        items.append(staff_line(sline, d, fx))
+    for line in budget.other:
+        items.append(cost_line(line, fx, "other"))
+    for it in items:
+        it.currency = cur
+
+    finals = [rc for rc in runs.values() if rc.kind == "final"]
+    metrics = _metrics(finals, energy_total, d.grid_kg_co2_per_kwh)
+    result = BudgetResult(
+        items=items, currency=cur, metrics=metrics, pools=pool_info,
+        runs={name: _run_info(rc) for name, rc in runs.items()},
+        warnings=warnings, scenario=scenario,
+    )
+    tokens = metrics.get("tokens")
+    if tokens is not None:
+        metrics["cost_per_million_tokens"] = result.total / (tokens / 1e6)
+    else:
+        metrics["cost_per_million_tokens"] = None
+    return result
+
+
+def _sum_known(values: list[Value | None]) -> Value | None:
+    known = [v for v in values if v is not None]
+    if not known:
+        return None
+    total: Value = 0.0
+    for v in known:
+        total = total + v
+    return total
+
+
+def _metrics(finals: list[RunCompute], energy_kwh: Value, grid: Value) -> dict[str, Value]:
+    walls = [rc.wall_clock_days for rc in finals]
+    mfus = [rc.mfu for rc in finals if rc.mfu is not None]
+    return {
+        "flops": _sum_known([rc.flops * rc.count if rc.flops is not None else None
+                             for rc in finals]),
+        "tokens": _sum_known([rc.tokens * rc.count if rc.tokens is not None else None
+                              for rc in finals]),
+        "gpu_hours": _sum_known([rc.gpu_hours * rc.count for rc in finals]),
+        "interruption_gpu_hours": _sum_known([rc.interruption_hours * rc.count
+                                              for rc in finals]),
+        "wall_clock_days": None if (not walls or any(w is None for w in walls))
+        else _sum_known(walls),
+        "mfu": mfus[0] if len(mfus) == 1 else (None if not mfus else mfus[0]),
+        "goodput": finals[0].goodput if finals else None,
+        "energy_kwh": energy_kwh,
+        "co2_kg": energy_kwh * grid,
+    }
+
+
+def _run_info(rc: RunCompute) -> dict[str, Value]:
+    return {
+        "kind": rc.kind, "pool": rc.pool, "flops": rc.flops, "gpu_hours": rc.gpu_hours,
+        "mfu": rc.mfu, "interruption_gpu_hours": rc.interruption_hours,
+        "goodput": rc.goodput, "wall_clock_days": rc.wall_clock_days,
+    }

@@ -1,0 +1,52 @@
+"""Data, staff, facilities and other priced lines."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ..inputs import CostLine, Drivers, StaffLine
+from .items import LineItem, m, pct, q
+
+FxRate = Callable[[str | None], tuple[float, str]]
+
+
+def cost_line(line: CostLine, fx: FxRate, section: str) -> LineItem:
+    """quantity × unit cost × months (when monthly) × (1 + overhead), converted to reporting."""
+    rate, note = fx(line.currency)
+    months = line.months if line.months is not None else 1.0
+    amount = line.quantity * line.unit_cost * months * (1.0 + line.overhead) * rate
+    cur = line.currency or ""
+    unit = line.unit or "unit"
+    parts = [f"{q(line.quantity)} {unit} × {m(line.unit_cost, cur or 'USD')}/{unit}"]
+    if line.months is not None:
+        parts.append(f"× {q(line.months)} months")
+    if line.overhead:
+        parts.append(f"× (1 + {pct(line.overhead)} overhead)")
+    if note:
+        parts.append(note)
+    return LineItem(
+        line.family, line.name, line.quantity, unit, line.unit_cost * rate, amount, "",
+        " ".join(parts), f"{section}.{line.name}", line.start_month, line.months,
+    )
+
+
+def staff_line(line: StaffLine, drivers: Drivers, fx: FxRate) -> LineItem:
+    """headcount × annual salary × (1 + burden) × allocation × months / 12."""
+    rate, note = fx(line.currency)
+    burden = line.burden if line.burden is not None else drivers.staff_burden
+    amount = (
+        line.headcount * line.annual_salary * (1.0 + burden) * line.allocation
+        * line.months / 12.0 * rate
+    )
+    cur = line.currency or drivers.currency or "USD"
+    basis = (
+        f"{q(line.headcount)} people × {m(line.annual_salary, cur)}/yr × (1 + {pct(burden)} "
+        f"burden) × {pct(line.allocation)} allocation × {q(line.months)}/12 months"
+    )
+    if note:
+        basis += f" {note}"
+    unit_cost = line.annual_salary * (1.0 + burden) * line.allocation * line.months / 12.0 * rate
+    return LineItem(
+        "staff", line.role, line.headcount, "person", unit_cost, amount, "", basis,
+        f"staff.{line.role}", line.start_month, line.months,
+    )

@@ -1,0 +1,37 @@
+"""Experiments and failures: sweeps and ablations, interruptions, restart risk."""
+
+from __future__ import annotations
+
+from .items import LineItem, Value, m, pct, q
+
+
+def restart_risk_line(
+    run_name: str,
+    probability: Value,
+    share_lost: Value,
+    run_cost: Value,
+    currency: str,
+    start_month: str | None,
+) -> LineItem:
+    """Expected cost of a failed or diverged final run: probability × share redone × run cost.
+
+    In a Monte Carlo run ``probability`` is a 0/1 draw per trial, so rare failures show in the
+    tail instead of being smeared over every trial.
+    """
+    amount = probability * share_lost * run_cost
+    return LineItem(
+        "experiments", f"Restart risk (expected): {run_name}", probability, "probability",
+        share_lost * run_cost, amount, currency,
+        f"{pct(probability)} chance × {pct(share_lost)} of the run redone × "
+        f"{m(run_cost, currency)} run compute",
+        f"runs.{run_name}", start_month, None,
+    )
+
+
+def sweep_gpu_hours(final_gpu_hours: Value, multiplier: Value) -> Value:
+    """GPU-hours of sweeps and ablations, as a multiple of the final run's GPU-hours."""
+    return final_gpu_hours * multiplier
+
+
+def sweep_basis(final_gpu_hours: Value, multiplier: Value) -> str:
+    return f"{q(multiplier)} × {q(final_gpu_hours)} final-run GPU-h"
