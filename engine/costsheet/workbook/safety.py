@@ -1,0 +1,216 @@
+"""File safety: never leave a user's workbook half-written, open elsewhere or without a backup.
+
+* :func:`atomic_write` writes into a temporary file in the same folder, fsyncs it and renames it
+  over the target, so the target is always either the old or the new complete file, even if the
+  process is killed;
+* :func:`check_not_open` refuses to write a workbook that Excel (``~$name``) or LibreOffice
+  (``.~lock.name#``) has open;
+* :func:`make_backup` keeps the last few versions in ``.costsheet-backups/`` next to the file;
+* :func:`check_writable` and the error mapping in :func:`atomic_write` turn permission, read-only
+  and disk-full failures into :class:`~costsheet.errors.CostsheetError` with a clear message.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import re
+import shutil
+import stat
+import tempfile
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from costsheet.errors import CostsheetError
+
+__all__ = [
+    "BACKUP_DIR",
+    "atomic_write",
+    "check_not_open",
+    "check_writable",
+    "lock_file_for",
+    "lock_file_candidates",
+    "make_backup",
+]
+
+BACKUP_DIR = ".costsheet-backups"
+TEMP_PREFIX = ".costsheet-tmp-"
+
+
+def lock_file_for(path: Path) -> Path:
+    """The owner file Excel creates next to a workbook it has open: ``~$`` + the file name."""
+    path = Path(path)
+    return path.with_name("~$" + path.name)
+
+
+def lock_file_candidates(path: Path) -> list[Path]:
+    """Every lock file name that means ``path`` is open in an office program.
+
+    Excel writes ``~$`` + the full name. Other Office programs (and Excel in some versions for
+    long names) replace the first one or two characters of the name by ``~$`` instead, so both
+    forms are checked; LibreOffice writes ``.~lock.<name>#``.
+    """
+    path = Path(path)
+    name = path.name
+    names = ["~$" + name]
+    if len(name) > 2:
+        names += ["~$" + name[1:], "~$" + name[2:]]
+    names.append(f".~lock.{name}#")
+    return [path.with_name(n) for n in dict.fromkeys(names)]
+
+
+def check_not_open(path: Path) -> None:
+    """Raise :class:`CostsheetError` if a lock file says ``path`` is open in Excel/LibreOffice."""
+    path = Path(path)
+    for lock in lock_file_candidates(path):
+        if lock.exists():
+            app = "LibreOffice" if lock.name.startswith(".~lock.") else "Excel"
+            raise CostsheetError(
+                f"{path.name} is open in {app} (lock file {lock.name}); close it and run again",
+                hint=f"if it is not open anywhere, delete the stale lock file {lock}",
+            )
+
+
+def check_writable(path: Path) -> None:
+    """Raise :class:`CostsheetError` if ``path`` (or its folder) cannot be replaced."""
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise CostsheetError(f"{path.name}: folder {folder} does not exist")
+    if path.exists():
+        st = path.stat()
+        if path.is_dir():
+            raise CostsheetError(f"{path.name} is a folder, not a workbook")
+        if not st.st_mode & stat.S_IWUSR or not os.access(path, os.W_OK):
+            raise CostsheetError(
+                f"{path.name} is read-only; costsheet did not change it",
+                hint="clear the read-only flag (file properties) or write to another file "
+                "with --out",
+            )
+    try:
+        fd, probe = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".probe", dir=folder)
+    except OSError as exc:
+        raise _os_error(exc, path) from None
+    os.close(fd)
+    with contextlib.suppress(OSError):
+        os.unlink(probe)
+
+
+def _os_error(exc: OSError, path: Path) -> CostsheetError:
+    name = Path(path).name
+    if exc.errno == errno.ENOSPC or exc.errno == getattr(errno, "EDQUOT", -1):
+        return CostsheetError(
+            f"not enough disk space to write {name}; {name} was left unchanged",
+            hint="free some space on that drive and run again",
+        )
+    if exc.errno == errno.EROFS:
+        return CostsheetError(
+            f"cannot write {name}: the drive or folder is read-only; {name} was left unchanged",
+            hint="copy the workbook to a writable folder, or write elsewhere with --out",
+        )
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return CostsheetError(
+            f"permission denied writing {name} (in {Path(path).parent}); "
+            f"{name} was left unchanged",
+            hint="check the file and folder permissions, or write elsewhere with --out",
+        )
+    return CostsheetError(f"could not write {name}: {exc.strerror or exc}; "
+                          f"{name} was left unchanged")
+
+
+_MAPPED = {errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM,
+           getattr(errno, "EDQUOT", errno.ENOSPC)}
+
+
+def atomic_write(out: Path, write: Callable[[Path], None]) -> None:
+    """Create or replace ``out`` atomically with what ``write(temp_path)`` writes.
+
+    ``write`` gets a fresh temporary path in the same folder; afterwards the file is fsynced
+    and renamed over ``out`` (keeping ``out``'s permission bits). On any exception the temporary
+    file is removed and ``out`` is untouched; disk-full, permission and read-only errors become a
+    :class:`CostsheetError`.
+    """
+    out = Path(out)
+    folder = out.parent if str(out.parent) else Path(".")
+    tmp: Path | None = None
+    try:
+        fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=out.suffix, dir=folder)
+        os.close(fd)
+        tmp = Path(name)
+        write(tmp)
+        with open(tmp, "rb+") as fh:
+            fh.flush()
+            os.fsync(fh.fileno())
+        if out.exists():
+            with contextlib.suppress(OSError):
+                os.chmod(tmp, stat.S_IMODE(out.stat().st_mode))
+        else:
+            with contextlib.suppress(OSError):
+                umask = os.umask(0)
+                os.umask(umask)
+                os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, out)
+        tmp = None
+        _fsync_dir(folder)
+    except OSError as exc:
+        if exc.errno in _MAPPED:
+            raise _os_error(exc, out) from exc
+        raise
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+
+
+def _fsync_dir(folder: Path) -> None:
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+_BACKUP_RE = r"^{stem}\.(\d{{8}}-\d{{6}})(?:-(\d+))?{ext}$"
+
+
+def make_backup(path: Path, keep: int = 3) -> Path | None:
+    """Copy ``path`` to ``.costsheet-backups/<stem>.<YYYYmmdd-HHMMSS><ext>`` next to it.
+
+    Keeps the newest ``keep`` backups of that workbook and deletes older ones. Returns the
+    backup's path, or ``None`` when ``path`` does not exist yet (nothing to back up).
+    """
+    path = Path(path)
+    if not path.exists():
+        return None
+    folder = path.parent / BACKUP_DIR
+    try:
+        folder.mkdir(exist_ok=True)
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        target = folder / f"{path.stem}.{stamp}{path.suffix}"
+        n = 1
+        while target.exists():
+            target = folder / f"{path.stem}.{stamp}-{n}{path.suffix}"
+            n += 1
+        shutil.copy2(path, target)
+    except OSError as exc:
+        raise _os_error(exc, path.parent / BACKUP_DIR / path.name) from exc
+    pattern = re.compile(_BACKUP_RE.format(stem=re.escape(path.stem), ext=re.escape(path.suffix)))
+    found = []
+    for item in folder.iterdir():
+        m = pattern.match(item.name)
+        if m:
+            found.append(((m.group(1), int(m.group(2) or 0)), item))
+    found.sort()
+    for _key, item in found[: max(len(found) - max(keep, 1), 0)]:
+        with contextlib.suppress(OSError):
+            item.unlink()
+    return target
