@@ -137,6 +137,14 @@ def estimate(
         report.add("", "", "gpu_price", gpu_price, "is for owned GPUs: add own")
     if own and v.get("price") is not None:
         report.add("", "", "price", price, "is a rental price: leave it out with own")
+    cur = str(currency or "USD").strip().upper()
+    if spec is not None and cur != "USD" and len(cur) == 3:
+        # the catalog's prices are in USD and estimate has no exchange rates
+        name, given, known = (("gpu_price", v.get("gpu_price"), spec.purchase_price_per_gpu)
+                              if own else ("price", v.get("price"), spec.price_per_gpu_hour))
+        if given is None and known is not None:
+            report.add("", "", name, None,
+                       f"is needed in {cur}: the catalog's prices are in USD")
 
     driver_values = {
         "mfu": v.get("mfu"), "pue": v.get("pue"), "kwh_price": v.get("kwh_price"),

@@ -166,7 +166,7 @@ class _Model(BaseModel):
 class Drivers(_Model):
     """Assumptions that apply across the budget, one value per scenario."""
 
-    mfu: Fraction = Field(0.40, **doc(
+    mfu: Fraction = Field(0.40, gt=0, **doc(
         "Default MFU", "fraction",
         "Model FLOPs utilisation: achieved / peak dense throughput. Published runs: 0.32-0.48."))
     pue: Number = Field(1.2, ge=1.0, **doc(
@@ -237,7 +237,7 @@ class GpuPool(_Model):
         "Purchase price", "per GPU",
         "Owning: price of one GPU (blank: the catalog's price). Server premium and networking "
         "are added from the drivers."))
-    term_months: OptNumber = Field(None, **doc(
+    term_months: OptNumber = Field(None, gt=0, **doc(
         "Reserved term", "months",
         "Held for this many months and billed for all of them whatever the use (reserved "
         "rental, or owned capacity). Blank: billed for the GPU-hours used (on-demand)."))
@@ -261,16 +261,16 @@ class TrainingRun(_Model):
     kind: RunKind = Field("final", **doc(
         "Kind", "", "final (the run you ship) or experiment (an ablation or test run)."))
     pool: Text = Field(None, **doc("Pool", "", "The GPU pool it runs on (blank: the only pool)."))
-    params: OptNumber = Field(None, **doc("Parameters", "count", "Total parameters, e.g. 671B."))
-    active_params: OptNumber = Field(None, **doc(
+    params: OptNumber = Field(None, gt=0, **doc("Parameters", "count", "Total parameters, e.g. 671B."))
+    active_params: OptNumber = Field(None, gt=0, **doc(
         "Active parameters", "count", "Parameters active per token (MoE), e.g. 37B. Blank: all."))
-    tokens: OptNumber = Field(None, **doc("Tokens", "count", "Training tokens, e.g. 14.8T."))
-    flops: OptNumber = Field(None, **doc(
+    tokens: OptNumber = Field(None, gt=0, **doc("Tokens", "count", "Training tokens, e.g. 14.8T."))
+    flops: OptNumber = Field(None, gt=0, **doc(
         "Training FLOPs", "FLOP", "Blank: 6 x active parameters x tokens."))
-    mfu: OptFraction = Field(None, **doc("MFU", "fraction", "Blank: the drivers' default MFU."))
+    mfu: OptFraction = Field(None, gt=0, **doc("MFU", "fraction", "Blank: the drivers' default MFU."))
     precision: Precision = Field("bf16", **doc(
         "Precision", "", "bf16 or fp8: which peak throughput MFU refers to."))
-    gpu_hours: OptNumber = Field(None, **doc(
+    gpu_hours: OptNumber = Field(None, gt=0, **doc(
         "GPU-hours", "GPU-hours", "Given GPU-hours override the FLOPs / throughput estimate."))
     count: Count = Field(1, ge=1, **doc("Repeats", "count", "Experiments: how many such runs."))
     start_month: Month = Field(None, **doc("Start month", "YYYY-MM", "When the run starts."))
@@ -371,5 +371,10 @@ def validation_messages(exc: ValidationError) -> list[tuple[tuple[Any, ...], str
         elif err["type"] == "extra_forbidden":
             msg = "is not a known field"
         msg = msg.replace("Input should be", "must be")
-        out.append((tuple(err["loc"]), msg, err.get("input")))
+        loc, value = tuple(err["loc"]), err.get("input")
+        # a whole-model check says "field: message": locate it on that field, not the model
+        head, sep, rest = msg.partition(": ")
+        if sep and isinstance(value, dict) and head in value:
+            loc, msg, value = (*loc, head), rest, value[head]
+        out.append((loc, msg, value))
     return out

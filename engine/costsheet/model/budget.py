@@ -224,11 +224,11 @@ def compute_budget(
                 run_cost.get(run.name, 0.0), cur, rc.start_month))
 
     for line in budget.data:
-        items.append(cost_line(line, fx, "data"))
+        items.append(cost_line(line, fx, "data", cur))
     for sline in budget.staff:
         items.append(staff_line(sline, d, fx))
     for line in budget.other:
-        items.append(cost_line(line, fx, "other"))
+        items.append(cost_line(line, fx, "other", cur))
     for it in items:
         it.currency = cur
 

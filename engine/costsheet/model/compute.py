@@ -178,8 +178,8 @@ def gpu_hour_rate(
     life_h = drivers.depreciation_life_years * HOURS_PER_YEAR
     basis = (
         f"{format_money(price, cur) if np.ndim(price) == 0 else m(price, cur)}/GPU{src} "
-        f"× server {q(drivers.server_premium)} / (1 − {_pct(drivers.networking_share)} "
-        f"networking) over {q(drivers.depreciation_life_years)} years"
+        f"× {q(drivers.server_premium)} server premium / (1 − {_pct(drivers.networking_share)} "
+        f"networking) / ({q(drivers.depreciation_life_years)} years × 8,760 h)"
     )
     return GpuHourRate(capex / life_h, cur, basis, capex_per_gpu=capex)
 

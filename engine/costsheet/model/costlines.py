@@ -10,14 +10,18 @@ from .items import LineItem, m, pct, q
 FxRate = Callable[[str | None], tuple[float, str]]
 
 
-def cost_line(line: CostLine, fx: FxRate, section: str) -> LineItem:
-    """quantity × unit cost × months (when monthly) × (1 + overhead), converted to reporting."""
+def cost_line(line: CostLine, fx: FxRate, section: str, currency: str = "USD") -> LineItem:
+    """quantity × unit cost × months (when monthly) × (1 + overhead), converted to reporting.
+
+    ``currency`` is the reporting currency: the unit cost of a line without its own currency
+    is shown in it.
+    """
     rate, note = fx(line.currency)
     months = line.months if line.months is not None else 1.0
     amount = line.quantity * line.unit_cost * months * (1.0 + line.overhead) * rate
     cur = line.currency or ""
     unit = line.unit or "unit"
-    parts = [f"{q(line.quantity)} {unit} × {m(line.unit_cost, cur or 'USD')}/{unit}"]
+    parts = [f"{q(line.quantity)} {unit} × {m(line.unit_cost, cur or currency)}/{unit}"]
     if line.months is not None:
         parts.append(f"× {q(line.months)} months")
     if line.overhead:
