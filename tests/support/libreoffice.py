@@ -1,0 +1,155 @@
+"""Headless LibreOffice for tests: export every sheet to CSV, render sheets to PNG.
+
+One private user profile per test session (so no desktop profile is touched and formulas are
+always recalculated on load, never read from stale cached values) and one soffice at a time
+(a process-wide lock plus a file lock, so parallel test workers do not collide).
+"""
+
+from __future__ import annotations
+
+import atexit
+import csv
+import fcntl
+import os
+import shutil
+import subprocess
+import tempfile
+import threading
+from pathlib import Path
+
+import pytest
+
+#: Export every sheet (last token -1) as UTF-8 (76) comma-separated (44), '"'-quoted (34) CSV,
+#: raw values (token 9 "as shown" false), no formulas. Needs LibreOffice 7.2 or newer; each
+#: sheet goes to ``<stem>-<SheetName>.csv``.
+CSV_FILTER = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1"
+TIMEOUT = 180
+
+_RECALC_XCU = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry"
+ xmlns:xs="http://www.w3.org/2001/XMLSchema"
+ xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" \
+oor:op="fuse"><value>0</value></prop></item>
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="ODFRecalcMode" \
+oor:op="fuse"><value>0</value></prop></item>
+</oor:items>
+"""
+
+_lock = threading.Lock()
+_profile: Path | None = None
+
+
+def soffice_path() -> str | None:
+    """The soffice (or libreoffice) executable on PATH, or None."""
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def require_soffice() -> str:
+    """Return soffice's path; skip the test when missing (but fail on CI, where it must be)."""
+    path = soffice_path()
+    if path is None:
+        message = "LibreOffice (soffice) is not installed: apt-get install libreoffice-calc-nogui"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+def _profile_dir() -> Path:
+    global _profile
+    if _profile is None:
+        base = Path(tempfile.mkdtemp(prefix="costsheet-lo-profile-"))
+        user = base / "user"
+        user.mkdir()
+        (user / "registrymodifications.xcu").write_text(_RECALC_XCU, encoding="utf-8")
+        atexit.register(shutil.rmtree, base, True)
+        _profile = base
+    return _profile
+
+
+def _run(args: list[str], outdir: Path) -> subprocess.CompletedProcess[str]:
+    soffice = require_soffice()
+    outdir.mkdir(parents=True, exist_ok=True)
+    cmd = [
+        soffice,
+        f"-env:UserInstallation={_profile_dir().as_uri()}",
+        "--headless",
+        "--norestore",
+        "--nologo",
+        "--nodefault",
+        "--nolockcheck",
+        *args,
+        "--outdir",
+        str(outdir),
+    ]
+    lock_path = Path(tempfile.gettempdir()) / "costsheet-soffice.lock"
+    with _lock, open(lock_path, "w") as lockfile:
+        fcntl.flock(lockfile, fcntl.LOCK_EX)
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT,
+                                  stdin=subprocess.DEVNULL)
+        finally:
+            fcntl.flock(lockfile, fcntl.LOCK_UN)
+    if proc.returncode != 0:
+        raise RuntimeError(f"soffice failed ({proc.returncode}): {proc.stderr or proc.stdout}")
+    return proc
+
+
+def convert_sheet_csvs(xlsx: Path, outdir: Path) -> dict[str, list[list[str]]]:
+    """Export every sheet of ``xlsx`` to CSV with LibreOffice; {sheet name: rows}.
+
+    Formulas are recalculated on load (private profile), values are exported raw.
+    """
+    xlsx = Path(xlsx)
+    outdir = Path(outdir)
+    before = set(outdir.glob("*.csv")) if outdir.exists() else set()
+    _run(["--convert-to", CSV_FILTER, str(xlsx)], outdir)
+    produced = sorted(set(outdir.glob("*.csv")) - before)
+    prefix = xlsx.stem + "-"
+    result: dict[str, list[list[str]]] = {}
+    for path in produced:
+        name = path.stem[len(prefix):] if path.stem.startswith(prefix) else path.stem
+        with open(path, encoding="utf-8", newline="") as fh:
+            result[name] = [row for row in csv.reader(fh)]
+    if not result:
+        raise RuntimeError(f"soffice wrote no CSV for {xlsx}")
+    return result
+
+
+def render_png(xlsx: Path, outdir: Path, sheet: str | None = None) -> list[Path]:
+    """Render ``xlsx`` (or only its sheet ``sheet``) to PNG pages at 80 dpi; the page paths.
+
+    Goes through PDF (soffice) and pdftoppm (poppler-utils). For one sheet, a copy of the
+    workbook holding only that sheet is made at the zip level first.
+    """
+    xlsx = Path(xlsx)
+    outdir = Path(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    source = xlsx
+    if sheet is not None:
+        from costsheet.workbook.package import graft_sheets, list_sheets
+
+        others = [s for s in list_sheets(xlsx) if s != sheet]
+        if len(others) == len(list_sheets(xlsx)):
+            raise KeyError(f"no sheet {sheet!r} in {xlsx.name}")
+        work = Path(tempfile.mkdtemp(prefix="costsheet-render-"))
+        source = work / f"{xlsx.stem}-{_safe(sheet)}{xlsx.suffix}"
+        graft_sheets(xlsx, xlsx, source, sheets=[], remove=others)
+    pdfdir = outdir / "pdf"
+    _run(["--convert-to", "pdf", str(source)], pdfdir)
+    pdf = pdfdir / (source.stem + ".pdf")
+    pdftoppm = shutil.which("pdftoppm")
+    if pdftoppm is None:
+        message = "pdftoppm is not installed: apt-get install poppler-utils"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    prefix = outdir / source.stem
+    subprocess.run([pdftoppm, "-png", "-r", "80", str(pdf), str(prefix)], check=True,
+                   timeout=TIMEOUT, capture_output=True)
+    return sorted(outdir.glob(f"{source.stem}*.png"))
+
+
+def _safe(name: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name)
