@@ -157,7 +157,7 @@ def compute_budget(
             used = used + u.gpu_hours
         src = f"pools.{pool.name}"
         for u in pool_uses:
-            if pool.gpu_count:
+            if pool.gpu_count is not None and nonzero(pool.gpu_count):
                 hours_txt = f"{q(pool.gpu_count)} GPUs × {q(u.gpu_hours / pool.gpu_count)} h"
             else:
                 hours_txt = f"{q(u.gpu_hours)} GPU-h"
@@ -174,7 +174,7 @@ def compute_budget(
         info: dict[str, Value] = {"gpu_hours_used": used, "price_per_gpu_hour": unit_cost}
         colo_hours = used
         if held:
-            if not pool.gpu_count:
+            if pool.gpu_count is None or not nonzero(pool.gpu_count):
                 raise InputError(f"pool {pool.name!r}: a reserved term needs a GPU count")
             capacity = pool.gpu_count * pool.term_months * HOURS_PER_MONTH
             idle = np.maximum(capacity - used, 0.0)

@@ -14,7 +14,7 @@ from ..catalog import GpuSpec
 from ..errors import InputError
 from ..inputs import HOURS_PER_YEAR, Drivers, GpuPool, TrainingRun
 from ..units import format_money
-from .items import Value, m, q
+from .items import Value, is_scalar, m, q
 
 SECONDS_PER_HOUR = 3600.0
 
@@ -107,7 +107,7 @@ def run_compute(
     interruption_hours = gpu_hours * overhead
     goodput = 1.0 / (1.0 + overhead)
     wall = None
-    if count:
+    if count is not None and (not is_scalar(count) or count):  # arrays: trials, never 0
         wall = (gpu_hours + interruption_hours) / (count * 24.0)
     return RunCompute(
         name=run.name,

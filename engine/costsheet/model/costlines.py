@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..inputs import CostLine, Drivers, StaffLine
-from .items import LineItem, m, pct, q
+from .items import LineItem, is_scalar, m, pct, q
 
 FxRate = Callable[[str | None], tuple[float, str]]
 
@@ -24,7 +24,7 @@ def cost_line(line: CostLine, fx: FxRate, section: str, currency: str = "USD") -
     parts = [f"{q(line.quantity)} {unit} × {m(line.unit_cost, cur or currency)}/{unit}"]
     if line.months is not None:
         parts.append(f"× {q(line.months)} months")
-    if line.overhead:
+    if not is_scalar(line.overhead) or line.overhead:
         parts.append(f"× (1 + {pct(line.overhead)} overhead)")
     if note:
         parts.append(note)
