@@ -1,0 +1,261 @@
+"""``costsheet run``: read a budget workbook, compute every scenario, write owned sheets back.
+
+The steps, in order, and what each guarantees:
+
+1. pre-flight: the file is a readable workbook package; the file to be written is not open in
+   Excel or LibreOffice (lock file) and can be replaced (not read-only);
+2. read: every input problem is collected and raised at once as an
+   :class:`~costsheet.errors.InputError` carrying the report; the file is not touched;
+3. compute: each scenario is Base with its overrides (:func:`apply_scenario`), computed by
+   :func:`compute_budget`;
+4. write: the owned sheets (Summary, Line items, Checks) are built in a scratch workbook and
+   grafted into the user's file at the zip level (:func:`graft_sheets`): only sheets recorded as
+   costsheet's in the workbook property are replaced, a user sheet with an owned sheet's name is
+   an error, every other part keeps its bytes. The write is atomic and the previous version is
+   kept in ``.costsheet-backups/`` next to the file.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from ..catalog import Catalog
+from ..errors import CellError, CostsheetError, InputError, Report
+from ..inputs import FAMILIES, Budget
+from ..model.budget import compute_budget
+from ..model.items import BudgetResult
+from ..model.scenarios import apply_scenario
+from .package import check_package, graft_sheets, list_sheets, read_owned_sheets
+from .safety import check_not_open, check_writable, lock_file_candidates, make_backup
+from .writer import OWNED_SHEETS, Check, write_scratch
+
+__all__ = ["RunResult", "compute_scenarios", "run_budget", "run_workbook", "scenario_checks"]
+
+READ_HINT = "fix these cells and run `costsheet check {name}` again; the file was not changed"
+
+
+@dataclass
+class RunResult:
+    """What ``run`` computed and wrote."""
+
+    source: Path
+    output: Path
+    results: dict[str, BudgetResult]
+    checks: list[Check] = field(default_factory=list)
+    backup: Path | None = None
+    owned_sheets: list[str] = field(default_factory=list)
+    currency: str = "USD"
+
+    @property
+    def scenarios(self) -> list[str]:
+        return list(self.results)
+
+    @property
+    def warnings(self) -> list[Check]:
+        return [c for c in self.checks if c.severity == "warning"]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Totals per scenario and family plus key figures (what ``run --json`` prints)."""
+        return {
+            "source": str(self.source),
+            "output": str(self.output),
+            "backup": None if self.backup is None else str(self.backup),
+            "owned_sheets": list(self.owned_sheets),
+            "currency": self.currency,
+            "scenarios": {name: _totals(r) for name, r in self.results.items()},
+            "checks": [c.to_dict() for c in self.checks],
+        }
+
+
+def _totals(r: BudgetResult) -> dict[str, Any]:
+    d = r.to_dict()
+    return {"total": d["total"], "families": {f: d["families"][f] for f in FAMILIES},
+            "metrics": d["metrics"]}
+
+
+def compute_scenarios(
+    budget: Budget, scenarios: Sequence[str] | None = None, catalog: Catalog | None = None
+) -> dict[str, BudgetResult]:
+    """Compute ``scenarios`` (default: every scenario of the budget, Base first), by name."""
+    known = budget.scenario_names
+    if scenarios:
+        lower = {s.casefold(): s for s in known}
+        wanted = []
+        for name in scenarios:
+            if name.casefold() not in lower:
+                raise InputError(
+                    f"unknown scenario {name!r} (known: {', '.join(known)})",
+                    hint="scenarios are the columns of the drivers sheet",
+                )
+            wanted.append(lower[name.casefold()])
+        names = list(dict.fromkeys(wanted))
+    else:
+        names = known
+    out: dict[str, BudgetResult] = {}
+    for name in names:
+        try:
+            out[name] = compute_budget(apply_scenario(budget, name), catalog, scenario=name)
+        except CostsheetError as exc:
+            if name != "Base":
+                exc.message = f"scenario {name}: {exc.message}"
+                exc.args = (exc.message,)
+            raise
+    return out
+
+
+def _same_totals(a: BudgetResult, b: BudgetResult) -> bool:
+    ta, tb = a.to_dict(), b.to_dict()
+    return ta["families"] == tb["families"] and ta["metrics"] == tb["metrics"]
+
+
+def scenario_checks(budget: Budget, results: dict[str, BudgetResult]) -> list[Check]:
+    """Model warnings per scenario (one row when all scenarios share it) and twin scenarios."""
+    checks: list[Check] = []
+    seen: dict[str, list[str]] = {}
+    for name, r in results.items():
+        for w in r.warnings:
+            seen.setdefault(w, []).append(name)
+    for message, names in seen.items():
+        scope = "all" if len(names) == len(results) and len(results) > 1 else ", ".join(names)
+        checks.append(Check("warning", scope, message))
+    base = results.get("Base")
+    if base is not None:
+        base_inputs = budget.model_dump(exclude={"scenarios"})
+        for name, r in results.items():
+            if name == "Base" or not _same_totals(base, r):
+                continue
+            same_inputs = (apply_scenario(budget, name).model_dump(exclude={"scenarios"})
+                           == base_inputs)
+            if same_inputs:
+                checks.append(Check(
+                    "warning", name,
+                    f"scenario {name!r} is identical to Base (same inputs and same totals): "
+                    "fill in the values that should differ, or delete the column"))
+            else:
+                checks.append(Check(
+                    "info", name,
+                    f"scenario {name!r} changes inputs but gives the same totals as Base: "
+                    "its changes do not reach any cost (e.g. an electricity price on rented "
+                    "GPUs)"))
+    return checks
+
+
+def _reader_checks(report: Report | None) -> list[Check]:
+    if report is None:
+        return []
+    out = []
+    for w in report.warnings:
+        assert isinstance(w, CellError)
+        msg = f"{w.field}: {w.message}" if w.field else w.message
+        if w.value not in (None, ""):
+            msg += f" (got {w.value!r})"
+        out.append(Check("warning", "", msg, where=w.location))
+    return out
+
+
+def _preflight(source: Path, target: Path) -> list[Check]:
+    check_package(source)
+    check_not_open(target)
+    check_writable(target)
+    checks = []
+    if target != source:
+        for lock in lock_file_candidates(source):
+            if lock.exists():
+                checks.append(Check(
+                    "info", "", f"{source.name} is open elsewhere (lock file {lock.name}): "
+                    "computed from its last saved version"))
+                break
+    return checks
+
+
+def _owned_to_replace(source: Path) -> list[str]:
+    """Previously owned sheets to remove; refuse if a user sheet has an owned sheet's name."""
+    sheets = list_sheets(source)
+    owned = {s.casefold() for s in read_owned_sheets(source)}
+    for name in OWNED_SHEETS:
+        for sheet in sheets:
+            if sheet.casefold() == name.casefold() and sheet.casefold() not in owned:
+                raise CostsheetError(
+                    f"{source.name}: sheet {sheet!r} is not one of costsheet's, and costsheet "
+                    f"writes its results to a sheet of that name; nothing was changed",
+                    hint=f"rename your sheet {sheet!r} (costsheet writes "
+                    f"{', '.join(OWNED_SHEETS)}) and run again",
+                )
+    return [s for s in sheets if s.casefold() in owned]
+
+
+def run_budget(
+    path: Path,
+    budget: Budget,
+    *,
+    out: Path | None = None,
+    scenarios: Sequence[str] | None = None,
+    catalog: Catalog | None = None,
+    report: Report | None = None,
+    now: datetime | None = None,
+    keep_backups: int = 3,
+) -> RunResult:
+    """Compute ``budget`` and write the owned sheets into the workbook ``path`` (or ``out``).
+
+    ``report`` carries the reader's warnings (they go to the Checks sheet). Use this when the
+    budget comes from elsewhere than the workbook's input sheets; :func:`run_workbook` reads them.
+    """
+    source = Path(path)
+    target = Path(out) if out is not None else source
+    pre = _preflight(source, target)
+    remove = _owned_to_replace(source)
+    results = compute_scenarios(budget, scenarios, catalog)
+    checks = pre + _reader_checks(report) + scenario_checks(budget, results)
+    first = next(iter(results.values()))
+    from .. import __version__
+
+    title = "Training budget" + (f": {budget.name}" if budget.name and budget.name != "budget"
+                                 else f": {source.stem}")
+    with tempfile.TemporaryDirectory(prefix="costsheet-run-") as tmp:
+        scratch = write_scratch(
+            Path(tmp) / "owned.xlsx", list(results.values()), checks, title=title,
+            source_name=source.name, run_time=now or datetime.now(), version=__version__)
+        backup = make_backup(target, keep=keep_backups) if target.exists() else None
+        graft_sheets(source, scratch, target, sheets=list(OWNED_SHEETS), remove=remove)
+    return RunResult(source=source, output=target, results=results, checks=checks,
+                     backup=backup, owned_sheets=list(OWNED_SHEETS), currency=first.currency)
+
+
+def run_workbook(
+    path: Path,
+    out: Path | None = None,
+    scenarios: Sequence[str] | None = None,
+    *,
+    catalog: Catalog | None = None,
+    now: datetime | None = None,
+    keep_backups: int = 3,
+) -> RunResult:
+    """Read the budget workbook ``path``, compute every scenario, write the owned sheets.
+
+    Writes in place, or to ``out`` (``path`` is then left as it is). Raises
+    :class:`~costsheet.errors.InputError` with the reader's report when inputs are wrong (the
+    file is not touched) and :class:`~costsheet.errors.CostsheetError` for refusals (file open
+    in Excel, read-only, a user sheet with an owned sheet's name).
+    """
+    from .reader import read_budget
+
+    source = Path(path)
+    target = Path(out) if out is not None else source
+    _preflight(source, target)
+    _owned_to_replace(source)
+    read = read_budget(source)
+    report = read.report
+    if read.budget is None or not report.ok:
+        n = len(report.problems)
+        raise InputError(
+            f"{source.name}: {n} problem{'s' if n != 1 else ''} found" if n
+            else f"{source.name}: no budget could be read",
+            hint=READ_HINT.format(name=source.name), report=report,
+        )
+    return run_budget(source, read.budget, out=out, scenarios=scenarios, catalog=catalog,
+                      report=report, now=now, keep_backups=keep_backups)

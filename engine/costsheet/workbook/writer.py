@@ -1,0 +1,595 @@
+"""Results → costsheet's owned sheets (Summary, Line items, Checks) in a scratch workbook.
+
+The writer knows sheets, not the model's formulas: it takes computed
+:class:`~costsheet.model.items.BudgetResult` objects (one per scenario) and writes *values* with
+number formats, widths, frozen panes, print setup and native Excel charts. The scratch workbook is
+then grafted into the user's file by :func:`costsheet.workbook.package.graft_sheets`; nothing here
+touches the user's file.
+
+Everything a user typed (item names, scenario names, source keys) is written as text, never as a
+formula, even when it starts with ``=``, ``+``, ``-`` or ``@``.
+
+The workbook is built in openpyxl's write-only mode with a handful of shared named styles, so a
+budget with tens of thousands of line items is written quickly and in little memory.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.chart import BarChart, PieChart, Reference, Series
+from openpyxl.chart.label import DataLabel, DataLabelList
+from openpyxl.chart.layout import Layout, ManualLayout
+from openpyxl.chart.marker import DataPoint
+from openpyxl.chart.series import SeriesLabel
+from openpyxl.chart.shapes import GraphicalProperties
+from openpyxl.chart.text import RichText
+from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties
+from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.properties import PageSetupProperties
+
+from ..inputs import FAMILIES, FAMILY_LABELS
+from ..model.items import BudgetResult, is_scalar
+
+__all__ = [
+    "LINE_ITEM_HEADERS",
+    "OWNED_SHEETS",
+    "SUMMARY_SHEET",
+    "LINE_ITEMS_SHEET",
+    "CHECKS_SHEET",
+    "Check",
+    "KEY_FIGURES",
+    "build_workbook",
+    "money_format",
+    "write_scratch",
+]
+
+SUMMARY_SHEET = "Summary"
+LINE_ITEMS_SHEET = "Line items"
+CHECKS_SHEET = "Checks"
+OWNED_SHEETS: tuple[str, ...] = (SUMMARY_SHEET, LINE_ITEMS_SHEET, CHECKS_SHEET)
+
+LINE_ITEM_HEADERS: tuple[str, ...] = (
+    "Scenario", "Family", "Item", "Quantity", "Unit", "Unit cost", "Amount", "Currency",
+    "Source key", "Basis",
+)
+
+#: (metric key, row label, number format or "money"/"money2", scale applied to the value)
+KEY_FIGURES: tuple[tuple[str, str, str, float], ...] = (
+    ("flops", "Training FLOPs", "0.00E+00", 1.0),
+    ("tokens", "Training tokens (billions)", "#,##0.0", 1e-9),
+    ("gpu_hours", "GPU-hours (final runs)", "#,##0", 1.0),
+    ("wall_clock_days", "Wall-clock days", "#,##0.0", 1.0),
+    ("energy_kwh", "Energy (MWh)", "#,##0.0", 1e-3),
+    ("co2_kg", "CO2 (t)", "#,##0.0", 1e-3),
+    ("cost_per_million_tokens", "Cost per million training tokens", "money2", 1.0),
+)
+
+#: One colour per family, the same in both charts.
+FAMILY_COLORS: dict[str, str] = {
+    "compute": "2F5597",
+    "data": "ED7D31",
+    "staff": "70AD47",
+    "power_facilities": "FFC000",
+    "experiments": "8E44AD",
+}
+
+_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CNY": "¥"}
+_FORMULA_START = ("=", "+", "-", "@")
+_MAX_TEXT = 32767
+_HEADER_FILL = PatternFill("solid", fgColor="1F3864")
+_TOTAL_FILL = PatternFill("solid", fgColor="D9E1F2")
+_THIN = Side(style="thin", color="8EA9DB")
+
+
+@dataclass(frozen=True)
+class Check:
+    """A warning that is not an error: shown on the Checks sheet and by the CLI."""
+
+    severity: str  # "warning" or "info"
+    scenario: str  # a scenario name, several joined by ", ", or "" when not scenario-specific
+    message: str
+    where: str = ""  # Sheet!Cell for reader warnings
+
+    def to_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+    def __str__(self) -> str:
+        head = f"{self.where}: " if self.where else ""
+        scen = f"[{self.scenario}] " if self.scenario else ""
+        return f"{scen}{head}{self.message}"
+
+
+def money_format(currency: str, decimals: int = 0) -> str:
+    """An Excel number format for amounts in ``currency``: ``"$"#,##0`` or ``#,##0 "CHF"``."""
+    body = "#,##0" + ("." + "0" * decimals if decimals else "")
+    sym = _SYMBOLS.get(currency.upper())
+    if sym:
+        return f'"{sym}"{body};-"{sym}"{body}'
+    return f'{body} "{currency}";-{body} "{currency}"'
+
+
+def _clean(value: Any) -> str:
+    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
+    return text[:_MAX_TEXT]
+
+
+def _num(value: Any) -> float | None:
+    """A finite float, or None (blank cell) for None / arrays / NaN."""
+    if value is None or not is_scalar(value):
+        return None
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
+
+
+class _Sheet:
+    """A write-only sheet with helpers for styled and escaped cells."""
+
+    def __init__(self, wb: Workbook, title: str):
+        self.ws = wb.create_sheet(title)
+        self.rows = 0
+        self.pending: list[list[Any]] = []
+
+    def cell(self, value: Any, style: str | None = None) -> Any:
+        if isinstance(value, str):
+            text = _clean(value)
+            if style is None and not text.startswith(_FORMULA_START):
+                return text
+            c = WriteOnlyCell(self.ws, text)
+            c.data_type = "s"  # user text is text, never a formula
+        else:
+            c = WriteOnlyCell(self.ws, value)
+        if style is not None:
+            c.style = style
+        return c
+
+    def append(self, row: Sequence[Any]) -> int:
+        """Queue a row (written by :meth:`flush`, after widths and panes are set)."""
+        self.pending.append(list(row))
+        self.rows += 1
+        return self.rows
+
+    def flush(self) -> None:
+        """Write the queued rows. In write-only mode, column widths must be set before."""
+        for row in self.pending:
+            self.ws.append(row)
+        self.pending = []
+
+    def widths(self, widths: Iterable[float]) -> None:
+        for i, w in enumerate(widths, start=1):
+            self.ws.column_dimensions[get_column_letter(i)].width = round(w, 1)
+
+    def print_setup(self, *, title_rows: str | None = None) -> None:
+        ws = self.ws
+        ws.page_setup.orientation = "landscape"
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+        ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+        if title_rows:
+            ws.print_title_rows = title_rows
+
+
+def _styles(wb: Workbook, currency: str) -> None:
+    money = money_format(currency)
+    money2 = money_format(currency, 2)
+    header_font = Font(bold=True, color="FFFFFF")
+    left = Alignment(horizontal="left", vertical="center")
+    right = Alignment(horizontal="right", vertical="center")
+    total_border = Border(top=Side(style="thin"), bottom=Side(style="double"))
+    specs: list[NamedStyle] = [
+        NamedStyle("cs_title", font=Font(bold=True, size=16, color="1F3864")),
+        NamedStyle("cs_note", font=Font(italic=True, color="595959")),
+        NamedStyle("cs_header", font=header_font, fill=_HEADER_FILL, alignment=left),
+        NamedStyle("cs_header_r", font=header_font, fill=_HEADER_FILL, alignment=right),
+        NamedStyle("cs_label", alignment=left),
+        NamedStyle("cs_total_label", font=Font(bold=True), fill=_TOTAL_FILL,
+                   border=total_border),
+        NamedStyle("cs_money", number_format=money),
+        NamedStyle("cs_money2", number_format=money2),
+        NamedStyle("cs_money_total", number_format=money, font=Font(bold=True),
+                   fill=_TOTAL_FILL, border=total_border),
+        NamedStyle("cs_pct", number_format="0.0%"),
+        NamedStyle("cs_int", number_format="#,##0"),
+        NamedStyle("cs_dec", number_format="#,##0.00"),
+        NamedStyle("cs_na", font=Font(color="808080"), alignment=right),
+        NamedStyle("cs_warning", font=Font(bold=True, color="C55A11")),
+        NamedStyle("cs_info", font=Font(color="2F5597")),
+        NamedStyle("cs_ok", font=Font(bold=True, color="548235")),
+    ]
+    for _key, _label, fmt, _scale in KEY_FIGURES:
+        if fmt not in ("money", "money2"):
+            name = "cs_fig_" + fmt
+            if name not in {s.name for s in specs}:
+                specs.append(NamedStyle(name, number_format=fmt))
+    for style in specs:
+        wb.add_named_style(style)
+
+
+def _fig_style(fmt: str) -> str:
+    return "cs_" + fmt if fmt in ("money", "money2") else "cs_fig_" + fmt
+
+
+def _text_width(text: str) -> float:
+    """Column width (in Excel character units) that shows ``text`` with any common font."""
+    wide = sum(1 for ch in text if ord(ch) > 0x2E80)  # CJK: about two columns each
+    return (len(text) + wide) * 1.15 + 3
+
+
+def _shown(value: float | None, fmt: str, currency: str) -> str:
+    """Roughly how Excel shows ``value`` in ``fmt``: used only to size columns."""
+    if value is None:
+        return "n/a"
+    if fmt in ("money", "money2"):
+        sym = _SYMBOLS.get(currency.upper(), "")
+        text = f"{value:,.{2 if fmt == 'money2' else 0}f}"
+        return f"{sym}{text}" if sym else f"{text} {currency}"
+    if fmt.startswith("0.00E"):
+        return f"{value:.2E}"
+    if fmt.endswith(".0"):
+        return f"{value:,.1f}"
+    if fmt.endswith(".00"):
+        return f"{value:,.2f}"
+    return f"{value:,.0f}"
+
+
+@dataclass
+class _Layout:
+    """Where things landed on the Summary sheet (used by the charts and by tests)."""
+
+    header_row: int = 0
+    family_rows: dict[str, int] | None = None
+    total_row: int = 0
+    figures_header_row: int = 0
+    split_header_row: int = 0
+    split_rows: int = 0
+    last_row: int = 0
+
+
+def _write_summary(
+    wb: Workbook,
+    results: Sequence[BudgetResult],
+    *,
+    title: str,
+    source_name: str,
+    run_time: datetime,
+    version: str,
+    currency: str,
+    checks: Sequence[Check],
+) -> None:
+    sh = _Sheet(wb, SUMMARY_SHEET)
+    ws = sh.ws
+    n = len(results)
+    names = [r.scenario for r in results]
+    lay = _Layout(family_rows={})
+    col_text: list[list[str]] = [[] for _ in range(n + 1)]
+
+    sh.append([sh.cell(title, "cs_title")])
+    stamp = run_time.strftime("%Y-%m-%d %H:%M")
+    sh.append([sh.cell(f"From {source_name} · computed {stamp} · costsheet {version}",
+                       "cs_note")])
+    nwarn = sum(1 for c in checks if c.severity == "warning")
+    note = (f"All amounts in {currency}. Values, not formulas: change the inputs and run "
+            "`costsheet run` again.")
+    if nwarn:
+        note += f" {nwarn} warning{'s' if nwarn != 1 else ''}: see the {CHECKS_SHEET} sheet."
+    sh.append([sh.cell(note, "cs_note")])
+    sh.append([])
+
+    # ---- cost by family
+    head = [sh.cell(f"Cost by family ({currency})", "cs_header")]
+    head += [sh.cell(name, "cs_header_r") for name in names]
+    lay.header_row = sh.append(head)
+    for i, name in enumerate(names, start=1):
+        col_text[i].append(name)
+    for fam in FAMILIES:
+        row: list[Any] = [sh.cell(FAMILY_LABELS[fam], "cs_label")]
+        for i, r in enumerate(results, start=1):
+            v = _num(r.totals[fam]) or 0.0
+            row.append(sh.cell(v, "cs_money"))
+            col_text[i].append(_shown(v, "money", currency))
+        lay.family_rows[fam] = sh.append(row)
+        col_text[0].append(FAMILY_LABELS[fam])
+    row = [sh.cell("Total", "cs_total_label")]
+    for i, r in enumerate(results, start=1):
+        v = _num(r.total) or 0.0
+        row.append(sh.cell(v, "cs_money_total"))
+        col_text[i].append(_shown(v, "money", currency))
+    lay.total_row = sh.append(row)
+    sh.append([])
+
+    # ---- key figures
+    head = [sh.cell("Key figures (final runs)", "cs_header")]
+    head += [sh.cell(name, "cs_header_r") for name in names]
+    lay.figures_header_row = sh.append(head)
+    for key, label, fmt, scale in KEY_FIGURES:
+        row = [sh.cell(label, "cs_label")]
+        col_text[0].append(label)
+        for i, r in enumerate(results, start=1):
+            v = _num(r.metrics.get(key))
+            if v is None:
+                row.append(sh.cell("n/a", "cs_na"))
+            else:
+                row.append(sh.cell(v * scale, _fig_style(fmt)))
+            col_text[i].append(_shown(None if v is None else v * scale, fmt, currency))
+        sh.append(row)
+    sh.append([])
+
+    # ---- split of the first scenario (Base), largest first, families with a cost only
+    base = results[0]
+    split = [(fam, _num(base.totals[fam]) or 0.0) for fam in FAMILIES]
+    split = sorted([s for s in split if s[1] > 0], key=lambda s: -s[1])
+    base_total = sum(v for _f, v in split)
+    lay.split_header_row = sh.append([
+        sh.cell(f"Split of {base.scenario}", "cs_header"),
+        sh.cell("Amount", "cs_header_r"),
+        sh.cell("Share", "cs_header_r"),
+    ])
+    for fam, v in split:
+        sh.append([sh.cell(FAMILY_LABELS[fam], "cs_label"), sh.cell(v, "cs_money"),
+                   sh.cell(v / base_total if base_total else 0.0, "cs_pct")])
+        col_text[1].append(_shown(v, "money", currency))
+    lay.split_rows = len(split)
+    lay.last_row = sh.rows
+    col_text[0].append(f"Split of {base.scenario}")
+
+    # ---- widths, panes, print
+    widths = [max(_text_width(t) for t in col_text[0])]
+    widths += [max(12.0, *(_text_width(t) for t in col_text[i])) for i in range(1, n + 1)]
+    if n < 2:  # the split table's Share column
+        widths.append(10.0)
+    sh.widths(widths)
+    ws.freeze_panes = f"B{lay.header_row + 1}"
+    sh.print_setup()
+    sh.flush()
+
+    # ---- charts, below the tables
+    anchor_row = lay.last_row + 2
+    bar = _stacked_chart(ws, results, lay, currency)
+    bar_cm = bar.width
+    bar.anchor = f"A{anchor_row}"
+    ws.add_chart(bar)
+    if lay.split_rows:
+        pie = _split_chart(ws, base.scenario, lay, split)
+        pie.anchor = _anchor_right_of(widths, bar_cm + 0.8, anchor_row)
+        ws.add_chart(pie)
+
+
+def _anchor_right_of(widths: list[float], cm: float, row: int) -> str:
+    """The first column that starts at least ``cm`` centimetres from the sheet's left edge."""
+    px_per_char, px_per_cm = 7.0, 96 / 2.54
+    x = 0.0
+    col = 1
+    for w in widths:
+        if x >= cm * px_per_cm:
+            break
+        x += (w * px_per_char + 5)
+        col += 1
+    while x < cm * px_per_cm:  # default width columns beyond the table
+        x += 64
+        col += 1
+    return f"{get_column_letter(col)}{row}"
+
+
+def _axis_text(size: int = 900) -> RichText:
+    return RichText(p=[Paragraph(pPr=ParagraphProperties(defRPr=CharacterProperties(sz=size)),
+                                 endParaRPr=CharacterProperties(sz=size))])
+
+
+def _stacked_chart(ws: Any, results: Sequence[BudgetResult], lay: _Layout,
+                   currency: str) -> BarChart:
+    n = len(results)
+    chart = BarChart()
+    chart.type = "col"
+    chart.grouping = "stacked"
+    chart.overlap = 100
+    chart.gapWidth = 60
+    chart.title = "Cost by family and scenario"
+    chart.y_axis.title = currency
+    chart.y_axis.numFmt = money_format(currency)
+    chart.y_axis.delete = False
+    chart.x_axis.delete = False
+    chart.y_axis.txPr = _axis_text()
+    chart.x_axis.txPr = _axis_text()
+    cats = Reference(ws, min_col=2, max_col=n + 1, min_row=lay.header_row)
+    assert lay.family_rows is not None
+    for fam in FAMILIES:
+        if not any((_num(r.totals[fam]) or 0.0) != 0.0 for r in results):
+            continue
+        row = lay.family_rows[fam]
+        values = Reference(ws, min_col=2, max_col=n + 1, min_row=row)
+        series = Series(values, title_from_data=False)
+        series.tx = SeriesLabel(strRef=_str_ref(ws.title, f"$A${row}"))
+        series.graphicalProperties = GraphicalProperties(solidFill=FAMILY_COLORS[fam])
+        series.graphicalProperties.line.solidFill = FAMILY_COLORS[fam]
+        chart.series.append(series)
+    chart.set_categories(cats)
+    chart.legend.position = "b"
+    chart.width = max(16.0, 3.0 * n + 8.0)
+    chart.height = 9.5
+    return chart
+
+
+def _str_ref(sheet: str, cells: str) -> Any:
+    from openpyxl.chart.data_source import StrRef
+
+    quoted = "'" + sheet.replace("'", "''") + "'"
+    return StrRef(f=f"{quoted}!{cells}")
+
+
+def _split_chart(ws: Any, scenario: str, lay: _Layout,
+                 split: list[tuple[str, float]]) -> PieChart:
+    first = lay.split_header_row + 1
+    last = lay.split_header_row + lay.split_rows
+    chart = PieChart()
+    chart.title = f"{scenario}: split by family"
+    data = Reference(ws, min_col=2, min_row=first, max_row=last)
+    cats = Reference(ws, min_col=1, min_row=first, max_row=last)
+    series = Series(data, title_from_data=False)
+    series.tx = SeriesLabel(strRef=_str_ref(ws.title, f"$B${lay.split_header_row}"))
+    for idx, (fam, _v) in enumerate(split):
+        pt = DataPoint(idx=idx)
+        pt.graphicalProperties = GraphicalProperties(solidFill=FAMILY_COLORS[fam])
+        pt.graphicalProperties.line.solidFill = "FFFFFF"
+        series.dPt.append(pt)
+    series.dLbls = DataLabelList()
+    series.dLbls.showPercent = True
+    series.dLbls.showVal = False
+    series.dLbls.showCatName = False
+    series.dLbls.showSerName = False
+    series.dLbls.showLeaderLines = True
+    series.dLbls.showLegendKey = False
+    series.dLbls.txPr = _axis_text(1000)
+    total = sum(v for _f, v in split)
+    for idx, (_fam, v) in enumerate(split):  # no label on slivers: they would overlap
+        if total and v / total < 0.03:
+            series.dLbls.dLbl.append(DataLabel(
+                idx=idx, showPercent=False, showVal=False, showCatName=False,
+                showSerName=False, showLegendKey=False))
+    chart.series.append(series)
+    chart.set_categories(cats)
+    chart.legend.position = "r"
+    chart.layout = Layout(manualLayout=ManualLayout(x=0.02, y=0.12, w=0.55, h=0.82))
+    chart.width = 13.0
+    chart.height = 9.5
+    return chart
+
+
+def _write_line_items(wb: Workbook, results: Sequence[BudgetResult], currency: str) -> None:
+    sh = _Sheet(wb, LINE_ITEMS_SHEET)
+    ws = sh.ws
+    headers = list(LINE_ITEM_HEADERS)
+    widths = [_text_width(h) + 2 for h in headers]  # room for the filter button
+    family_text = {f: FAMILY_LABELS.get(f, f) for f in FAMILIES}
+    max_len = [0] * len(headers)
+    max_num = [0.0] * len(headers)
+    rows = 1
+    for r in results:  # first pass: sizes only (write-only sheets need widths first)
+        rows += len(r.items)
+        if len(r.scenario) > max_len[0]:
+            max_len[0] = len(r.scenario)
+        for it in r.items:
+            for i, t in ((2, it.item), (4, it.unit), (8, it.source), (9, it.basis)):
+                if t and len(t) > max_len[i]:
+                    max_len[i] = len(t)
+            for i, v in ((3, it.quantity), (5, it.unit_cost), (6, it.amount)):
+                f = _num(v)
+                if f is not None and abs(f) > max_num[i]:
+                    max_num[i] = abs(f)
+    widths[0] = max(widths[0], min(_text_width("x" * max_len[0]), 30))
+    widths[1] = max(widths[1], _text_width(max(family_text.values(), key=len)))
+    widths[2] = max(widths[2], min(_text_width("x" * max_len[2]), 50))
+    widths[4] = max(widths[4], min(_text_width("x" * max_len[4]), 16))
+    widths[8] = max(widths[8], min(_text_width("x" * max_len[8]), 40))
+    widths[9] = max(widths[9], min(_text_width("x" * max_len[9]), 120))
+    for i, fmt in ((3, "int"), (5, "money2"), (6, "money")):
+        v = max_num[i]
+        shown = _shown(v, "money2" if fmt == "money2" else "money", currency) \
+            if fmt != "int" else f"{v:,.2f}"
+        widths[i] = max(widths[i], _text_width(shown) + 1)
+    sh.widths(widths)
+    ws.freeze_panes = "A2"
+    last = get_column_letter(len(headers))
+    ws.auto_filter.ref = f"A1:{last}{max(rows, 2)}"
+    sh.print_setup(title_rows="1:1")
+
+    cell = sh.cell
+    append = ws.append
+    append([cell(h, "cs_header_r" if i in (3, 5, 6) else "cs_header")
+            for i, h in enumerate(headers)])
+    for r in results:
+        scen = cell(r.scenario)
+        for it in r.items:
+            qty = _num(it.quantity)
+            unit_cost = _num(it.unit_cost)
+            amount = _num(it.amount)
+            item = cell(it.item)
+            unit = cell(it.unit or "")
+            source = cell(it.source or "")
+            basis = cell(it.basis or "")
+            append([
+                scen,
+                family_text.get(it.family, it.family),
+                item,
+                None if qty is None else cell(
+                    qty, "cs_int" if qty.is_integer() or abs(qty) >= 1000 else "cs_dec"),
+                unit,
+                None if unit_cost is None else cell(unit_cost, "cs_money2"),
+                None if amount is None else cell(amount, "cs_money"),
+                it.currency or currency,
+                source,
+                basis,
+            ])
+
+
+def _write_checks(wb: Workbook, checks: Sequence[Check]) -> None:
+    sh = _Sheet(wb, CHECKS_SHEET)
+    ws = sh.ws
+    sh.append([sh.cell(h, "cs_header") for h in ("Severity", "Scenario", "Where", "Message")])
+    widths = [12.0, 14.0, 12.0, 60.0]
+    if not checks:
+        sh.append([sh.cell("ok", "cs_ok"), "", "", "Nothing to report: no warnings."])
+    for c in checks:
+        style = {"warning": "cs_warning", "info": "cs_info"}.get(c.severity, "cs_warning")
+        sh.append([sh.cell(c.severity, style), sh.cell(c.scenario), sh.cell(c.where),
+                   sh.cell(c.message)])
+        widths[1] = max(widths[1], min(_text_width(c.scenario), 40))
+        widths[2] = max(widths[2], min(_text_width(c.where), 30))
+        widths[3] = max(widths[3], min(_text_width(c.message), 140))
+    sh.widths(widths)
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:D{max(sh.rows, 2)}"
+    sh.print_setup(title_rows="1:1")
+    sh.flush()
+
+
+def build_workbook(
+    results: Sequence[BudgetResult],
+    checks: Sequence[Check] = (),
+    *,
+    title: str = "Training budget",
+    source_name: str = "",
+    run_time: datetime | None = None,
+    version: str = "",
+) -> Workbook:
+    """A write-only workbook holding the owned sheets for ``results`` (one per scenario).
+
+    Save it with :func:`write_scratch` (or ``wb.save``); it can be saved once.
+    """
+    if not results:
+        raise ValueError("build_workbook needs at least one scenario result")
+    if not version:
+        from .. import __version__ as version
+    currency = results[0].currency or "USD"
+    wb = Workbook(write_only=True)
+    _styles(wb, currency)
+    _write_summary(wb, results, title=title, source_name=source_name,
+                   run_time=run_time or datetime.now(), version=version, currency=currency,
+                   checks=checks)
+    _write_line_items(wb, results, currency)
+    _write_checks(wb, checks)
+    return wb
+
+
+def write_scratch(
+    path: Path,
+    results: Sequence[BudgetResult],
+    checks: Sequence[Check] = (),
+    **meta: Any,
+) -> Path:
+    """Write the owned sheets for ``results`` to a new workbook at ``path`` (a scratch file)."""
+    path = Path(path)
+    wb = build_workbook(results, checks, **meta)
+    wb.save(path)
+    return path
