@@ -166,5 +166,72 @@ def gpus(as_json: bool) -> None:
                    f"{rent:>8} {buy:>8}  {s.price_source} ({s.price_date})")
 
 
+@main.command()
+@click.argument("workbook", type=click.Path(dir_okay=False))
+@click.option("-o", "--out", type=click.Path(dir_okay=False),
+              help="Write the result to this file instead of in place.")
+@click.option("--scenario", "scenarios", multiple=True,
+              help="Compute only this scenario (repeatable). Default: every scenario.")
+@click.option("--json", "as_json", is_flag=True, help="Print totals as one JSON object.")
+@expected_errors()
+def run(workbook: str, out: str | None, scenarios: tuple[str, ...], as_json: bool) -> None:
+    """Compute a filled budget workbook and write the Summary, Line items and Checks sheets.
+
+    \b
+    Examples:
+      costsheet run budget.xlsx
+      costsheet run budget.xlsx -o result.xlsx --scenario Base --scenario High
+    """
+    from pathlib import Path
+
+    from .workbook.run import run_workbook
+
+    result = run_workbook(Path(workbook), out=Path(out) if out else None,
+                          scenarios=list(scenarios) or None)
+    if as_json:
+        dump_json(result.to_dict())
+        return
+    render_run(result)
+
+
+def render_run(result: Any) -> None:
+    from .inputs import FAMILIES, FAMILY_LABELS
+
+    cur = result.currency
+    names = result.scenarios
+    rows: list[tuple[str, list[str]]] = []
+    for fam in FAMILIES:
+        rows.append((FAMILY_LABELS[fam], [format_money(result.results[n].totals[fam], cur)
+                                          for n in names]))
+    rows.append(("Total", [format_money(result.results[n].total, cur) for n in names]))
+    figures = (("gpu_hours", "GPU-hours", format_quantity),
+               ("wall_clock_days", "Wall-clock days", lambda v: f"{v:,.1f}"),
+               ("cost_per_million_tokens", "Cost per M tokens", lambda v: format_money(v, cur)))
+    for key, label, fmt in figures:
+        vals = [result.results[n].metrics.get(key) for n in names]
+        if any(v is not None for v in vals):
+            rows.append((label, ["-" if v is None else fmt(v) for v in vals]))
+    first = max(len(r[0]) for r in rows)
+    widths = [max(len(n), *(len(r[1][i]) for r in rows)) for i, n in enumerate(names)]
+    def cells(values: list[str]) -> str:
+        return "  ".join(f"{v:>{w}}" for v, w in zip(values, widths, strict=True))
+
+    click.echo(f"  {'':<{first}}  " + cells(names))
+    for label, vals in rows:
+        line = f"  {label:<{first}}  " + cells(vals)
+        click.echo(click.style(line, bold=True) if label == "Total" else line)
+    click.echo("")
+    written = "in place" if result.output == result.source else f"to {result.output}"
+    click.echo(f"Wrote {', '.join(result.owned_sheets)} {written}.")
+    if result.backup is not None:
+        click.echo(f"Previous version kept as {result.backup}")
+    warnings = result.warnings
+    if warnings:
+        click.echo(f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''} "
+                   "(also on the Checks sheet):")
+        for c in warnings:
+            click.echo(f"  - {c}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
