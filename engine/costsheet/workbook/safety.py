@@ -128,12 +128,14 @@ def atomic_write(out: Path, write: Callable[[Path], None]) -> None:
     """Create or replace ``out`` atomically with what ``write(temp_path)`` writes.
 
     ``write`` gets a fresh temporary path in the same folder; afterwards the file is fsynced
-    and renamed over ``out`` (keeping ``out``'s permission bits). On any exception the temporary
+    and renamed over ``out`` (keeping ``out``'s permission bits). A read-only ``out`` or folder is
+    refused first (:func:`check_writable`). On any exception the temporary
     file is removed and ``out`` is untouched; disk-full, permission and read-only errors become a
     :class:`CostsheetError`.
     """
     out = Path(out)
     folder = out.parent if str(out.parent) else Path(".")
+    check_writable(out)
     tmp: Path | None = None
     try:
         fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=out.suffix, dir=folder)
@@ -192,24 +194,28 @@ def make_backup(path: Path, keep: int = 3) -> Path | None:
     if not path.exists():
         return None
     folder = path.parent / BACKUP_DIR
+    pattern = re.compile(_BACKUP_RE.format(stem=re.escape(path.stem), ext=re.escape(path.suffix)))
+
+    def existing() -> list[tuple[tuple[str, int], Path]]:
+        found = []
+        for item in folder.iterdir():
+            m = pattern.match(item.name)
+            if m:
+                found.append(((m.group(1), int(m.group(2) or 0)), item))
+        return sorted(found)
+
     try:
         folder.mkdir(exist_ok=True)
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        target = folder / f"{path.stem}.{stamp}{path.suffix}"
-        n = 1
-        while target.exists():
-            target = folder / f"{path.stem}.{stamp}-{n}{path.suffix}"
-            n += 1
+        # never reuse a name older backups had in the same second: order must follow time
+        same = [key[1] for key, _item in existing() if key[0] >= stamp]
+        n = max(same) + 1 if same else 0
+        name = f"{path.stem}.{stamp}-{n}{path.suffix}" if n else f"{path.stem}.{stamp}{path.suffix}"
+        target = folder / name
         shutil.copy2(path, target)
     except OSError as exc:
         raise _os_error(exc, path.parent / BACKUP_DIR / path.name) from exc
-    pattern = re.compile(_BACKUP_RE.format(stem=re.escape(path.stem), ext=re.escape(path.suffix)))
-    found = []
-    for item in folder.iterdir():
-        m = pattern.match(item.name)
-        if m:
-            found.append(((m.group(1), int(m.group(2) or 0)), item))
-    found.sort()
+    found = existing()
     for _key, item in found[: max(len(found) - max(keep, 1), 0)]:
         with contextlib.suppress(OSError):
             item.unlink()
