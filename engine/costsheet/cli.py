@@ -233,5 +233,26 @@ def render_run(result: Any) -> None:
             click.echo(f"  - {c}")
 
 
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the functions as JSON.")
+@click.option("--markdown", is_flag=True, help="Print the reference of docs/excel-functions.md.")
+@expected_errors()
+def functions(as_json: bool, markdown: bool) -> None:
+    """List the Excel functions (=LLMCOST and friends) with their signatures."""
+    from .functions import list_functions, reference_markdown
+
+    if markdown:
+        click.echo(reference_markdown(), nl=False)
+        return
+    infos = list_functions()
+    if as_json:
+        dump_json([f.to_dict() for f in infos])
+        return
+    for f in infos:
+        click.echo(f.signature)
+        click.echo(f"    {f.summary}")
+    click.echo("\nOptional arguments are in [brackets]; every argument also takes a range.")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
