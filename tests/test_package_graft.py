@@ -7,6 +7,7 @@ import re
 import shutil
 import warnings
 import zipfile
+from datetime import datetime
 from pathlib import Path
 
 import defusedxml.ElementTree as SafeET
@@ -64,6 +65,7 @@ SUMMARY_TEXT = {
     "A8": "Größe ✓ \"quoted\"",
 }
 LINE_ITEMS = [("Pre-training", 1000000.0), ("Fine-tuning", 25000.5), ("Eval", 1234.0)]
+PLAN_DATE = datetime(2025, 3, 1)
 CHECKS = ["ok: totals add up", "warning: price is a list price", "=not a formula either"]
 
 
@@ -121,6 +123,8 @@ def build_scratch(path: Path, *, scale: float = 1.0) -> Path:
     for i, text in enumerate(CHECKS, start=1):
         ck.cell(i, 1, text).data_type = "s"
     ck["A1"].font = Font(bold=True, color="FF008000")
+    ck["B1"] = PLAN_DATE  # a date: must survive a 1904-date-system workbook
+    ck["B1"].number_format = "yyyy-mm-dd"
     wb.save(path)
     return path
 
@@ -289,6 +293,7 @@ def test_graft_then_regraft_keeps_every_user_part(name: str, tmp_path: Path) -> 
     li = wb["Line items"]
     assert li["B2"].number_format == "#,##0" and li["A1"].font.b and li["A1"].font.i
     assert wb["Checks"]["A1"].font.color.rgb == "FF008000"
+    assert wb["Checks"]["B1"].value == PLAN_DATE  # also in the 1904 date system
 
 
 def _rewrite_part(path: Path, part: str, edit) -> None:  # type: ignore[no-untyped-def]
@@ -601,6 +606,7 @@ def test_libreoffice_reads_every_grafted_workbook(tmp_path: Path) -> None:
                     assert _as_number(got) == pytest.approx(value), (name, sheet, coord, got)
                 else:
                     assert got == value, (name, sheet, coord)
+        assert sheets["Checks"][0][1] in ("2025-03-01", "03/01/25", "3/1/2025"), name
 
 
 def test_render_one_grafted_sheet_to_png(tmp_path: Path) -> None:

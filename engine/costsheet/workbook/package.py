@@ -540,6 +540,16 @@ _STYLE_ORDER = ["numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs
                 "cellStyles", "dxfs", "tableStyles", "colors", "extLst"]
 
 
+_BUILTIN_DATE_FORMATS = {*range(14, 23), *range(27, 37), 45, 46, 47, *range(50, 59)}
+
+
+def _is_date_code(code: str) -> bool:
+    section = code.split(";", 1)[0]
+    section = re.sub(r'"[^"]*"|\\.|_.|\*.', "", section)  # literals, escapes, padding
+    section = re.sub(r"\[(?!h+\]|m+\]|s+\])[^\]]*\]", "", section, flags=re.I)  # colours
+    return bool(re.search(r"[dmyhs]", section, re.I))
+
+
 class _StyleMerger:
     """Append the scratch styles that grafted cells use to the target's styles, deduplicated."""
 
@@ -604,6 +614,22 @@ class _StyleMerger:
         self.numfmts[new_id] = code
         self.new_numfmts.append((new_id, code))
         return new_id
+
+    def is_date_xf(self, index: int) -> bool:
+        """Whether scratch cell style ``index`` shows numbers as dates or times."""
+        xfs = self._scratch_items("cellXfs", "xf")
+        if not 0 <= index < len(xfs):
+            return False
+        try:
+            fid = int(xfs[index].get("numFmtId", "0"))
+        except ValueError:
+            return False
+        if fid in _BUILTIN_DATE_FORMATS:
+            return True
+        for e in self._scratch_items("numFmts", "numFmt"):
+            if e.get("numFmtId") == str(fid):
+                return _is_date_code(e.get("formatCode", ""))
+        return False
 
     def map_xf(self, index: int) -> int:
         if self.troot is None:
@@ -715,7 +741,7 @@ def _t_element(value: str) -> str:
 
 
 def _rewrite_sheet(data: bytes, strings: list[str], styles: _StyleMerger, *, selected: bool,
-                   source: str) -> bytes:
+                   source: str, date_shift: int = 0) -> bytes:
     doc = _Text.decode(data)
     text = doc.text
     p = _prefix_for(text, MAIN_NS)
@@ -741,6 +767,18 @@ def _rewrite_sheet(data: bytes, strings: list[str], styles: _StyleMerger, *, sel
                 raise PackageError(f"{source}: shared string {idx} missing in scratch workbook")
             head = _set_attr(head, "t", "inlineStr")
             return f"{head}<is>{strings[idx]}</is></{_q(p, 'c')}>"
+        if (date_shift and inner is not None and attrs.get("t", "n") == "n"
+                and styles.is_date_xf(int(attrs.get("s", "0")))):
+            vm = v_re.search(inner)
+            if vm is not None:
+                try:
+                    serial = float(vm.group(1))
+                except ValueError:
+                    serial = None
+                if serial is not None:
+                    shifted = serial + date_shift
+                    value = repr(int(shifted)) if shifted.is_integer() else repr(shifted)
+                    inner = inner[: vm.start(1)] + value + inner[vm.end(1):]
         if inner is None:
             return head[:-1] + "/>"
         return f"{head}{inner}</{_q(p, 'c')}>"
@@ -1239,6 +1277,7 @@ def graft_sheets(
 
     # ---- copy scratch parts
     strings = _shared_strings(spkg, s_wb)
+    date_shift = (_is_1904(spkg, s_wb) - _is_1904(tpkg, t_wb)) * 1462
     new_parts: list[tuple[str, bytes]] = []
     new_cts: list[tuple[str, str]] = []
     selected_part = layout[active_new].part if layout else None
@@ -1248,7 +1287,7 @@ def graft_sheets(
         data = spkg.get(part)
         if new in sheet_parts:
             data = _rewrite_sheet(data, strings, merger, selected=(new == selected_part),
-                                  source=scratch.name)
+                                  source=scratch.name, date_shift=date_shift)
         new_parts.append((new, data))
         ct = s_ct_overrides.get(part.lower()) or s_ct_defaults.get(
             posixpath.splitext(part)[1].lstrip(".").lower())
@@ -1342,6 +1381,12 @@ def graft_sheets(
                               compress_type=zipfile.ZIP_DEFLATED)
 
     atomic_write(out, write)
+
+
+def _is_1904(pkg: _Package, wb_part: str) -> int:
+    root = _parse(pkg.get(wb_part), wb_part, pkg.path.name)
+    pr = root.find(f"{{{MAIN_NS}}}workbookPr")
+    return int(pr is not None and pr.get("date1904", "0").lower() in ("1", "true"))
 
 
 def _edit_app(data: bytes, old_names: list[str], new_names: list[str]) -> bytes | None:
