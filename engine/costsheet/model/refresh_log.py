@@ -1,0 +1,234 @@
+"""The refresh log: one row per monthly refresh, append-only, and when a refresh changed nothing.
+
+Pure functions: a fingerprint of the inputs, the next log row, its change against the previous
+refresh of the same scenario (forecast over forecast, by family), and the "unchanged" test. The
+sheet itself is read and written by the workbook layer, which keeps every earlier row's cell
+values as they were and only appends.
+
+A log row is a mapping from column title to a cell value (text or number, never a formula). The
+fixed columns come first (:data:`FIXED_COLUMNS`); one ``Total: <scenario>`` column per scenario
+follows, added at the right when a scenario first appears, so earlier rows never move.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from ..inputs import FAMILIES, FAMILY_LABELS, Budget
+from .variance import ActualLine, FxRates
+
+TIME = "Time"
+AS_OF = "As of"
+VERSION = "costsheet version"
+FINGERPRINT = "Inputs fingerprint"
+SCENARIO = "Scenario"
+VIEW = "View"
+CURRENCY = "Currency"
+FORECAST_TOTAL = "Forecast total"
+CHANGE_TOTAL = "Change total"
+NOTE = "Note"
+TOTAL_PREFIX = "Total: "
+
+
+def forecast_column(family: str) -> str:
+    return f"Forecast: {FAMILY_LABELS[family]}"
+
+
+def change_column(family: str) -> str:
+    return f"Change: {FAMILY_LABELS[family]}"
+
+
+FIXED_COLUMNS: tuple[str, ...] = (
+    TIME, AS_OF, VERSION, FINGERPRINT, SCENARIO, VIEW, CURRENCY, FORECAST_TOTAL,
+    *[forecast_column(f) for f in FAMILIES], CHANGE_TOTAL, *[change_column(f) for f in FAMILIES],
+    NOTE,
+)
+
+
+def fingerprint(
+    budget: Budget,
+    actuals: Sequence[ActualLine] = (),
+    as_of: str | None = None,
+    actual_fx: FxRates | Mapping[str, Any] | None = None,
+) -> str:
+    """A stable hash of everything a refresh reads: the budget, actuals, actual rates, as-of.
+
+    Same inputs → same fingerprint, in any process on any day (``sha256:`` + 16 hex digits).
+    """
+    if isinstance(actual_fx, FxRates):
+        fx: Any = actual_fx.to_dict()
+    else:
+        fx = dict(actual_fx) if actual_fx is not None else None
+    payload = {
+        "budget": json.loads(budget.model_dump_json()),
+        "actuals": [json.loads(a.model_dump_json()) for a in actuals],
+        "actual_fx": fx,
+        "as_of": as_of,
+    }
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True,
+                      default=str)
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass
+class LogEntry:
+    """One refresh: when, as of which month, which inputs, the forecast and its change."""
+
+    time: str
+    as_of: str | None
+    version: str
+    fingerprint: str
+    scenario: str
+    view: str
+    currency: str
+    forecast: dict[str, float]  # latest estimate per family
+    change: dict[str, float | None]  # against the previous refresh of the scenario; None: first
+    scenario_totals: dict[str, float]  # the model's total of every scenario
+    note: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def forecast_total(self) -> float:
+        return math.fsum(self.forecast.values())
+
+    @property
+    def change_total(self) -> float | None:
+        known = [v for v in self.change.values() if v is not None]
+        return math.fsum(known) if len(known) == len(self.change) else None
+
+    def cells(self) -> dict[str, Any]:
+        """Column title → cell value (text or a number rounded to cents; None is a blank)."""
+        out: dict[str, Any] = {
+            TIME: self.time, AS_OF: self.as_of or "", VERSION: self.version,
+            FINGERPRINT: self.fingerprint, SCENARIO: self.scenario, VIEW: self.view,
+            CURRENCY: self.currency, FORECAST_TOTAL: _cents(self.forecast_total),
+        }
+        for f in FAMILIES:
+            out[forecast_column(f)] = _cents(self.forecast.get(f, 0.0))
+        out[CHANGE_TOTAL] = _cents(self.change_total)
+        for f in FAMILIES:
+            out[change_column(f)] = _cents(self.change.get(f))
+        out[NOTE] = self.note
+        for name, total in self.scenario_totals.items():
+            out[TOTAL_PREFIX + name] = _cents(total)
+        return out
+
+
+def _cents(x: float | None) -> float | None:
+    return None if x is None else round(float(x), 2)
+
+
+def format_time(now: datetime) -> str:
+    """``2026-03-05 14:02 UTC`` (the zone's name when ``now`` is aware)."""
+    text = now.strftime("%Y-%m-%d %H:%M:%S")
+    zone = now.tzname() if now.tzinfo is not None else None
+    return f"{text} {zone}" if zone else text
+
+
+def _number(value: Any) -> float | None:
+    if value is None or value == "":
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def previous_row(rows: Sequence[Mapping[str, Any]], scenario: str) -> Mapping[str, Any] | None:
+    """The latest earlier row of the same scenario (rows as column title → value), or None."""
+    for row in reversed(rows):
+        if str(row.get(SCENARIO) or "") == scenario:
+            return row
+    return None
+
+
+def is_unchanged(
+    rows: Sequence[Mapping[str, Any]], fingerprint_: str, as_of: str | None, scenario: str
+) -> bool:
+    """True when the last row has the same inputs fingerprint, as-of month and scenario."""
+    if not rows:
+        return False
+    last = rows[-1]
+    return (
+        str(last.get(FINGERPRINT) or "") == fingerprint_
+        and str(last.get(AS_OF) or "") == (as_of or "")
+        and str(last.get(SCENARIO) or "") == scenario
+    )
+
+
+def make_entry(
+    *,
+    now: datetime,
+    as_of: str | None,
+    version: str,
+    fingerprint: str,
+    scenario: str,
+    currency: str,
+    forecast: Mapping[str, float],
+    scenario_totals: Mapping[str, float],
+    previous_rows: Sequence[Mapping[str, Any]] = (),
+    view: str = "cash",
+    note: str = "",
+) -> LogEntry:
+    """The next log row; ``change`` is this forecast minus the previous refresh's, per family."""
+    prev = previous_row(previous_rows, scenario)
+    change: dict[str, float | None] = {}
+    for f in FAMILIES:
+        before = _number(prev.get(forecast_column(f))) if prev is not None else None
+        change[f] = None if before is None else float(forecast.get(f, 0.0)) - before
+    return LogEntry(
+        time=format_time(now), as_of=as_of, version=version, fingerprint=fingerprint,
+        scenario=scenario, view=view, currency=currency,
+        forecast={f: float(forecast.get(f, 0.0)) for f in FAMILIES}, change=change,
+        scenario_totals={k: float(v) for k, v in scenario_totals.items()}, note=note,
+    )
+
+
+def log_header(existing: Sequence[str], entry: LogEntry) -> list[str]:
+    """The header after appending ``entry``: the existing titles unchanged, new ones at the right.
+
+    An empty log starts with :data:`FIXED_COLUMNS`.
+    """
+    header = [str(h) for h in existing] if existing else list(FIXED_COLUMNS)
+    for key in entry.cells():
+        if key not in header:
+            header.append(key)
+    return header
+
+
+def row_values(header: Sequence[str], entry: LogEntry) -> list[Any]:
+    """``entry``'s cell values in the order of ``header`` (blank where it has none)."""
+    cells = entry.cells()
+    return [cells.get(h) for h in header]
+
+
+def rows_as_dicts(header: Sequence[Any], rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
+    """Rows of cell values → column title → value, for :func:`previous_row` and friends."""
+    titles = [str(h) if h is not None else "" for h in header]
+    return [{t: (row[i] if i < len(row) else None) for i, t in enumerate(titles) if t}
+            for row in rows]
+
+
+def describe_change(entry: LogEntry, money) -> list[str]:
+    """Lines for the terminal: the forecast and what moved since the previous refresh.
+
+    ``money`` formats an amount (e.g. ``lambda x: format_money(x, currency)``).
+    """
+    lines = [f"forecast ({entry.scenario}, as of {entry.as_of or 'no actuals'}): "
+             f"{money(entry.forecast_total)}"]
+    if entry.change_total is None:
+        lines.append("first refresh of this scenario in the log")
+        return lines
+    moved = [(f, c) for f, c in entry.change.items() if c]
+    if not moved:
+        lines.append("no change in the forecast since the previous refresh")
+    for f, c in sorted(moved, key=lambda fc: -abs(fc[1] or 0.0)):
+        sign = "+" if (c or 0.0) > 0 else "−"
+        lines.append(f"  {FAMILY_LABELS[f]}: {sign}{money(abs(c or 0.0))}")
+    return lines

@@ -1,0 +1,463 @@
+"""Spread a budget over months: the monthly view of one scenario, in cash or P&L terms.
+
+Pure functions over a :class:`~costsheet.inputs.Budget` and its
+:class:`~costsheet.model.items.BudgetResult`; no workbook here.
+
+How a line is placed in time:
+
+- A line starts in its ``start_month``; a line without one starts at the horizon start.
+- A line with ``months`` (staff, storage, a reserved or owned pool's term, a run's wall-clock
+  time) is spread evenly over that many months from its start; a fractional last month gets its
+  fraction (2.5 months → weights 1, 1, 0.5 of 2.5). A line with no months, or one month or less,
+  is one-off: all of it in its start month.
+- Runs' months come from their wall-clock days (``compute_budget`` puts them on the line).
+- A pool's electricity and colocation lines without months (an on-demand pool) follow the span
+  of the runs that use the pool.
+
+Owned hardware has two views:
+
+- ``cash``: the purchase (capex per GPU × GPU count, in the reporting currency) is paid in the
+  pool's start month; the model's depreciation lines for the pool (its runs' GPU-hours and its idle
+  capacity) are left out.
+- ``pnl``: the model's depreciation lines for the pool are replaced by straight-line depreciation
+  over the hardware's life (capex / life months, every month from the pool's start), split between
+  families in the proportion the model charges them; only months inside the horizon are shown.
+
+The *view total* is the model's total with each owned pool's depreciation lines replaced by the
+purchase (cash) or by the whole straight-line depreciation over the life (P&L). The months inside
+the horizon hold ``Timeline.total``; what falls outside (before the start, after the end) is
+``Timeline.outside_total``; the two add up to ``Timeline.view_total``.
+
+The default horizon runs from ``Drivers.start_month`` (or, when blank, the earliest start of any
+line) to the last month any line of the model touches (a pool's term, a run's end, staff months,
+a purchase month); the life of owned hardware beyond that is not part of it. So in the P&L view
+an owned pool held for a term (``term_months``) that defines the horizon is charged exactly what
+the model charges; the cash view with the default horizon sums to its view total.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+from ..catalog import Catalog
+from ..errors import InputError
+from ..inputs import FAMILIES, Budget, GpuPool, parse_month
+from ..units import UnitError
+from .budget import budget_catalog, compute_budget, make_fx
+from .compute import gpu_hour_rate
+from .items import BudgetResult, LineItem, is_scalar, m, q
+from .scenarios import apply_scenario
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+View = Literal["cash", "pnl"]
+VIEWS: tuple[str, ...] = ("cash", "pnl")
+VIEW_LABELS: dict[str, str] = {
+    "cash": "Cash (owned hardware as its purchase)",
+    "pnl": "P&L (owned hardware as straight-line depreciation)",
+}
+_EPS = 1e-9
+
+
+# ---------------------------------------------------------------------------------------------
+# months
+
+
+def month_index(month: str) -> int:
+    """``'2026-03'`` → a month count (year × 12 + month − 1) that orders and subtracts."""
+    year, mon = month.split("-")
+    return int(year) * 12 + int(mon) - 1
+
+
+def month_at(index: int) -> str:
+    """The inverse of :func:`month_index`."""
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def add_months(month: str, n: int) -> str:
+    return month_at(month_index(month) + n)
+
+
+def month_range(start: str, end: str) -> list[str]:
+    """Every month from ``start`` to ``end``, both included (empty when end is before start)."""
+    return [month_at(i) for i in range(month_index(start), month_index(end) + 1)]
+
+
+def as_month(value: object, what: str = "month") -> str:
+    """A month as typed (``2026-3``, a date) → ``'2026-03'``; InputError naming ``what``."""
+    try:
+        out = parse_month(value)
+    except UnitError as exc:
+        raise InputError(f"{what}: {exc} (got {value!r})") from None
+    if out is None:
+        raise InputError(f"{what}: is required")
+    return out
+
+
+def spread_weights(months: float | None) -> list[float]:
+    """Share of a line in each of its months; sums to 1. One-off (None or ≤ 1) → ``[1.0]``."""
+    if months is None or not math.isfinite(months) or months <= 1.0 + _EPS:
+        return [1.0]
+    n = math.ceil(months - _EPS)
+    return [min(1.0, months - k) / months for k in range(n)]
+
+
+def spread(amount: float, start_month: str, months: float | None) -> dict[str, float]:
+    """``amount`` spread evenly over ``months`` months from ``start_month`` (see module doc)."""
+    return {
+        add_months(start_month, k): amount * w for k, w in enumerate(spread_weights(months))
+    }
+
+
+@dataclass(frozen=True)
+class Horizon:
+    """The months a timeline shows: ``start`` to ``end``, both included."""
+
+    start: str
+    end: str
+
+    def __post_init__(self) -> None:
+        if month_index(self.end) < month_index(self.start):
+            raise InputError(f"horizon ends ({self.end}) before it starts ({self.start})")
+
+    @property
+    def months(self) -> list[str]:
+        return month_range(self.start, self.end)
+
+    def __len__(self) -> int:
+        return month_index(self.end) - month_index(self.start) + 1
+
+    def __contains__(self, month: object) -> bool:
+        if not isinstance(month, str):
+            return False
+        return month_index(self.start) <= month_index(month) <= month_index(self.end)
+
+    @classmethod
+    def of(cls, start: str, months: int) -> Horizon:
+        """``months`` months from ``start``."""
+        if months < 1:
+            raise InputError(f"a horizon needs at least one month (got {months})")
+        return cls(start, add_months(start, months - 1))
+
+
+HorizonSpec = Horizon | tuple[str, str] | int | None
+
+
+# ---------------------------------------------------------------------------------------------
+# owned hardware
+
+
+@dataclass
+class OwnedHardware:
+    """An owned pool, as the cash and P&L views see it (amounts in the reporting currency)."""
+
+    pool: str
+    start_month: str | None
+    gpu_count: int
+    capex_per_gpu: float
+    capex: float  # capex_per_gpu × gpu_count: the purchase
+    life_months: float
+    monthly_depreciation: float  # capex / life months
+    charged: float  # what the model charges for it (depreciation per GPU-hour, idle included)
+    family_shares: dict[str, float]  # how the model's charge splits between families
+    basis: str
+
+
+def pool_of_item(item: LineItem, result: BudgetResult) -> str | None:
+    """The pool whose GPU-hours a line prices (run, interruption, sweep or idle line), or None.
+
+    Electricity and colocation lines (kWh, kW-months) are not GPU-hour lines and give None.
+    """
+    if item.unit != "GPU-hour":
+        return None
+    if item.source.startswith("pools."):
+        return item.source[len("pools."):]
+    run = None
+    if item.source.startswith("runs."):
+        run = item.source[len("runs."):]
+    elif ": " in item.item:  # sweeps carry the driver as source; their run is in the name
+        run = item.item.split(": ", 1)[1]
+    info = result.runs.get(run) if run is not None else None
+    return None if info is None else str(info["pool"])
+
+
+def owned_hardware(
+    budget: Budget, result: BudgetResult, catalog: Catalog | None = None
+) -> tuple[list[OwnedHardware], list[str]]:
+    """Every owned pool with a GPU count: its purchase, depreciation and the model's charge.
+
+    ``budget`` is the scenario's budget (overrides applied). Owned pools without a GPU count
+    cannot be bought; they are left as the model charges them, with a warning.
+    """
+    cat = budget_catalog(budget, catalog)
+    d = budget.drivers
+    fx = make_fx(budget)
+    charged: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for it in result.items:
+        pool = pool_of_item(it, result)
+        if pool is not None:
+            charged[pool][it.family] += float(it.amount)
+    out: list[OwnedHardware] = []
+    warnings: list[str] = []
+    for pool in budget.pools:
+        if pool.ownership != "own":
+            continue
+        if not pool.gpu_count:
+            warnings.append(
+                f"pool {pool.name!r}: owned but no GPU count, so no purchase; the timeline "
+                "keeps the model's depreciation per GPU-hour")
+            continue
+        out.append(_owned(pool, cat, d, fx, budget.currency, charged.get(pool.name, {})))
+    return out, warnings
+
+
+def _owned(pool: GpuPool, cat: Catalog, d, fx, currency: str,
+           charged: dict[str, float]) -> OwnedHardware:
+    spec = cat.get(pool.gpu_type) if pool.gpu_type else None
+    rate = gpu_hour_rate(pool, spec, d, currency)
+    fx_rate, _ = fx(rate.currency)
+    capex_per_gpu = float(rate.capex_per_gpu) * fx_rate
+    count = int(pool.gpu_count or 0)
+    capex = capex_per_gpu * count
+    life_months = float(d.depreciation_life_years) * 12.0
+    total = sum(charged.values())
+    shares = ({f: v / total for f, v in charged.items() if v} if total
+              else {"compute": 1.0})
+    return OwnedHardware(
+        pool=pool.name, start_month=pool.start_month, gpu_count=count,
+        capex_per_gpu=capex_per_gpu, capex=capex, life_months=life_months,
+        monthly_depreciation=capex / life_months, charged=total, family_shares=shares,
+        basis=f"{q(count)} GPUs × {m(capex_per_gpu, currency)} capex per GPU [{rate.basis}]",
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# the timeline
+
+
+@dataclass(frozen=True)
+class MonthlyAmount:
+    """One line's amount in one month (reporting currency)."""
+
+    month: str
+    family: str
+    item: str
+    source: str
+    amount: float
+
+
+@dataclass
+class Timeline:
+    """A scenario spread over months in one view (``cash`` or ``pnl``).
+
+    ``lines`` are the view's line items (the model's, with owned hardware replaced); ``entries``
+    their monthly amounts inside the horizon, ``outside`` those before or after it.
+    """
+
+    scenario: str
+    view: str
+    currency: str
+    horizon: Horizon
+    lines: list[LineItem]
+    entries: list[MonthlyAmount]
+    outside: list[MonthlyAmount]
+    owned: list[OwnedHardware]
+    model_total: float
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def months(self) -> list[str]:
+        return self.horizon.months
+
+    @property
+    def total(self) -> float:
+        """Everything inside the horizon."""
+        return math.fsum(e.amount for e in self.entries)
+
+    @property
+    def outside_total(self) -> float:
+        return math.fsum(e.amount for e in self.outside)
+
+    @property
+    def view_total(self) -> float:
+        """The model's total with owned hardware as purchase (cash) or whole depreciation (P&L)."""
+        return math.fsum(float(it.amount) for it in self.lines)
+
+    def by_month_family(self) -> dict[tuple[str, str], float]:
+        out: dict[tuple[str, str], float] = defaultdict(float)
+        for e in self.entries:
+            out[(e.month, e.family)] += e.amount
+        return dict(out)
+
+    def frame(self) -> pd.DataFrame:
+        """Months × families, plus ``total`` and ``cumulative`` (index: ``'YYYY-MM'``)."""
+        import pandas as pd
+
+        cells = self.by_month_family()
+        rows = [[cells.get((mo, f), 0.0) for f in FAMILIES] for mo in self.months]
+        df = pd.DataFrame(rows, index=pd.Index(self.months, name="month"), columns=list(FAMILIES))
+        df["total"] = df[list(FAMILIES)].sum(axis=1)
+        df["cumulative"] = df["total"].cumsum()
+        return df
+
+    def line_frame(self) -> pd.DataFrame:
+        """One row per line (family, item, source), one column per month, and ``total``."""
+        import pandas as pd
+
+        cells: dict[tuple[str, str, str], dict[str, float]] = {}
+        for e in self.entries:
+            row = cells.setdefault((e.family, e.item, e.source), {})
+            row[e.month] = row.get(e.month, 0.0) + e.amount
+        index = pd.MultiIndex.from_tuples(list(cells), names=["family", "item", "source"])
+        df = pd.DataFrame([[r.get(mo, 0.0) for mo in self.months] for r in cells.values()],
+                          index=index, columns=self.months)
+        df["total"] = df.sum(axis=1)
+        return df
+
+
+def build_timeline(
+    budget: Budget,
+    *,
+    scenario: str = "Base",
+    view: str = "cash",
+    horizon: HorizonSpec = None,
+    catalog: Catalog | None = None,
+    result: BudgetResult | None = None,
+) -> Timeline:
+    """Spread one scenario of ``budget`` over months, in the ``cash`` or ``pnl`` view.
+
+    ``horizon``: None (from the drivers' start month, or the earliest start, to the last month a
+    line touches), a number of months from that start, a ``(start, end)`` pair or a
+    :class:`Horizon`. ``result`` may be passed when the scenario was already computed.
+    """
+    if view not in VIEWS:
+        raise InputError(f"unknown view {view!r} (known: {', '.join(VIEWS)})")
+    sb = apply_scenario(budget, scenario)
+    if result is None:
+        result = compute_budget(sb, catalog, scenario)
+    for it in result.items:
+        if not is_scalar(it.amount):
+            raise InputError("the monthly timeline needs one value per input, not Monte Carlo "
+                             "trials")
+    owned, warnings = owned_hardware(sb, result, catalog)
+    owned_names = {o.pool for o in owned}
+
+    model_items = list(result.items)
+    spans = _pool_spans(model_items, result)
+    default_start = sb.drivers.start_month or _earliest_start(model_items, owned)
+    if default_start is None:
+        raise InputError(
+            "no month to start the timeline from",
+            hint="set the Start month on the Drivers sheet (YYYY-MM)",
+        )
+    placed = [(_placed(it, spans, default_start)) for it in model_items]
+    hz = _horizon(horizon, default_start, placed, owned)
+
+    lines: list[LineItem] = []
+    entries: list[MonthlyAmount] = []
+    outside: list[MonthlyAmount] = []
+
+    def put(it: LineItem, start: str, months: float | None) -> None:
+        lines.append(it)
+        for mo, amount in spread(float(it.amount), start, months).items():
+            e = MonthlyAmount(mo, it.family, it.item, it.source, amount)
+            (entries if mo in hz else outside).append(e)
+
+    for it, (start, months) in zip(model_items, placed, strict=True):
+        if pool_of_item(it, result) in owned_names:
+            continue  # replaced below
+        put(it, start, months)
+    for o in owned:
+        start = o.start_month or hz.start
+        if view == "cash":
+            put(LineItem("compute", f"Purchase: {o.pool}", o.gpu_count, "GPU", o.capex_per_gpu,
+                         o.capex, result.currency, o.basis, f"pools.{o.pool}", start, None),
+                start, None)
+        else:
+            for family in FAMILIES:
+                share = o.family_shares.get(family, 0.0)
+                if not share:
+                    continue
+                put(LineItem(
+                    family, f"Depreciation: {o.pool}", o.gpu_count, "GPU",
+                    o.capex_per_gpu * share, o.capex * share, result.currency,
+                    f"{o.basis} / {q(o.life_months)} months straight-line"
+                    + (f" × {share:.1%} share" if share < 1.0 else ""),
+                    f"pools.{o.pool}", start, o.life_months), start, o.life_months)
+    if outside:
+        before = sum(1 for e in outside if month_index(e.month) < month_index(hz.start))
+        if before:
+            warnings.append(f"{before} monthly amounts fall before the horizon start {hz.start}")
+    return Timeline(
+        scenario=scenario, view=view, currency=result.currency, horizon=hz, lines=lines,
+        entries=entries, outside=outside, owned=owned, model_total=float(result.total),
+        warnings=warnings,
+    )
+
+
+def monthly_frame(
+    budget: Budget,
+    *,
+    scenario: str = "Base",
+    view: str = "cash",
+    horizon: HorizonSpec = None,
+    catalog: Catalog | None = None,
+) -> pd.DataFrame:
+    """Months × families for one scenario, with ``total`` and ``cumulative`` columns."""
+    return build_timeline(
+        budget, scenario=scenario, view=view, horizon=horizon, catalog=catalog
+    ).frame()
+
+
+def _pool_spans(items: list[LineItem], result: BudgetResult) -> dict[str, tuple[str, float]]:
+    """Per pool: (first month, months) covering every GPU-hour line with a start month."""
+    lo: dict[str, int] = {}
+    hi: dict[str, float] = {}
+    for it in items:
+        pool = pool_of_item(it, result)
+        if pool is None or it.start_month is None or it.source.startswith("pools."):
+            continue
+        s = month_index(it.start_month)
+        e = s + max(it.months or 1.0, 1.0)
+        lo[pool] = min(lo.get(pool, s), s)
+        hi[pool] = max(hi.get(pool, e), e)
+    return {p: (month_at(lo[p]), hi[p] - lo[p]) for p in lo}
+
+
+def _placed(it: LineItem, spans: dict[str, tuple[str, float]], default_start: str
+            ) -> tuple[str, float | None]:
+    """Start month and months of a model line (see the module doc)."""
+    if it.months is None and it.source.startswith("pools.") and it.unit != "GPU-hour":
+        span = spans.get(it.source[len("pools."):])
+        if span is not None:
+            return span
+    return it.start_month or default_start, it.months
+
+
+def _earliest_start(items: list[LineItem], owned: list[OwnedHardware]) -> str | None:
+    starts = [it.start_month for it in items if it.start_month]
+    starts += [o.start_month for o in owned if o.start_month]
+    return min(starts, key=month_index) if starts else None
+
+
+def _horizon(spec: HorizonSpec, start: str, placed: list[tuple[str, float | None]],
+             owned: list[OwnedHardware]) -> Horizon:
+    if isinstance(spec, Horizon):
+        return spec
+    if isinstance(spec, tuple):
+        return Horizon(as_month(spec[0], "horizon start"), as_month(spec[1], "horizon end"))
+    if isinstance(spec, int) and not isinstance(spec, bool):
+        return Horizon.of(start, spec)
+    if spec is not None:
+        raise InputError(f"horizon: give a number of months or (start, end) (got {spec!r})")
+    last = month_index(start)
+    for s, months in placed:
+        last = max(last, month_index(s) + len(spread_weights(months)) - 1)
+    for o in owned:
+        if o.start_month:
+            last = max(last, month_index(o.start_month))
+    return Horizon(start, month_at(last))

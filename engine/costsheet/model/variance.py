@@ -1,0 +1,447 @@
+"""Budget against actuals: per month and family, year to date, latest estimate, lines that moved.
+
+Pure functions; the Actuals and FX sheets are read elsewhere.
+
+Words and signs:
+
+- *budget* is the scenario's timeline (cash view by default) in the reporting currency, every
+  line converted at the budget rates (``Budget.fx_rates``).
+- *actual* is what was booked, converted at the actual rates (one per currency, or one per
+  currency and month).
+- months up to the *as-of* month (default: the latest month with actuals) are actual, later months
+  forecast.
+- ``variance = actual − budget`` (positive: spent more than planned); ``variance % = variance /
+  budget`` (blank when the budget is 0).
+- the variance splits in two: ``fx_effect = actual − actual at budget rates`` (what the exchange
+  rates moved) and ``real_variance = actual at budget rates − budget`` (what was really spent
+  differently). They add up to the variance.
+- *latest estimate* = actuals to date + budget of the months after the as-of month; it is set
+  against the *full budget* (every month of the horizon).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict
+
+from ..catalog import Catalog
+from ..errors import InputError, Report
+from ..inputs import FAMILIES, Budget, Currency, Family, Text, parse_month
+from ..units import UnitError, parse_number
+from .timeline import HorizonSpec, Timeline, as_month, build_timeline, month_index
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+def _req_month(value: Any) -> str:
+    out = parse_month(value)
+    if out is None:
+        raise UnitError("is required")
+    return out
+
+
+def _signed(value: Any) -> float:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise UnitError("is required")
+    return parse_number(value, allow_negative=True)
+
+
+def _req(value: Any) -> Any:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise UnitError("is required")
+    return value
+
+
+class ActualLine(BaseModel):
+    """One booked amount: a month, a family (optionally a line item), an amount and currency."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    month: Annotated[str, BeforeValidator(_req_month)]
+    family: Annotated[Family, BeforeValidator(_req)]
+    item: Text = None
+    amount: Annotated[float, BeforeValidator(_signed)]  # credits may be negative
+    currency: Currency = None
+    note: Text = None
+
+
+# ---------------------------------------------------------------------------------------------
+# exchange rates
+
+
+@dataclass(frozen=True)
+class FxProblem:
+    """A currency that cannot be converted: which actual row (index), currency and month."""
+
+    index: int | None
+    currency: str
+    month: str | None
+    message: str
+
+
+class FxError(InputError):
+    """Currencies that cannot be converted; ``problems`` say which actual rows (by index).
+
+    The reader maps each problem's index to its Actuals cell; the report holds one CellError per
+    problem with field ``actuals[<index>].currency``.
+    """
+
+    def __init__(self, problems: list[FxProblem]):
+        report = Report()
+        for p in problems:
+            where = "" if p.index is None else f"actuals[{p.index}]."
+            report.add("", "", f"{where}currency", p.currency, p.message)
+        first = problems[0].message
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        super().__init__(f"{first}{more}", hint="add the rate on the FX sheet", report=report)
+        self.problems = problems
+
+
+class FxRates:
+    """Rates to the reporting currency: one per currency, and/or one per currency and month.
+
+    ``rates`` maps a currency to a rate, or to ``{month: rate}``; a ``None`` month key is the
+    currency's default for months without their own rate. The reporting currency is always 1.
+    """
+
+    def __init__(self, reporting: str, rates: Mapping[str, Any] | None = None):
+        self.reporting = reporting.upper()
+        self._rates: dict[str, dict[str | None, float]] = {}
+        for cur, value in (rates or {}).items():
+            if isinstance(value, Mapping):
+                for mo, rate in value.items():
+                    self.add(cur, mo, rate)
+            else:
+                self.add(cur, None, value)
+
+    def add(self, currency: str, month: str | None, rate: float) -> None:
+        mo = None if month is None else as_month(month, f"FX rate month for {currency}")
+        rate = float(rate)
+        if not rate > 0 or not math.isfinite(rate):
+            raise InputError(f"FX rate for {currency}: must be a positive number (got {rate})")
+        self._rates.setdefault(currency.upper(), {})[mo] = rate
+
+    @classmethod
+    def from_rows(cls, reporting: str,
+                  rows: Iterable[tuple[str, str | None, float]]) -> FxRates:
+        """From (currency, month or None, rate) rows, as an FX sheet lists them."""
+        out = cls(reporting)
+        for cur, mo, rate in rows:
+            out.add(cur, mo, rate)
+        return out
+
+    @property
+    def currencies(self) -> list[str]:
+        return sorted({self.reporting, *self._rates})
+
+    def knows(self, currency: str) -> bool:
+        return currency.upper() == self.reporting or currency.upper() in self._rates
+
+    def lookup(self, currency: str, month: str | None = None) -> float | None:
+        cur = currency.upper()
+        if cur == self.reporting:
+            return 1.0
+        by_month = self._rates.get(cur)
+        if by_month is None:
+            return None
+        if month is not None and month in by_month:
+            return by_month[month]
+        return by_month.get(None)
+
+    def rate(self, currency: str, month: str | None = None) -> float:
+        """The rate, or FxError naming the currency (and month) when there is none."""
+        out = self.lookup(currency, month)
+        if out is None:
+            raise FxError([FxProblem(None, currency, month, self.missing(currency, month))])
+        return out
+
+    def missing(self, currency: str, month: str | None, what: str = "") -> str:
+        label = f"{what} " if what else ""
+        if not self.knows(currency):
+            known = ", ".join(self.currencies)
+            return (f"unknown currency {currency}: no {label}rate to {self.reporting} "
+                    f"(known: {known})")
+        return f"no {label}rate for {currency} in {month}"
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for cur, by_month in sorted(self._rates.items()):
+            if set(by_month) == {None}:
+                out[cur] = by_month[None]
+            else:
+                out[cur] = {("default" if k is None else k): v
+                            for k, v in sorted(by_month.items(), key=lambda kv: kv[0] or "")}
+        return out
+
+
+# ---------------------------------------------------------------------------------------------
+# conversion of actuals
+
+
+@dataclass(frozen=True)
+class ConvertedActual:
+    """An actual in the reporting currency at actual rates and at budget rates."""
+
+    index: int
+    month: str
+    family: str
+    item: str | None
+    amount: float  # at actual rates
+    at_budget_rates: float
+    currency: str
+    note: str | None
+
+    @property
+    def fx_effect(self) -> float:
+        return self.amount - self.at_budget_rates
+
+
+def convert_actuals(
+    actuals: Sequence[ActualLine], budget_fx: FxRates, actual_fx: FxRates
+) -> list[ConvertedActual]:
+    """Each actual at its month's actual rate and at the budget rate; all problems at once."""
+    out: list[ConvertedActual] = []
+    problems: list[FxProblem] = []
+    for i, a in enumerate(actuals):
+        cur = (a.currency or budget_fx.reporting).upper()
+        r_actual = actual_fx.lookup(cur, a.month)
+        r_budget = budget_fx.lookup(cur, a.month)
+        if r_actual is None:
+            problems.append(FxProblem(i, cur, a.month, actual_fx.missing(cur, a.month, "actual")))
+            continue
+        if r_budget is None:
+            problems.append(FxProblem(i, cur, a.month, budget_fx.missing(cur, a.month, "budget")))
+            continue
+        out.append(ConvertedActual(i, a.month, a.family, a.item, a.amount * r_actual,
+                                   a.amount * r_budget, cur, a.note))
+    if problems:
+        raise FxError(problems)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# variance
+
+
+@dataclass
+class Variance:
+    """Budget against actuals for one scenario. Frames are in the reporting currency.
+
+    ``monthly``: one row per month and family (columns month, family, status, budget, actual,
+    forecast, variance, variance_pct, fx_effect, real_variance; actual and the variances are NaN
+    for forecast months). ``ytd``: per family and ``total``, the calendar year of the as-of month
+    up to it. ``latest``: per family and ``total``: budget_to_date, actual_to_date,
+    remaining_budget, latest_estimate, full_budget, change, change_pct. ``movers``: the lines that
+    moved most to date (family, item, budget, actual, variance, variance_pct, fx_effect,
+    real_variance), biggest absolute variance first.
+    """
+
+    scenario: str
+    view: str
+    currency: str
+    as_of: str | None
+    months: list[str]
+    monthly: pd.DataFrame
+    ytd: pd.DataFrame
+    latest: pd.DataFrame
+    movers: pd.DataFrame
+    actuals: list[ConvertedActual]
+    timeline: Timeline
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def forecast_by_family(self) -> dict[str, float]:
+        """Latest estimate per family (actuals to date + remaining budget)."""
+        return {f: float(self.latest.loc[f, "latest_estimate"]) for f in FAMILIES}
+
+    @property
+    def latest_estimate(self) -> float:
+        return float(self.latest.loc["total", "latest_estimate"])
+
+
+def latest_actual_month(actuals: Sequence[ActualLine]) -> str | None:
+    months = [a.month for a in actuals]
+    return max(months, key=month_index) if months else None
+
+
+def compute_variance(
+    budget: Budget,
+    actuals: Sequence[ActualLine | Mapping[str, Any]],
+    *,
+    as_of: str | None = None,
+    actual_fx: FxRates | Mapping[str, Any] | None = None,
+    scenario: str = "Base",
+    view: str = "cash",
+    horizon: HorizonSpec = None,
+    catalog: Catalog | None = None,
+    timeline: Timeline | None = None,
+    top: int = 5,
+) -> Variance:
+    """Budget against actuals for one scenario (see the module doc for the words and signs).
+
+    ``actual_fx``: the rates actuals convert at (None: the budget rates, so no FX effect).
+    ``timeline``: a timeline already built for this scenario and view.
+    """
+    rows = [a if isinstance(a, ActualLine) else ActualLine.model_validate(a) for a in actuals]
+    tl = timeline or build_timeline(budget, scenario=scenario, view=view, horizon=horizon,
+                                    catalog=catalog)
+    budget_fx = FxRates(tl.currency, budget.fx_rates)
+    if actual_fx is None:
+        act_fx = budget_fx
+    elif isinstance(actual_fx, FxRates):
+        act_fx = actual_fx
+    else:
+        act_fx = FxRates(tl.currency, actual_fx)
+    converted = convert_actuals(rows, budget_fx, act_fx)
+    asof = as_month(as_of, "as-of month") if as_of is not None else latest_actual_month(rows)
+    warnings = list(tl.warnings)
+
+    def done(month: str) -> bool:
+        return asof is not None and month_index(month) <= month_index(asof)
+
+    later = [a for a in converted if not done(a.month)]
+    if later:
+        warnings.append(f"{len(later)} actual rows after the as-of month {asof} are not counted")
+    counted = [a for a in converted if done(a.month)]
+
+    months = sorted({*tl.months, *(a.month for a in counted)}, key=month_index)
+    budget_mf: dict[tuple[str, str], float] = defaultdict(float)
+    for e in tl.entries:
+        budget_mf[(e.month, e.family)] += e.amount
+    act_mf: dict[tuple[str, str], list[ConvertedActual]] = defaultdict(list)
+    for a in counted:
+        act_mf[(a.month, a.family)].append(a)
+
+    monthly = _monthly_frame(months, budget_mf, act_mf, done)
+    ytd = _ytd(monthly, asof)
+    latest = _latest(monthly)
+    movers = _movers(tl, counted, done, top, warnings)
+    return Variance(
+        scenario=tl.scenario, view=tl.view, currency=tl.currency, as_of=asof, months=months,
+        monthly=monthly, ytd=ytd, latest=latest, movers=movers, actuals=converted,
+        timeline=tl, warnings=warnings,
+    )
+
+
+def _pct(variance: float, base: float) -> float:
+    return variance / base if base else math.nan
+
+
+def _monthly_frame(months, budget_mf, act_mf, done) -> pd.DataFrame:
+    import pandas as pd
+
+    nan = math.nan
+    records = []
+    for mo in months:
+        for f in FAMILIES:
+            b = budget_mf.get((mo, f), 0.0)
+            if done(mo):
+                acts = act_mf.get((mo, f), [])
+                a = math.fsum(x.amount for x in acts)
+                a_b = math.fsum(x.at_budget_rates for x in acts)
+                records.append((mo, f, "actual", b, a, a, a - b, _pct(a - b, b), a - a_b,
+                                a_b - b))
+            else:
+                records.append((mo, f, "forecast", b, nan, b, nan, nan, nan, nan))
+    return pd.DataFrame(records, columns=[
+        "month", "family", "status", "budget", "actual", "forecast", "variance", "variance_pct",
+        "fx_effect", "real_variance"])
+
+
+_SUMS = ["budget", "actual", "variance", "fx_effect", "real_variance"]
+
+
+def _with_total(df: pd.DataFrame) -> pd.DataFrame:
+    df = df.reindex(list(FAMILIES), fill_value=0.0)
+    df.loc["total"] = df.sum(axis=0)
+    return df
+
+
+def _ytd(monthly: pd.DataFrame, asof: str | None) -> pd.DataFrame:
+    act = monthly[monthly["status"] == "actual"]
+    if asof is not None:
+        act = act[act["month"].str[:4] == asof[:4]]
+    df = _with_total(act.groupby("family")[_SUMS].sum())
+    df["variance_pct"] = [_pct(v, b) for v, b in zip(df["variance"], df["budget"], strict=True)]
+    df.index.name = "family"
+    return df[["budget", "actual", "variance", "variance_pct", "fx_effect", "real_variance"]]
+
+
+def _latest(monthly: pd.DataFrame) -> pd.DataFrame:
+    import pandas as pd
+
+    act = monthly[monthly["status"] == "actual"].groupby("family")
+    fc = monthly[monthly["status"] == "forecast"].groupby("family")
+    df = pd.DataFrame({
+        "budget_to_date": act["budget"].sum(),
+        "actual_to_date": act["actual"].sum(),
+        "remaining_budget": fc["budget"].sum(),
+    })
+    df = _with_total(df.fillna(0.0))
+    df["latest_estimate"] = df["actual_to_date"] + df["remaining_budget"]
+    df["full_budget"] = df["budget_to_date"] + df["remaining_budget"]
+    df["change"] = df["latest_estimate"] - df["full_budget"]
+    df["change_pct"] = [_pct(c, b) for c, b in zip(df["change"], df["full_budget"], strict=True)]
+    df.index.name = "family"
+    return df
+
+
+def _movers(tl: Timeline, counted: list[ConvertedActual], done, top: int,
+            warnings: list[str]) -> pd.DataFrame:
+    """Variance to date per line, biggest first.
+
+    In each family, actuals that name a line item are set against that line's budget (by name,
+    case-insensitive); the family's other actuals against the budget of its other lines. So the
+    lines of a family add up to the family's variance to date.
+    """
+    import pandas as pd
+
+    budget_line: dict[tuple[str, str], float] = defaultdict(float)
+    names: dict[tuple[str, str], str] = {}
+    for e in tl.entries:
+        if done(e.month):
+            key = (e.family, e.item.strip().lower())
+            budget_line[key] += e.amount
+            names.setdefault(key, e.item)
+    itemised: dict[tuple[str, str], list[ConvertedActual]] = defaultdict(list)
+    rest: dict[str, list[ConvertedActual]] = defaultdict(list)
+    for a in counted:
+        if a.item:
+            key = (a.family, a.item.strip().lower())
+            itemised[key].append(a)
+            names.setdefault(key, a.item)
+        else:
+            rest[a.family].append(a)
+    unmatched = sorted(names[k] for k in itemised if k not in budget_line)
+    if unmatched:
+        warnings.append("actuals name lines the budget does not have (compared against 0): "
+                        + ", ".join(unmatched))
+    records = []
+
+    def add(family: str, item: str, b: float, acts: list[ConvertedActual]) -> None:
+        a = math.fsum(x.amount for x in acts)
+        a_b = math.fsum(x.at_budget_rates for x in acts)
+        if not b and not acts:
+            return
+        records.append((family, item, b, a, a - b, _pct(a - b, b), a - a_b, a_b - b))
+
+    for key, acts in itemised.items():
+        add(key[0], names[key], budget_line.get(key, 0.0), acts)
+    for f in FAMILIES:
+        others = math.fsum(v for k, v in budget_line.items() if k[0] == f and k not in itemised)
+        has_items = any(k[0] == f for k in itemised)
+        label = f"Other {f.replace('_', ' ')} lines" if has_items else f"All {f.replace('_', ' ')}"
+        add(f, label, others, rest.get(f, []))
+    df = pd.DataFrame(records, columns=[
+        "family", "item", "budget", "actual", "variance", "variance_pct", "fx_effect",
+        "real_variance"])
+    if df.empty:
+        return df
+    df = df.reindex(df["variance"].abs().sort_values(ascending=False, kind="stable").index)
+    return df.head(top).reset_index(drop=True)
