@@ -616,3 +616,33 @@ def test_render_one_grafted_sheet_to_png(tmp_path: Path) -> None:
     pages = render_png(out2, tmp_path / "png", sheet="Summary")
     assert pages and all(p.stat().st_size > 1000 for p in pages)
     assert pages[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_grafted_excel_tables_get_unique_ids(tmp_path: Path) -> None:
+    from openpyxl.worksheet.table import Table
+
+    target = real_workbook("excel-tables.xlsx", tmp_path)
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Line items"
+    ws.append(["Item", "USD"])
+    for item, usd in LINE_ITEMS:
+        ws.append([item, usd])
+    ws.add_table(Table(displayName="CostLines", ref="A1:B4"))
+    scratch = tmp_path / "scratch.xlsx"
+    wb.save(scratch)
+    out = tmp_path / "out.xlsx"
+    graft_sheets(target, scratch, out, sheets=["Line items"])
+    graft_sheets(out, scratch, out, sheets=["Line items"], remove=["Line items"])
+    data = parts(out)
+    ids = [re.search(rb'<table[^>]*\sid="(\d+)"', blob).group(1)  # type: ignore[union-attr]
+           for name, blob in data.items() if name.startswith("xl/tables/table")]
+    assert len(ids) == 5 and len(set(ids)) == 5
+    loaded = openpyxl_loads(out)
+    assert loaded is not None and "CostLines" in loaded["Line items"].tables
+    # a user's table of the same name blocks the graft
+    wb.active.tables["CostLines"].displayName = "Inventory"
+    wb.active.tables["CostLines"].name = "Inventory"
+    wb.save(scratch)
+    with pytest.raises(PackageError, match="Inventory"):
+        graft_sheets(target, scratch, tmp_path / "clash.xlsx", sheets=["Line items"])

@@ -71,6 +71,7 @@ RT_EXTENDED_PROPS = R_NS + "/extended-properties"
 CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 CT_CUSTOM_PROPS = "application/vnd.openxmlformats-officedocument.custom-properties+xml"
 CT_STYLES = "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"
+CT_TABLE = "application/vnd.openxmlformats-officedocument.spreadsheetml.table+xml"
 CT_RELS = "application/vnd.openxmlformats-package.relationships+xml"
 CUSTOM_FMTID = "{D5CDD505-2E9C-101B-9397-08002B2CF9AE}"
 
@@ -1276,6 +1277,7 @@ def graft_sheets(
     changed[t_wb] = _Text(text, wb_doc.encoding, wb_doc.bom).encode()
 
     # ---- copy scratch parts
+    table_ids, table_names = _existing_tables(tpkg, deleted)
     strings = _shared_strings(spkg, s_wb)
     date_shift = (_is_1904(spkg, s_wb) - _is_1904(tpkg, t_wb)) * 1462
     new_parts: list[tuple[str, bytes]] = []
@@ -1288,13 +1290,15 @@ def graft_sheets(
         if new in sheet_parts:
             data = _rewrite_sheet(data, strings, merger, selected=(new == selected_part),
                                   source=scratch.name, date_shift=date_shift)
-        new_parts.append((new, data))
         ct = s_ct_overrides.get(part.lower()) or s_ct_defaults.get(
             posixpath.splitext(part)[1].lstrip(".").lower())
         if new in sheet_parts:
             ct = CT_WORKSHEET
         if ct is None:
             raise PackageError(f"{scratch.name}: no content type for {part}")
+        if ct == CT_TABLE:
+            data = _renumber_table(data, table_ids, table_names, src)
+        new_parts.append((new, data))
         new_cts.append((new, ct))
         rels = spkg.rels(part)
         if rels:
@@ -1381,6 +1385,43 @@ def graft_sheets(
                               compress_type=zipfile.ZIP_DEFLATED)
 
     atomic_write(out, write)
+
+
+def _existing_tables(pkg: _Package, deleted: set[str]) -> tuple[set[int], set[str]]:
+    """Ids and names (case-folded) of the Excel tables that stay in the target."""
+    _defaults, overrides = pkg.content_types()
+    ids: set[int] = set()
+    names: set[str] = set()
+    for part, ct in overrides.items():
+        if ct != CT_TABLE or part in deleted or not pkg.has(part):
+            continue
+        root = _parse(pkg.get(part), part, pkg.path.name)
+        if (root.get("id") or "").isdigit():
+            ids.add(int(root.get("id", "0")))
+        for attr in ("name", "displayName"):
+            if root.get(attr):
+                names.add(root.get(attr, "").casefold())
+    return ids, names
+
+
+def _renumber_table(data: bytes, ids: set[int], names: set[str], source: str) -> bytes:
+    """Give a grafted Excel table a workbook-unique id; refuse a table name already in use."""
+    doc = _Text.decode(data)
+    root = _root_tag(doc.text)
+    attrs = _attrs(root.group(2))
+    for attr in ("name", "displayName"):
+        value = attrs.get(attr, "")
+        if value and value.casefold() in names:
+            raise PackageError(
+                f"{source}: an Excel table named {value!r} already exists",
+                hint="rename that table in Excel (Table Design > Table Name)",
+            )
+    names.update(attrs.get(a, "").casefold() for a in ("name", "displayName") if attrs.get(a))
+    new_id = max([0, *ids]) + 1
+    ids.add(new_id)
+    head = _set_attr(root.group(0), "id", str(new_id))
+    doc.text = doc.text[: root.start()] + head + doc.text[root.end():]
+    return doc.encode()
 
 
 def _is_1904(pkg: _Package, wb_part: str) -> int:
