@@ -168,6 +168,63 @@ def gpus(as_json: bool) -> None:
 
 @main.command()
 @click.argument("workbook", type=click.Path(dir_okay=False))
+@click.option("--example", is_flag=True, help="Pre-fill a worked example that runs as it is.")
+@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
+              help="Language of labels and help (keys are the same in every language).")
+@click.option("--force", is_flag=True, help="Replace the file if it exists.")
+@expected_errors()
+def new(workbook: str, example: bool, lang: str, force: bool) -> None:
+    """Write a new budget workbook template to fill in.
+
+    \b
+    Examples:
+      costsheet new budget.xlsx
+      costsheet new --example budget.xlsx
+      costsheet new --lang zh 预算.xlsx
+    """
+    from .workbook.template import new_template
+
+    path = new_template(workbook, lang=lang, example=example, force=force)
+    what = "worked example" if example else "template"
+    click.echo(f"wrote {path} ({what}); fill the yellow cells, then run "
+               f"`costsheet check {path.name}`")
+
+
+@main.command()
+@click.argument("workbook", type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
+@expected_errors()
+def check(workbook: str, as_json: bool) -> None:
+    """Check a budget workbook: every bad cell as Sheet!Cell; the file is never changed.
+
+    Exit code 0 when the budget can be computed, 2 when anything must be fixed.
+    """
+    from .errors import InputError
+    from .workbook.reader import read_budget
+
+    result = read_budget(workbook)
+    report = result.report
+    if as_json:
+        dump_json({**report.to_dict(), "scenarios": result.scenarios})
+        if not result.ok:
+            sys.exit(2)
+        return
+    if result.fatal is not None:
+        raise result.fatal
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if not result.ok:
+        n = len(report.problems)
+        name = click.format_filename(workbook)
+        raise InputError(
+            f"{n} problem{'s' if n != 1 else ''} found", report=report,
+            hint=f"fix {'these' if n != 1 else 'this'} {n} cell{'s' if n != 1 else ''} and run "
+                 f"`costsheet check {name}` again; the file was not changed")
+    click.echo(f"ok: {result.summary()}")
+
+
+@main.command()
+@click.argument("workbook", type=click.Path(dir_okay=False))
 @click.option("-o", "--out", type=click.Path(dir_okay=False),
               help="Write the result to this file instead of in place.")
 @click.option("--scenario", "scenarios", multiple=True,

@@ -1,0 +1,817 @@
+"""The budget template: the layout spec of every input sheet, and `costsheet new`.
+
+The layout is generated from the pydantic input models in :mod:`costsheet.inputs` (field names
+are the stable keys; titles, units and help come from each field's ``json_schema_extra``), plus
+the GPU catalog sheet (from :class:`costsheet.catalog.GpuSpec`), FX and scenario overrides.
+
+Table sheets (Pools, Runs, Data, Staff, Other, GPU catalog, FX, Overrides)::
+
+    row 1  title                      row 4  visible labels (translated)
+    row 2  one-line introduction      row 5  units
+    row 3  keys (small, grey)         row 6… one input line per row
+
+The Drivers sheet has one driver per row: key | label | unit | help | Base | Low | High | …
+(any number of scenario columns; a blank scenario cell inherits Base).
+
+The reader finds everything by key (the key row, the key column), never by label, so labels can
+be translated (``lang="zh"``) or reworded without changing what is read.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import typing
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic_core import PydanticUndefined
+
+from ..catalog import TFLOPS, default_catalog
+from ..errors import InputError
+from ..inputs import (
+    Budget,
+    CostLine,
+    Drivers,
+    GpuPool,
+    StaffLine,
+    TrainingRun,
+)
+from . import labels_zh
+
+LANGS = ("en", "zh")
+KEY_ROW = 3
+HEADER_ROW = 4
+UNIT_ROW = 5
+FIRST_ROW = 6
+DRIVERS_FIRST_ROW = 5
+BLANK_ROWS = 20  # empty input rows formatted below the last filled one
+VALIDATION_ROWS = 500  # rows covered by dropdowns and help prompts
+DEFAULT_SCENARIOS = ("Base", "Low", "High")
+DRIVER_FIXED_KEYS = ("key", "label", "unit", "help")
+FIXED_TIME = datetime(2024, 1, 1, 0, 0, 0)
+
+# finance conventions: inputs are light yellow with blue text
+INPUT_FILL = "FFF2CC"
+INPUT_FONT = "0000FF"
+HEADER_FILL = "DDEBF7"
+KEY_FONT = "808080"
+
+COUNT_FMT = "#,##0"
+FRACTION_FMT = "0.0%"
+MONEY_FMT = "#,##0.00"
+BIG_MONEY_FMT = "#,##0"
+BILLIONS_FMT = '#,##0.0,,," B"'
+TRILLIONS_FMT = '#,##0.0,,,," T"'
+TEXT_FMT = "@"
+GENERAL_FMT = "General"
+
+#: number formats by key, for numbers whose unit does not say it all
+NUMBER_FORMATS: dict[str, str] = {
+    "params": BILLIONS_FMT,
+    "active_params": BILLIONS_FMT,
+    "tokens": TRILLIONS_FMT,
+    "flops": "0.00E+00",
+    "gpu_hours": COUNT_FMT,
+    "price_per_gpu_hour": MONEY_FMT,
+    "purchase_price_per_gpu": BIG_MONEY_FMT,
+    "annual_salary": BIG_MONEY_FMT,
+    "unit_cost": MONEY_FMT,
+    "power_w": COUNT_FMT,
+    "tdp_w": COUNT_FMT,
+    "bf16_flops": "#,##0.0",
+    "fp8_flops": "#,##0.0",
+    "memory_gb": COUNT_FMT,
+    "kwh_price": "0.000",
+    "pue": "0.00",
+    "grid_kg_co2_per_kwh": "0.00",
+    "server_premium": "0.00",
+    "server_power_ratio": "0.00",
+    "colocation_per_kw_month": MONEY_FMT,
+    "experiment_multiplier": "0.00",
+    "interruption_rate_per_1000_gpu_days": "0.00",
+    "rate": "0.0000",
+}
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """One input field: a table column, or a row of the Drivers sheet."""
+
+    key: str
+    label_en: str
+    unit_en: str
+    help_en: str
+    kind: str  # number, count, fraction, text, month, currency, choice
+    label_zh: str = ""
+    unit_zh: str = ""
+    help_zh: str = ""
+    required: bool = False
+    default: Any = None
+    number_format: str = GENERAL_FMT
+    choices: tuple[str, ...] = ()
+    choices_strict: bool = True
+    list_formula: str = ""  # a dropdown fed by a range instead of fixed choices
+    scale: float = 1.0  # sheet value × scale = engine value (TFLOP/s → FLOP/s)
+    width: float = 12.0
+
+    def label(self, lang: str = "en") -> str:
+        return (self.label_zh if lang == "zh" else "") or self.label_en
+
+    def unit(self, lang: str = "en") -> str:
+        return (self.unit_zh if lang == "zh" else "") or self.unit_en
+
+    def help(self, lang: str = "en") -> str:
+        return (self.help_zh if lang == "zh" else "") or self.help_en
+
+
+@dataclass(frozen=True)
+class SheetSpec:
+    """One input sheet: its (stable) name, section key, texts and columns."""
+
+    name: str
+    section: str  # drivers, pools, runs, data, staff, other, gpu_catalog, fx, overrides
+    title_en: str
+    intro_en: str
+    columns: tuple[ColumnSpec, ...]
+    model: type[BaseModel] | None = None
+    required: bool = True
+    fixed: dict[str, Any] = field(default_factory=dict)  # values not on the sheet
+
+    @property
+    def name_key(self) -> str:
+        return self.columns[0].key
+
+    def column(self, key: str) -> ColumnSpec:
+        for col in self.columns:
+            if col.key == key:
+                return col
+        raise KeyError(key)
+
+    @property
+    def keys(self) -> list[str]:
+        return [c.key for c in self.columns]
+
+    def title(self, lang: str = "en") -> str:
+        return labels_zh.SHEETS[self.section][0] if lang == "zh" else self.title_en
+
+    def intro(self, lang: str = "en") -> str:
+        return labels_zh.SHEETS[self.section][1] if lang == "zh" else self.intro_en
+
+
+# --------------------------------------------------------------------------------------------
+# the layout spec, generated from the models
+
+
+def _kind(info: Any) -> tuple[str, tuple[str, ...]]:
+    """What a pydantic field holds: number, count, fraction, month, currency, choice, text."""
+    for meta in info.metadata:
+        func = getattr(meta, "func", None)
+        if func is None:
+            continue
+        name = getattr(func, "__qualname__", "")
+        if "fraction" in name:
+            return "fraction", ()
+        if "count" in name:
+            return "count", ()
+        if "number" in name:
+            return "number", ()
+        if "month" in name:
+            return "month", ()
+        if "currency" in name:
+            return "currency", ()
+        if "_choice" in name:
+            return "choice", tuple(typing.get_args(info.annotation))
+    return "text", ()
+
+
+def _format_for(key: str, kind: str) -> str:
+    if kind == "fraction":
+        return FRACTION_FMT
+    if kind == "count":
+        return COUNT_FMT
+    if kind in ("month", "currency", "text", "choice"):
+        return TEXT_FMT
+    return NUMBER_FORMATS.get(key, GENERAL_FMT)
+
+
+def _text_width(text: str) -> float:
+    """Display width of text in Excel character units (CJK characters count double)."""
+    return sum(2.0 if ord(ch) > 0x2E80 else 1.0 for ch in text)
+
+
+def _width(label_en: str, label_zh: str, unit_en: str, unit_zh: str, kind: str) -> float:
+    base = {"fraction": 9, "count": 10, "number": 12, "month": 10, "currency": 9,
+            "choice": 11, "text": 16}[kind]
+    longest = max(_text_width(label_en), _text_width(label_zh),
+                  _text_width(unit_en), _text_width(unit_zh))
+    return float(min(max(base, longest + 2), 30))
+
+
+def _model_columns(
+    model: type[BaseModel],
+    section: str,
+    *,
+    skip: Iterable[str] = (),
+    defaults: dict[str, Any] | None = None,
+    strict_choices: bool = True,
+) -> tuple[ColumnSpec, ...]:
+    cols = []
+    for key, info in model.model_fields.items():
+        if key in skip:
+            continue
+        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+        kind, choices = _kind(info)
+        zh_label, zh_help = labels_zh.LABELS.get(f"{section}.{key}", ("", ""))
+        unit = str(extra.get("unit", ""))
+        default = info.default if info.default is not PydanticUndefined else None
+        if defaults and key in defaults:
+            default = defaults[key]
+        label = str(extra.get("title_text", key))
+        cols.append(ColumnSpec(
+            key=key,
+            label_en=label,
+            unit_en=unit,
+            help_en=str(extra.get("help", "")),
+            kind=kind,
+            label_zh=zh_label,
+            unit_zh=labels_zh.UNITS.get(unit, ""),
+            help_zh=zh_help,
+            required=info.is_required(),
+            default=default,
+            number_format=_format_for(key, kind),
+            choices=choices,
+            choices_strict=strict_choices,
+            width=_width(label, zh_label, unit, labels_zh.UNITS.get(unit, ""), kind),
+        ))
+    return tuple(cols)
+
+
+def _with(cols: tuple[ColumnSpec, ...], key: str, **changes: Any) -> tuple[ColumnSpec, ...]:
+    from dataclasses import replace
+
+    return tuple(replace(c, **changes) if c.key == key else c for c in cols)
+
+
+def _plain(section: str, key: str, label: str, unit: str, help_text: str, kind: str,
+           *, required: bool = False, fmt: str | None = None, scale: float = 1.0,
+           width: float | None = None) -> ColumnSpec:
+    zh_label, zh_help = labels_zh.LABELS.get(f"{section}.{key}", ("", ""))
+    unit_zh = labels_zh.UNITS.get(unit, "")
+    return ColumnSpec(
+        key=key, label_en=label, unit_en=unit, help_en=help_text, kind=kind,
+        label_zh=zh_label, unit_zh=unit_zh, help_zh=zh_help, required=required,
+        number_format=fmt or _format_for(key, kind), scale=scale,
+        width=width or _width(label, zh_label, unit, unit_zh, kind),
+    )
+
+
+def _gpu_catalog_columns() -> tuple[ColumnSpec, ...]:
+    s = "gpu_catalog"
+    return (
+        _plain(s, "key", "GPU type", "", "Catalog key: an existing type (its values are "
+               "overridden) or a new one (added).", "text", required=True, width=14),
+        _plain(s, "aliases", "Aliases", "", "Other names, separated by ';'.", "text", width=18),
+        _plain(s, "name", "Full name", "", "The full name.", "text", width=22),
+        _plain(s, "vendor", "Vendor", "", "e.g. NVIDIA, AMD.", "text", width=10),
+        _plain(s, "memory_gb", "Memory", "GB", "Memory per GPU.", "number"),
+        _plain(s, "bf16_flops", "BF16 peak", "TFLOP/s",
+               "Peak dense BF16 throughput. Required for a new type.", "number", scale=TFLOPS),
+        _plain(s, "fp8_flops", "FP8 peak", "TFLOP/s",
+               "Peak dense FP8 throughput (blank: no FP8).", "number", scale=TFLOPS),
+        _plain(s, "tdp_w", "TDP", "W", "GPU thermal design power. Required for a new type.",
+               "number"),
+        _plain(s, "server_power_ratio", "Server power ratio", "x",
+               "Server power / sum of GPU TDPs.", "number"),
+        _plain(s, "purchase_price_per_gpu", "Purchase price", "USD per GPU",
+               "Price of one GPU, in USD.", "number"),
+        _plain(s, "purchase_price_date", "Purchase price date", "YYYY-MM",
+               "When the price was seen.", "text", width=12),
+        _plain(s, "purchase_price_source", "Purchase price source", "",
+               "Where the price comes from.", "text", width=24),
+        _plain(s, "price_per_gpu_hour", "Rental price", "USD per GPU-hour",
+               "On-demand price of one GPU-hour, in USD.", "number", width=18),
+        _plain(s, "price_date", "Rental price date", "YYYY-MM", "When the price was seen.",
+               "text", width=12),
+        _plain(s, "price_source", "Rental price source", "", "Where the price comes from.",
+               "text", width=24),
+    )
+
+
+def _fx_columns() -> tuple[ColumnSpec, ...]:
+    return (
+        _plain("fx", "currency", "Currency", "ISO code",
+               "Three-letter ISO code, e.g. CNY.", "currency", required=True, width=11),
+        _plain("fx", "rate", "Rate", "reporting per unit",
+               "Units of the reporting currency for one unit of this currency.", "number",
+               required=True, width=20),
+        _plain("fx", "note", "Note", "", "Date and source of the rate.", "text", width=30),
+    )
+
+
+def _override_columns() -> tuple[ColumnSpec, ...]:
+    return (
+        _plain("overrides", "scenario", "Scenario", "",
+               "A scenario column name on the Drivers sheet, e.g. High.", "text",
+               required=True, width=12),
+        _plain("overrides", "key", "Input key", "key",
+               "e.g. pools.h800.price_per_gpu_hour or runs.final.tokens (section.name.field).",
+               "text", required=True, width=40),
+        _plain("overrides", "value", "Value", "",
+               "The value in that scenario, typed as on the input sheet (2.80, 14.8T, 35%).",
+               "number", required=True, width=12),
+        _plain("overrides", "note", "Note", "", "Why.", "text", width=40),
+    )
+
+
+def build_layout() -> tuple[SheetSpec, ...]:
+    """Every input sheet of the template, in workbook order (after README)."""
+    cat_keys = tuple(default_catalog().keys)
+    pools = _with(_model_columns(GpuPool, "pools"), "gpu_type", kind="choice",
+                  choices=cat_keys, choices_strict=False)
+    runs = _with(_model_columns(TrainingRun, "runs"), "pool", kind="choice",
+                 list_formula=f"Pools!$A${FIRST_ROW}:$A${FIRST_ROW + VALIDATION_ROWS}",
+                 choices_strict=False)
+    data = _model_columns(CostLine, "data", skip=("family",))
+    other = _model_columns(CostLine, "other", defaults={"family": "power_facilities"})
+    return (
+        SheetSpec(
+            "Drivers", "drivers", "Drivers and scenarios",
+            "One driver per row. Base holds the base value; each further column is a scenario "
+            "(blank: same as Base). Add scenario columns to the right as needed.",
+            _model_columns(Drivers, "drivers"), Drivers),
+        SheetSpec("Pools", "pools", "GPU pools",
+                  "One row per set of GPUs of one type, rented or owned.", pools, GpuPool),
+        SheetSpec("Runs", "runs", "Training runs",
+                  "One row per training run: the final run, or a listed experiment.", runs,
+                  TrainingRun),
+        SheetSpec("Data", "data", "Data",
+                  "Datasets, crawling, storage, labelling, processing: quantity x unit cost "
+                  "(x months) (x (1 + overhead)).", data, CostLine, fixed={"family": "data"}),
+        SheetSpec("Staff", "staff", "R&D staff",
+                  "headcount x annual salary x (1 + burden) x allocation x months / 12.",
+                  _model_columns(StaffLine, "staff"), StaffLine),
+        SheetSpec("Other", "other", "Facilities and other lines",
+                  "Any other priced line, of any family: colocation, networking, software, ...",
+                  other, CostLine),
+        SheetSpec("GPU catalog", "gpu_catalog", "GPU catalog overrides",
+                  "Override or add GPU types; blank cells keep the built-in catalog's values "
+                  "(see `costsheet gpus`).", _gpu_catalog_columns(), None, required=False),
+        SheetSpec("FX", "fx", "Exchange rates",
+                  "Lines in a currency other than the reporting currency need a rate: "
+                  "1 unit = rate x reporting currency.", _fx_columns(), None, required=False),
+        SheetSpec("Overrides", "overrides", "Scenario overrides",
+                  "Let a scenario change any numeric input, e.g. in High pool h800 costs "
+                  "2.80 per GPU-hour.", _override_columns(), None, required=False),
+    )
+
+
+LAYOUT: tuple[SheetSpec, ...] = build_layout()
+SHEETS: dict[str, SheetSpec] = {s.section: s for s in LAYOUT}
+README_SHEET = "README"
+
+
+def sheet(section: str) -> SheetSpec:
+    return SHEETS[section]
+
+
+# --------------------------------------------------------------------------------------------
+# values of a Budget, as they go into cells
+
+
+def _cell_value(col: ColumnSpec, value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, tuple | list):
+        return "; ".join(str(v) for v in value)
+    if isinstance(value, float) and col.scale != 1.0:
+        return value / col.scale
+    if isinstance(value, float) and value.is_integer() and col.kind in ("number", "count"):
+        return int(value)
+    return value
+
+
+def table_rows(budget: Budget, section: str) -> list[dict[str, Any]]:
+    """The input lines of ``section`` as {key: value} in engine units (before sheet scaling)."""
+    if section in ("pools", "runs", "data", "staff", "other"):
+        return [line.model_dump() for line in getattr(budget, section)]
+    if section == "gpu_catalog":
+        return [dict(row) for row in budget.gpu_catalog]
+    if section == "fx":
+        return [{"currency": k, "rate": v} for k, v in budget.fx_rates.items()]
+    if section == "overrides":
+        rows = []
+        for scen, overrides in budget.scenarios.items():
+            for key, value in overrides.items():
+                if "." in key and not key.startswith("drivers."):
+                    rows.append({"scenario": scen, "key": key, "value": value})
+        return rows
+    raise KeyError(section)
+
+
+def driver_scenarios(budget: Budget) -> dict[str, dict[str, Any]]:
+    """Scenario name → driver overrides (the Drivers sheet's scenario columns)."""
+    out: dict[str, dict[str, Any]] = {}
+    for scen in budget.scenario_names[1:]:
+        out[scen] = {}
+        for key, value in budget.scenarios.get(scen, {}).items():
+            bare = key[8:] if key.startswith("drivers.") else key
+            if "." not in bare:
+                out[scen][bare] = value
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# writing the template
+
+
+def _styles():
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+
+    thin = Side(style="thin", color="BFBFBF")
+    return {
+        "title": Font(bold=True, size=14),
+        "intro": Font(italic=True, color="595959"),
+        "key": Font(size=8, color=KEY_FONT),
+        "header": Font(bold=True),
+        "header_fill": PatternFill("solid", fgColor=HEADER_FILL),
+        "unit": Font(italic=True, size=9, color="595959"),
+        "input_fill": PatternFill("solid", fgColor=INPUT_FILL),
+        "input_font": Font(color=INPUT_FONT),
+        "border": Border(left=thin, right=thin, top=thin, bottom=thin),
+        "wrap": Alignment(wrap_text=True, vertical="top"),
+        "center": Alignment(horizontal="center", vertical="center", wrap_text=True),
+        "top": Alignment(vertical="top"),
+    }
+
+
+def _set_text(cell: Any, text: str) -> None:
+    cell.value = text
+    if text.startswith("="):
+        cell.data_type = "s"
+
+
+def _help_validation(ws: Any, col: ColumnSpec, lang: str, ref: str) -> None:
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    title = col.label(lang)[:32]
+    prompt = col.help(lang)
+    if col.unit(lang):
+        prompt = f"{prompt} [{col.unit(lang)}]"
+    if col.list_formula:
+        dv = DataValidation(type="list", formula1=col.list_formula, allow_blank=True)
+    elif col.choices:
+        dv = DataValidation(type="list", formula1='"' + ",".join(col.choices) + '"',
+                            allow_blank=True)
+    else:
+        dv = DataValidation(allow_blank=True)
+    if dv.type == "list":
+        dv.showErrorMessage = True
+        dv.errorStyle = "stop" if col.choices_strict and not col.list_formula else "warning"
+        dv.errorTitle = title
+        dv.error = prompt[:255]
+    dv.showInputMessage = True
+    dv.promptTitle = title
+    dv.prompt = prompt[:255]
+    dv.add(ref)
+    ws.add_data_validation(dv)
+
+
+def _write_input(cell: Any, value: Any, col: ColumnSpec, st: dict[str, Any]) -> None:
+    if isinstance(value, str):
+        _set_text(cell, value)
+    else:
+        cell.value = value
+    cell.fill = st["input_fill"]
+    cell.font = st["input_font"]
+    cell.border = st["border"]
+    cell.number_format = col.number_format
+
+
+def _write_table(ws: Any, spec: SheetSpec, rows: list[dict[str, Any]], lang: str,
+                 st: dict[str, Any]) -> None:
+    from openpyxl.comments import Comment
+    from openpyxl.utils import get_column_letter
+
+    ws["A1"] = spec.title(lang)
+    ws["A1"].font = st["title"]
+    ws["A2"] = spec.intro(lang)
+    ws["A2"].font = st["intro"]
+    n_rows = len(rows) + BLANK_ROWS
+    for j, col in enumerate(spec.columns, start=1):
+        letter = get_column_letter(j)
+        key = ws.cell(KEY_ROW, j, col.key)
+        key.font = st["key"]
+        head = ws.cell(HEADER_ROW, j, col.label(lang))
+        head.font = st["header"]
+        head.fill = st["header_fill"]
+        head.alignment = st["center"]
+        head.border = st["border"]
+        head.comment = Comment(col.help(lang), "costsheet", width=260, height=90)
+        unit = ws.cell(UNIT_ROW, j, col.unit(lang) or None)
+        unit.font = st["unit"]
+        unit.alignment = st["center"]
+        for i in range(n_rows):
+            value = rows[i].get(col.key) if i < len(rows) else None
+            _write_input(ws.cell(FIRST_ROW + i, j), _cell_value(col, value), col, st)
+        _help_validation(ws, col, lang,
+                         f"{letter}{FIRST_ROW}:{letter}{FIRST_ROW + VALIDATION_ROWS}")
+        ws.column_dimensions[letter].width = col.width
+    ws.row_dimensions[HEADER_ROW].height = 30
+    ws.freeze_panes = f"B{FIRST_ROW}"
+
+
+def _write_drivers(ws: Any, spec: SheetSpec, budget: Budget, scenarios: list[str], lang: str,
+                   st: dict[str, Any]) -> None:
+    from openpyxl.comments import Comment
+    from openpyxl.utils import get_column_letter
+
+    ws["A1"] = spec.title(lang)
+    ws["A1"].font = st["title"]
+    ws["A2"] = spec.intro(lang)
+    ws["A2"].font = st["intro"]
+    words = labels_zh.WORDS if lang == "zh" else {}
+    fixed = [("key", "Key"), ("label", "Driver"), ("unit", "Unit"), ("help", "Help")]
+    for j, (key, label) in enumerate(fixed, start=1):
+        ws.cell(KEY_ROW, j, key).font = st["key"]
+        head = ws.cell(HEADER_ROW, j, words.get(label, label))
+        head.font = st["header"]
+        head.fill = st["header_fill"]
+        head.alignment = st["center"]
+        head.border = st["border"]
+    first_scen = len(fixed) + 1
+    overrides = driver_scenarios(budget)
+    for k, scen in enumerate(scenarios):
+        j = first_scen + k
+        ws.cell(KEY_ROW, j, "scenario").font = st["key"]
+        head = ws.cell(HEADER_ROW, j, scen)
+        head.font = Font_bold_blue()
+        head.fill = st["input_fill"]
+        head.alignment = st["center"]
+        head.border = st["border"]
+        head.comment = Comment(
+            "Scenario name (Base first). Add more scenario columns to the right."
+            if lang == "en" else "情景名称（Base 在最前）。可在右侧增加情景列。",
+            "costsheet", width=260, height=60)
+        ws.column_dimensions[get_column_letter(j)].width = 13
+    for i, col in enumerate(spec.columns):
+        r = DRIVERS_FIRST_ROW + i
+        ws.cell(r, 1, col.key).font = st["key"]
+        ws.cell(r, 2, col.label(lang)).font = st["header"]
+        ws.cell(r, 3, col.unit(lang) or None).font = st["unit"]
+        help_cell = ws.cell(r, 4, col.help(lang))
+        help_cell.alignment = st["wrap"]
+        help_cell.font = st["intro"]
+        for c in (1, 2, 3):
+            ws.cell(r, c).alignment = st["top"]
+        for k, scen in enumerate(scenarios):
+            if k == 0:
+                value = getattr(budget.drivers, col.key)
+            else:
+                value = overrides.get(scen, {}).get(col.key)
+            cell = ws.cell(r, first_scen + k)
+            _write_input(cell, _cell_value(col, value), col, st)
+            cell.alignment = st["top"]
+        ws.row_dimensions[r].height = 30
+        last = get_column_letter(first_scen + max(len(scenarios), 6) - 1)
+        _help_validation(ws, col, lang, f"{get_column_letter(first_scen)}{r}:{last}{r}")
+    ws.column_dimensions["A"].width = 30
+    ws.column_dimensions["B"].width = max(
+        22, max(_text_width(c.label(lang)) for c in spec.columns) + 2)
+    ws.column_dimensions["C"].width = max(
+        12, max(_text_width(c.unit(lang)) for c in spec.columns) + 2)
+    ws.column_dimensions["D"].width = 60
+    ws.freeze_panes = f"C{DRIVERS_FIRST_ROW}"
+
+
+def Font_bold_blue():  # noqa: N802 - a style factory
+    from openpyxl.styles import Font
+
+    return Font(bold=True, color=INPUT_FONT)
+
+
+README_EN = [
+    "costsheet training budget template",
+    "",
+    "How to use it",
+    "1. Fill the yellow cells (blue text): they are the inputs. Do not edit the small grey key "
+    "rows: costsheet reads by key.",
+    "2. Check: costsheet check budget.xlsx (lists every bad cell; the file is not changed).",
+    "3. Compute: costsheet run budget.xlsx (writes the Summary, Line items and Checks sheets "
+    "back into this workbook).",
+    "",
+    "Colours",
+    "Light yellow fill + blue text: an input",
+    "Small grey text: a key (read by costsheet, do not edit)",
+    "Black text: labels and help",
+    "",
+    "Numbers may be typed as 7B, 14.8T, 2.788M, 1,082,990; fractions as 40% or 0.4 (not 40).",
+    "Months as YYYY-MM, e.g. 2026-01.",
+    "",
+    "Sheets",
+]
+
+
+def _write_readme(ws: Any, lang: str, st: dict[str, Any]) -> None:
+    lines = labels_zh.README_LINES if lang == "zh" else README_EN
+    for i, text in enumerate(lines, start=1):
+        cell = ws.cell(i, 1, text or None)
+        if i == 1:
+            cell.font = st["title"]
+        elif text in ("How to use it", "Colours", "Sheets", "使用方法", "颜色", "表"):
+            cell.font = st["header"]
+    r = len(lines) + 1
+    for spec in LAYOUT:
+        ws.cell(r, 1, spec.name).font = st["header"]
+        ws.cell(r, 2, f"{spec.title(lang)}: {spec.intro(lang)}")
+        r += 1
+    legend = 8 if lang == "en" else 8
+    sample = ws.cell(legend + 1, 2, "1,234")
+    sample.fill = st["input_fill"]
+    sample.font = st["input_font"]
+    sample.border = st["border"]
+    ws.cell(legend + 2, 2, "key").font = st["key"]
+    ws.column_dimensions["A"].width = 16
+    ws.column_dimensions["B"].width = 110
+
+
+def workbook_for(budget: Budget | None = None, *, lang: str = "en") -> Any:
+    """An openpyxl Workbook of the template, filled with ``budget``'s inputs if given."""
+    from openpyxl import Workbook
+
+    if lang not in LANGS:
+        raise InputError(f"unknown language {lang!r} (known: {', '.join(LANGS)})")
+    filled = budget is not None
+    budget = budget or Budget()
+    scenarios = budget.scenario_names if filled else list(DEFAULT_SCENARIOS)
+    st = _styles()
+    wb = Workbook()
+    readme = wb.active
+    readme.title = README_SHEET
+    _write_readme(readme, lang, st)
+    for spec in LAYOUT:
+        ws = wb.create_sheet(spec.name)
+        if spec.section == "drivers":
+            _write_drivers(ws, spec, budget, scenarios, lang, st)
+        else:
+            _write_table(ws, spec, table_rows(budget, spec.section), lang, st)
+    props = wb.properties
+    props.creator = "costsheet"
+    props.lastModifiedBy = "costsheet"
+    props.title = "costsheet training budget"
+    props.created = FIXED_TIME
+    props.modified = FIXED_TIME
+    return wb
+
+
+_CORE_TIME = re.compile(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)")
+
+
+def workbook_bytes(budget: Budget | None = None, *, lang: str = "en") -> bytes:
+    """The template as .xlsx bytes, byte-for-byte the same for the same inputs."""
+    wb = workbook_for(budget, lang=lang)
+    raw = io.BytesIO()
+    wb.save(raw)
+    stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    out = io.BytesIO()
+    with zipfile.ZipFile(raw) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                data = _CORE_TIME.sub(lambda m: m.group(1) + stamp + m.group(3), data)
+            fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = 0o600 << 16
+            dst.writestr(fixed, data)
+    return out.getvalue()
+
+
+def new_template(path: Path | str, *, lang: str = "en", example: bool | Budget = False,
+                 force: bool = False) -> Path:
+    """Write a new budget workbook at ``path`` (the worked example with ``example=True``).
+
+    Refuses to overwrite an existing file unless ``force``.
+    """
+    from .safety import atomic_write
+
+    path = Path(path)
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        raise InputError(f"{path.name}: a budget workbook must end in .xlsx",
+                         hint=f"try `costsheet new {path.with_suffix('.xlsx').name}`")
+    if path.exists() and not force:
+        raise InputError(f"{path}: already exists; not overwritten",
+                         hint="choose another name, or add --force to replace it")
+    if not path.parent.exists():
+        raise InputError(f"{path.parent}: folder does not exist")
+    budget: Budget | None
+    if example is True:
+        from .examples import worked_example
+
+        budget = worked_example()
+    else:
+        budget = example or None
+    data = workbook_bytes(budget, lang=lang)
+    atomic_write(path, lambda tmp: Path(tmp).write_bytes(data))
+    return path
+
+
+# --------------------------------------------------------------------------------------------
+# the reference documentation (docs/template.md), generated from the layout
+
+
+def _fmt_default(col: ColumnSpec) -> str:
+    if col.required:
+        return "required"
+    if col.default is None:
+        return ""
+    if col.kind == "fraction":
+        return f"{col.default:.0%}" if float(col.default) * 100 % 1 == 0 else f"{col.default:.1%}"
+    if isinstance(col.default, float) and col.default.is_integer():
+        return f"{int(col.default)}"
+    return str(col.default)
+
+
+def _md(text: str) -> str:
+    return str(text).replace("|", "\\|")
+
+
+def reference_markdown() -> str:
+    """The template reference: every sheet, column, key, unit and default, as Markdown."""
+    out = [
+        "# The budget template",
+        "",
+        "<!-- generated by costsheet.workbook.template.reference_markdown(); do not edit: "
+        "run `python samples/make_samples.py` -->",
+        "",
+        "`costsheet new budget.xlsx` writes it (`--lang zh` for Chinese labels and help, "
+        "`--example` for a worked example that runs as it is); `templates/budget.xlsx` is the "
+        "same file.",
+        "",
+        "Every input has a **stable key** that costsheet reads; labels are only for people and "
+        "may be translated or reworded. Sheet names are keys too: do not rename the sheets.",
+        "",
+        "Table sheets have the layout:",
+        "",
+        "| row | holds |",
+        "|---|---|",
+        "| 1 | title |",
+        "| 2 | one-line introduction |",
+        f"| {KEY_ROW} | keys (small grey text; costsheet finds columns by these) |",
+        f"| {HEADER_ROW} | labels |",
+        f"| {UNIT_ROW} | units |",
+        f"| {FIRST_ROW}… | one input line per row (light yellow, blue text) |",
+        "",
+        "Empty rows are skipped, and so is a row with only its first cell filled (a heading). "
+        "Columns without a key are ignored (add your own notes). Numbers may be typed as `7B`, "
+        "`14.8T`, `2.788M`, `1,082,990`; fractions as `40%` or `0.4` (a bare `40` is refused). "
+        "Months are `YYYY-MM`.",
+        "",
+        "The **Drivers** sheet has one driver per row: `key | label | unit | help | Base | Low | "
+        "High | …`. The first scenario column must be `Base`; add any number of scenario columns "
+        "to the right. A blank scenario cell inherits Base; a blank Base cell takes the default.",
+        "",
+        "Error messages name cells as `Sheet!Cell`, e.g. `Pools!B6: gpu_type: unknown GPU "
+        "'H1000' (known: …)`.",
+        "",
+    ]
+    for spec in LAYOUT:
+        out += [f"## {spec.name}", "", f"{spec.title_en}. {spec.intro_en}", ""]
+        if spec.section == "drivers":
+            out += ["| key | label | unit | default | help |", "|---|---|---|---|---|"]
+            for col in spec.columns:
+                out.append(f"| `{col.key}` | {_md(col.label_en)} | {_md(col.unit_en)} | "
+                           f"{_md(_fmt_default(col))} | {_md(col.help_en)} |")
+        else:
+            req = "required sheet" if spec.required else "optional sheet"
+            out += [f"Key row {KEY_ROW}, first input row {FIRST_ROW}; {req}.", ""]
+            out += ["| column | key | label | unit | default | choices | help |",
+                    "|---|---|---|---|---|---|---|"]
+            from openpyxl.utils import get_column_letter
+
+            for j, col in enumerate(spec.columns, start=1):
+                choices = ", ".join(col.choices) if col.choices_strict else (
+                    "from the catalog or the GPU catalog sheet" if col.key == "gpu_type"
+                    else "a pool name" if col.key == "pool" else "")
+                out.append(
+                    f"| {get_column_letter(j)} | `{col.key}` | {_md(col.label_en)} | "
+                    f"{_md(col.unit_en)} | {_md(_fmt_default(col))} | {_md(choices)} | "
+                    f"{_md(col.help_en)} |")
+            if spec.fixed:
+                fixed = ", ".join(f"`{k}` = {v}" for k, v in spec.fixed.items())
+                out += ["", f"Every line on this sheet has {fixed}."]
+        out.append("")
+    out += [
+        "## Scenarios",
+        "",
+        "A scenario is Base plus overrides: the Drivers sheet's scenario columns override "
+        "drivers; the Overrides sheet overrides any numeric input of a line by its key "
+        "`section.name.field`, where section is `pools`, `runs`, `data`, `staff` (by role) or "
+        "`other`, e.g. `pools.h800.price_per_gpu_hour`.",
+        "",
+    ]
+    return "\n".join(out)
