@@ -261,6 +261,8 @@ class _Frame:
     def fail(self, where: Any, message: Any, *, blank_too: bool = False) -> None:
         """Mark cells as bad; the first problem of a cell wins. A rule on computed values skips
         blank cells; a cell that cannot be read is an error even in a row left blank."""
+        if not np.any(where):  # the usual case: nothing to do
+            return
         new = self.fit(where) & ~self.bad
         if not blank_too:
             new &= ~self.blank
