@@ -311,5 +311,58 @@ def functions(as_json: bool, markdown: bool) -> None:
     click.echo("\nOptional arguments are in [brackets]; every argument also takes a range.")
 
 
+@main.command()
+@click.argument("args", nargs=-1, metavar="[chinchilla] [WORKBOOK]")
+@click.option("--target", help="Goal seek: METRIC=VALUE, e.g. total=5M, wall_clock_days=60, "
+              "'total<=5M', total=own (cost of owning), total=High (a scenario's total).")
+@click.option("--vary", help="Goal seek: the input to change: a driver (mfu, kwh_price), an "
+              "input key (pools.h800.price_per_gpu_hour) or price, gpu_price, gpus, tokens.")
+@click.option("--low", help="Goal seek: lowest value to try (default: the input's range).")
+@click.option("--high", help="Goal seek: highest value to try (default: range or 1,000x Base).")
+@click.option("--budget", "money", help="chinchilla: the money to spend on GPU-hours, e.g. 5M.")
+@click.option("--pool", help="chinchilla on a workbook: which pool (default: the only one).")
+@click.option("--scenario", default="Base", show_default=True, help="Workbook scenario.")
+@click.option("--params", help="Total parameters, e.g. 70B.")
+@click.option("--active-params", help="Active parameters per token (MoE), e.g. 37B.")
+@click.option("--tokens", help="Training tokens, e.g. 1.4T.")
+@click.option("--flops", help="Training FLOPs instead of params and tokens.")
+@click.option("--gpu-hours", help="GPU-hours instead of deriving them.")
+@click.option("--gpu", help="GPU type from the catalog, e.g. H100.")
+@click.option("--gpu-count", help="GPUs in the cluster (for wall-clock days), e.g. 2,048.")
+@click.option("--mfu", help="Model FLOPs utilisation, 0.4 or 40% (default 40%).")
+@click.option("--price", help="Rental price per GPU-hour (default: the catalog's).")
+@click.option("--own", is_flag=True, help="Owned hardware: depreciation instead of rent.")
+@click.option("--gpu-price", help="With --own: purchase price per GPU (default: catalog).")
+@click.option("--life-years", help="With --own: depreciation life in years (default 4).")
+@click.option("--term-months", help="Reserved or owned term in months (billed whole).")
+@click.option("--power-w", help="Average W per GPU including its server share.")
+@click.option("--pue", help="Power usage effectiveness, >= 1 (default 1.2).")
+@click.option("--kwh-price", help="Electricity price per kWh (default 0.08; owned only).")
+@click.option("--currency", default="USD", show_default=True, help="Currency of prices.")
+@click.option("--fp8", is_flag=True, help="MFU refers to the GPU's FP8 peak, not BF16.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@expected_errors(flags=True)
+def solve(args: tuple[str, ...], as_json: bool, fp8: bool, own: bool, **opts: Any) -> None:
+    """Goal seek: the input that hits a target, or the biggest compute-optimal run.
+
+    \b
+    Examples:
+      costsheet solve chinchilla --budget 5M --gpu H100 --price 2 --mfu 40% --gpu-count 2048
+      costsheet solve --target total=own --vary price --params 70B --tokens 1.4T --gpu H100
+      costsheet solve --target wall_clock_days=60 --vary gpus --params 70B --tokens 1.4T --gpu H100
+      costsheet solve --target 'total<=5M' --vary mfu --params 70B --tokens 1.4T --gpu H100
+      costsheet solve budget.xlsx --target total=5M --vary pools.h800.price_per_gpu_hour
+      costsheet solve chinchilla budget.xlsx --budget 5M --pool h800
+    """
+    from .model.solve import solve_command
+
+    answer = solve_command(list(args), own=own, precision="fp8" if fp8 else None, **opts)
+    if as_json:
+        dump_json(answer.to_dict())
+        return
+    for line in answer.lines():
+        click.echo(line)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
