@@ -49,7 +49,7 @@ HOURS_PER_MONTH = 730.0
 def cli_json(args: list[str]) -> dict[str, Any]:
     result = CliRunner().invoke(main, ["estimate", *args, "--json"])
     assert result.exit_code == 0, result.output
-    return json.loads(result.output)
+    return json.loads(result.stdout)
 
 
 _NUM = re.compile(r"[$€£¥]?\d[\d,]*(?:\.\d+)?(?:e[+-]?\d+)?(?:[kMBT](?![a-zA-Z]))?%?")
