@@ -618,7 +618,8 @@ class _Reader:
         return rates, where
 
     def read_overrides(self, budget: Any, scenarios: list[str],
-                       overrides: dict[str, dict[str, Any]]) -> None:
+                       overrides: dict[str, dict[str, Any]],
+                       invalid: dict[str, set[str]]) -> None:
         from ..model.scenarios import SECTIONS, get_value, split_key
 
         spec = SHEETS["overrides"]
@@ -649,6 +650,10 @@ class _Reader:
                 section, line_name, fname = split_key(key)
                 get_value(budget, key)
             except CostsheetError as exc:
+                parts = key.split(".")
+                if len(parts) >= 3 and ".".join(parts[1:-1]).lower() in invalid.get(
+                        parts[0], set()):
+                    continue  # the line itself has errors, already reported
                 self.error(spec.name, cells["key"], "key", key, exc.message)
                 continue
             if section == "drivers":
@@ -690,6 +695,7 @@ class _Reader:
         reporting = drivers.currency or "USD"
         fx_rates, _ = self.read_fx(reporting)
         good: dict[str, list[Any]] = {}
+        invalid: dict[str, set[str]] = {}
         for section, found in lines.items():
             spec = SHEETS[section]
             attr = "role" if section == "staff" else "name"
@@ -711,7 +717,9 @@ class _Reader:
                     continue
                 seen[low] = cells[spec.name_key]
                 self.register_cells(section, name, cells)
-                if not isinstance(obj, _Partial):
+                if isinstance(obj, _Partial):
+                    invalid.setdefault(section, set()).add(low)
+                else:
                     good[section].append((obj, cells))
         self.check_references(good, catalog, reporting, fx_rates, lines)
         partial = Budget.model_construct(
@@ -719,7 +727,7 @@ class _Reader:
             runs=[o for o, _ in good["runs"]], data=[o for o, _ in good["data"]],
             staff=[o for o, _ in good["staff"]], other=[o for o, _ in good["other"]],
             gpu_catalog=catalog_rows, scenarios={}, fx_rates=fx_rates)
-        self.read_overrides(partial, scenarios, overrides)
+        self.read_overrides(partial, scenarios, overrides, invalid)
         if not self.report.ok:
             return None, scenarios
         budget = Budget(
@@ -740,8 +748,11 @@ class _Reader:
                 self.error(pools_sheet, cells["gpu_type"], "gpu_type", pool.gpu_type,
                            f"unknown GPU type (known: {', '.join(catalog.keys)}); add it on "
                            "the GPU catalog sheet")
-        pool_names = [str(getattr(o, "name", "")) for o, _ in lines["pools"]
-                      if getattr(o, "name", None)]
+        pool_names: list[str] = []
+        for obj, _ in lines["pools"]:
+            name = str(getattr(obj, "name", None) or "").strip()
+            if name and name.lower() not in {p.lower() for p in pool_names}:
+                pool_names.append(name)
         runs_sheet = SHEETS["runs"].name
         for run, cells in good["runs"]:
             if run.pool is not None:

@@ -619,7 +619,18 @@ README_EN = [
 
 def _write_readme(ws: Any, lang: str, st: dict[str, Any]) -> None:
     lines = labels_zh.README_LINES if lang == "zh" else README_EN
+    legend = {9: "input", 10: "key", 11: "label"}  # rows of the colour legend
     for i, text in enumerate(lines, start=1):
+        if i in legend:
+            sample = ws.cell(i, 1, {"input": "1,234", "key": "key", "label": "Label"}[legend[i]])
+            if legend[i] == "input":
+                sample.fill = st["input_fill"]
+                sample.font = st["input_font"]
+                sample.border = st["border"]
+            elif legend[i] == "key":
+                sample.font = st["key"]
+            ws.cell(i, 2, text)
+            continue
         cell = ws.cell(i, 1, text or None)
         if i == 1:
             cell.font = st["title"]
@@ -630,14 +641,19 @@ def _write_readme(ws: Any, lang: str, st: dict[str, Any]) -> None:
         ws.cell(r, 1, spec.name).font = st["header"]
         ws.cell(r, 2, f"{spec.title(lang)}: {spec.intro(lang)}")
         r += 1
-    legend = 8 if lang == "en" else 8
-    sample = ws.cell(legend + 1, 2, "1,234")
-    sample.fill = st["input_fill"]
-    sample.font = st["input_font"]
-    sample.border = st["border"]
-    ws.cell(legend + 2, 2, "key").font = st["key"]
     ws.column_dimensions["A"].width = 16
     ws.column_dimensions["B"].width = 110
+
+
+def _page_setup(ws: Any) -> None:
+    """Print (and render) each sheet landscape, one page wide."""
+    from openpyxl.worksheet.properties import PageSetupProperties
+
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
 
 
 def workbook_for(budget: Budget | None = None, *, lang: str = "en") -> Any:
@@ -660,6 +676,8 @@ def workbook_for(budget: Budget | None = None, *, lang: str = "en") -> Any:
             _write_drivers(ws, spec, budget, scenarios, lang, st)
         else:
             _write_table(ws, spec, table_rows(budget, spec.section), lang, st)
+    for ws in wb.worksheets:
+        _page_setup(ws)
     props = wb.properties
     props.creator = "costsheet"
     props.lastModifiedBy = "costsheet"
