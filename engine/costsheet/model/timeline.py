@@ -327,12 +327,14 @@ def build_timeline(
     horizon: HorizonSpec = None,
     catalog: Catalog | None = None,
     result: BudgetResult | None = None,
+    fallback_start: str | None = None,
 ) -> Timeline:
     """Spread one scenario of ``budget`` over months, in the ``cash`` or ``pnl`` view.
 
     ``horizon``: None (from the drivers' start month, or the earliest start, to the last month a
     line touches), a number of months from that start, a ``(start, end)`` pair or a
     :class:`Horizon`. ``result`` may be passed when the scenario was already computed.
+    ``fallback_start``: the start when no month is given anywhere (else that is an InputError).
     """
     if view not in VIEWS:
         raise InputError(f"unknown view {view!r} (known: {', '.join(VIEWS)})")
@@ -348,7 +350,8 @@ def build_timeline(
 
     model_items = list(result.items)
     spans = _pool_spans(model_items, result)
-    default_start = sb.drivers.start_month or _earliest_start(model_items, owned)
+    default_start = (sb.drivers.start_month or _earliest_start(model_items, owned)
+                     or fallback_start)
     if default_start is None:
         raise InputError(
             "no month to start the timeline from",

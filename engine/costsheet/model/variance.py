@@ -27,11 +27,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from ..catalog import Catalog
 from ..errors import InputError, Report
-from ..inputs import FAMILIES, Budget, Currency, Family, Text, parse_month
+from ..inputs import FAMILIES, Budget, Currency, Family, Text, doc, parse_month
 from ..units import UnitError, parse_number
 from .timeline import HorizonSpec, Timeline, as_month, build_timeline, month_index
 
@@ -46,7 +46,7 @@ def _req_month(value: Any) -> str:
     return out
 
 
-def _signed(value: Any) -> float:
+def _signed_number(value: Any) -> float:
     if value is None or (isinstance(value, str) and not value.strip()):
         raise UnitError("is required")
     return parse_number(value, allow_negative=True)
@@ -63,12 +63,17 @@ class ActualLine(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    month: Annotated[str, BeforeValidator(_req_month)]
-    family: Annotated[Family, BeforeValidator(_req)]
-    item: Text = None
-    amount: Annotated[float, BeforeValidator(_signed)]  # credits may be negative
-    currency: Currency = None
-    note: Text = None
+    month: Annotated[str, BeforeValidator(_req_month)] = Field(..., **doc(
+        "Month", "YYYY-MM", "The month the cost belongs to (invoice or booking month)."))
+    family: Annotated[Family, BeforeValidator(_req)] = Field(..., **doc(
+        "Family", "", "compute, data, staff, power_facilities or experiments."))
+    item: Text = Field(None, **doc(
+        "Line item", "", "Optional: the budget line it pays for (its name on the input sheet)."))
+    amount: Annotated[float, BeforeValidator(_signed_number)] = Field(..., **doc(
+        "Amount", "in its currency", "What was booked; a credit is negative."))
+    currency: Currency = Field(None, **doc(
+        "Currency", "ISO code", "Blank: the reporting currency."))
+    note: Text = Field(None, **doc("Note", "", "Invoice number, supplier, comment."))
 
 
 # ---------------------------------------------------------------------------------------------
