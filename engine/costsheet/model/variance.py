@@ -70,7 +70,7 @@ class ActualLine(BaseModel):
     item: Text = Field(None, **doc(
         "Line item", "", "Optional: the budget line it pays for (its name on the input sheet)."))
     amount: Annotated[float, BeforeValidator(_signed_number)] = Field(..., **doc(
-        "Amount", "in its currency", "What was booked; a credit is negative."))
+        "Amount", "", "What was booked, in its currency; a credit is negative."))
     currency: Currency = Field(None, **doc(
         "Currency", "ISO code", "Blank: the reporting currency."))
     note: Text = Field(None, **doc("Note", "", "Invoice number, supplier, comment."))

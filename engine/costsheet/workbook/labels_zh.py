@@ -118,6 +118,13 @@ LABELS: dict[str, tuple[str, str]] = {
     "fx.currency": ("币种", "三位 ISO 代码，例如 CNY。"),
     "fx.rate": ("汇率", "1 单位该币种折合多少报告币种。"),
     "fx.note": ("备注", "汇率日期与来源。"),
+    "fx.month": ("月份", "留空：预算汇率。填月份：该月实际汇率，用于实际发生表。"),
+    "actuals.month": ("月份", "费用所属月份（发票或入账月份）。"),
+    "actuals.family": ("类别", "compute、data、staff、power_facilities 或 experiments。"),
+    "actuals.item": ("明细项目", "可选：对应的预算行（输入表上的名称）。"),
+    "actuals.amount": ("金额", "入账金额；冲销为负数。"),
+    "actuals.currency": ("币种", "留空：报告币种。"),
+    "actuals.note": ("备注", "发票号、供应商、说明。"),
     # Overrides
     "overrides.scenario": ("情景", "驱动因素表上的情景列名，例如 High。"),
     "overrides.key": ("输入键", "例如 pools.h800.price_per_gpu_hour 或 runs.final.tokens。"),
@@ -176,6 +183,8 @@ SHEETS: dict[str, tuple[str, str]] = {
         "情景覆盖",
         "让某个情景改变任意数值输入，例如 High 情"
         "景中 h800 池为 2.80/GPU 小时。"),
+    "actuals": ("实际发生",
+                "每行一个月份与类别（可选明细项目）的入账金额，币种需在汇率表中有汇率。"),
 }
 
 #: fixed words used on the sheets

@@ -582,6 +582,8 @@ class _Reader:
         where: dict[str, str] = {}
         for raw, cells, _r in self.read_table(spec):
             bad = raw.pop("__bad__")
+            if raw.get("month") is not None or "month" in bad:
+                continue  # an actual rate of one month: read by workbook.actuals
             cur = raw.get("currency")
             if cur is None:
                 if "currency" not in bad:

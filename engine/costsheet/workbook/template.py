@@ -42,6 +42,7 @@ from ..inputs import (
     StaffLine,
     TrainingRun,
 )
+from ..model.variance import ActualLine
 from . import labels_zh
 
 LANGS = ("en", "zh")
@@ -267,7 +268,7 @@ def _plain(section: str, key: str, label: str, unit: str, help_text: str, kind: 
         key=key, label_en=label, unit_en=unit, help_en=help_text, kind=kind,
         label_zh=zh_label, unit_zh=unit_zh, help_zh=zh_help, required=required,
         number_format=fmt or _format_for(key, kind), scale=scale,
-        width=width or _width(label, zh_label, unit, unit_zh, kind),
+        width=max(width or 0.0, _width(label, zh_label, unit, unit_zh, kind)),
     )
 
 
@@ -310,6 +311,10 @@ def _fx_columns() -> tuple[ColumnSpec, ...]:
         _plain("fx", "rate", "Rate", "reporting per unit",
                "Units of the reporting currency for one unit of this currency.", "number",
                required=True, width=20),
+        _plain("fx", "month", "Month", "YYYY-MM",
+               "Blank: the budget rate. A month: the actual rate of that month, for the "
+               "Actuals sheet (a currency with monthly rows needs one per month of actuals).",
+               "month", width=11),
         _plain("fx", "note", "Note", "", "Date and source of the rate.", "text", width=30),
     )
 
@@ -368,6 +373,11 @@ def build_layout() -> tuple[SheetSpec, ...]:
         SheetSpec("Overrides", "overrides", "Scenario overrides",
                   "Let a scenario change any numeric input, e.g. in High pool h800 costs "
                   "2.80 per GPU-hour.", _override_columns(), None, required=False),
+        SheetSpec("Actuals", "actuals", "Actuals",
+                  "What was booked, one row per month and family (optionally a line item), in "
+                  "any currency with a rate on the FX sheet. Read by `costsheet run` for the "
+                  "Variance sheet.", _model_columns(ActualLine, "actuals"), None,
+                  required=False),
     )
 
 
@@ -404,6 +414,8 @@ def table_rows(budget: Budget, section: str) -> list[dict[str, Any]]:
         return [dict(row) for row in budget.gpu_catalog]
     if section == "fx":
         return [{"currency": k, "rate": v} for k, v in budget.fx_rates.items()]
+    if section == "actuals":
+        return []  # a budget holds no actuals; see costsheet.workbook.actuals.fill_actuals
     if section == "overrides":
         rows = []
         for scen, overrides in budget.scenarios.items():
