@@ -48,6 +48,8 @@ class LineItem:
 
 
 def is_scalar(x: Value) -> bool:
+    if isinstance(x, (int, float)):  # the common case (np.float64 too), without numpy dispatch
+        return True
     return np.ndim(x) == 0
 
 
