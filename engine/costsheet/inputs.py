@@ -261,13 +261,15 @@ class TrainingRun(_Model):
     kind: RunKind = Field("final", **doc(
         "Kind", "", "final (the run you ship) or experiment (an ablation or test run)."))
     pool: Text = Field(None, **doc("Pool", "", "The GPU pool it runs on (blank: the only pool)."))
-    params: OptNumber = Field(None, gt=0, **doc("Parameters", "count", "Total parameters, e.g. 671B."))
+    params: OptNumber = Field(None, gt=0, **doc(
+        "Parameters", "count", "Total parameters, e.g. 671B."))
     active_params: OptNumber = Field(None, gt=0, **doc(
         "Active parameters", "count", "Parameters active per token (MoE), e.g. 37B. Blank: all."))
     tokens: OptNumber = Field(None, gt=0, **doc("Tokens", "count", "Training tokens, e.g. 14.8T."))
     flops: OptNumber = Field(None, gt=0, **doc(
         "Training FLOPs", "FLOP", "Blank: 6 x active parameters x tokens."))
-    mfu: OptFraction = Field(None, gt=0, **doc("MFU", "fraction", "Blank: the drivers' default MFU."))
+    mfu: OptFraction = Field(None, gt=0, **doc(
+        "MFU", "fraction", "Blank: the drivers' default MFU."))
     precision: Precision = Field("bf16", **doc(
         "Precision", "", "bf16 or fp8: which peak throughput MFU refers to."))
     gpu_hours: OptNumber = Field(None, gt=0, **doc(
