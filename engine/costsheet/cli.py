@@ -229,22 +229,27 @@ def check(workbook: str, as_json: bool) -> None:
               help="Write the result to this file instead of in place.")
 @click.option("--scenario", "scenarios", multiple=True,
               help="Compute only this scenario (repeatable). Default: every scenario.")
+@click.option("--as-of", "as_of", metavar="YYYY-MM",
+              help="Months up to this one are actual (default: the latest month with actuals).")
 @click.option("--json", "as_json", is_flag=True, help="Print totals as one JSON object.")
 @expected_errors()
-def run(workbook: str, out: str | None, scenarios: tuple[str, ...], as_json: bool) -> None:
+def run(workbook: str, out: str | None, scenarios: tuple[str, ...], as_json: bool,
+        as_of: str | None) -> None:
     """Compute a filled budget workbook and write the Summary, Line items and Checks sheets.
 
     \b
     Examples:
       costsheet run budget.xlsx
       costsheet run budget.xlsx -o result.xlsx --scenario Base --scenario High
+      costsheet run budget.xlsx --as-of 2026-03    (Monthly/Variance of the first --scenario)
     """
     from pathlib import Path
 
     from .workbook.run import run_workbook
 
     result = run_workbook(Path(workbook), out=Path(out) if out else None,
-                          scenarios=list(scenarios) or None)
+                          scenarios=list(scenarios) or None, as_of=as_of,
+                          monthly_scenario=scenarios[0] if scenarios else None)
     if as_json:
         dump_json(result.to_dict())
         return
@@ -282,6 +287,9 @@ def render_run(result: Any) -> None:
     click.echo(f"Wrote {', '.join(result.owned_sheets)} {written}.")
     if result.backup is not None:
         click.echo(f"Previous version kept as {result.backup}")
+    if getattr(result, "monthly", None) is not None:
+        for line in result.monthly.messages():
+            click.echo(line)
     warnings = result.warnings
     if warnings:
         click.echo(f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''} "

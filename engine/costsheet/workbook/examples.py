@@ -214,4 +214,7 @@ def write_samples(folder: Path | str, *, lang: str = "en") -> list[Path]:
         path = folder / name
         path.write_bytes(workbook_bytes(build(), lang=lang))
         paths.append(path)
+    from .monthly_sample import write_monthly_sample  # with three months of actuals
+
+    paths.append(write_monthly_sample(folder / "monthly-actuals.xlsx", lang=lang))
     return paths

@@ -30,9 +30,11 @@ from ..inputs import FAMILIES, Budget
 from ..model.budget import compute_budget
 from ..model.items import BudgetResult
 from ..model.scenarios import apply_scenario
+from .actuals import ActualsRead, read_actuals
+from .monthly_sheets import MONTHLY_SHEETS, MonthlyPlan, plan_monthly, write_monthly_sheets
 from .package import check_package, graft_sheets, list_sheets, read_owned_sheets
 from .safety import check_not_open, check_writable, lock_file_candidates, make_backup
-from .writer import OWNED_SHEETS, Check, write_scratch
+from .writer import OWNED_SHEETS, Check, build_workbook
 
 __all__ = ["RunResult", "compute_scenarios", "run_budget", "run_workbook", "scenario_checks"]
 
@@ -50,6 +52,7 @@ class RunResult:
     backup: Path | None = None
     owned_sheets: list[str] = field(default_factory=list)
     currency: str = "USD"
+    monthly: MonthlyPlan | None = None  # Monthly, Variance and Refresh log (one scenario)
 
     @property
     def scenarios(self) -> list[str]:
@@ -69,6 +72,7 @@ class RunResult:
             "currency": self.currency,
             "scenarios": {name: _totals(r) for name, r in self.results.items()},
             "checks": [c.to_dict() for c in self.checks],
+            "monthly": None if self.monthly is None else self.monthly.to_dict(),
         }
 
 
@@ -177,14 +181,14 @@ def _owned_to_replace(source: Path) -> list[str]:
     """Previously owned sheets to remove; refuse if a user sheet has an owned sheet's name."""
     sheets = list_sheets(source)
     owned = {s.casefold() for s in read_owned_sheets(source)}
-    for name in OWNED_SHEETS:
+    for name in (*OWNED_SHEETS, *MONTHLY_SHEETS):
         for sheet in sheets:
             if sheet.casefold() == name.casefold() and sheet.casefold() not in owned:
                 raise CostsheetError(
                     f"{source.name}: sheet {sheet!r} is not one of costsheet's, and costsheet "
                     f"writes its results to a sheet of that name; nothing was changed",
                     hint=f"rename your sheet {sheet!r} (costsheet writes "
-                    f"{', '.join(OWNED_SHEETS)}) and run again",
+                    f"{', '.join((*OWNED_SHEETS, *MONTHLY_SHEETS))}) and run again",
                 )
     return [s for s in sheets if s.casefold() in owned]
 
@@ -199,11 +203,16 @@ def run_budget(
     report: Report | None = None,
     now: datetime | None = None,
     keep_backups: int = 3,
+    actuals: ActualsRead | None = None,
+    as_of: str | None = None,
+    monthly_scenario: str | None = None,
 ) -> RunResult:
     """Compute ``budget`` and write the owned sheets into the workbook ``path`` (or ``out``).
 
     ``report`` carries the reader's warnings (they go to the Checks sheet). Use this when the
     budget comes from elsewhere than the workbook's input sheets; :func:`run_workbook` reads them.
+    ``actuals``, ``as_of`` and ``monthly_scenario`` (default: the first scenario computed) feed
+    the Monthly, Variance and Refresh log sheets (:mod:`costsheet.workbook.monthly_sheets`).
     """
     source = Path(path)
     target = Path(out) if out is not None else source
@@ -214,16 +223,25 @@ def run_budget(
     first = next(iter(results.values()))
     from .. import __version__
 
+    monthly = plan_monthly(budget, results, source=source, actuals=actuals, as_of=as_of,
+                           scenario=monthly_scenario, now=now, version=__version__,
+                           catalog=catalog)
+    checks += [Check("warning", monthly.scenario, w) for w in monthly.warnings]
+
     title = "Training budget" + (f": {budget.name}" if budget.name and budget.name != "budget"
                                  else f": {source.stem}")
     with tempfile.TemporaryDirectory(prefix="costsheet-run-") as tmp:
-        scratch = write_scratch(
-            Path(tmp) / "owned.xlsx", list(results.values()), checks, title=title,
-            source_name=source.name, run_time=now or datetime.now(), version=__version__)
+        wb = build_workbook(
+            list(results.values()), checks, title=title, source_name=source.name,
+            run_time=now or datetime.now(), version=__version__)
+        sheets = [*OWNED_SHEETS, *write_monthly_sheets(wb, monthly)]
+        scratch = Path(tmp) / "owned.xlsx"
+        wb.save(scratch)
         backup = make_backup(target, keep=keep_backups) if target.exists() else None
-        graft_sheets(source, scratch, target, sheets=list(OWNED_SHEETS), remove=remove)
+        graft_sheets(source, scratch, target, sheets=sheets, remove=remove)
     return RunResult(source=source, output=target, results=results, checks=checks,
-                     backup=backup, owned_sheets=list(OWNED_SHEETS), currency=first.currency)
+                     backup=backup, owned_sheets=sheets, currency=first.currency,
+                     monthly=monthly)
 
 
 def run_workbook(
@@ -234,6 +252,8 @@ def run_workbook(
     catalog: Catalog | None = None,
     now: datetime | None = None,
     keep_backups: int = 3,
+    as_of: str | None = None,
+    monthly_scenario: str | None = None,
 ) -> RunResult:
     """Read the budget workbook ``path``, compute every scenario, write the owned sheets.
 
@@ -250,6 +270,10 @@ def run_workbook(
     _owned_to_replace(source)
     read = read_budget(source)
     report = read.report
+    actuals = None
+    if read.budget is not None:  # the Actuals sheet and monthly FX rates, checked with the rest
+        actuals = read_actuals(source, read.budget.currency, read.budget.fx_rates)
+        report.extend(actuals.report)
     if read.budget is None or not report.ok:
         n = len(report.problems)
         raise InputError(
@@ -258,4 +282,5 @@ def run_workbook(
             hint=READ_HINT.format(name=source.name), report=report,
         )
     return run_budget(source, read.budget, out=out, scenarios=scenarios, catalog=catalog,
-                      report=report, now=now, keep_backups=keep_backups)
+                      report=report, now=now, keep_backups=keep_backups, actuals=actuals,
+                      as_of=as_of, monthly_scenario=monthly_scenario)

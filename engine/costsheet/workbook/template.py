@@ -702,9 +702,15 @@ def workbook_for(budget: Budget | None = None, *, lang: str = "en") -> Any:
 _CORE_TIME = re.compile(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)")
 
 
-def workbook_bytes(budget: Budget | None = None, *, lang: str = "en") -> bytes:
-    """The template as .xlsx bytes, byte-for-byte the same for the same inputs."""
+def workbook_bytes(budget: Budget | None = None, *, lang: str = "en",
+                   fill: Any = None) -> bytes:
+    """The template as .xlsx bytes, byte-for-byte the same for the same inputs.
+
+    ``fill(wb)``, if given, adds to the openpyxl workbook before it is saved (e.g. actuals).
+    """
     wb = workbook_for(budget, lang=lang)
+    if fill is not None:
+        fill(wb)
     raw = io.BytesIO()
     wb.save(raw)
     stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
