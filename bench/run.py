@@ -18,7 +18,7 @@ def main() -> int:
     failed = 0
     for script in scripts:
         print(f"\n=== {script.name} ===", flush=True)
-        rc = subprocess.call([sys.executable, str(script), *sys.argv[1:]])
+        rc = subprocess.call([sys.executable, str(script)])
         if rc:
             print(f"{script.name} exited with {rc}", flush=True)
             failed += 1
