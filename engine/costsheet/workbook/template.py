@@ -533,7 +533,9 @@ def _write_table(ws: Any, spec: SheetSpec, rows: list[dict[str, Any]], lang: str
             _write_input(ws.cell(FIRST_ROW + i, j), _cell_value(col, value), col, st)
         _help_validation(ws, col, lang,
                          f"{letter}{FIRST_ROW}:{letter}{FIRST_ROW + VALIDATION_ROWS}")
-        ws.column_dimensions[letter].width = col.width
+        texts = [_cell_value(col, r.get(col.key)) for r in rows]
+        longest = max((_text_width(t) for t in texts if isinstance(t, str)), default=0.0)
+        ws.column_dimensions[letter].width = max(col.width, min(longest + 2, 40.0))
     ws.row_dimensions[HEADER_ROW].height = 30
     ws.freeze_panes = f"B{FIRST_ROW}"
 
