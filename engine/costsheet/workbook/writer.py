@@ -151,8 +151,9 @@ class _Sheet:
             c.data_type = "s"  # user text is text, never a formula
         else:
             c = WriteOnlyCell(self.ws, value)
-        if style is not None:
-            c.style = style
+        # Always styled: openpyxl's write-only row writer reuses an unstyled cell object for
+        # the following plain values of the row, which would overwrite this one.
+        c.style = style or "cs_text"
         return c
 
     def append(self, row: Sequence[Any]) -> int:
@@ -189,6 +190,7 @@ def _styles(wb: Workbook, currency: str) -> None:
     right = Alignment(horizontal="right", vertical="center")
     total_border = Border(top=Side(style="thin"), bottom=Side(style="double"))
     specs: list[NamedStyle] = [
+        NamedStyle("cs_text"),
         NamedStyle("cs_title", font=Font(bold=True, size=16, color="1F3864")),
         NamedStyle("cs_note", font=Font(italic=True, color="595959")),
         NamedStyle("cs_header", font=header_font, fill=_HEADER_FILL, alignment=left),
@@ -414,11 +416,19 @@ def _stacked_chart(ws: Any, results: Sequence[BudgetResult], lay: _Layout,
         series.graphicalProperties = GraphicalProperties(solidFill=FAMILY_COLORS[fam])
         series.graphicalProperties.line.solidFill = FAMILY_COLORS[fam]
         chart.series.append(series)
-    chart.set_categories(cats)
+    _text_categories(chart, cats)
     chart.legend.position = "b"
     chart.width = max(16.0, 3.0 * n + 8.0)
     chart.height = 9.5
     return chart
+
+
+def _text_categories(chart: Any, cats: Reference) -> None:
+    """Categories that are text (scenario or family names): a string reference, not numRef."""
+    from openpyxl.chart.data_source import AxDataSource, StrRef
+
+    for series in chart.series:
+        series.cat = AxDataSource(strRef=StrRef(f=str(cats)))
 
 
 def _str_ref(sheet: str, cells: str) -> Any:
@@ -458,7 +468,7 @@ def _split_chart(ws: Any, scenario: str, lay: _Layout,
                 idx=idx, showPercent=False, showVal=False, showCatName=False,
                 showSerName=False, showLegendKey=False))
     chart.series.append(series)
-    chart.set_categories(cats)
+    _text_categories(chart, cats)
     chart.legend.position = "r"
     chart.layout = Layout(manualLayout=ManualLayout(x=0.02, y=0.12, w=0.55, h=0.82))
     chart.width = 13.0
@@ -509,7 +519,6 @@ def _write_line_items(wb: Workbook, results: Sequence[BudgetResult], currency: s
     append([cell(h, "cs_header_r" if i in (3, 5, 6) else "cs_header")
             for i, h in enumerate(headers)])
     for r in results:
-        scen = cell(r.scenario)
         for it in r.items:
             qty = _num(it.quantity)
             unit_cost = _num(it.unit_cost)
@@ -519,7 +528,7 @@ def _write_line_items(wb: Workbook, results: Sequence[BudgetResult], currency: s
             source = cell(it.source or "")
             basis = cell(it.basis or "")
             append([
-                scen,
+                cell(r.scenario),  # a fresh cell per row: write-only cells are not reusable
                 family_text.get(it.family, it.family),
                 item,
                 None if qty is None else cell(
