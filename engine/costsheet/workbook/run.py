@@ -33,6 +33,7 @@ from ..model.scenarios import apply_scenario
 from .actuals import ActualsRead, read_actuals
 from .monthly_sheets import MONTHLY_SHEETS, MonthlyPlan, plan_monthly, write_monthly_sheets
 from .package import check_package, graft_sheets, list_sheets, read_owned_sheets
+from .risk_sheets import RISK_SHEETS, RiskAnalysis, add_risk_sheets, analyse
 from .safety import check_not_open, check_writable, lock_file_candidates, make_backup
 from .writer import OWNED_SHEETS, Check, build_workbook
 
@@ -53,6 +54,7 @@ class RunResult:
     owned_sheets: list[str] = field(default_factory=list)
     currency: str = "USD"
     monthly: MonthlyPlan | None = None  # Monthly, Variance and Refresh log (one scenario)
+    risk: RiskAnalysis | None = None  # Scenarios, Sensitivity and Risk sheets
 
     @property
     def scenarios(self) -> list[str]:
@@ -73,6 +75,7 @@ class RunResult:
             "scenarios": {name: _totals(r) for name, r in self.results.items()},
             "checks": [c.to_dict() for c in self.checks],
             "monthly": None if self.monthly is None else self.monthly.to_dict(),
+            "risk": None if self.risk is None else self.risk.to_dict(),
         }
 
 
@@ -181,14 +184,15 @@ def _owned_to_replace(source: Path) -> list[str]:
     """Previously owned sheets to remove; refuse if a user sheet has an owned sheet's name."""
     sheets = list_sheets(source)
     owned = {s.casefold() for s in read_owned_sheets(source)}
-    for name in (*OWNED_SHEETS, *MONTHLY_SHEETS):
+    for name in (*OWNED_SHEETS, *MONTHLY_SHEETS, *RISK_SHEETS):
         for sheet in sheets:
             if sheet.casefold() == name.casefold() and sheet.casefold() not in owned:
                 raise CostsheetError(
                     f"{source.name}: sheet {sheet!r} is not one of costsheet's, and costsheet "
                     f"writes its results to a sheet of that name; nothing was changed",
                     hint=f"rename your sheet {sheet!r} (costsheet writes "
-                    f"{', '.join((*OWNED_SHEETS, *MONTHLY_SHEETS))}) and run again",
+                    f"{', '.join((*OWNED_SHEETS, *MONTHLY_SHEETS, *RISK_SHEETS))}) and run "
+                    "again",
                 )
     return [s for s in sheets if s.casefold() in owned]
 
@@ -206,6 +210,7 @@ def run_budget(
     actuals: ActualsRead | None = None,
     as_of: str | None = None,
     monthly_scenario: str | None = None,
+    risk: dict[str, Any] | None = None,
 ) -> RunResult:
     """Compute ``budget`` and write the owned sheets into the workbook ``path`` (or ``out``).
 
@@ -213,6 +218,9 @@ def run_budget(
     budget comes from elsewhere than the workbook's input sheets; :func:`run_workbook` reads them.
     ``actuals``, ``as_of`` and ``monthly_scenario`` (default: the first scenario computed) feed
     the Monthly, Variance and Refresh log sheets (:mod:`costsheet.workbook.monthly_sheets`).
+    ``risk`` holds the keyword arguments of :func:`costsheet.workbook.risk_sheets.analyse`
+    (``uncertainties``, ``trials``, ``seed``, ``progress``) for the Scenarios, Sensitivity and
+    Risk sheets.
     """
     source = Path(path)
     target = Path(out) if out is not None else source
@@ -227,6 +235,7 @@ def run_budget(
                            scenario=monthly_scenario, now=now, version=__version__,
                            catalog=catalog)
     checks += [Check("warning", monthly.scenario, w) for w in monthly.warnings]
+    analysis = analyse(budget, catalog, **(risk or {}))
 
     title = "Training budget" + (f": {budget.name}" if budget.name and budget.name != "budget"
                                  else f": {source.stem}")
@@ -234,14 +243,15 @@ def run_budget(
         wb = build_workbook(
             list(results.values()), checks, title=title, source_name=source.name,
             run_time=now or datetime.now(), version=__version__)
-        sheets = [*OWNED_SHEETS, *write_monthly_sheets(wb, monthly)]
+        sheets = [*OWNED_SHEETS, *write_monthly_sheets(wb, monthly),
+                  *add_risk_sheets(wb, analysis)]
         scratch = Path(tmp) / "owned.xlsx"
         wb.save(scratch)
         backup = make_backup(target, keep=keep_backups) if target.exists() else None
         graft_sheets(source, scratch, target, sheets=sheets, remove=remove)
     return RunResult(source=source, output=target, results=results, checks=checks,
                      backup=backup, owned_sheets=sheets, currency=first.currency,
-                     monthly=monthly)
+                     monthly=monthly, risk=analysis)
 
 
 def run_workbook(
@@ -254,6 +264,9 @@ def run_workbook(
     keep_backups: int = 3,
     as_of: str | None = None,
     monthly_scenario: str | None = None,
+    trials: int | None = None,
+    seed: int | None = None,
+    progress: Any = None,
 ) -> RunResult:
     """Read the budget workbook ``path``, compute every scenario, write the owned sheets.
 
@@ -274,6 +287,15 @@ def run_workbook(
     if read.budget is not None:  # the Actuals sheet and monthly FX rates, checked with the rest
         actuals = read_actuals(source, read.budget.currency, read.budget.fx_rates)
         report.extend(actuals.report)
+    risk = None
+    if read.budget is not None:  # the Uncertainty sheet and ranges typed in driver cells
+        from .uncertainty import read_uncertainty, uncertainties_from
+
+        unc = read_uncertainty(source, read.budget)
+        risk = {"uncertainties": uncertainties_from(getattr(read, "intervals", {}), unc),
+                "progress": progress, **({"trials": trials} if trials is not None else {}),
+                **({"seed": seed} if seed is not None else {})}
+        report.extend(unc.report)
     if read.budget is None or not report.ok:
         n = len(report.problems)
         raise InputError(
@@ -283,4 +305,4 @@ def run_workbook(
         )
     return run_budget(source, read.budget, out=out, scenarios=scenarios, catalog=catalog,
                       report=report, now=now, keep_backups=keep_backups, actuals=actuals,
-                      as_of=as_of, monthly_scenario=monthly_scenario)
+                      as_of=as_of, monthly_scenario=monthly_scenario, risk=risk)
