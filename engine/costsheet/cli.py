@@ -231,10 +231,14 @@ def check(workbook: str, as_json: bool) -> None:
               help="Compute only this scenario (repeatable). Default: every scenario.")
 @click.option("--as-of", "as_of", metavar="YYYY-MM",
               help="Months up to this one are actual (default: the latest month with actuals).")
+@click.option("--trials", type=click.IntRange(min=1), default=None,
+              help="Monte Carlo trials for the Risk sheet (default 10,000).")
+@click.option("--seed", type=int, default=None,
+              help="Random seed (default: a fixed one, written on the Risk sheet).")
 @click.option("--json", "as_json", is_flag=True, help="Print totals as one JSON object.")
 @expected_errors()
 def run(workbook: str, out: str | None, scenarios: tuple[str, ...], as_json: bool,
-        as_of: str | None) -> None:
+        as_of: str | None, trials: int | None, seed: int | None) -> None:
     """Compute a filled budget workbook and write the Summary, Line items and Checks sheets.
 
     \b
@@ -242,18 +246,72 @@ def run(workbook: str, out: str | None, scenarios: tuple[str, ...], as_json: boo
       costsheet run budget.xlsx
       costsheet run budget.xlsx -o result.xlsx --scenario Base --scenario High
       costsheet run budget.xlsx --as-of 2026-03    (Monthly/Variance of the first --scenario)
+      costsheet run budget.xlsx --trials 100000 --seed 7
     """
     from pathlib import Path
 
+    from .model.montecarlo import DEFAULT_TRIALS
     from .workbook.run import run_workbook
 
-    result = run_workbook(Path(workbook), out=Path(out) if out else None,
-                          scenarios=list(scenarios) or None, as_of=as_of,
-                          monthly_scenario=scenarios[0] if scenarios else None)
+    progress = TrialProgress(trials or DEFAULT_TRIALS)
+    try:
+        result = run_workbook(Path(workbook), out=Path(out) if out else None,
+                              scenarios=list(scenarios) or None, as_of=as_of,
+                              monthly_scenario=scenarios[0] if scenarios else None,
+                              trials=trials, seed=seed, progress=progress)
+    finally:
+        progress.close()
     if as_json:
         dump_json(result.to_dict())
         return
     render_run(result)
+
+
+class TrialProgress:
+    """A progress bar on stderr for Monte Carlo trials, shown once a run passes one second."""
+
+    def __init__(self, total: int, delay_s: float = 1.0):
+        import time
+
+        self.total, self.done, self.delay_s = total, 0, delay_s
+        self.start = time.monotonic()
+        self.bar: Any = None
+
+    def __call__(self, n: int) -> None:
+        import time
+
+        self.done += n
+        if self.bar is None and self.done < self.total and \
+                time.monotonic() - self.start > self.delay_s:
+            self.bar = click.progressbar(length=self.total, label="Monte Carlo trials",
+                                         file=sys.stderr)
+            self.bar.__enter__()
+            self.bar.update(self.done - n)
+        if self.bar is not None:
+            self.bar.update(n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+def render_risk(analysis: Any, cur: str) -> None:
+    risk = analysis.risk
+    st = risk.stats()
+    click.echo(f"Risk ({risk.trials:,} trials, seed {risk.seed}): P10 {format_money(st.p10, cur)}"
+               f" · P50 {format_money(st.p50, cur)} · P80 {format_money(st.p80, cur)}"
+               f" · P90 {format_money(st.p90, cur)}")
+    top = [c for c in risk.contributions() if c.share > 0][:3]
+    if top:
+        from .model.sensitivity import label_for
+
+        click.echo("  most of the spread: " + ", ".join(
+            f"{label_for(c.key)} {c.share:.0%}" for c in top))
+    bars = analysis.tornado.moving[:3]
+    if bars:
+        click.echo("  largest swings one at a time: " + ", ".join(
+            f"{b.label} {format_money(b.swing, cur)}" for b in bars))
 
 
 def render_run(result: Any) -> None:
@@ -287,6 +345,8 @@ def render_run(result: Any) -> None:
     click.echo(f"Wrote {', '.join(result.owned_sheets)} {written}.")
     if result.backup is not None:
         click.echo(f"Previous version kept as {result.backup}")
+    if getattr(result, "risk", None) is not None:
+        render_risk(result.risk, cur)
     if getattr(result, "monthly", None) is not None:
         for line in result.monthly.messages():
             click.echo(line)

@@ -48,7 +48,7 @@ DEFAULT_SEED = 20250101
 RESTART_KEY = "restart_probability"
 MFU_FLOOR = 1e-3
 RANK_SAMPLE = 100_000  # rank correlations use the first 100,000 trials (rho ± ~0.003)
-CHUNK_TRIALS = 250_000
+CHUNK_TRIALS = 100_000
 
 
 # ---------------------------------------------------------------------------------------------
