@@ -320,10 +320,13 @@ def render_run(result: Any) -> None:
     cur = result.currency
     names = result.scenarios
     rows: list[tuple[str, list[str]]] = []
+
+    def money(v: Any) -> str:
+        return "-" if float(v) == 0 else format_money(v, cur)
+
     for fam in FAMILIES:
-        rows.append((FAMILY_LABELS[fam], [format_money(result.results[n].totals[fam], cur)
-                                          for n in names]))
-    rows.append(("Total", [format_money(result.results[n].total, cur) for n in names]))
+        rows.append((FAMILY_LABELS[fam], [money(result.results[n].totals[fam]) for n in names]))
+    rows.append(("Total", [money(result.results[n].total) for n in names]))
     figures = (("gpu_hours", "GPU-hours", format_quantity),
                ("wall_clock_days", "Wall-clock days", lambda v: f"{v:,.1f}"),
                ("cost_per_million_tokens", "Cost per M tokens", lambda v: format_money(v, cur)))
