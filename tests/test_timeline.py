@@ -231,3 +231,20 @@ def test_scenario_is_applied() -> None:
     assert pricey["staff"].sum() == pytest.approx(2 * base["staff"].sum())
     with pytest.raises(InputError, match="unknown scenario"):
         monthly_frame(budget, scenario="Nope")
+
+
+def test_a_reserved_rented_pool_is_billed_evenly_over_its_term() -> None:
+    budget = Budget(
+        drivers=Drivers(start_month="2026-01"),
+        pools=[GpuPool(name="reserved", gpu_type="H100", gpu_count=100, price_per_gpu_hour=2,
+                       term_months=4, start_month="2026-02")],
+        runs=[TrainingRun(name="main", gpu_hours=50_000, start_month="2026-03")],
+    )
+    tl = build_timeline(budget, view="cash")
+    # 100 GPUs × 4 months × 730 h × $2, whatever the use: a flat invoice per month
+    frame = tl.frame()
+    monthly = 100 * 730 * 2.0
+    assert list(frame.index) == ["2026-01", "2026-02", "2026-03", "2026-04", "2026-05"]
+    assert frame.loc["2026-01", "total"] == 0
+    for month in ("2026-02", "2026-03", "2026-04", "2026-05"):
+        assert frame.loc[month, "compute"] == pytest.approx(monthly)

@@ -13,6 +13,9 @@ How a line is placed in time:
 - Runs' months come from their wall-clock days (``compute_budget`` puts them on the line).
 - A pool's electricity and colocation lines without months (an on-demand pool) follow the span
   of the runs that use the pool.
+- A reserved rented pool (one with ``term_months``) is billed for its term whatever the use, so
+  every GPU-hour line of it (its runs, sweeps, interruptions and idle capacity) is spread evenly
+  over the term from the pool's start month, as the invoices come.
 
 Owned hardware has two views:
 
@@ -357,7 +360,9 @@ def build_timeline(
             "no month to start the timeline from",
             hint="set the Start month on the Drivers sheet (YYYY-MM)",
         )
-    placed = [(_placed(it, spans, default_start)) for it in model_items]
+    held = {p.name: (p.start_month or default_start, float(p.term_months))
+            for p in sb.pools if p.term_months is not None and p.ownership == "rent"}
+    placed = [_placed(it, spans, held, result, default_start) for it in model_items]
     hz = _horizon(horizon, default_start, placed, owned)
 
     lines: list[LineItem] = []
@@ -431,9 +436,13 @@ def _pool_spans(items: list[LineItem], result: BudgetResult) -> dict[str, tuple[
     return {p: (month_at(lo[p]), hi[p] - lo[p]) for p in lo}
 
 
-def _placed(it: LineItem, spans: dict[str, tuple[str, float]], default_start: str
+def _placed(it: LineItem, spans: dict[str, tuple[str, float]],
+            held: dict[str, tuple[str, float]], result: BudgetResult, default_start: str
             ) -> tuple[str, float | None]:
     """Start month and months of a model line (see the module doc)."""
+    pool = pool_of_item(it, result)
+    if pool is not None and pool in held:
+        return held[pool]
     if it.months is None and it.source.startswith("pools.") and it.unit != "GPU-hour":
         span = spans.get(it.source[len("pools."):])
         if span is not None:
