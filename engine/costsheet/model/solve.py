@@ -656,11 +656,15 @@ def solve_command(
 def _read_workbook(path: str) -> Budget:
     from pathlib import Path
 
-    try:
-        from ..workbook.reader import read_budget  # type: ignore[import-not-found]
-    except ImportError:  # pragma: no cover - until the reader lands
-        raise InputError("reading workbooks is not available in this version") from None
-    return read_budget(Path(path))
+    from ..workbook.reader import read_budget
+
+    read = read_budget(Path(path))
+    if read.budget is None or not read.report.ok:
+        n = len(read.report.problems)
+        raise InputError(f"{Path(path).name}: {n} problem{'s' if n != 1 else ''} found",
+                         hint=f"fix these cells (`costsheet check {Path(path).name}`)",
+                         report=read.report)
+    return read.budget
 
 
 __all__ = [

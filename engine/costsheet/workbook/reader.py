@@ -75,6 +75,8 @@ class ReadResult:
     scenarios: list[str] = field(default_factory=list)
     cells: dict[str, str] = field(default_factory=dict)
     path: Path | None = None
+    #: ranges typed in drivers' Base cells: ``{"mfu": ("0.35 to 0.45", "Drivers!E5")}``
+    intervals: dict[str, tuple[str, str]] = field(default_factory=dict)
     #: set when the file could not be read at all (not a workbook, encrypted, damaged, ...)
     fatal: CostsheetError | None = None
 
@@ -158,6 +160,7 @@ class _Reader:
         self.path = path
         self.report = Report(source=str(path))
         self.cells: dict[str, str] = {}
+        self.intervals: dict[str, tuple[str, str]] = {}
         self.grids: dict[str, _Grid] = {}
         self.sheet_order: list[str] = []
         self.fatal: CostsheetError | None = None
@@ -389,6 +392,10 @@ class _Reader:
                         bad.add(key)
                     continue
                 if i == 0:
+                    v = self.interval(key, v, col, g.name, g.ref(r, c))
+                    if v is _BAD:
+                        bad.add(key)
+                        continue
                     base_raw[key] = v
                     base_cells[key] = g.ref(r, c)
                 else:
@@ -406,6 +413,23 @@ class _Reader:
             self.error(g.name, base_cells["currency"], "currency", drivers.currency,
                        "unknown currency code (use an ISO code such as USD, EUR, CNY)")
         return drivers, names, overrides
+
+    def interval(self, key: str, v: Any, col: ColumnSpec | None, sheet: str, cell: str) -> Any:
+        """A range in a driver's Base cell (``0.35 to 0.45``, a 90% interval for the Monte
+        Carlo run, see :mod:`costsheet.workbook.uncertainty`): its midpoint; else ``v``."""
+        if col is None or col.kind not in ("number", "fraction", "count"):
+            return v
+        from .uncertainty import driver_interval
+
+        try:
+            found = driver_interval(v)
+        except UnitError as exc:
+            self.error(sheet, cell, key, v, str(exc))
+            return _BAD
+        if found is None:
+            return v
+        self.intervals[key] = (str(v).strip(), f"{sheet}!{cell}")
+        return found[1]
 
     @staticmethod
     def _quiet(model: type[BaseModel], data: dict[str, Any]) -> BaseModel | None:
@@ -926,4 +950,5 @@ def read_budget(path: Path | str) -> ReadResult:
         return ReadResult(None, reader.report, [], {}, path, fatal=reader.fatal)
     budget, scenarios = reader.read()
     reader.sort_report()
-    return ReadResult(budget, reader.report, scenarios, reader.cells, path)
+    return ReadResult(budget, reader.report, scenarios, reader.cells, path,
+                      intervals=reader.intervals)
