@@ -191,8 +191,8 @@ def test_unknown_currency_and_missing_month_rate_are_cell_errors(tmp_path: Path)
     before = path.read_bytes()
     res = CliRunner().invoke(main, ["run", str(path)])
     assert res.exit_code == 2, res.output
-    assert "error: Actuals!E20: currency: unknown currency GBP" in res.output
-    assert "error: Actuals!E21: currency: no FX rate for EUR in 2026-05" in res.output
+    assert "error: Actuals!E21: currency: unknown currency GBP" in res.output
+    assert "error: Actuals!E22: currency: no FX rate for EUR in 2026-05" in res.output
     assert path.read_bytes() == before  # nothing written
 
 

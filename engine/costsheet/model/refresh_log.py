@@ -220,8 +220,8 @@ def describe_change(entry: LogEntry, money) -> list[str]:
 
     ``money`` formats an amount (e.g. ``lambda x: format_money(x, currency)``).
     """
-    lines = [f"forecast ({entry.scenario}, as of {entry.as_of or 'no actuals'}): "
-             f"{money(entry.forecast_total)}"]
+    lines = [f"forecast ({entry.scenario}, {entry.view} view, as of "
+             f"{entry.as_of or 'no actuals'}): {money(entry.forecast_total)}"]
     if entry.change_total is None:
         lines.append("first refresh of this scenario in the log")
         return lines

@@ -21,22 +21,26 @@ MONTHLY_FX: dict[str, dict[str, float]] = {
 
 
 def monthly_budget() -> Budget:
-    """A year from 2026-01: reserved H100s (USD), an owned A100 cluster, EUR salaries."""
+    """A year from 2026-01: H100s reserved for two months, owned A100s, EUR salaries."""
     return Budget(
         name="monthly-actuals",
         drivers=Drivers(start_month="2026-01", currency="USD", experiment_multiplier=0.3,
                         colocation_per_kw_month=160, staff_burden=0.25),
         pools=[
-            GpuPool(name="h100-reserved", gpu_type="H100", gpu_count=256, ownership="rent",
-                    price_per_gpu_hour=2.20, term_months=6, start_month="2026-01"),
+            GpuPool(name="h100-reserved", gpu_type="H100", gpu_count=160, ownership="rent",
+                    price_per_gpu_hour=2.20, term_months=2, start_month="2026-02"),
             GpuPool(name="a100-owned", gpu_type="A100", gpu_count=64, ownership="own",
-                    purchase_price_per_gpu=12_000, term_months=12, start_month="2026-01"),
+                    purchase_price_per_gpu=12_000, start_month="2026-01"),
         ],
         runs=[
             TrainingRun(name="main-13b", pool="h100-reserved", params=13e9, tokens=2e12,
-                        start_month="2026-03"),
+                        start_month="2026-02"),
             TrainingRun(name="ablations-1b", kind="experiment", pool="a100-owned",
                         params=1e9, tokens=100e9, count=12, start_month="2026-01"),
+        ],
+        other=[
+            CostLine(name="lab space", family="power_facilities", kind="office", unit="month",
+                     unit_cost=4_500, months=12),
         ],
         data=[
             CostLine(name="licensed corpus", kind="dataset", unit_cost=180_000,
@@ -56,20 +60,21 @@ def monthly_budget() -> Budget:
 def monthly_actuals() -> list[ActualLine]:
     """Three months of bookings: GPU invoices in USD, payroll in EUR, data lines by name."""
     rows = [
-        ("2026-01", "compute", None, 412_000, "USD", "H100 reservation, January invoice"),
         ("2026-01", "compute", "Purchase: a100-owned", 1_350_000, "USD", "A100 servers"),
         ("2026-01", "staff", None, 101_000, "EUR", "payroll incl. employer costs"),
         ("2026-01", "data", "object storage", 6_300, "USD", "storage"),
-        ("2026-01", "power_facilities", None, 4_900, "USD", "colocation"),
-        ("2026-02", "compute", None, 412_000, "USD", "H100 reservation, February invoice"),
+        ("2026-01", "power_facilities", None, 5_300, "USD", "lab space and power"),
+        ("2026-02", "compute", None, 220_830, "USD", "H100 reservation: final run share"),
+        ("2026-02", "experiments", None, 36_130, "USD", "H100 reservation: sweeps share"),
         ("2026-02", "staff", None, 104_500, "EUR", "payroll; one hire early"),
         ("2026-02", "data", "licensed corpus", 195_000, "USD", "licence, signed at a premium"),
         ("2026-02", "data", "object storage", 6_900, "USD", "storage"),
-        ("2026-02", "power_facilities", None, 5_100, "USD", "colocation"),
-        ("2026-03", "compute", None, 431_000, "USD", "H100 reservation + egress"),
+        ("2026-02", "power_facilities", None, 4_600, "USD", "lab space"),
+        ("2026-03", "compute", None, 235_270, "USD", "H100 reservation + egress overrun"),
+        ("2026-03", "experiments", None, 36_130, "USD", "H100 reservation: sweeps share"),
         ("2026-03", "staff", None, 104_500, "EUR", "payroll"),
         ("2026-03", "data", "object storage", 7_400, "USD", "storage"),
-        ("2026-03", "power_facilities", None, 5_050, "USD", "colocation"),
+        ("2026-03", "power_facilities", None, 4_550, "USD", "lab space"),
     ]
     return [ActualLine(month=mo, family=fam, item=item, amount=amount, currency=cur, note=note)
             for mo, fam, item, amount, cur, note in rows]

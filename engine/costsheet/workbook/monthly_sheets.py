@@ -259,12 +259,17 @@ def _styles(wb: Any, currency: str) -> None:
         NamedStyle("cm_pct", number_format="0.0%;[Red]-0.0%"),
         NamedStyle("cm_pct_total", number_format="0.0%;[Red]-0.0%", font=Font(bold=True),
                    fill=_TOTAL_FILL, border=total_border),
-        NamedStyle("cm_var", number_format=money_format(currency) + ";[Red]-"
-                   + money_format(currency).split(";")[0].lstrip("-")),
+        NamedStyle("cm_var", number_format=_red_negative(money_format(currency))),
     ]
     for style in specs:
         if style.name not in have:
             wb.add_named_style(style)
+
+
+def _red_negative(fmt: str) -> str:
+    """``positive;negative`` → the same with negatives in red, and a plain zero."""
+    pos, _, neg = fmt.partition(";")
+    return f"{pos};[Red]{neg or '-' + pos};{pos}"
 
 
 class _Sheet:
@@ -530,10 +535,9 @@ def _write_variance(wb: Any, plan: MonthlyPlan) -> None:
                    c(_f(r.fx_effect), "cm_var"), c(_f(r.real_variance), "cm_var")])
     big = max([abs(x) for x in (cum_b, cum_f)] + [1.0])
     mw = max(14.0, len(format_money(big, cur)) * 1.2 + 3)
-    longest = ["Latest estimate", "Remaining budget", "Latest estimate", "Full budget",
-               "Real variance", "Latest estimate", "Cumulative budget",
-               "Cumulative latest estimate"]
-    widths = [26.0, 30.0, *[max(mw, _header_width(h)) for h in longest[1:]]]
+    longest = ["Actual to date", "Remaining budget", "Latest estimate", "Latest estimate",
+               "Cumulative budget", "Cumulative latest estimate", "Real variance"]  # C..I
+    widths = [26.0, 30.0, *[max(mw, _header_width(h)) for h in longest]]
     sh.flush(widths, freeze="A5")
 
     chart_col = get_column_letter(len(widths) + 2)
@@ -567,13 +571,16 @@ def _header_width(text: str) -> float:
 
 
 def _f(x: Any) -> float | None:
+    """A finite float (rounding noise below a millionth shown as 0), or None for a blank."""
     if x is None:
         return None
     try:
         f = float(x)
     except (TypeError, ValueError):
         return None
-    return f if math.isfinite(f) else None
+    if not math.isfinite(f):
+        return None
+    return 0.0 if abs(f) < 1e-6 else f
 
 
 def _write_log(wb: Any, plan: MonthlyPlan) -> None:
