@@ -38,14 +38,20 @@ def with_uncertainty(tmp_path: Path, rows: list[list[object]], mfu: object = "0.
     for row in ws.iter_rows(min_row=1, max_row=ws.max_row):
         if row[0].value == "mfu":
             row[4].value = mfu
-    us = wb.create_sheet("Uncertainty")
-    us.append(["Uncertainty"])
-    us.append(["One uncertain input per row."])
-    us.append([k for k, *_ in COLUMNS])
-    us.append([label for _k, label, *_ in COLUMNS])
-    us.append([unit for _k, _l, unit, *_ in COLUMNS])
-    for r in rows:
-        us.append(r)
+    if "Uncertainty" in wb.sheetnames:  # the template's sheet: keys in row 3, lines from row 6
+        us = wb["Uncertainty"]
+        assert [us.cell(3, j).value for j in range(1, len(COLUMNS) + 1)] == [
+            k for k, *_ in COLUMNS]
+    else:
+        us = wb.create_sheet("Uncertainty")
+        us.append(["Uncertainty"])
+        us.append(["One uncertain input per row."])
+        us.append([k for k, *_ in COLUMNS])
+        us.append([label for _k, label, *_ in COLUMNS])
+        us.append([unit for _k, _l, unit, *_ in COLUMNS])
+    for i, r in enumerate(rows):
+        for j, v in enumerate(r, start=1):
+            us.cell(6 + i, j).value = v
     wb.save(path)
     return path
 

@@ -125,6 +125,19 @@ LABELS: dict[str, tuple[str, str]] = {
     "actuals.amount": ("金额", "入账金额；冲销为负数。"),
     "actuals.currency": ("币种", "留空：报告币种。"),
     "actuals.note": ("备注", "发票号、供应商、说明。"),
+    "uncertainty.input": ("输入", "驱动因素键（mfu、kwh_price 等）或输入键，例如 "
+                          "pools.h800.price_per_gpu_hour（表.名称.字段）。"),
+    "uncertainty.distribution": ("分布", "fixed、uniform、triangular、pert、normal、lognormal "
+                                 "或 bernoulli。"),
+    "uncertainty.low": ("最低", "uniform、triangular、pert：最低值；"
+                        "normal、lognormal：第 5 百分位。"),
+    "uncertainty.most_likely": ("最可能", "triangular、pert：最可能值；fixed：取值。"),
+    "uncertainty.high": ("最高", "uniform、triangular、pert：最高值；"
+                         "normal、lognormal：第 95 百分位。"),
+    "uncertainty.mean": ("均值", "normal、lognormal：均值（与标准差一起，代替最低和最高）；"
+                         "bernoulli：概率。"),
+    "uncertainty.sd": ("标准差", "normal、lognormal：标准差。"),
+    "uncertainty.note": ("备注", "范围的来源。"),
     # Overrides
     "overrides.scenario": ("情景", "驱动因素表上的情景列名，例如 High。"),
     "overrides.key": ("输入键", "例如 pools.h800.price_per_gpu_hour 或 runs.final.tokens。"),
@@ -166,6 +179,7 @@ UNITS: dict[str, str] = {
     "USD per GPU-hour": "美元/GPU 小时",
     "reporting per unit": "报告币种/单位",
     "key": "键",
+    "as the input": "同输入",
 }
 
 #: sheet key → (title, one-line introduction)
@@ -183,6 +197,9 @@ SHEETS: dict[str, tuple[str, str]] = {
         "情景覆盖",
         "让某个情景改变任意数值输入，例如 High 情"
         "景中 h800 池为 2.80/GPU 小时。"),
+    "uncertainty": ("不确定性（蒙特卡洛）",
+                    "每行一个不确定输入：键、分布及其参数；驱动因素的 Base 单元格中输入 "
+                    "0.35 to 0.45 这样的范围也可（90% 区间）。"),
     "actuals": ("实际发生",
                 "每行一个月份与类别（可选明细项目）的入账金额，币种需在汇率表中有汇率。"),
 }

@@ -334,6 +334,15 @@ def _override_columns() -> tuple[ColumnSpec, ...]:
     )
 
 
+def _uncertainty_columns() -> tuple[ColumnSpec, ...]:
+    from .uncertainty import CHOICES, COLUMNS
+
+    widths = {"input": 36.0, "distribution": 14.0, "note": 30.0}
+    cols = tuple(_plain("uncertainty", key, label, unit, help_text, kind, width=widths.get(key))
+                 for key, label, unit, help_text, kind in COLUMNS)
+    return _with(cols, "distribution", choices=CHOICES, choices_strict=False)
+
+
 def build_layout() -> tuple[SheetSpec, ...]:
     """Every input sheet of the template, in workbook order (after README)."""
     cat_keys = tuple(default_catalog().keys)
@@ -378,6 +387,11 @@ def build_layout() -> tuple[SheetSpec, ...]:
                   "any currency with a rate on the FX sheet. Read by `costsheet run` for the "
                   "Variance sheet.", _model_columns(ActualLine, "actuals"), None,
                   required=False),
+        SheetSpec("Uncertainty", "uncertainty", "Uncertainty (Monte Carlo)",
+                  "One uncertain input per row: a driver or input key, a distribution and its "
+                  "parameters. Read by `costsheet run` for the Risk sheet. A range such as "
+                  "0.35 to 0.45 typed in a driver's Base cell also counts (a 90% interval).",
+                  _uncertainty_columns(), None, required=False),
     )
 
 
@@ -416,6 +430,8 @@ def table_rows(budget: Budget, section: str) -> list[dict[str, Any]]:
         return [{"currency": k, "rate": v} for k, v in budget.fx_rates.items()]
     if section == "actuals":
         return []  # a budget holds no actuals; see costsheet.workbook.actuals.fill_actuals
+    if section == "uncertainty":
+        return []  # a budget holds no distributions; see costsheet.workbook.uncertainty
     if section == "overrides":
         rows = []
         for scen, overrides in budget.scenarios.items():
