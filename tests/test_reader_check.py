@@ -69,7 +69,7 @@ def planted(tmp_path: Path) -> Path:
         "Runs!D8": "7B", "Runs!F8": "1T", "Runs!L8": "March",
         "Runs!A9": "moe", "Runs!C9": "h100-cloud", "Runs!D9": "7B", "Runs!E9": "8B",
         "Runs!F9": "1T",
-        "Data!E6": "=B2*2",                    # a formula with no saved value
+        "Data!E6": '=INDIRECT("B2")*2',        # a formula with no saved value (volatile)
         "Data!A8": "UK data", "Data!C8": 1, "Data!E8": 1000, "Data!I8": "GBP",
         "Staff!C6": None,                      # blank required cell
         "Staff!E7": 150,                       # not a fraction
@@ -119,8 +119,9 @@ def test_check_cli_prints_errors_and_tip_and_leaves_file(planted: Path) -> None:
     assert res.exit_code == 2
     lines = res.output.splitlines()
     errors = [ln for ln in lines if ln.startswith("error: ")]
+    assert errors[0] == f"error: {planted.name}: {len(PLANTED)} problems found"  # names the file
     assert "error: Runs!D6: params: not a number (got 'abc')" in lines
-    assert len(errors) == len(PLANTED)
+    assert len(errors) == len(PLANTED) + 1
     assert lines[-1] == (f"tip: fix these {len(PLANTED)} cells and run `costsheet check "
                          f"{planted}` again; the file was not changed")
     assert "Traceback" not in res.output

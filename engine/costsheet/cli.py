@@ -25,6 +25,12 @@ def _flag(field: str) -> str:
 def fail(exc: CostsheetError, *, flags: bool = False) -> None:
     """Print an expected failure and exit 2."""
     if exc.report is not None and exc.report.problems:
+        if exc.report.source and not flags:  # name the workbook once, above its cells
+            from pathlib import Path
+
+            name = Path(exc.report.source).name
+            head = exc.message if exc.message.startswith(name) else f"{name}: {exc.message}"
+            click.echo(f"error: {head}", err=True)
         for err in exc.report.problems:
             if flags and not err.sheet:
                 got = "" if err.value in (None, "") else f" (got {err.value!r})"
@@ -167,13 +173,16 @@ def gpus(as_json: bool) -> None:
 
 
 @main.command()
-@click.argument("workbook", type=click.Path(dir_okay=False))
+@click.argument("workbook", type=click.Path(dir_okay=False), required=False)
+@click.option("--into", "into", type=click.Path(dir_okay=False),
+              help="Add the input sheets to this existing workbook instead (nothing of it is "
+              "lost; a backup is kept).")
 @click.option("--example", is_flag=True, help="Pre-fill a worked example that runs as it is.")
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
               help="Language of labels and help (keys are the same in every language).")
 @click.option("--force", is_flag=True, help="Replace the file if it exists.")
 @expected_errors()
-def new(workbook: str, example: bool, lang: str, force: bool) -> None:
+def new(workbook: str | None, into: str | None, example: bool, lang: str, force: bool) -> None:
     """Write a new budget workbook template to fill in.
 
     \b
@@ -181,9 +190,24 @@ def new(workbook: str, example: bool, lang: str, force: bool) -> None:
       costsheet new budget.xlsx
       costsheet new --example budget.xlsx
       costsheet new --lang zh 预算.xlsx
+      costsheet new --into team-plan.xlsx    (add the input sheets to your workbook)
     """
+    if (workbook is None) == (into is None):
+        raise click.UsageError("give a new WORKBOOK to write, or --into an existing one")
+    if into is not None:
+        from .workbook.add_inputs import add_input_sheets
+
+        added = add_input_sheets(into, lang=lang, example=example)
+        click.echo(f"added {', '.join(added.sheets)} to {added.output}; fill the yellow cells, "
+                   f"then run `costsheet check {added.output.name}`")
+        if added.readme_skipped:
+            click.echo("(the workbook already has a README sheet; costsheet's was not added)")
+        if added.backup is not None:
+            click.echo(f"Previous version kept as {added.backup}")
+        return
     from .workbook.template import new_template
 
+    assert workbook is not None
     path = new_template(workbook, lang=lang, example=example, force=force)
     what = "worked example" if example else "template"
     click.echo(f"wrote {path} ({what}); fill the yellow cells, then run "

@@ -164,6 +164,8 @@ class _Reader:
         self.grids: dict[str, _Grid] = {}
         self.sheet_order: list[str] = []
         self.fatal: CostsheetError | None = None
+        self.evaluator: Any = None  # a FormulaEvaluator, made on the first uncalculated formula
+        self.extra: dict[str, _Grid] = {}  # other sheets that such formulas refer to
 
     # -- problems ---------------------------------------------------------------------------
 
@@ -176,8 +178,10 @@ class _Reader:
     def value(self, g: _Grid, r: int, c: int, field_name: str, col: ColumnSpec | None) -> Any:
         """A cell's usable value: None when blank, ``_BAD`` when already reported."""
         if (r, c) in g.formulas and g.cached.get((r, c)) is None:
-            self.error(g.name, g.ref(r, c), field_name, None, FORMULA_NO_VALUE)
-            return _BAD
+            evaluated = self.evaluate(g, r, c, field_name)
+            if evaluated is _BAD:
+                return _BAD
+            g.cached[(r, c)] = evaluated
         value = _clean(g.raw(r, c))
         if value is None:
             return None
@@ -196,6 +200,67 @@ class _Reader:
                 return value.strftime("%Y-%m-%d")
         return value
 
+    def evaluate(self, g: _Grid, r: int, c: int, field_name: str) -> Any:
+        """A formula cell with no saved value, computed (a warning says so), else ``_BAD``."""
+        from .formulas_eval import FormulaEvaluator, UnevaluableFormula
+
+        formula = g.rows[r - 1][c - 1]
+        if not isinstance(formula, str):  # array and data-table formulas
+            self.error(g.name, g.ref(r, c), field_name, None, FORMULA_NO_VALUE)
+            return _BAD
+        if self.evaluator is None:
+            self.evaluator = FormulaEvaluator(self.formula_cell)
+        try:
+            value = self.evaluator.evaluate(g.name, r, c, formula)
+        except UnevaluableFormula as exc:
+            self.error(g.name, g.ref(r, c), field_name, formula,
+                       f"{FORMULA_NO_VALUE} (costsheet cannot evaluate it: it {exc.reason})")
+            return _BAD
+        self.warn(g.name, g.ref(r, c), field_name, formula,
+                  f"formula with no saved value, evaluated by costsheet as {value!r}; open and "
+                  "save the file in Excel to keep Excel's own result")
+        return value
+
+    def formula_cell(self, sheet: str, r: int, c: int) -> tuple[Any, str | None]:
+        """(saved value, formula text or None) of any cell, for the formula evaluator."""
+        key = sheet.strip().casefold()
+        g = next((g for n, g in self.grids.items() if n.casefold() == key), None)
+        if g is None:
+            g = self.extra.get(key) or self.load_extra(sheet)
+        if r > g.max_row:
+            return None, None
+        row = g.rows[r - 1]
+        value = row[c - 1] if c <= len(row) else None
+        if (r, c) in g.formulas:
+            return g.cached.get((r, c)), value if isinstance(value, str) else ""
+        return value, None
+
+    def load_extra(self, sheet: str) -> _Grid:
+        """A sheet costsheet does not read, that a formula refers to (KeyError if none)."""
+        from openpyxl import load_workbook
+
+        actual = {n.strip().casefold(): n for n in self.sheet_order}.get(sheet.strip().casefold())
+        if actual is None:
+            raise KeyError(sheet)
+        grids = []
+        for data_only in (False, True):
+            wb = load_workbook(self.path, read_only=True, data_only=data_only)
+            try:
+                ws = wb[actual]
+                ws.reset_dimensions()
+                grids.append([tuple(r) for r in ws.iter_rows(values_only=True)])
+            finally:
+                wb.close()
+        g = _Grid(actual, grids[0])
+        for i, row in enumerate(grids[0], start=1):
+            for j, v in enumerate(row, start=1):
+                if _is_formula(v):
+                    g.formulas.add((i, j))
+                    cached = grids[1][i - 1]
+                    g.cached[(i, j)] = cached[j - 1] if j <= len(cached) else None
+        self.extra[sheet.strip().casefold()] = g
+        return g
+
     # -- loading ----------------------------------------------------------------------------
 
     def load(self) -> bool:
@@ -206,6 +271,9 @@ class _Reader:
             wb = load_workbook(self.path, read_only=True, data_only=False)
         except Exception as exc:  # openpyxl raises many kinds on damaged parts
             message = f"{self.path.name}: cannot read the workbook ({exc})"
+            if type(exc).__module__.startswith("defusedxml"):
+                message = (f"{self.path.name}: refused: its XML declares entities or a DTD "
+                           "(possible XML entity bomb); costsheet does not expand them")
             self.error("", "", "file", None, message)
             self.fatal = CostsheetError(message, hint="open it in Excel and save it again")
             return False

@@ -282,6 +282,8 @@ def run_workbook(
     _preflight(source, target)
     _owned_to_replace(source)
     read = read_budget(source)
+    if read.fatal is not None:  # not readable at all: the file's own message, not a cell list
+        raise read.fatal
     report = read.report
     actuals = None
     if read.budget is not None:  # the Actuals sheet and monthly FX rates, checked with the rest

@@ -6,6 +6,8 @@
 * :func:`check_not_open` refuses to write a workbook that Excel (``~$name``) or LibreOffice
   (``.~lock.name#``) has open;
 * :func:`make_backup` keeps the last few versions in ``.costsheet-backups/`` next to the file;
+* :func:`clean_stale_temp_files` removes temporary files that a killed run left behind (their
+  names carry the writing process's id; only files of processes that no longer exist go);
 * :func:`check_writable` and the error mapping in :func:`atomic_write` turn permission, read-only
   and disk-full failures into :class:`~costsheet.errors.CostsheetError` with a clear message.
 """
@@ -29,6 +31,7 @@ __all__ = [
     "BACKUP_DIR",
     "atomic_write",
     "check_not_open",
+    "clean_stale_temp_files",
     "check_writable",
     "lock_file_for",
     "lock_file_candidates",
@@ -90,7 +93,7 @@ def check_writable(path: Path) -> None:
                 "with --out",
             )
     try:
-        fd, probe = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".probe", dir=folder)
+        fd, probe = tempfile.mkstemp(prefix=_temp_prefix(), suffix=".probe", dir=folder)
     except OSError as exc:
         raise _os_error(exc, path) from None
     os.close(fd)
@@ -136,9 +139,10 @@ def atomic_write(out: Path, write: Callable[[Path], None]) -> None:
     out = Path(out)
     folder = out.parent if str(out.parent) else Path(".")
     check_writable(out)
+    clean_stale_temp_files(folder)
     tmp: Path | None = None
     try:
-        fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=out.suffix, dir=folder)
+        fd, name = tempfile.mkstemp(prefix=_temp_prefix(), suffix=out.suffix, dir=folder)
         os.close(fd)
         tmp = Path(name)
         write(tmp)
@@ -164,6 +168,47 @@ def atomic_write(out: Path, write: Callable[[Path], None]) -> None:
         if tmp is not None:
             with contextlib.suppress(OSError):
                 tmp.unlink()
+
+
+def _temp_prefix() -> str:
+    return f"{TEMP_PREFIX}{os.getpid()}-"
+
+
+_TEMP_RE = re.compile(re.escape(TEMP_PREFIX) + r"(\d+)-")
+
+
+def _process_exists(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # exists (another user's) or cannot tell: keep its file
+    return True
+
+
+def clean_stale_temp_files(folder: Path) -> list[Path]:
+    """Delete ``.costsheet-tmp-<pid>-*`` files in ``folder`` whose process no longer exists.
+
+    A run killed mid-write (power cut, kill -9) leaves its temporary file next to the workbook;
+    the workbook itself is intact (the rename never happened). Files of running processes, and
+    files without a process id, are left alone. Returns the files removed.
+    """
+    removed: list[Path] = []
+    try:
+        entries = list(Path(folder).iterdir())
+    except OSError:
+        return removed
+    for item in entries:
+        m = _TEMP_RE.match(item.name)
+        if m is None or int(m.group(1)) == os.getpid() or _process_exists(int(m.group(1))):
+            continue
+        with contextlib.suppress(OSError):
+            item.unlink()
+            removed.append(item)
+    return removed
 
 
 def _fsync_dir(folder: Path) -> None:
