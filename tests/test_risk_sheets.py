@@ -176,7 +176,7 @@ def test_risk_sheets_open_in_libreoffice_with_charts_that_have_data(tmp_path: Pa
     numbers = [float(x) for x in total_row[1:7]]
     assert numbers[2] <= numbers[3] <= numbers[4] <= numbers[5]  # P10 <= P50 <= P80 <= P90
     sens = csvs["Sensitivity"]
-    swings = [float(r[8]) for r in sens if r and r[0].isdigit()]
+    swings = [float(r[9]) for r in sens if r and r[0].isdigit()]
     assert swings == sorted(swings, reverse=True) and swings[0] > 0
     scen = csvs["Scenarios"]
     assert any(r and r[0] == "What explains the difference" for r in scen)

@@ -87,7 +87,7 @@ def test_rent_price_that_costs_the_same_as_owning() -> None:
     capex = h100.purchase_price_per_gpu * 1.6 / (1 - 0.19) / (4 * 8760)
     power = h100.tdp_w * h100.server_power_ratio * 0.75 * 1.2 / 1000 * 0.08
     assert ans.value == pytest.approx(capex + power, rel=1e-3)
-    owned = apply_overrides(b, {"pools.pool.ownership": "own"})
+    owned = apply_overrides(b, {"pools.cluster.ownership": "own"})
     assert ans.achieved == pytest.approx(compute_budget(owned).total, rel=1e-3)
 
 
@@ -143,7 +143,7 @@ def test_cli_solve_prints_and_json() -> None:
                                "--json"])
     assert res.exit_code == 0, res.output
     data = json.loads(res.output)
-    assert data["key"] == "pools.pool.gpu_count" and data["whole"] is True
+    assert data["key"] == "pools.cluster.gpu_count" and data["whole"] is True
     assert data["achieved"] <= 60.0
 
 

@@ -39,6 +39,7 @@ from .sensitivity import FAMILIES, TARGET_LABELS, check_target, label_for, measu
 GRID_POINTS = 257
 REFINE_POINTS = 65
 REFINE_ROUNDS = 8
+FLAG_POOL = "cluster"  # the pool of a budget described by flags
 OWNERSHIP_WORDS = {"own": "own", "owned": "own", "owning": "own", "buy": "own",
                    "rent": "rent", "rented": "rent", "renting": "rent", "cloud": "rent"}
 
@@ -446,7 +447,7 @@ def biggest_run(
     report.raise_if_errors(hint="run `costsheet solve --help` for the accepted forms")
     if budget is None:
         budget = flag_budget(mfu=mfu, precision=precision or "bf16", **flags)
-        pool = "pool"
+        pool = FLAG_POOL
     elif flags:
         raise InputError(f"with a workbook, describe the pool there, not with "
                          f"{', '.join('--' + k.replace('_', '-') for k in flags)}")
@@ -530,7 +531,7 @@ def flag_budget(
     currency: str = "USD",
     precision: str = "bf16",
 ) -> Budget:
-    """A one-pool (``pool``), one-final-run (``run``) budget from command-line flags.
+    """A one-pool (``cluster``), one-final-run (``run``) budget from command-line flags.
 
     Every problem is reported at once, named by its flag.
     """
@@ -539,14 +540,14 @@ def flag_budget(
                                "depreciation_life_years": life_years, "currency": currency},
                      report, {"depreciation_life_years": "life_years"})
     pool = _build(GpuPool, {
-        "name": "pool", "gpu_type": gpu, "gpu_count": gpu_count,
+        "name": FLAG_POOL, "gpu_type": gpu, "gpu_count": gpu_count,
         "ownership": "own" if own else "rent", "price_per_gpu_hour": price,
         "purchase_price_per_gpu": gpu_price, "term_months": term_months, "power_w": power_w,
         "currency": currency}, report,
         {"gpu_type": "gpu", "price_per_gpu_hour": "price", "purchase_price_per_gpu": "gpu_price"})
     has_run = any(v not in (None, "") for v in (params, tokens, flops, gpu_hours))
     run = _build(TrainingRun, {
-        "name": "run", "pool": "pool", "params": params, "active_params": active_params,
+        "name": "run", "pool": FLAG_POOL, "params": params, "active_params": active_params,
         "tokens": tokens, "flops": flops, "gpu_hours": gpu_hours, "precision": precision},
         report) if has_run else None
     if gpu:

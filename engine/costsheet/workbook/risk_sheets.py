@@ -29,6 +29,7 @@ from openpyxl.chart.shapes import GraphicalProperties
 from openpyxl.chart.text import RichText
 from openpyxl.drawing.line import LineProperties
 from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties
+from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 
@@ -247,7 +248,7 @@ def _write_scenarios(wb: Any, a: RiskAnalysis) -> None:
     # attribution
     out.row("What explains the difference", "Rank", "Input", "Key", "Base value",
             "Scenario value", f"Effect alone ({cur})", "Share of difference",
-            styles=["cs_header", "cs_header_r", "cs_header", "cs_header", "cs_header_r",
+            styles=["cs_header", "cs_header_r", "cs_header_pad", "cs_header", "cs_header_r",
                     "cs_header_r", "cs_header_r", "cs_header_r"])
     for c in comps:
         if not c.attributions:
@@ -255,7 +256,7 @@ def _write_scenarios(wb: Any, a: RiskAnalysis) -> None:
         for i, att in enumerate(c.attributions, start=1):
             style = _input_style(att.key) if isinstance(att.value, int | float) else "cs_text"
             share = att.effect / c.difference if c.difference else 0.0
-            out.row((c.name, "cs_label"), (i, "cs_int"), (att.label, "cs_text"),
+            out.row((c.name, "cs_label"), (i, "cs_int"), (att.label, "cs_text_pad"),
                     (att.key, "cs_text"), (_value(att.base_value), style),
                     (_value(att.value), style), (att.effect, "cs_money"), (share, "cs_pct"))
         if len(c.attributions) > 1:
@@ -314,22 +315,22 @@ def _write_sensitivity(wb: Any, a: RiskAnalysis) -> None:
              f"input, else Base ±{t.swing_fraction:.0%}. Base total: {_money(t.base, cur)}.",
              "cs_note"))
     out.blank()
-    head = out.row("Rank", "Input", "Key", "Low", "Base", "High", f"Total at low ({cur})",
-                   f"Total at high ({cur})", f"Swing ({cur})", "Change at low",
-                   "Change at high", "Low / high from",
-                   styles=["cs_header_r", "cs_header", "cs_header", "cs_header_r",
-                           "cs_header_r", "cs_header_r", "cs_header_r", "cs_header_r",
-                           "cs_header_r", "cs_header_r", "cs_header_r", "cs_header"])
+    head = out.row("Rank", "Input", "Key", "Low", "Base", "High", "Low / high from",
+                   f"Total at low ({cur})", f"Total at high ({cur})", f"Swing ({cur})",
+                   "Change at low", "Change at high",
+                   styles=["cs_header_r", "cs_header_pad", "cs_header", "cs_header_r",
+                           "cs_header_r", "cs_header_r", "cs_header_pad", "cs_header_r",
+                           "cs_header_r", "cs_header_r", "cs_header_r", "cs_header_r"])
     first = head + 1
     for i, b in enumerate(t.bars, start=1):
         style = _input_style(b.key)
-        out.row((i, "cs_int"), (b.label, "cs_text"), (b.key, "cs_text"),
+        out.row((i, "cs_int"), (b.label, "cs_text_pad"), (b.key, "cs_text"),
                 (b.low_value, style), ("" if b.base_value is None else b.base_value, style),
-                (b.high_value, style), (b.at_low, "cs_money"), (b.at_high, "cs_money"),
-                (b.swing, "cs_money"), (b.at_low - t.base, "cs_money"),
-                (b.at_high - t.base, "cs_money"), (b.source, "cs_text"))
+                (b.high_value, style), (b.source, "cs_text_pad"), (b.at_low, "cs_money"),
+                (b.at_high, "cs_money"), (b.swing, "cs_money"),
+                (b.at_low - t.base, "cs_money"), (b.at_high - t.base, "cs_money"))
     last = len(out.rows)
-    out.flush([6, 26, 30, 10, 10, 10, 16, 16, 14, 14, 16, 22])
+    out.flush([7, 26, 30, 10, 10, 10, 24, 16, 16, 14, 14, 16])
     n = min(len(t.moving), TORNADO_BARS)
     if n == 0:
         return
@@ -341,7 +342,7 @@ def _write_sensitivity(wb: Any, a: RiskAnalysis) -> None:
     chart.gapWidth = 40
     chart.title = f"Tornado: change of the total from Base ({_money(t.base, cur)})"
     cats = _ref(ws, 2, first, first + n - 1)
-    for col, color in ((10, LOW_COLOR), (11, HIGH_COLOR)):
+    for col, color in ((11, LOW_COLOR), (12, HIGH_COLOR)):
         s = _series(ws, col, first, first + n - 1, (head, col), color)
         s.cat = AxDataSource(strRef=StrRef(f=cats))
         chart.series.append(s)
@@ -552,6 +553,16 @@ def _describe(key: str, d: Distribution, cur: str) -> str:
 def add_risk_sheets(wb: Any, analysis: RiskAnalysis) -> list[str]:
     """Write the Scenarios, Sensitivity and Risk sheets into ``wb`` (the writer's scratch
     workbook, whose named styles they use); the sheet names."""
+    if "cs_text_pad" not in wb.named_styles:  # text right of a number column: a small indent
+        from openpyxl.styles import Alignment, NamedStyle
+
+        # the face and size named, as the writer's styles (else LibreOffice shows a serif face)
+        wb.add_named_style(NamedStyle("cs_text_pad", font=Font(name="Calibri", size=11),
+                                      alignment=Alignment(horizontal="left", indent=1)))
+        wb.add_named_style(NamedStyle("cs_header_pad", font=Font(name="Calibri", size=11,
+                                                                 bold=True, color="FFFFFF"),
+                                      fill=PatternFill("solid", fgColor="1F3864"),
+                                      alignment=Alignment(horizontal="left", indent=1)))
     _write_scenarios(wb, analysis)
     _write_sensitivity(wb, analysis)
     _write_risk(wb, analysis)
