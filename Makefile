@@ -16,6 +16,9 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/costsheet estimate --params 671B --active-params 37B --tokens 14.8T --gpu H800 --gpu-count 2048 --gpu-hours 2.788M --price 2
+	mkdir -p out && cp samples/deepseek-v3-like.xlsx out/demo.xlsx
+	$(BIN)/costsheet run out/demo.xlsx
+	@echo "open out/demo.xlsx: Summary, Line items and Checks sheets were added"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
