@@ -283,6 +283,10 @@ def run(workbook: str, out: str | None, scenarios: tuple[str, ...], as_json: boo
                               scenarios=list(scenarios) or None, as_of=as_of,
                               monthly_scenario=scenarios[0] if scenarios else None,
                               trials=trials, seed=seed, progress=progress)
+    except CostsheetError as exc:  # the reader's warnings explain some errors (missing column)
+        for warning in exc.report.warnings if exc.report is not None else []:
+            click.echo(f"warning: {warning}", err=True)
+        raise
     finally:
         progress.close()
     if as_json:

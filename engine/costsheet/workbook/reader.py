@@ -244,13 +244,19 @@ class _Reader:
             raise KeyError(sheet)
         grids = []
         for data_only in (False, True):
-            wb = load_workbook(self.path, read_only=True, data_only=data_only)
             try:
-                ws = wb[actual]
-                ws.reset_dimensions()
-                grids.append([tuple(r) for r in ws.iter_rows(values_only=True)])
-            finally:
-                wb.close()
+                wb = load_workbook(self.path, read_only=True, data_only=data_only)
+                try:
+                    ws = wb[actual]
+                    ws.reset_dimensions()
+                    grids.append([tuple(r) for r in ws.iter_rows(values_only=True)])
+                finally:
+                    wb.close()
+            except Exception:  # openpyxl's many kinds, on a sheet costsheet does not own
+                from .formulas_eval import UnevaluableFormula
+
+                raise UnevaluableFormula(f"refers to sheet {actual!r}, which cannot be read") \
+                    from None
         g = _Grid(actual, grids[0])
         for i, row in enumerate(grids[0], start=1):
             for j, v in enumerate(row, start=1):
@@ -271,7 +277,7 @@ class _Reader:
             wb = load_workbook(self.path, read_only=True, data_only=False)
         except Exception as exc:  # openpyxl raises many kinds on damaged parts
             message = f"{self.path.name}: cannot read the workbook ({exc})"
-            if type(exc).__module__.startswith("defusedxml"):
+            if _defused(exc):
                 message = (f"{self.path.name}: refused: its XML declares entities or a DTD "
                            "(possible XML entity bomb); costsheet does not expand them")
             self.error("", "", "file", None, message)
@@ -287,9 +293,13 @@ class _Reader:
                     found[name] = actual
             with_formulas: list[str] = []
             for name, actual in found.items():
-                ws = wb[actual]
-                ws.reset_dimensions()
-                rows = [tuple(r) for r in ws.iter_rows(values_only=True)]
+                try:
+                    ws = wb[actual]
+                    ws.reset_dimensions()
+                    rows = [tuple(r) for r in ws.iter_rows(values_only=True)]
+                except Exception as exc:  # NaN/INF values, broken XML, a chart sheet, ...
+                    self.sheet_unreadable(name, actual, exc)
+                    return False
                 g = _Grid(name, rows)
                 for i, row in enumerate(rows, start=1):
                     for j, v in enumerate(row, start=1):
@@ -307,14 +317,30 @@ class _Reader:
                     g = self.grids[name]
                     ws = wb[found[name]]
                     ws.reset_dimensions()
-                    for i, row in enumerate(ws.iter_rows(values_only=True), start=1):
-                        for j, v in enumerate(row, start=1):
-                            if (i, j) in g.formulas:
-                                g.cached[(i, j)] = v
+                    try:
+                        for i, row in enumerate(ws.iter_rows(values_only=True), start=1):
+                            for j, v in enumerate(row, start=1):
+                                if (i, j) in g.formulas:
+                                    g.cached[(i, j)] = v
+                    except Exception as exc:  # a saved result Excel could not have written
+                        self.sheet_unreadable(name, found[name], exc)
+                        return False
             finally:
                 wb.close()
         self._scan_xml(found)
         return True
+
+    def sheet_unreadable(self, name: str, actual: str, exc: Exception) -> None:
+        """Report a sheet openpyxl cannot read, at its first impossible cell when there is one."""
+        found = _impossible_cell(self.path, actual)
+        if found is not None:
+            self.error(name, found[0], "value", found[1],
+                       "not a value Excel can store (NaN, INF or a broken reference); type the "
+                       "value again")
+        else:
+            self.error(name, "", "sheet", None,
+                       f"cannot read the sheet ({str(exc)[:120] or type(exc).__name__}); open "
+                       "the file in Excel and save it again")
 
     def _scan_xml(self, found: dict[str, str]) -> None:
         """Hidden rows and columns, and merged cells, read from the sheet XML."""
@@ -965,6 +991,62 @@ def _find_key_row(g: _Grid, keys: set[str], must: str) -> int | None:
         if n > best_n:
             best, best_n = r, n
     return best
+
+
+def _defused(exc: BaseException | None) -> bool:
+    """Whether defusedxml refused the XML (openpyxl wraps its exception in others)."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if type(exc).__module__.startswith("defusedxml"):
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
+
+
+def _impossible_cell(path: Path, sheet: str) -> tuple[str, str] | None:
+    """The first cell of ``sheet`` whose stored value Excel cannot have written, with it:
+    ``NaN``/``INF`` numbers, a shared-string index out of range, a bad boolean."""
+    import math
+
+    import defusedxml.ElementTree as SafeET
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            part = _sheet_parts(zf).get(sheet)
+            if part is None:
+                return None
+            n_strings = None
+            names = {n.lower(): n for n in zf.namelist()}
+            sst = names.get(posixpath.join(posixpath.dirname(posixpath.dirname(part)),
+                                           "sharedstrings.xml"))
+            if sst is not None:
+                n_strings = sum(1 for el in SafeET.fromstring(zf.read(sst))
+                                if el.tag.rsplit("}", 1)[-1] == "si")
+            with zf.open(part) as fh:
+                for _event, el in SafeET.iterparse(fh, events=("end",)):
+                    if el.tag.rsplit("}", 1)[-1] != "c":
+                        continue
+                    kind = el.get("t", "n")
+                    v = next((ch.text for ch in el if ch.tag.rsplit("}", 1)[-1] == "v"), None)
+                    ref = el.get("r", "")
+                    el.clear()
+                    if v is None:
+                        continue
+                    v = v.strip()
+                    try:
+                        if kind == "n" and not math.isfinite(float(v)):
+                            return ref, v
+                        if kind == "n" and not any(ch in v for ch in ".eE"):
+                            int(v)
+                        if kind == "s" and not 0 <= int(v) < (n_strings or 0):
+                            return ref, v
+                        if kind == "b" and v not in ("0", "1"):
+                            return ref, v
+                    except ValueError:
+                        return ref, v
+    except Exception:  # damaged XML or zip: no single cell to name
+        return None
+    return None
 
 
 def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:

@@ -1,0 +1,161 @@
+"""Hostile and broken workbooks: exit code 2, a message naming the file (and the Sheet!Cell), no
+traceback, and the file byte-identical afterwards. The corpus is generated at test time by
+``tests/support/hostile.py``; odd-but-fine inputs (numbers stored as text, dates in month cells,
+the 1904 date system, formulas saved without a result) must be accepted."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+from costsheet.cli import main
+from costsheet.workbook.package import PackageError, check_package
+from costsheet.workbook.reader import read_budget
+from support.hostile import Case, accepted, corpus, example_bytes, shared_strings_bomb
+
+CASES = corpus()
+ACCEPTED = accepted()
+
+
+def test_corpus_is_large_and_varied() -> None:
+    assert len(CASES) >= 60
+    located = [c for c in CASES if c.where and "!" in c.where]
+    assert len(located) >= 40  # most name their Sheet!Cell
+    assert sum(c.where is None for c in CASES) >= 15  # package-level refusals
+
+
+def _snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
+    return {p.name: (p.read_bytes(), p.stat().st_mtime_ns)
+            for p in folder.rglob("*") if p.is_file()}
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_bad_workbook_exits_2_naming_file_and_cell(case: Case, tmp_path: Path) -> None:
+    path = case.make(tmp_path)
+    before = _snapshot(tmp_path)
+    for command in (["check", str(path)], ["run", str(path)]):
+        res = CliRunner().invoke(main, command)
+        out = res.output
+        assert res.exit_code == 2, (command[0], out, res.exception)
+        assert isinstance(res.exception, SystemExit), res.exception
+        assert "Traceback" not in out
+        assert "error: " in out, out
+        assert case.filename in out, out  # the message names the file
+        if case.where:
+            assert case.where in out, out
+        assert case.words in out, out
+        # nothing written: same bytes, same mtime, no backup, no temporary file left
+        assert _snapshot(tmp_path) == before, command
+
+
+@pytest.mark.parametrize("name", ["legacy-xls", "entity-bomb-sheet", "nan-in-number-cell",
+                                  "formula-circular-no-value", "missing-column-gpu-count"])
+def test_bad_workbook_as_a_real_process(name: str, tmp_path: Path) -> None:
+    case = next(c for c in CASES if c.name == name)
+    path = case.make(tmp_path)
+    before = path.read_bytes()
+    for command in ("check", "run"):
+        proc = subprocess.run([sys.executable, "-m", "costsheet.cli", command, str(path)],
+                              capture_output=True, text=True, timeout=120,
+                              env={**os.environ, "PYTHONWARNINGS": "ignore"})
+        assert proc.returncode == 2, proc.stderr
+        assert "Traceback" not in proc.stderr and proc.stdout == ""
+        assert case.filename in proc.stderr
+        if case.where:
+            assert case.where in proc.stderr
+    assert path.read_bytes() == before
+
+
+def test_check_json_reports_file_errors_as_data(tmp_path: Path) -> None:
+    case = next(c for c in CASES if c.name == "password-protected")
+    path = case.make(tmp_path)
+    res = CliRunner().invoke(main, ["check", "--json", str(path)])
+    assert res.exit_code == 2
+    import json
+
+    data = json.loads(res.output)
+    assert data["ok"] is False and data["source"].endswith(case.filename)
+    assert "password-protected" in data["errors"][0]["message"]
+
+
+def test_entity_bomb_is_refused_not_expanded(tmp_path: Path) -> None:
+    """openpyxl parses with defusedxml when it is installed: entities are refused, not
+    expanded (a billion laughs would be ~3 GB here)."""
+    import defusedxml
+
+    assert openpyxl.DEFUSEDXML is True
+    path = tmp_path / "bomb.xlsx"
+    shared_strings_bomb(path)
+    with pytest.raises(Exception) as info:  # openpyxl wraps it in a ValueError
+        openpyxl.load_workbook(path, read_only=True)
+    chain, exc = [], info.value
+    while exc is not None:
+        chain.append(exc)
+        exc = exc.__cause__ or exc.__context__
+    assert any(isinstance(e, defusedxml.EntitiesForbidden) for e in chain), chain
+    result = read_budget(path)
+    assert result.budget is None
+    assert "entity bomb" in result.report.problems[0].message
+
+
+def test_real_zip_bomb_member_is_refused_under_a_lowered_limit(tmp_path: Path) -> None:
+    """A highly compressible member (8 MB of zeros in ~8 KB) against a 1 MB limit; the default
+    limit is 1 GiB, which the declared-size cases of the corpus exceed."""
+    data = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(example_bytes())) as src, \
+            zipfile.ZipFile(data, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            dst.writestr(info, src.read(info.filename))
+        dst.writestr("xl/media/zeros.bin", b"\0" * (8 << 20))
+    path = tmp_path / "bomb.xlsx"
+    path.write_bytes(data.getvalue())
+    assert path.stat().st_size < 100_000
+    check_package(path)  # fine under the default limit
+    with pytest.raises(PackageError, match="zip bomb"):
+        check_package(path, max_uncompressed=1 << 20)
+
+
+@pytest.mark.parametrize("case", ACCEPTED, ids=[a.name for a in ACCEPTED])
+def test_odd_but_fine_inputs_are_accepted(case, tmp_path: Path) -> None:
+    path = tmp_path / f"{case.name}.xlsx"
+    case.build(path)
+    result = read_budget(path)
+    assert result.ok, [str(e) for e in result.report.problems]
+    case.check(result)
+    if case.warns:
+        assert case.warns in [w.location for w in result.report.warnings]
+    res = CliRunner().invoke(main, ["check", str(path)])
+    assert res.exit_code == 0, res.output
+
+
+def test_1904_workbook_runs_with_the_same_totals_and_months(tmp_path: Path) -> None:
+    """Dates in a 1904 workbook are read on the 1904 calendar: same months, same totals."""
+    case = next(a for a in ACCEPTED if a.name == "date-1904-system")
+    path = tmp_path / "mac.xlsx"
+    case.build(path)
+    assert b'date1904="1"' in zipfile.ZipFile(path).read("xl/workbook.xml")
+    plain = tmp_path / "plain.xlsx"
+    plain.write_bytes(example_bytes())
+    from costsheet.workbook.run import run_workbook
+
+    a = run_workbook(path, trials=200).to_dict()["scenarios"]
+    b = run_workbook(plain, trials=200).to_dict()["scenarios"]
+    assert a == b
+
+
+def test_formula_without_saved_value_is_evaluated_and_run(tmp_path: Path) -> None:
+    """A workbook written by a script (=C7*4 never calculated) runs, with a warning."""
+    case = next(a for a in ACCEPTED if a.name == "formula-evaluated")
+    path = tmp_path / "scripted.xlsx"
+    case.build(path)
+    res = CliRunner().invoke(main, ["check", str(path)])
+    assert res.exit_code == 0
+    assert "Pools!C6: gpu_count: formula with no saved value, evaluated by costsheet as 512" \
+        in res.output
