@@ -249,6 +249,7 @@ def make_backup(path: Path, keep: int = 3) -> Path | None:
                 found.append(((m.group(1), int(m.group(2) or 0)), item))
         return sorted(found)
 
+    copying: Path | None = None
     try:
         folder.mkdir(exist_ok=True)
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -256,9 +257,13 @@ def make_backup(path: Path, keep: int = 3) -> Path | None:
         same = [key[1] for key, _item in existing() if key[0] >= stamp]
         n = max(same) + 1 if same else 0
         name = f"{path.stem}.{stamp}-{n}{path.suffix}" if n else f"{path.stem}.{stamp}{path.suffix}"
-        target = folder / name
+        target = copying = folder / name
         shutil.copy2(path, target)
+        copying = None
     except OSError as exc:
+        if copying is not None:  # a partial copy (disk full) must not pass for a backup
+            with contextlib.suppress(OSError):
+                copying.unlink()
         raise _os_error(exc, path.parent / BACKUP_DIR / path.name) from exc
     found = existing()
     for _key, item in found[: max(len(found) - max(keep, 1), 0)]:
