@@ -750,6 +750,11 @@ def _rewrite_sheet(data: bytes, strings: list[str], styles: _StyleMerger, *, sel
         raise PackageError(f"{source}: scratch sheet is not a SpreadsheetML worksheet")
     if strings and p != "":
         raise PackageError(f"{source}: scratch sheet with prefixed namespace is not supported")
+    if not date_shift and '"s"' not in text and "'s'" not in text:
+        # no shared-string cell and no date to shift (openpyxl writes inline strings): only
+        # style indices change, in one pass over the start tags of cells and rows
+        text = _restyle_cells_fast(text, p, styles)
+        return _rewrite_tail(text, p, styles, selected, doc)
     qc = re.escape(_q(p, "c"))
     cell_re = re.compile(r"<" + qc + r"(?![\w:.-])(" + _ATTRS + r")(/>|>(.*?)</" + qc + r">)",
                          re.S)
@@ -785,22 +790,77 @@ def _rewrite_sheet(data: bytes, strings: list[str], styles: _StyleMerger, *, sel
         return f"{head}{inner}</{_q(p, 'c')}>"
 
     text = cell_re.sub(cell, text)
+    text = _restyle(text, p, "row", "s", styles.map_xf)
+    return _rewrite_tail(text, p, styles, selected, doc)
 
-    def restyle(tag: str, attr: str, mapper: Any) -> None:
-        nonlocal text
-        pat = re.compile(r"<" + re.escape(_q(p, tag)) + r"(?![\w:.-])" + _ATTRS + r"/?>", re.S)
 
-        def sub(m: re.Match[str]) -> str:
-            a = _attrs(m.group(0))
-            if attr in a:
-                return _set_attr(m.group(0), attr, str(mapper(int(a[attr]))))
-            return m.group(0)
+def _restyle(text: str, p: str, tag: str, attr: str, mapper: Any) -> str:
+    """Map the style index ``attr`` of every ``tag`` start tag through ``mapper``."""
+    pat = re.compile(r"<" + re.escape(_q(p, tag)) + r"(?![\w:.-])" + _ATTRS + r"/?>", re.S)
 
-        text = pat.sub(sub, text)
+    def sub(m: re.Match[str]) -> str:
+        a = _attrs(m.group(0))
+        if attr in a:
+            return _set_attr(m.group(0), attr, str(mapper(int(a[attr]))))
+        return m.group(0)
 
-    restyle("row", "s", styles.map_xf)
-    restyle("col", "style", styles.map_xf)
-    restyle("cfRule", "dxfId", styles.map_dxf)
+    return pat.sub(sub, text)
+
+
+class _IndexMap(dict[str, str]):
+    """Style index text → mapped index text, computed on first use."""
+
+    def __init__(self, mapper: Any):
+        super().__init__()
+        self.mapper = mapper
+
+    def __missing__(self, key: str) -> str:
+        value = self[key] = str(self.mapper(int(key)))
+        return value
+
+
+_S_ATTR_RE = re.compile(r"""s\s*=\s*["']""")  # every attribute whose name ends in s
+
+
+def _restyle_cells_fast(text: str, p: str, styles: _StyleMerger) -> str:
+    """``s="N"`` of every cell and row start tag mapped through ``styles.map_xf``.
+
+    The same result as rewriting each tag's attributes, for sheets without shared strings.
+    Cells as openpyxl writes them (``<c r="A1" s="3"``) are mapped by splitting the cells at
+    their style index, when those are all the style attributes of the cells; else one
+    regular-expression pass over the start tags of cells and rows.
+    """
+    mapped = _IndexMap(styles.map_xf)
+    start = text.find("<" + _q(p, "sheetData"))
+    end = text.rfind("</" + _q(p, "sheetData"))
+    if 0 <= start < end:
+        body = text[start:end]
+        parts = re.split(r'(<' + re.escape(_q(p, "c")) + r' r="[A-Z]{1,3}[0-9]+" s=")([0-9]+)"',
+                         body)
+        if len(parts) // 3 == len(_S_ATTR_RE.findall(body)):
+            parts[2::3] = [mapped[i] + '"' for i in parts[2::3]]
+            return text[:start] + "".join(parts) + text[end:]
+    tags = "|".join(re.escape(_q(p, t)) for t in ("c", "row"))
+    pat = re.compile(r"(<(?:" + tags + r")\s(?:[^>\"']|\"[^\"]*\"|'[^']*')*?\ss\s*=\s*)"
+                     r"(?:\"(\d+)\"|'(\d+)')")
+
+    def sub(m: re.Match[str]) -> str:
+        return f'{m[1]}"{mapped[m[2] or m[3]]}"'
+
+    return pat.sub(sub, text)
+
+
+def _rewrite_tail(text: str, p: str, styles: _StyleMerger, selected: bool, doc: _Text) -> bytes:
+    """Column styles, conditional-format styles and the selected tab; the encoded part."""
+    start = text.find("<" + _q(p, "sheetData"))
+    end = text.rfind("</" + _q(p, "sheetData"))
+    if start < 0 or end < start:
+        head, body, tail = "", "", text
+    else:  # cols and sheet views come before the cells, conditional formats after them
+        head, body, tail = text[:start], text[start:end], text[end:]
+    head = _restyle(head, p, "col", "style", styles.map_xf)
+    tail = _restyle(tail, p, "col", "style", styles.map_xf) if not body else tail
+    tail = _restyle(tail, p, "cfRule", "dxfId", styles.map_dxf)
 
     sv = re.compile(r"<" + re.escape(_q(p, "sheetView")) + r"(?![\w:.-])" + _ATTRS + r"/?>", re.S)
 
@@ -808,8 +868,11 @@ def _rewrite_sheet(data: bytes, strings: list[str], styles: _StyleMerger, *, sel
         tag = _del_attr(m.group(0), "tabSelected")
         return _set_attr(tag, "tabSelected", "1") if selected else tag
 
-    text = sv.sub(view, text, count=1)
-    return _Text(text, doc.encoding, doc.bom).encode()
+    if body:
+        head = sv.sub(view, head, count=1)
+    else:
+        tail = sv.sub(view, tail, count=1)
+    return _Text(head + body + tail, doc.encoding, doc.bom).encode()
 
 
 # --------------------------------------------------------------------------------------------
