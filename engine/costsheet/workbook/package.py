@@ -743,6 +743,12 @@ def _t_element(value: str) -> str:
 
 def _rewrite_sheet(data: bytes, strings: list[str], styles: _StyleMerger, *, selected: bool,
                    source: str, date_shift: int = 0) -> bytes:
+    if not date_shift and b'"s"' not in data and b"'s'" not in data:
+        # no shared-string cell and no date to shift (openpyxl writes inline strings): only
+        # style indices change, in one pass over the start tags of cells and rows
+        fast = _rewrite_styles_only(data, styles, selected, prefixed_ok=not strings)
+        if fast is not None:
+            return fast
     doc = _Text.decode(data)
     text = doc.text
     p = _prefix_for(text, MAIN_NS)
@@ -750,11 +756,6 @@ def _rewrite_sheet(data: bytes, strings: list[str], styles: _StyleMerger, *, sel
         raise PackageError(f"{source}: scratch sheet is not a SpreadsheetML worksheet")
     if strings and p != "":
         raise PackageError(f"{source}: scratch sheet with prefixed namespace is not supported")
-    if not date_shift and '"s"' not in text and "'s'" not in text:
-        # no shared-string cell and no date to shift (openpyxl writes inline strings): only
-        # style indices change, in one pass over the start tags of cells and rows
-        text = _restyle_cells_fast(text, p, styles)
-        return _rewrite_tail(text, p, styles, selected, doc)
     qc = re.escape(_q(p, "c"))
     cell_re = re.compile(r"<" + qc + r"(?![\w:.-])(" + _ATTRS + r")(/>|>(.*?)</" + qc + r">)",
                          re.S)
@@ -791,7 +792,9 @@ def _rewrite_sheet(data: bytes, strings: list[str], styles: _StyleMerger, *, sel
 
     text = cell_re.sub(cell, text)
     text = _restyle(text, p, "row", "s", styles.map_xf)
-    return _rewrite_tail(text, p, styles, selected, doc)
+    text = _restyle(text, p, "col", "style", styles.map_xf)
+    text = _restyle(text, p, "cfRule", "dxfId", styles.map_dxf)
+    return _Text(_select(text, p, selected), doc.encoding, doc.bom).encode()
 
 
 def _restyle(text: str, p: str, tag: str, attr: str, mapper: Any) -> str:
@@ -807,72 +810,75 @@ def _restyle(text: str, p: str, tag: str, attr: str, mapper: Any) -> str:
     return pat.sub(sub, text)
 
 
-class _IndexMap(dict[str, str]):
-    """Style index text → mapped index text, computed on first use."""
-
-    def __init__(self, mapper: Any):
-        super().__init__()
-        self.mapper = mapper
-
-    def __missing__(self, key: str) -> str:
-        value = self[key] = str(self.mapper(int(key)))
-        return value
-
-
-_S_ATTR_RE = re.compile(r"""s\s*=\s*["']""")  # every attribute whose name ends in s
-
-
-def _restyle_cells_fast(text: str, p: str, styles: _StyleMerger) -> str:
-    """``s="N"`` of every cell and row start tag mapped through ``styles.map_xf``.
-
-    The same result as rewriting each tag's attributes, for sheets without shared strings.
-    Cells as openpyxl writes them (``<c r="A1" s="3"``) are mapped by splitting the cells at
-    their style index, when those are all the style attributes of the cells; else one
-    regular-expression pass over the start tags of cells and rows.
-    """
-    mapped = _IndexMap(styles.map_xf)
-    start = text.find("<" + _q(p, "sheetData"))
-    end = text.rfind("</" + _q(p, "sheetData"))
-    if 0 <= start < end:
-        body = text[start:end]
-        parts = re.split(r'(<' + re.escape(_q(p, "c")) + r' r="[A-Z]{1,3}[0-9]+" s=")([0-9]+)"',
-                         body)
-        if len(parts) // 3 == len(_S_ATTR_RE.findall(body)):
-            parts[2::3] = [mapped[i] + '"' for i in parts[2::3]]
-            return text[:start] + "".join(parts) + text[end:]
-    tags = "|".join(re.escape(_q(p, t)) for t in ("c", "row"))
-    pat = re.compile(r"(<(?:" + tags + r")\s(?:[^>\"']|\"[^\"]*\"|'[^']*')*?\ss\s*=\s*)"
-                     r"(?:\"(\d+)\"|'(\d+)')")
-
-    def sub(m: re.Match[str]) -> str:
-        return f'{m[1]}"{mapped[m[2] or m[3]]}"'
-
-    return pat.sub(sub, text)
-
-
-def _rewrite_tail(text: str, p: str, styles: _StyleMerger, selected: bool, doc: _Text) -> bytes:
-    """Column styles, conditional-format styles and the selected tab; the encoded part."""
-    start = text.find("<" + _q(p, "sheetData"))
-    end = text.rfind("</" + _q(p, "sheetData"))
-    if start < 0 or end < start:
-        head, body, tail = "", "", text
-    else:  # cols and sheet views come before the cells, conditional formats after them
-        head, body, tail = text[:start], text[start:end], text[end:]
-    head = _restyle(head, p, "col", "style", styles.map_xf)
-    tail = _restyle(tail, p, "col", "style", styles.map_xf) if not body else tail
-    tail = _restyle(tail, p, "cfRule", "dxfId", styles.map_dxf)
-
+def _select(text: str, p: str, selected: bool) -> str:
+    """The first sheet view marked as the selected tab, or not."""
     sv = re.compile(r"<" + re.escape(_q(p, "sheetView")) + r"(?![\w:.-])" + _ATTRS + r"/?>", re.S)
 
     def view(m: re.Match[str]) -> str:
         tag = _del_attr(m.group(0), "tabSelected")
         return _set_attr(tag, "tabSelected", "1") if selected else tag
 
-    if body:
-        head = sv.sub(view, head, count=1)
+    return sv.sub(view, text, count=1)
+
+
+_S_ATTR_RE = re.compile(rb"""s\s*=\s*["']""")  # every attribute whose name ends in s
+
+
+def _rewrite_styles_only(data: bytes, styles: _StyleMerger, selected: bool, *,
+                         prefixed_ok: bool = True) -> bytes | None:
+    """:func:`_rewrite_sheet` of a UTF-8 sheet with no shared string and no date to shift.
+
+    The same bytes as the general rewrite, without decoding the cells: cells as openpyxl
+    writes them (``<c r="A1" s="3"``) get their style index mapped by splitting the cells at
+    it, when those are all the style attributes among the cells; else one regular-expression
+    pass over the start tags of cells and rows. None when the part is not that simple (the
+    caller then takes the general way).
+    """
+    bom = b"\xef\xbb\xbf" if data.startswith(b"\xef\xbb\xbf") else b""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None
+    try:
+        p = _prefix_for(data[len(bom):len(bom) + 65536].decode("utf-8", "ignore"), MAIN_NS)
+    except ValueError:
+        return None
+    if p is None or (p and not prefixed_ok):
+        return None
+    start = data.find(b"<" + _q(p, "sheetData").encode())
+    end = data.rfind(b"</" + _q(p, "sheetData").encode())
+    if not 0 <= start < end:
+        return None
+    try:  # sheet views and columns come before the cells, conditional formats after them
+        head = data[len(bom):start].decode("utf-8")
+        tail = data[end:].decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    head = _select(_restyle(head, p, "col", "style", styles.map_xf), p, selected)
+    tail = _restyle(tail, p, "cfRule", "dxfId", styles.map_dxf)
+    body = data[start:end]
+    mapped = _IndexMap(styles.map_xf)
+    qc = re.escape(_q(p, "c")).encode()
+    parts = re.split(rb'(<' + qc + rb' r="[A-Z]{1,3}[0-9]+" s=")([0-9]+)"', body)
+    if len(parts) // 3 == len(_S_ATTR_RE.findall(body)):
+        parts[2::3] = [mapped[i] + b'"' for i in parts[2::3]]
+        del body
     else:
-        tail = sv.sub(view, tail, count=1)
-    return _Text(head + body + tail, doc.encoding, doc.bom).encode()
+        tags = b"|".join(re.escape(_q(p, t)).encode() for t in ("c", "row"))
+        pat = re.compile(rb"(<(?:" + tags + rb")\s(?:[^>\"']|\"[^\"]*\"|'[^']*')*?\ss\s*=\s*)"
+                         rb"(?:\"(\d+)\"|'(\d+)')")
+        parts = [pat.sub(lambda m: m[1] + b'"' + mapped[m[2] or m[3]] + b'"', body)]
+    return b"".join([bom, head.encode("utf-8"), *parts, tail.encode("utf-8")])
+
+
+class _IndexMap(dict[bytes, bytes]):
+    """Style index digits → mapped index digits (bytes), computed on first use."""
+
+    def __init__(self, mapper: Any):
+        super().__init__()
+        self.mapper = mapper
+
+    def __missing__(self, key: bytes) -> bytes:
+        value = self[key] = str(self.mapper(int(key))).encode()
+        return value
 
 
 # --------------------------------------------------------------------------------------------
