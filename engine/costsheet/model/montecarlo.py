@@ -600,13 +600,15 @@ def simulate(
     chunk_trials: int = CHUNK_TRIALS,
     progress: Callable[[int], None] | None = None,
     rank_sample: int = RANK_SAMPLE,
+    base_result: BudgetResult | None = None,
 ) -> RiskResult:
     """Run the budget ``trials`` times with its uncertain inputs drawn from their distributions.
 
     Vectorised: each chunk of up to ``chunk_trials`` trials is one call of
     :func:`~costsheet.model.budget.compute_budget` on arrays. ``progress(n)`` is called after
     each chunk with the number of trials done in it. The scenario's overrides are applied
-    first; uncertainties then replace the values they name.
+    first; uncertainties then replace the values they name. ``base_result`` is ``scenario``
+    already computed, if at hand.
     """
     if trials < 1:
         raise InputError(f"trials must be at least 1 (got {trials})")
@@ -614,7 +616,7 @@ def simulate(
         raise InputError("chunk_trials must be at least 1")
     base_budget = apply_scenario(budget, scenario)
     dists = check_uncertainties(base_budget, uncertainties or {})
-    base = compute_budget(base_budget, catalog, scenario=scenario)
+    base = base_result or compute_budget(base_budget, catalog, scenario=scenario)
     draws = draw(base_budget, dists, trials, seed, restart_draws=restart_draws)
     if RESTART_KEY in draws and RESTART_KEY not in dists:
         dists[RESTART_KEY] = Distribution.bernoulli(float(base_budget.drivers.restart_probability))

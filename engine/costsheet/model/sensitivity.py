@@ -10,12 +10,14 @@ input makes sense (an MFU stays at or below 100%).
 in one at a time: the effect of one override is the total with only that override applied, minus
 Base. What the effects do not add up to is the interaction of overrides applied together.
 
-Both run the ordinary model with small numpy arrays (one call per input for both ends).
+Both run the ordinary model on numpy arrays: every one-at-a-time point is one trial of a single
+vectorised model call (inputs that are not plain numbers are computed on their own).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,7 +29,7 @@ from ..inputs import DRIVER_KEYS, FAMILIES, FAMILY_LABELS, Budget, Drivers
 from .budget import compute_budget
 from .items import BudgetResult, Value
 from .montecarlo import valid_range
-from .scenarios import apply_overrides, apply_scenario, get_value, split_key
+from .scenarios import _find, apply_overrides, apply_scenario, get_value, split_key
 
 DEFAULT_SWING = 0.20
 METRICS: tuple[str, ...] = ("gpu_hours", "wall_clock_days", "flops", "tokens", "energy_kwh",
@@ -160,6 +162,65 @@ def _tidy(x: float) -> float:
     return float(f"{x:.12g}")
 
 
+def _line_of(budget: Budget, key: str) -> tuple[str, int, str] | None:
+    """Which input ``key`` sets: (section, line index, field); None when it names nothing."""
+    try:
+        section, name, fname = split_key(key)
+        if section == "drivers":
+            return section, 0, fname
+        line = _find(budget, section, name, fname)
+    except InputError:
+        return None
+    lines = getattr(budget, section)
+    return section, next(i for i, ln in enumerate(lines) if ln is line), fname
+
+
+def _one_at_a_time(
+    budget: Budget,
+    catalog: Catalog | None,
+    scenario: str,
+    points: list[tuple[str, Any]],
+    value_of: Any,
+) -> list[float]:
+    """``value_of(result)`` with each ``(key, value)`` of ``points`` applied alone to ``budget``.
+
+    Points that set a plain number over a plain number are trials of ONE vectorised model call
+    (every other trial holds the Base value of that input); the rest are computed one by one.
+    """
+    out: list[float] = [math.nan] * len(points)
+    arrays: dict[tuple[str, int, str], tuple[str, Any]] = {}
+    batch: list[tuple[int, int]] = []  # (point, trial)
+    singles: list[int] = []
+    for i, (key, value) in enumerate(points):
+        where = _line_of(budget, key)
+        x = _number(value)
+        base_x = _number(get_value(budget, key)) if where is not None else None
+        if where is None or x is None or base_x is None:
+            singles.append(i)
+            continue
+        if where not in arrays:
+            arrays[where] = (key, [base_x])
+        batch.append((i, len(batch)))
+        arrays[where][1].append((len(batch) - 1, x))
+    n = len(batch)
+    if n:
+        overrides: dict[str, Any] = {}
+        for key, (base_x, *trials) in arrays.values():
+            arr = np.full(n, base_x)
+            for t, x in trials:
+                arr[t] = x
+            overrides[key] = arr
+        res = compute_budget(apply_overrides(budget, overrides), catalog, scenario=scenario)
+        values = np.broadcast_to(np.asarray(value_of(res), dtype=float), (n,))
+        for i, t in batch:
+            out[i] = float(values[t])
+    for i in singles:
+        key, value = points[i]
+        res = compute_budget(apply_overrides(budget, {key: value}), catalog, scenario=scenario)
+        out[i] = float(value_of(res))
+    return out
+
+
 def tornado(
     budget: Budget,
     catalog: Catalog | None = None,
@@ -170,18 +231,20 @@ def tornado(
     low_scenario: str = "Low",
     high_scenario: str = "High",
     scenario: str = "Base",
+    base_result: BudgetResult | None = None,
 ) -> Tornado:
     """One-at-a-time sensitivity of ``target`` to every driver (or to ``keys``).
 
     Inputs the ``low_scenario``/``high_scenario`` override are added to the drivers. Each end
     comes from that scenario where it sets the input, else Base × (1 ∓ ``swing``), clipped to
     the input's valid range. Inputs with no Base value and no scenario values are skipped.
+    ``base_result`` is ``scenario`` already computed, if at hand.
     """
     if not 0 < swing < 10:
         raise InputError(f"swing must be a fraction such as 0.2 (got {swing})")
     target = check_target(target)
     base_budget = apply_scenario(budget, scenario)
-    base_res = compute_budget(base_budget, catalog, scenario=scenario)
+    base_res = base_result or compute_budget(base_budget, catalog, scenario=scenario)
     base_val = float(measure(base_res, target))
     lows = _scenario_values(budget, low_scenario)
     highs = _scenario_values(budget, high_scenario)
@@ -192,7 +255,7 @@ def tornado(
         candidates = [_canon(k) for k in keys]
     seen: set[str] = set()
     pct = f"±{swing:.0%}"
-    bars: list[TornadoBar] = []
+    ends: list[tuple[str, float | None, float, float, str]] = []
     for key in candidates:
         if key in seen:
             continue
@@ -209,13 +272,14 @@ def tornado(
         src_low = f"{low_scenario} scenario" if key in lows else f"-{swing:.0%}"
         src_high = f"{high_scenario} scenario" if key in highs else f"+{swing:.0%}"
         source = pct if (key not in lows and key not in highs) else f"{src_low} / {src_high}"
-        lo_x, hi_x = _tidy(lo_x), _tidy(hi_x)
-        res = compute_budget(
-            apply_overrides(base_budget, {key: np.array([lo_x, hi_x])}), catalog,
-            scenario=scenario)
-        val = np.broadcast_to(measure(res, target), (2,))
-        bars.append(TornadoBar(key, label_for(key), base_x, lo_x, hi_x, float(val[0]),
-                               float(val[1]), source))
+        ends.append((key, base_x, _tidy(lo_x), _tidy(hi_x), source))
+    points = [(key, x) for key, _b, lo_x, hi_x, _s in ends for x in (lo_x, hi_x)]
+    values = _one_at_a_time(base_budget, catalog, scenario, points,
+                            lambda res: measure(res, target))
+    bars: list[TornadoBar] = []
+    for i, (key, base_x, lo_x, hi_x, source) in enumerate(ends):
+        bars.append(TornadoBar(key, label_for(key), base_x, lo_x, hi_x, values[2 * i],
+                               values[2 * i + 1], source))
     bars.sort(key=lambda b: (-b.swing, b.key))
     return Tornado(target, base_val, base_res.currency, bars, swing, scenario)
 
@@ -283,26 +347,40 @@ def _plain(v: Any) -> Any:
 
 
 def compare_scenarios(
-    budget: Budget, catalog: Catalog | None = None, names: list[str] | None = None
+    budget: Budget,
+    catalog: Catalog | None = None,
+    names: list[str] | None = None,
+    results: Mapping[str, BudgetResult] | None = None,
 ) -> list[ScenarioComparison]:
-    """Every scenario (or ``names``) against Base, each override's effect found alone."""
-    base = compute_budget(budget, catalog)
+    """Every scenario (or ``names``) against Base, each override's effect found alone.
+
+    ``results`` may hold scenarios already computed (``compute_budget`` of each scenario, by
+    name, Base included) so they are not computed again. The overrides applied alone are the
+    trials of one vectorised model call.
+    """
+    results = results or {}
+    base = results.get("Base") or compute_budget(budget, catalog)
     base_totals = {f: float(v) for f, v in base.totals.items()}
     base_total = float(base.total)
     wanted = names if names is not None else [n for n in budget.scenario_names if n != "Base"]
+    points = [(key, value) for name in wanted
+              for key, value in budget.scenarios.get(name, {}).items()]
+    effects = iter(_one_at_a_time(budget, catalog, "Base", points,
+                                  lambda res: res.total))
     out: list[ScenarioComparison] = []
     for name in wanted:
-        res = compute_budget(apply_scenario(budget, name), catalog, scenario=name)
+        res = results.get(name) or compute_budget(apply_scenario(budget, name), catalog,
+                                                  scenario=name)
         overrides = budget.scenarios.get(name, {})
         atts: list[Attribution] = []
         for key, value in overrides.items():
-            alone = compute_budget(apply_overrides(budget, {key: value}), catalog)
+            alone_total = next(effects)
             try:
                 base_value = get_value(budget, key)
             except InputError:
                 base_value = None
             atts.append(Attribution(_canon(key), label_for(key), base_value, value,
-                                    float(alone.total) - base_total))
+                                    alone_total - base_total))
         atts.sort(key=lambda a: (-abs(a.effect), a.key))
         out.append(ScenarioComparison(name, base.currency, base_totals,
                                       {f: float(v) for f, v in res.totals.items()}, atts))

@@ -35,6 +35,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 
 from ..catalog import Catalog
 from ..inputs import FAMILIES, FAMILY_LABELS, Budget
+from ..model.items import BudgetResult
 from ..model.montecarlo import DEFAULT_SEED, DEFAULT_TRIALS, Distribution, RiskResult, simulate
 from ..model.sensitivity import (
     DEFAULT_SWING,
@@ -86,12 +87,19 @@ def analyse(
     seed: int | None = DEFAULT_SEED,
     swing: float = DEFAULT_SWING,
     progress: Callable[[int], None] | None = None,
+    results: Mapping[str, BudgetResult] | None = None,
 ) -> RiskAnalysis:
-    """Compare scenarios with Base, run the tornado, and simulate ``trials`` seeded trials."""
-    comps = compare_scenarios(budget, catalog)
-    torn = tornado(budget, catalog, swing=swing)
+    """Compare scenarios with Base, run the tornado, and simulate ``trials`` seeded trials.
+
+    ``results`` are scenarios already computed by name (as ``costsheet run`` has them), reused
+    instead of computed again.
+    """
+    results = results or {}
+    base = results.get("Base")
+    comps = compare_scenarios(budget, catalog, results=results)
+    torn = tornado(budget, catalog, swing=swing, base_result=base)
     risk = simulate(budget, uncertainties or {}, trials=trials, seed=seed, catalog=catalog,
-                    progress=progress)
+                    progress=progress, base_result=base)
     return RiskAnalysis(comps, torn, risk, risk.currency)
 
 

@@ -235,7 +235,7 @@ def run_budget(
                            scenario=monthly_scenario, now=now, version=__version__,
                            catalog=catalog)
     checks += [Check("warning", monthly.scenario, w) for w in monthly.warnings]
-    analysis = analyse(budget, catalog, **(risk or {}))
+    analysis = analyse(budget, catalog, results=results, **(risk or {}))
 
     title = "Training budget" + (f": {budget.name}" if budget.name and budget.name != "budget"
                                  else f": {source.stem}")
