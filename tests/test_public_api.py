@@ -16,12 +16,13 @@ INCLUDED_PRIVATE_MEMBERS = {"__version__"}
 
 def public_members() -> set[str]:
     """Public attributes of the package that are not submodules or `__future__` imports."""
-    return {
+    eager = {
         name
         for name, value in vars(costsheet).items()
         if (not name.startswith("_") or name in INCLUDED_PRIVATE_MEMBERS)
         and not isinstance(value, (types.ModuleType, future._Feature))
     }
+    return eager | set(costsheet._LAZY)  # loaded on first use (module __getattr__)
 
 
 def test_all_imports_are_exported() -> None:
@@ -59,3 +60,17 @@ def test_the_issue_names_are_public() -> None:
         assert name in costsheet.__all__, name
     assert callable(costsheet.estimate)
     assert isinstance(costsheet.__version__, str)
+
+
+def test_lazy_names_load_and_keep_import_light() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, costsheet; "
+        "assert 'openpyxl' not in sys.modules and 'pandas' not in sys.modules, 'heavy import'; "
+        "[getattr(costsheet, n) for n in costsheet._LAZY]; print('ok')"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "ok"
