@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 _TESTS = str(Path(__file__).resolve().parent)
 if _TESTS not in sys.path:
     sys.path.insert(0, _TESTS)
+
+# In CI, property tests run the same examples every time (derandomize), so a landing never
+# depends on luck; locally they explore new examples on every run.
+if os.environ.get("CI") == "true":
+    from hypothesis import settings
+
+    settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+    settings.load_profile("ci")
