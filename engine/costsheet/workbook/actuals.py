@@ -97,10 +97,10 @@ def read_actuals(path: Path | str, reporting: str, budget_rates: dict[str, float
     Currencies are checked against the rates: an actual in a currency with no rate, or in a
     month its monthly rates do not cover, is an error at the actual's currency cell.
     """
-    from openpyxl import load_workbook
+    from .readonly_workbook import open_read_only
 
     out = ActualsRead(report=Report(source=str(path)))
-    wb = load_workbook(Path(path), read_only=True, data_only=True)
+    wb = open_read_only(Path(path), data_only=True)
     try:
         fx_ws = _find_sheet(wb, FX_SHEET)
         if fx_ws is not None:

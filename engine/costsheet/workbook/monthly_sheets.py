@@ -130,9 +130,9 @@ def read_log(path: Path | str | None) -> tuple[list[Any], list[list[Any]]]:
     """The Refresh log's header and rows (cell values as stored), or ``([], [])``."""
     if path is None or not Path(path).exists():
         return [], []
-    from openpyxl import load_workbook
+    from .readonly_workbook import open_read_only
 
-    wb = load_workbook(Path(path), read_only=True, data_only=True)
+    wb = open_read_only(Path(path), data_only=True)
     try:
         ws = next((wb[t] for t in wb.sheetnames if t.casefold() == LOG_SHEET.casefold()), None)
         if ws is None:

@@ -237,7 +237,7 @@ class _Reader:
 
     def load_extra(self, sheet: str) -> _Grid:
         """A sheet costsheet does not read, that a formula refers to (KeyError if none)."""
-        from openpyxl import load_workbook
+        from .readonly_workbook import open_read_only
 
         actual = {n.strip().casefold(): n for n in self.sheet_order}.get(sheet.strip().casefold())
         if actual is None:
@@ -245,7 +245,7 @@ class _Reader:
         grids = []
         for data_only in (False, True):
             try:
-                wb = load_workbook(self.path, read_only=True, data_only=data_only)
+                wb = open_read_only(self.path, data_only=data_only)
                 try:
                     ws = wb[actual]
                     ws.reset_dimensions()
@@ -270,11 +270,11 @@ class _Reader:
     # -- loading ----------------------------------------------------------------------------
 
     def load(self) -> bool:
-        from openpyxl import load_workbook
+        from .readonly_workbook import open_read_only
 
         wanted = {s.name.lower(): s.name for s in LAYOUT}
         try:
-            wb = load_workbook(self.path, read_only=True, data_only=False)
+            wb = open_read_only(self.path, data_only=False)
         except Exception as exc:  # openpyxl raises many kinds on damaged parts
             message = f"{self.path.name}: cannot read the workbook ({exc})"
             if _defused(exc):
@@ -311,7 +311,7 @@ class _Reader:
         finally:
             wb.close()
         if with_formulas:
-            wb = load_workbook(self.path, read_only=True, data_only=True)
+            wb = open_read_only(self.path, data_only=True)
             try:
                 for name in with_formulas:
                     g = self.grids[name]

@@ -121,11 +121,12 @@ def read_uncertainty(path: Path | str, budget: Budget) -> UncertaintyRead:
     Never changes the file. Every bad cell is an error in ``report`` with its Sheet!Cell; a
     workbook without the sheet gives an empty result.
     """
-    from openpyxl import load_workbook
     from openpyxl.utils import get_column_letter
 
+    from .readonly_workbook import open_read_only
+
     out = UncertaintyRead(report=Report(source=str(path)))
-    wb = load_workbook(Path(path), read_only=True, data_only=True)
+    wb = open_read_only(Path(path), data_only=True)
     try:
         name = next((n for n in wb.sheetnames if n.strip().lower() == "uncertainty"), None)
         if name is None:
