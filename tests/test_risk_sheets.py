@@ -132,6 +132,39 @@ def test_run_writes_reproducible_risk_from_the_workbook(tmp_path: Path) -> None:
     assert st["p10"] <= st["p50"] <= st["p80"] <= st["p90"]
 
 
+def test_without_stated_uncertainty_the_scenarios_give_the_ranges(tmp_path: Path) -> None:
+    from costsheet.workbook.uncertainty import SCENARIO_RANGE_NOTE, scenario_uncertainties
+
+    path = tmp_path / "d.xlsx"
+    shutil.copy(SAMPLES / "deepseek-v3-like.xlsx", path)
+    budget = read_budget(path).budget
+    assert budget is not None
+    dists = scenario_uncertainties(budget)
+    moved = {k for ov in budget.scenarios.values() for k in ov}
+    assert dists and set(dists) <= moved
+    for key, d in dists.items():  # triangular(lowest, Base, highest) over Base and scenarios
+        from costsheet.model.scenarios import get_value
+
+        seen = [ov[key] for ov in budget.scenarios.values() if key in ov]
+        base = get_value(budget, key)
+        assert d.kind == "triangular"
+        assert d.params == (min(*seen, base), base, max(*seen, base))
+    res = run_workbook(path, out=tmp_path / "out.xlsx", trials=2_000, seed=3)
+    assert res.risk is not None
+    assert set(res.risk.risk.uncertainties) == set(dists)
+    st = res.to_dict()["risk"]["risk"]["stats"]["total"]
+    assert st["p10"] < st["p50"] < st["p90"]  # a real spread, not one number
+    assert res.to_dict()["risk"]["risk"]["note"] == SCENARIO_RANGE_NOTE
+    wb = load_workbook(tmp_path / "out.xlsx", read_only=True)
+    notes = [c for row in wb["Risk"].iter_rows(max_row=4, values_only=True) for c in row if c]
+    wb.close()
+    assert SCENARIO_RANGE_NOTE in notes
+    # once the workbook states its own uncertainty, the scenarios are not used for it
+    stated = run_workbook(with_uncertainty(tmp_path, GOOD_ROWS), out=tmp_path / "s.xlsx",
+                          trials=500)
+    assert stated.risk is not None and stated.risk.note == ""
+
+
 def test_default_seed_is_fixed_and_written(tmp_path: Path) -> None:
     path = with_uncertainty(tmp_path, GOOD_ROWS)
     res = run_workbook(path, out=tmp_path / "a.xlsx", trials=500)

@@ -69,12 +69,13 @@ class RiskAnalysis:
     tornado: Tornado
     risk: RiskResult
     currency: str
+    note: str = ""  # where the uncertain inputs came from, when not from the workbook's own
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "scenarios": [c.to_dict() for c in self.comparisons],
             "sensitivity": self.tornado.to_dict(),
-            "risk": self.risk.to_dict(),
+            "risk": {**self.risk.to_dict(), **({"note": self.note} if self.note else {})},
         }
 
 
@@ -88,6 +89,7 @@ def analyse(
     swing: float = DEFAULT_SWING,
     progress: Callable[[int], None] | None = None,
     results: Mapping[str, BudgetResult] | None = None,
+    note: str = "",
 ) -> RiskAnalysis:
     """Compare scenarios with Base, run the tornado, and simulate ``trials`` seeded trials.
 
@@ -100,7 +102,7 @@ def analyse(
     torn = tornado(budget, catalog, swing=swing, base_result=base)
     risk = simulate(budget, uncertainties or {}, trials=trials, seed=seed, catalog=catalog,
                     progress=progress, base_result=base)
-    return RiskAnalysis(comps, torn, risk, risk.currency)
+    return RiskAnalysis(comps, torn, risk, risk.currency, note)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -385,6 +387,8 @@ def _write_risk(wb: Any, a: RiskAnalysis) -> None:
     out.row((f"{r.trials:,} trials, seed {r.seed}: `costsheet run --trials {r.trials} "
              f"--seed {r.seed}` gives these numbers again. P80 = 80% of trials cost at most "
              f"this much.", "cs_note"))
+    if a.note:
+        out.row((a.note, "cs_note"))
     if not r.draws:
         out.row(("No uncertain inputs yet: add rows on the Uncertainty sheet, or type a range "
                  "such as 0.35 to 0.45 in a driver's Base cell.", "cs_note"))

@@ -291,10 +291,18 @@ def run_workbook(
         report.extend(actuals.report)
     risk = None
     if read.budget is not None:  # the Uncertainty sheet and ranges typed in driver cells
-        from .uncertainty import read_uncertainty, uncertainties_from
+        from .uncertainty import (
+            SCENARIO_RANGE_NOTE,
+            read_uncertainty,
+            scenario_uncertainties,
+            uncertainties_from,
+        )
 
         unc = read_uncertainty(source, read.budget)
-        risk = {"uncertainties": uncertainties_from(getattr(read, "intervals", {}), unc),
+        stated = uncertainties_from(getattr(read, "intervals", {}), unc)
+        defaulted = {} if stated else scenario_uncertainties(read.budget)
+        risk = {"uncertainties": stated or defaulted,
+                **({"note": SCENARIO_RANGE_NOTE} if defaulted else {}),
                 "progress": progress, **({"trials": trials} if trials is not None else {}),
                 **({"seed": seed} if seed is not None else {})}
         report.extend(unc.report)

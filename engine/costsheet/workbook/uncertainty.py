@@ -221,6 +221,34 @@ def _blame(message: str, params: Mapping[str, float]) -> str:
     return "distribution"
 
 
+SCENARIO_RANGE_NOTE = (
+    "No Uncertainty rows or driver ranges were given, so every input that the scenarios move is "
+    "drawn between its lowest and highest scenario value (triangular, most likely at Base).")
+
+
+def scenario_uncertainties(budget: Budget) -> dict[str, Distribution]:
+    """The default when a workbook states no uncertainty of its own.
+
+    Every numeric input that some scenario overrides (a driver such as ``mfu`` or an input key
+    such as ``pools.h800.price_per_gpu_hour``) becomes triangular(lowest, Base, highest) over
+    Base and the scenarios' values; an input every scenario leaves at Base stays fixed.
+    """
+    values: dict[str, list[float]] = {}
+    for overrides in budget.scenarios.values():
+        for key, value in overrides.items():
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                values.setdefault(key, []).append(float(value))
+    out: dict[str, Distribution] = {}
+    for key, seen in values.items():
+        base = get_value(budget, key)
+        if not isinstance(base, (int, float)) or isinstance(base, bool):
+            continue  # an input that is blank in Base has no "most likely" value
+        low, high = min(*seen, float(base)), max(*seen, float(base))
+        if low < high:
+            out[key] = Distribution.triangular(low, float(base), high)
+    return out
+
+
 def uncertainties_from(
     intervals: Mapping[str, tuple[str, str]], sheet: UncertaintyRead
 ) -> dict[str, Distribution]:
