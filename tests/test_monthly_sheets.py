@@ -194,6 +194,12 @@ def test_unknown_currency_and_missing_month_rate_are_cell_errors(tmp_path: Path)
     assert "error: Actuals!E21: currency: unknown currency GBP" in res.output
     assert "error: Actuals!E22: currency: no FX rate for EUR in 2026-05" in res.output
     assert path.read_bytes() == before  # nothing written
+    # `check` validates the same sheets as `run`: the Actuals problems show there too
+    res = CliRunner().invoke(main, ["check", str(path)])
+    assert res.exit_code == 2, res.output
+    assert "error: Actuals!E21: currency: unknown currency GBP" in res.output
+    assert "error: Actuals!E22: currency: no FX rate for EUR in 2026-05" in res.output
+    assert path.read_bytes() == before
 
 
 def test_bad_actual_cells_are_reported_at_their_cell(tmp_path: Path) -> None:

@@ -101,6 +101,11 @@ def test_bad_uncertainty_cells_are_reported_with_sheet_and_cell(tmp_path: Path) 
     assert exc.value.report is not None
     assert {"Uncertainty!A6", "Uncertainty!C8"} <= {e.location for e in exc.value.report.errors}
     assert not (tmp_path / "out.xlsx").exists()
+    before = path.read_bytes()
+    res = CliRunner().invoke(main, ["check", str(path)])  # check reads the Uncertainty sheet too
+    assert res.exit_code == 2, res.output
+    assert "error: Uncertainty!A6: " in res.output and "error: Uncertainty!C8: " in res.output
+    assert path.read_bytes() == before
 
 
 def test_bad_range_in_a_driver_cell(tmp_path: Path) -> None:

@@ -224,20 +224,20 @@ def check(workbook: str, as_json: bool) -> None:
     Exit code 0 when the budget can be computed, 2 when anything must be fixed.
     """
     from .errors import InputError
-    from .workbook.reader import read_budget
+    from .workbook.run import read_workbook
 
-    result = read_budget(workbook)
-    report = result.report
+    inputs = read_workbook(workbook)
+    result, report = inputs.read, inputs.report
     if as_json:
         dump_json({**report.to_dict(), "scenarios": result.scenarios})
-        if not result.ok:
+        if not inputs.ok:
             sys.exit(2)
         return
     if result.fatal is not None:
         raise result.fatal
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
-    if not result.ok:
+    if not inputs.ok:
         n = len(report.problems)
         name = click.format_filename(workbook)
         raise InputError(

@@ -37,7 +37,15 @@ from .risk_sheets import RISK_SHEETS, RiskAnalysis, add_risk_sheets, analyse
 from .safety import check_not_open, check_writable, lock_file_candidates, make_backup
 from .writer import OWNED_SHEETS, Check, build_workbook
 
-__all__ = ["RunResult", "compute_scenarios", "run_budget", "run_workbook", "scenario_checks"]
+__all__ = [
+    "RunResult",
+    "WorkbookInputs",
+    "compute_scenarios",
+    "read_workbook",
+    "run_budget",
+    "run_workbook",
+    "scenario_checks",
+]
 
 READ_HINT = "fix these cells and run `costsheet check {name}` again; the file was not changed"
 
@@ -254,6 +262,72 @@ def run_budget(
                      monthly=monthly, risk=analysis)
 
 
+@dataclass
+class WorkbookInputs:
+    """Everything ``check`` and ``run`` read from a workbook, with one report of all problems.
+
+    ``read`` is the reader's result (budget, cells); ``actuals`` the Actuals sheet and monthly FX
+    rates; ``uncertainties`` the Monte Carlo inputs (Uncertainty sheet and driver ranges, or, when
+    the workbook states none, the ranges its scenarios span: ``uncertainty_note`` then says so).
+    """
+
+    source: Path
+    read: Any
+    report: Report
+    actuals: ActualsRead | None = None
+    uncertainties: dict[str, Any] = field(default_factory=dict)
+    uncertainty_note: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.read.budget is not None and self.report.ok
+
+    def raise_if_errors(self) -> None:
+        """The file's own error when it is unreadable, else every cell problem at once."""
+        if self.read.fatal is not None:
+            raise self.read.fatal
+        if not self.ok:
+            n = len(self.report.problems)
+            raise InputError(
+                f"{self.source.name}: {n} problem{'s' if n != 1 else ''} found" if n
+                else f"{self.source.name}: no budget could be read",
+                hint=READ_HINT.format(name=self.source.name), report=self.report,
+            )
+
+
+def read_workbook(path: Path | str) -> WorkbookInputs:
+    """Read and validate every input sheet of a budget workbook; the file is never changed.
+
+    This is ``costsheet check``: the budget sheets, the Actuals sheet and the Uncertainty sheet,
+    every problem collected into one report.
+    """
+    from .reader import read_budget
+    from .uncertainty import (
+        SCENARIO_RANGE_NOTE,
+        read_uncertainty,
+        scenario_uncertainties,
+        uncertainties_from,
+    )
+
+    source = Path(path)
+    read = read_budget(source)
+    report = read.report
+    inputs = WorkbookInputs(source, read, report)
+    if read.fatal is not None or read.budget is None:
+        return inputs
+    inputs.actuals = read_actuals(source, read.budget.currency, read.budget.fx_rates)
+    report.extend(inputs.actuals.report)
+    unc = read_uncertainty(source, read.budget)
+    stated = uncertainties_from(getattr(read, "intervals", {}), unc)
+    report.extend(unc.report)
+    if stated:
+        inputs.uncertainties = stated
+    else:
+        inputs.uncertainties = scenario_uncertainties(read.budget)
+        inputs.uncertainty_note = SCENARIO_RANGE_NOTE if inputs.uncertainties else ""
+    return inputs
+
+
 def run_workbook(
     path: Path,
     out: Path | None = None,
@@ -275,44 +349,18 @@ def run_workbook(
     file is not touched) and :class:`~costsheet.errors.CostsheetError` for refusals (file open
     in Excel, read-only, a user sheet with an owned sheet's name).
     """
-    from .reader import read_budget
-
     source = Path(path)
     target = Path(out) if out is not None else source
     _preflight(source, target)
     _owned_to_replace(source)
-    read = read_budget(source)
-    if read.fatal is not None:  # not readable at all: the file's own message, not a cell list
-        raise read.fatal
-    report = read.report
-    actuals = None
-    if read.budget is not None:  # the Actuals sheet and monthly FX rates, checked with the rest
-        actuals = read_actuals(source, read.budget.currency, read.budget.fx_rates)
-        report.extend(actuals.report)
-    risk = None
-    if read.budget is not None:  # the Uncertainty sheet and ranges typed in driver cells
-        from .uncertainty import (
-            SCENARIO_RANGE_NOTE,
-            read_uncertainty,
-            scenario_uncertainties,
-            uncertainties_from,
-        )
-
-        unc = read_uncertainty(source, read.budget)
-        stated = uncertainties_from(getattr(read, "intervals", {}), unc)
-        defaulted = {} if stated else scenario_uncertainties(read.budget)
-        risk = {"uncertainties": stated or defaulted,
-                **({"note": SCENARIO_RANGE_NOTE} if defaulted else {}),
-                "progress": progress, **({"trials": trials} if trials is not None else {}),
-                **({"seed": seed} if seed is not None else {})}
-        report.extend(unc.report)
-    if read.budget is None or not report.ok:
-        n = len(report.problems)
-        raise InputError(
-            f"{source.name}: {n} problem{'s' if n != 1 else ''} found" if n
-            else f"{source.name}: no budget could be read",
-            hint=READ_HINT.format(name=source.name), report=report,
-        )
+    inputs = read_workbook(source)
+    inputs.raise_if_errors()
+    read, report, actuals = inputs.read, inputs.report, inputs.actuals
+    assert read.budget is not None
+    risk = {"uncertainties": inputs.uncertainties, "progress": progress,
+            **({"note": inputs.uncertainty_note} if inputs.uncertainty_note else {}),
+            **({"trials": trials} if trials is not None else {}),
+            **({"seed": seed} if seed is not None else {})}
     return run_budget(source, read.budget, out=out, scenarios=scenarios, catalog=catalog,
                       report=report, now=now, keep_backups=keep_backups, actuals=actuals,
                       as_of=as_of, monthly_scenario=monthly_scenario, risk=risk)
