@@ -220,8 +220,10 @@ def describe_change(entry: LogEntry, money) -> list[str]:
 
     ``money`` formats an amount (e.g. ``lambda x: format_money(x, currency)``).
     """
-    lines = [f"forecast ({entry.scenario}, {entry.view} view, as of "
-             f"{entry.as_of or 'no actuals'}): {money(entry.forecast_total)}"]
+    view = ("cash view: owned hardware at its purchase price" if entry.view == "cash"
+            else f"{entry.view} view")
+    as_of = f"actuals to {entry.as_of}" if entry.as_of else "no actuals yet"
+    lines = [f"forecast ({entry.scenario}, {view}; {as_of}): {money(entry.forecast_total)}"]
     if entry.change_total is None:
         lines.append("first refresh of this scenario in the log")
         return lines

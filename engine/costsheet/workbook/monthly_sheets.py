@@ -24,7 +24,8 @@ from openpyxl.chart import BarChart, LineChart, Reference, Series
 from openpyxl.chart.data_source import AxDataSource, StrRef
 from openpyxl.chart.series import SeriesLabel
 from openpyxl.chart.shapes import GraphicalProperties
-from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
+from openpyxl.styles import Alignment, Border, NamedStyle, PatternFill, Side
+from openpyxl.styles import Font as _Font
 from openpyxl.utils import get_column_letter
 
 from ..catalog import Catalog
@@ -238,6 +239,10 @@ def _styles(wb: Any, currency: str) -> None:
     from .writer import money_format
 
     have = {s if isinstance(s, str) else s.name for s in wb.named_styles}
+
+    def Font(**kw: Any) -> _Font:  # noqa: N802 - named fonts: LibreOffice falls back to serif
+        return _Font(name="Calibri", **{"size": 11, **kw})
+
     header_font = Font(bold=True, color="FFFFFF")
     total_border = Border(top=Side(style="thin"), bottom=Side(style="double"))
     specs = [
@@ -248,18 +253,20 @@ def _styles(wb: Any, currency: str) -> None:
                    alignment=Alignment(horizontal="left", vertical="center")),
         NamedStyle("cm_header_r", font=header_font, fill=_HEADER_FILL,
                    alignment=Alignment(horizontal="right", vertical="center")),
-        NamedStyle("cm_text"),
-        NamedStyle("cm_actual_text", fill=_ACTUAL_FILL),
-        NamedStyle("cm_money", number_format=money_format(currency)),
-        NamedStyle("cm_money_actual", number_format=money_format(currency), fill=_ACTUAL_FILL),
+        NamedStyle("cm_text", font=Font()),
+        NamedStyle("cm_actual_text", font=Font(), fill=_ACTUAL_FILL),
+        NamedStyle("cm_money", font=Font(), number_format=money_format(currency)),
+        NamedStyle("cm_money_actual", font=Font(), number_format=money_format(currency),
+                   fill=_ACTUAL_FILL),
         NamedStyle("cm_money_total", number_format=money_format(currency),
                    font=Font(bold=True), fill=_TOTAL_FILL, border=total_border),
         NamedStyle("cm_total_label", font=Font(bold=True), fill=_TOTAL_FILL,
                    border=total_border),
-        NamedStyle("cm_pct", number_format="0.0%;[Red]-0.0%"),
+        NamedStyle("cm_pct", font=Font(), number_format="0.0%;[Red]-0.0%"),
         NamedStyle("cm_pct_total", number_format="0.0%;[Red]-0.0%", font=Font(bold=True),
                    fill=_TOTAL_FILL, border=total_border),
-        NamedStyle("cm_var", number_format=_red_negative(money_format(currency))),
+        NamedStyle("cm_var", font=Font(),
+                   number_format=_red_negative(money_format(currency))),
     ]
     for style in specs:
         if style.name not in have:
