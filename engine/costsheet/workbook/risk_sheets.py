@@ -196,6 +196,10 @@ def _input_style(key: str) -> str:
     from ..model.montecarlo import valid_range
 
     fname = key.rsplit(".", 1)[-1]
+    if fname == "tokens":
+        return "cs_trillions"
+    if fname in ("params", "active_params"):
+        return "cs_billions"
     rng = valid_range(key)
     if rng.whole:
         return "cs_int"

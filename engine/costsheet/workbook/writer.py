@@ -211,6 +211,8 @@ def _styles(wb: Workbook, currency: str) -> None:
         NamedStyle("cs_pct", number_format="0.0%"),
         NamedStyle("cs_int", number_format="#,##0"),
         NamedStyle("cs_dec", number_format="#,##0.00"),
+        NamedStyle("cs_billions", number_format='#,##0.0,,," B"'),
+        NamedStyle("cs_trillions", number_format='#,##0.0,,,," T"'),
         NamedStyle("cs_na", font=_font(color="808080"), alignment=right),
         NamedStyle("cs_warning", font=_font(bold=True, color="C55A11")),
         NamedStyle("cs_info", font=_font(color="2F5597")),
@@ -586,8 +588,8 @@ def _inline(value: str) -> str:
     text = _clean(value)
     if not text:
         return ""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")  # as every other sheet's cells read
     esc = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    esc = esc.replace("\r", "&#13;")
     space = ' xml:space="preserve"' if text != text.strip() or "\n" in text else ""
     return f"><is><t{space}>{esc}</t></is>"
 
