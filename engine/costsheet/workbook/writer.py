@@ -172,12 +172,15 @@ class _Sheet:
         for i, w in enumerate(widths, start=1):
             self.ws.column_dimensions[get_column_letter(i)].width = round(w, 1)
 
-    def print_setup(self, *, title_rows: str | None = None) -> None:
+    def print_setup(self, *, title_rows: str | None = None, fit_width: bool = True) -> None:
+        """Landscape; one page wide unless ``fit_width`` is off (a sheet with a very wide
+        column, such as the basis text of Line items, prints at full size across pages)."""
         ws = self.ws
         ws.page_setup.orientation = "landscape"
-        ws.page_setup.fitToWidth = 1
-        ws.page_setup.fitToHeight = 0
-        ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+        if fit_width:
+            ws.page_setup.fitToWidth = 1
+            ws.page_setup.fitToHeight = 0
+            ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
         if title_rows:
             ws.print_title_rows = title_rows
 
@@ -523,7 +526,7 @@ def _write_line_items(wb: Workbook, results: Sequence[BudgetResult], currency: s
     ws.freeze_panes = "A2"
     last = get_column_letter(len(headers))
     ws.auto_filter.ref = f"A1:{last}{max(rows, 2)}"
-    sh.print_setup(title_rows="1:1")
+    sh.print_setup(title_rows="1:1", fit_width=False)
 
     ws.append([sh.cell(h, "cs_header_r" if i in (3, 5, 6) else "cs_header")
                for i, h in enumerate(headers)])
