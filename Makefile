@@ -12,13 +12,14 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/python -m compileall -q engine/costsheet  # bytecode now, not at every start
 	touch $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/costsheet estimate --params 671B --active-params 37B --tokens 14.8T --gpu H800 --gpu-count 2048 --gpu-hours 2.788M --price 2
 	mkdir -p out && cp samples/deepseek-v3-like.xlsx out/demo.xlsx
 	$(BIN)/costsheet run out/demo.xlsx
-	@echo "open out/demo.xlsx: Summary, Line items and Checks sheets were added"
+	@echo "open out/demo.xlsx: costsheet added Summary, Line items, Checks, Scenarios, Sensitivity, Risk, Monthly, Variance and Refresh log"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
