@@ -68,26 +68,36 @@ def main() -> None:
     """costsheet: plan and defend the cost of training a large language model."""
 
 
+def run_flags(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """The flags that describe one training run, shared by `estimate` and `solve`."""
+    flags = [
+        click.option("--params", help="Total parameters, e.g. 405B or 7e9."),
+        click.option("--active-params", help="Active parameters per token (MoE), e.g. 37B."),
+        click.option("--tokens", help="Training tokens, e.g. 14.8T."),
+        click.option("--flops", help="Training FLOPs instead of 6 x params x tokens, e.g. 3.8e25."),
+        click.option("--gpu-hours", help="GPU-hours, instead of deriving them, e.g. 2.788M."),
+        click.option("--gpu", help="GPU type from the catalog (`costsheet gpus`), e.g. H100."),
+        click.option("--gpu-count", help="GPUs in the cluster (for wall-clock days), e.g. 2,048."),
+        click.option("--mfu", help="Model FLOPs utilisation, 0.4 or 40% (default 40%)."),
+        click.option("--price", help="Rental price per GPU-hour (default: the catalog's)."),
+        click.option("--own", is_flag=True, help="Owned hardware: depreciation instead of rent."),
+        click.option("--gpu-price", help="With --own: purchase price per GPU (default: catalog)."),
+        click.option("--life-years", help="With --own: depreciation life in years (default 4)."),
+        click.option("--power-w", help="Average W per GPU including its server share."),
+        click.option("--pue", help="Power usage effectiveness, >= 1 (default 1.2)."),
+        click.option("--kwh-price", help="Electricity price per kWh (default 0.08; owned only)."),
+        click.option("--currency", default="USD", show_default=True, help="Currency of prices."),
+        click.option("--fp8", is_flag=True, help="MFU refers to the GPU's FP8 peak, not BF16."),
+        click.option("--json", "as_json", is_flag=True, help="Print one JSON object."),
+    ]
+    for flag in reversed(flags):
+        fn = flag(fn)
+    return fn
+
+
 @main.command()
-@click.option("--params", help="Total parameters, e.g. 405B or 7e9.")
-@click.option("--active-params", help="Active parameters per token for MoE runs, e.g. 37B.")
-@click.option("--tokens", help="Training tokens, e.g. 14.8T.")
-@click.option("--flops", help="Training FLOPs, instead of 6 x params x tokens, e.g. 3.8e25.")
-@click.option("--gpu", help="GPU type from the catalog (see `costsheet gpus`), e.g. H100.")
-@click.option("--gpu-count", help="GPUs in the cluster (for wall-clock days), e.g. 2,048.")
-@click.option("--mfu", help="Model FLOPs utilisation, 0.4 or 40% (default 40%).")
-@click.option("--gpu-hours", help="GPU-hours, instead of deriving them, e.g. 2.788M.")
-@click.option("--price", help="Rental price per GPU-hour (default: the catalog's).")
-@click.option("--own", is_flag=True, help="Owned hardware: depreciation instead of rent.")
-@click.option("--gpu-price", help="With --own: purchase price per GPU (default: catalog).")
-@click.option("--life-years", help="With --own: depreciation life in years (default 4).")
-@click.option("--power-w", help="Average W per GPU including its server share.")
-@click.option("--pue", help="Power usage effectiveness, >= 1 (default 1.2).")
-@click.option("--kwh-price", help="Electricity price per kWh (default 0.08; owned only).")
+@run_flags
 @click.option("--carbon", help="Grid intensity, kg CO2 per kWh (default 0.4).")
-@click.option("--currency", default="USD", show_default=True, help="Currency of prices.")
-@click.option("--fp8", is_flag=True, help="MFU refers to the GPU's FP8 peak, not BF16.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @expected_errors(flags=True)
 def estimate(as_json: bool, own: bool, fp8: bool, currency: str, **flags: Any) -> None:
     """Estimate the cost of one training run from a few numbers.
@@ -421,25 +431,8 @@ def functions(as_json: bool, markdown: bool) -> None:
 @click.option("--budget", "money", help="chinchilla: the money to spend on GPU-hours, e.g. 5M.")
 @click.option("--pool", help="chinchilla on a workbook: which pool (default: the only one).")
 @click.option("--scenario", default="Base", show_default=True, help="Workbook scenario.")
-@click.option("--params", help="Total parameters, e.g. 70B.")
-@click.option("--active-params", help="Active parameters per token (MoE), e.g. 37B.")
-@click.option("--tokens", help="Training tokens, e.g. 1.4T.")
-@click.option("--flops", help="Training FLOPs instead of params and tokens.")
-@click.option("--gpu-hours", help="GPU-hours instead of deriving them.")
-@click.option("--gpu", help="GPU type from the catalog, e.g. H100.")
-@click.option("--gpu-count", help="GPUs in the cluster (for wall-clock days), e.g. 2,048.")
-@click.option("--mfu", help="Model FLOPs utilisation, 0.4 or 40% (default 40%).")
-@click.option("--price", help="Rental price per GPU-hour (default: the catalog's).")
-@click.option("--own", is_flag=True, help="Owned hardware: depreciation instead of rent.")
-@click.option("--gpu-price", help="With --own: purchase price per GPU (default: catalog).")
-@click.option("--life-years", help="With --own: depreciation life in years (default 4).")
+@run_flags
 @click.option("--term-months", help="Reserved or owned term in months (billed whole).")
-@click.option("--power-w", help="Average W per GPU including its server share.")
-@click.option("--pue", help="Power usage effectiveness, >= 1 (default 1.2).")
-@click.option("--kwh-price", help="Electricity price per kWh (default 0.08; owned only).")
-@click.option("--currency", default="USD", show_default=True, help="Currency of prices.")
-@click.option("--fp8", is_flag=True, help="MFU refers to the GPU's FP8 peak, not BF16.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @expected_errors(flags=True)
 def solve(args: tuple[str, ...], as_json: bool, fp8: bool, own: bool, **opts: Any) -> None:
     """Goal seek: the input that hits a target, or the biggest compute-optimal run.

@@ -46,6 +46,7 @@ from ..model.timeline import VIEW_LABELS, Timeline, as_month, build_timeline
 from ..model.variance import FxError, FxRates, Variance, compute_variance
 from ..units import format_money
 from .actuals import ActualsRead
+from .writer import _HEADER_FILL, _TOTAL_FILL, FAMILY_COLORS  # one look for every owned sheet
 
 __all__ = [
     "LOG_SHEET",
@@ -63,13 +64,7 @@ VARIANCE_SHEET = "Variance"
 LOG_SHEET = "Refresh log"
 MONTHLY_SHEETS: tuple[str, ...] = (MONTHLY_SHEET, VARIANCE_SHEET, LOG_SHEET)
 
-FAMILY_COLORS: dict[str, str] = {  # the same colours as the Summary sheet
-    "compute": "2F5597", "data": "ED7D31", "staff": "70AD47", "power_facilities": "FFC000",
-    "experiments": "8E44AD",
-}
 _FORMULA_START = ("=", "+", "-", "@")
-_HEADER_FILL = PatternFill("solid", fgColor="1F3864")
-_TOTAL_FILL = PatternFill("solid", fgColor="D9E1F2")
 _ACTUAL_FILL = PatternFill("solid", fgColor="EDEDED")
 
 
