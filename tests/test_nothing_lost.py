@@ -20,18 +20,18 @@ from costsheet.workbook.add_inputs import INPUT_PROPERTY, input_sheet_names
 from costsheet.workbook.package import SHARED_PARTS, list_sheets, read_owned_sheets
 from costsheet.workbook.reader import read_budget
 from costsheet.workbook.template import README_SHEET
+from support.fixtures import REAL_WORKBOOKS, real_workbook_names, require_real_workbooks
 from support.hostile import example_bytes, sheet_part
 from support.libreoffice import convert_sheet_csvs, require_soffice
 
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "real-workbooks"
-NAMES = sorted(p.name for p in FIXTURES.glob("*.xls*")) if FIXTURES.is_dir() else []
+FIXTURES = REAL_WORKBOOKS
+NAMES = real_workbook_names()
 SHARED = set(SHARED_PARTS)
 TRIALS = "300"  # Monte Carlo trials per run: enough for the Risk sheet, quick
 
 
 def _fixture(name: str, folder: Path) -> Path:
-    if not FIXTURES.is_dir():
-        pytest.skip(f"real workbooks not found at {FIXTURES} (shared/ must sit beside the repo)")
+    require_real_workbooks()
     dst = folder / name
     shutil.copyfile(FIXTURES / name, dst)
     dst.chmod(0o644)

@@ -25,9 +25,10 @@ from openpyxl.chart import BarChart, PieChart, Reference
 from openpyxl.styles import Font, PatternFill
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
+from support.fixtures import REAL_WORKBOOKS, require_real_workbooks
 from support.libreoffice import convert_sheet_csvs, render_png, require_soffice
 
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "real-workbooks"
+FIXTURES = REAL_WORKBOOKS
 REAL = [
     "pivot-tables.xlsx",
     "pictures-in-cell-and-over-cell.xlsx",
@@ -70,8 +71,7 @@ CHECKS = ["ok: totals add up", "warning: price is a list price", "=not a formula
 
 
 def real_workbook(name: str, tmp_path: Path) -> Path:
-    if not FIXTURES.is_dir():
-        pytest.skip(f"real workbooks not found at {FIXTURES} (shared/ must sit beside the repo)")
+    require_real_workbooks()
     src = FIXTURES / name
     if not src.exists():
         pytest.skip(f"fixture {name} missing in {FIXTURES}")

@@ -14,8 +14,9 @@ from costsheet.cli import main
 from costsheet.workbook.examples import worked_example
 from costsheet.workbook.reader import FORMULA_NO_VALUE, read_budget
 from costsheet.workbook.template import workbook_bytes
+from support.fixtures import REAL_WORKBOOKS, real_workbook_names
 
-REAL = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "real-workbooks"
+REAL = REAL_WORKBOOKS
 
 
 def _example(tmp_path: Path, name: str = "budget.xlsx", lang: str = "en") -> Path:
@@ -274,8 +275,7 @@ def test_refused_packages_are_file_errors(tmp_path: Path) -> None:
     assert "not an Excel workbook" in res.output and "Traceback" not in res.output
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in REAL.glob("*.xls*"))
-                         if REAL.exists() else [])
+@pytest.mark.parametrize("name", real_workbook_names())
 def test_real_workbooks_are_read_without_crashing(tmp_path: Path, name: str) -> None:
     path = tmp_path / name
     shutil.copy(REAL / name, path)
