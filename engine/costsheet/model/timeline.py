@@ -253,6 +253,27 @@ class MonthlyAmount:
     amount: float
 
 
+@dataclass(frozen=True)
+class MonthRow:
+    """One month of a timeline: the amount per family (every family), total and running total."""
+
+    month: str
+    families: dict[str, float]
+    total: float
+    cumulative: float
+
+
+@dataclass(frozen=True)
+class LineRow:
+    """One line of a timeline: its amount per month inside the horizon and their total."""
+
+    family: str
+    item: str
+    source: str
+    by_month: dict[str, float]
+    total: float
+
+
 @dataclass
 class Timeline:
     """A scenario spread over months in one view (``cash`` or ``pnl``).
@@ -296,30 +317,54 @@ class Timeline:
             out[(e.month, e.family)] += e.amount
         return dict(out)
 
-    def frame(self) -> pd.DataFrame:
-        """Months × families, plus ``total`` and ``cumulative`` (index: ``'YYYY-MM'``)."""
-        import pandas as pd
-
+    def rows(self) -> list[MonthRow]:
+        """One row per month of the horizon: per family, total and cumulative (no pandas)."""
         cells = self.by_month_family()
-        rows = [[cells.get((mo, f), 0.0) for f in FAMILIES] for mo in self.months]
-        df = pd.DataFrame(rows, index=pd.Index(self.months, name="month"), columns=list(FAMILIES))
-        df["total"] = df[list(FAMILIES)].sum(axis=1)
-        df["cumulative"] = df["total"].cumsum()
-        return df
+        out: list[MonthRow] = []
+        cumulative = 0.0
+        for mo in self.months:
+            families = {f: cells.get((mo, f), 0.0) for f in FAMILIES}
+            total = math.fsum(families.values())
+            cumulative += total
+            out.append(MonthRow(mo, families, total, cumulative))
+        return out
 
-    def line_frame(self) -> pd.DataFrame:
-        """One row per line (family, item, source), one column per month, and ``total``."""
-        import pandas as pd
-
+    def line_rows(self) -> list[LineRow]:
+        """One row per line (family, item, source) with its amount per month (no pandas)."""
         cells: dict[tuple[str, str, str], dict[str, float]] = {}
         for e in self.entries:
             row = cells.setdefault((e.family, e.item, e.source), {})
             row[e.month] = row.get(e.month, 0.0) + e.amount
-        index = pd.MultiIndex.from_tuples(list(cells), names=["family", "item", "source"])
-        df = pd.DataFrame([[r.get(mo, 0.0) for mo in self.months] for r in cells.values()],
-                          index=index, columns=self.months)
-        df["total"] = df.sum(axis=1)
-        return df
+        return [LineRow(f, item, src, by_month, math.fsum(by_month.values()))
+                for (f, item, src), by_month in cells.items()]
+
+    def frame(self) -> pd.DataFrame:
+        """Months × families, plus ``total`` and ``cumulative`` (index: ``'YYYY-MM'``).
+
+        A pandas view of :meth:`rows`; pandas is imported here only.
+        """
+        import pandas as pd
+
+        rows = self.rows()
+        data = [[*(r.families[f] for f in FAMILIES), r.total, r.cumulative] for r in rows]
+        return pd.DataFrame(data, index=pd.Index([r.month for r in rows], name="month"),
+                            columns=[*FAMILIES, "total", "cumulative"], dtype=float)
+
+    def line_frame(self) -> pd.DataFrame:
+        """One row per line (family, item, source), one column per month, and ``total``.
+
+        A pandas view of :meth:`line_rows`; pandas is imported here only.
+        """
+        import pandas as pd
+
+        rows = self.line_rows()
+        months = self.months
+        index = pd.MultiIndex.from_arrays(
+            [[r.family for r in rows], [r.item for r in rows], [r.source for r in rows]],
+            names=["family", "item", "source"])
+        return pd.DataFrame([[*(r.by_month.get(mo, 0.0) for mo in months), r.total]
+                             for r in rows], index=index, columns=[*months, "total"],
+                            dtype=float)
 
 
 def build_timeline(

@@ -24,7 +24,8 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
@@ -234,9 +235,84 @@ def convert_actuals(
 # variance
 
 
+@dataclass(frozen=True)
+class MonthFamilyRow:
+    """One month and family: budget against actual (NaN actual and variances when forecast)."""
+
+    month: str
+    family: str
+    status: str  # "actual" or "forecast"
+    budget: float
+    actual: float
+    forecast: float
+    variance: float
+    variance_pct: float
+    fx_effect: float
+    real_variance: float
+
+
+@dataclass(frozen=True)
+class YtdRow:
+    """Year to date for one family (or ``total``)."""
+
+    family: str
+    budget: float
+    actual: float
+    variance: float
+    variance_pct: float
+    fx_effect: float
+    real_variance: float
+
+
+@dataclass(frozen=True)
+class LatestRow:
+    """Latest estimate against the full budget for one family (or ``total``)."""
+
+    family: str
+    budget_to_date: float
+    actual_to_date: float
+    remaining_budget: float
+    latest_estimate: float
+    full_budget: float
+    change: float
+    change_pct: float
+
+
+@dataclass(frozen=True)
+class MoverRow:
+    """One line's variance to date."""
+
+    family: str
+    item: str
+    budget: float
+    actual: float
+    variance: float
+    variance_pct: float
+    fx_effect: float
+    real_variance: float
+
+
+MONTHLY_COLUMNS: tuple[str, ...] = (
+    "month", "family", "status", "budget", "actual", "forecast", "variance", "variance_pct",
+    "fx_effect", "real_variance")
+YTD_COLUMNS: tuple[str, ...] = (
+    "budget", "actual", "variance", "variance_pct", "fx_effect", "real_variance")
+LATEST_COLUMNS: tuple[str, ...] = (
+    "budget_to_date", "actual_to_date", "remaining_budget", "latest_estimate", "full_budget",
+    "change", "change_pct")
+MOVERS_COLUMNS: tuple[str, ...] = (
+    "family", "item", "budget", "actual", "variance", "variance_pct", "fx_effect",
+    "real_variance")
+
+
 @dataclass
 class Variance:
-    """Budget against actuals for one scenario. Frames are in the reporting currency.
+    """Budget against actuals for one scenario, in the reporting currency.
+
+    The tables are plain rows (no pandas): ``monthly_rows`` (one per month and family),
+    ``ytd_rows`` and ``latest_rows`` (one per family, then ``total``), ``mover_rows``. The
+    properties ``monthly``, ``ytd``, ``latest`` and ``movers`` give the same as pandas frames
+    (pandas is imported only when one is asked for):
 
     ``monthly``: one row per month and family (columns month, family, status, budget, actual,
     forecast, variance, variance_pct, fx_effect, real_variance; actual and the variances are NaN
@@ -252,22 +328,75 @@ class Variance:
     currency: str
     as_of: str | None
     months: list[str]
-    monthly: pd.DataFrame
-    ytd: pd.DataFrame
-    latest: pd.DataFrame
-    movers: pd.DataFrame
+    monthly_rows: list[MonthFamilyRow]
+    ytd_rows: list[YtdRow]
+    latest_rows: list[LatestRow]
+    mover_rows: list[MoverRow]
     actuals: list[ConvertedActual]
     timeline: Timeline
     warnings: list[str] = field(default_factory=list)
 
+    def ytd_of(self, family: str) -> YtdRow:
+        """The year-to-date row of a family or ``total``."""
+        return _by_family(self.ytd_rows, family)
+
+    def latest_of(self, family: str) -> LatestRow:
+        """The latest-estimate row of a family or ``total``."""
+        return _by_family(self.latest_rows, family)
+
     @property
     def forecast_by_family(self) -> dict[str, float]:
         """Latest estimate per family (actuals to date + remaining budget)."""
-        return {f: float(self.latest.loc[f, "latest_estimate"]) for f in FAMILIES}
+        return {f: self.latest_of(f).latest_estimate for f in FAMILIES}
 
     @property
     def latest_estimate(self) -> float:
-        return float(self.latest.loc["total", "latest_estimate"])
+        return self.latest_of("total").latest_estimate
+
+    @property
+    def full_budget(self) -> float:
+        return self.latest_of("total").full_budget
+
+    @cached_property
+    def monthly(self) -> pd.DataFrame:
+        import pandas as pd
+
+        return pd.DataFrame([astuple(r) for r in self.monthly_rows],
+                            columns=list(MONTHLY_COLUMNS)).astype(_floats(MONTHLY_COLUMNS))
+
+    @cached_property
+    def ytd(self) -> pd.DataFrame:
+        return _family_frame(self.ytd_rows, YTD_COLUMNS)
+
+    @cached_property
+    def latest(self) -> pd.DataFrame:
+        return _family_frame(self.latest_rows, LATEST_COLUMNS)
+
+    @cached_property
+    def movers(self) -> pd.DataFrame:
+        import pandas as pd
+
+        return pd.DataFrame([astuple(r) for r in self.mover_rows],
+                            columns=list(MOVERS_COLUMNS)).astype(_floats(MOVERS_COLUMNS))
+
+
+def _floats(columns: Sequence[str]) -> dict[str, type]:
+    return {k: float for k in columns if k not in ("month", "family", "status", "item")}
+
+
+def _by_family(rows: Sequence[Any], family: str) -> Any:
+    for r in rows:
+        if r.family == family:
+            return r
+    raise KeyError(family)
+
+
+def _family_frame(rows: Sequence[Any], columns: Sequence[str]) -> pd.DataFrame:
+    import pandas as pd
+
+    return pd.DataFrame([[getattr(r, k) for k in columns] for r in rows],
+                        index=pd.Index([r.family for r in rows], name="family"),
+                        columns=list(columns), dtype=float)
 
 
 def latest_actual_month(actuals: Sequence[ActualLine]) -> str | None:
@@ -323,13 +452,11 @@ def compute_variance(
     for a in counted:
         act_mf[(a.month, a.family)].append(a)
 
-    monthly = _monthly_frame(months, budget_mf, act_mf, done)
-    ytd = _ytd(monthly, asof)
-    latest = _latest(monthly)
-    movers = _movers(tl, counted, done, top, warnings)
+    monthly = _monthly_rows(months, budget_mf, act_mf, done)
     return Variance(
         scenario=tl.scenario, view=tl.view, currency=tl.currency, as_of=asof, months=months,
-        monthly=monthly, ytd=ytd, latest=latest, movers=movers, actuals=converted,
+        monthly_rows=monthly, ytd_rows=_ytd(monthly, asof), latest_rows=_latest(monthly),
+        mover_rows=_movers(tl, counted, done, top, warnings), actuals=converted,
         timeline=tl, warnings=warnings,
     )
 
@@ -338,11 +465,9 @@ def _pct(variance: float, base: float) -> float:
     return variance / base if base else math.nan
 
 
-def _monthly_frame(months, budget_mf, act_mf, done) -> pd.DataFrame:
-    import pandas as pd
-
+def _monthly_rows(months, budget_mf, act_mf, done) -> list[MonthFamilyRow]:
     nan = math.nan
-    records = []
+    out: list[MonthFamilyRow] = []
     for mo in months:
         for f in FAMILIES:
             b = budget_mf.get((mo, f), 0.0)
@@ -350,63 +475,60 @@ def _monthly_frame(months, budget_mf, act_mf, done) -> pd.DataFrame:
                 acts = act_mf.get((mo, f), [])
                 a = math.fsum(x.amount for x in acts)
                 a_b = math.fsum(x.at_budget_rates for x in acts)
-                records.append((mo, f, "actual", b, a, a, a - b, _pct(a - b, b), a - a_b,
-                                a_b - b))
+                out.append(MonthFamilyRow(mo, f, "actual", b, a, a, a - b, _pct(a - b, b),
+                                          a - a_b, a_b - b))
             else:
-                records.append((mo, f, "forecast", b, nan, b, nan, nan, nan, nan))
-    return pd.DataFrame(records, columns=[
-        "month", "family", "status", "budget", "actual", "forecast", "variance", "variance_pct",
-        "fx_effect", "real_variance"])
+                out.append(MonthFamilyRow(mo, f, "forecast", b, nan, b, nan, nan, nan, nan))
+    return out
 
 
-_SUMS = ["budget", "actual", "variance", "fx_effect", "real_variance"]
+def _sums(rows: Iterable[Any], keys: Sequence[str]) -> dict[str, dict[str, float]]:
+    """Per family (every family, then ``total``): the math.fsum of each of ``keys``."""
+    parts: dict[str, dict[str, list[float]]] = {f: {k: [] for k in keys} for f in FAMILIES}
+    for r in rows:
+        for k in keys:
+            parts[r.family][k].append(getattr(r, k))
+    out = {f: {k: math.fsum(v) for k, v in cols.items()} for f, cols in parts.items()}
+    out["total"] = {k: math.fsum(out[f][k] for f in FAMILIES) for k in keys}
+    return out
 
 
-def _with_total(df: pd.DataFrame) -> pd.DataFrame:
-    df = df.reindex(list(FAMILIES), fill_value=0.0)
-    df.loc["total"] = df.sum(axis=0)
-    return df
+def _ytd(monthly: list[MonthFamilyRow], asof: str | None) -> list[YtdRow]:
+    act = [r for r in monthly if r.status == "actual"
+           and (asof is None or r.month[:4] == asof[:4])]
+    sums = _sums(act, ("budget", "actual", "variance", "fx_effect", "real_variance"))
+    return [YtdRow(f, s["budget"], s["actual"], s["variance"], _pct(s["variance"], s["budget"]),
+                   s["fx_effect"], s["real_variance"]) for f, s in sums.items()]
 
 
-def _ytd(monthly: pd.DataFrame, asof: str | None) -> pd.DataFrame:
-    act = monthly[monthly["status"] == "actual"]
-    if asof is not None:
-        act = act[act["month"].str[:4] == asof[:4]]
-    df = _with_total(act.groupby("family")[_SUMS].sum())
-    df["variance_pct"] = [_pct(v, b) for v, b in zip(df["variance"], df["budget"], strict=True)]
-    df.index.name = "family"
-    return df[["budget", "actual", "variance", "variance_pct", "fx_effect", "real_variance"]]
+@dataclass(frozen=True)
+class _ToDate:
+    family: str
+    budget_to_date: float
+    actual_to_date: float
+    remaining_budget: float
 
 
-def _latest(monthly: pd.DataFrame) -> pd.DataFrame:
-    import pandas as pd
-
-    act = monthly[monthly["status"] == "actual"].groupby("family")
-    fc = monthly[monthly["status"] == "forecast"].groupby("family")
-    df = pd.DataFrame({
-        "budget_to_date": act["budget"].sum(),
-        "actual_to_date": act["actual"].sum(),
-        "remaining_budget": fc["budget"].sum(),
-    })
-    df = _with_total(df.fillna(0.0))
-    df["latest_estimate"] = df["actual_to_date"] + df["remaining_budget"]
-    df["full_budget"] = df["budget_to_date"] + df["remaining_budget"]
-    df["change"] = df["latest_estimate"] - df["full_budget"]
-    df["change_pct"] = [_pct(c, b) for c, b in zip(df["change"], df["full_budget"], strict=True)]
-    df.index.name = "family"
-    return df
+def _latest(monthly: list[MonthFamilyRow]) -> list[LatestRow]:
+    parts = [_ToDate(r.family, r.budget, r.actual, 0.0) if r.status == "actual"
+             else _ToDate(r.family, 0.0, 0.0, r.budget) for r in monthly]
+    sums = _sums(parts, ("budget_to_date", "actual_to_date", "remaining_budget"))
+    out: list[LatestRow] = []
+    for f, s in sums.items():
+        btd, atd, rem = s["budget_to_date"], s["actual_to_date"], s["remaining_budget"]
+        le, full = atd + rem, btd + rem
+        out.append(LatestRow(f, btd, atd, rem, le, full, le - full, _pct(le - full, full)))
+    return out
 
 
 def _movers(tl: Timeline, counted: list[ConvertedActual], done, top: int,
-            warnings: list[str]) -> pd.DataFrame:
+            warnings: list[str]) -> list[MoverRow]:
     """Variance to date per line, biggest first.
 
     In each family, actuals that name a line item are set against that line's budget (by name,
     case-insensitive); the family's other actuals against the budget of its other lines. So the
     lines of a family add up to the family's variance to date.
     """
-    import pandas as pd
-
     budget_line: dict[tuple[str, str], float] = defaultdict(float)
     names: dict[tuple[str, str], str] = {}
     for e in tl.entries:
@@ -427,14 +549,14 @@ def _movers(tl: Timeline, counted: list[ConvertedActual], done, top: int,
     if unmatched:
         warnings.append("actuals name lines the budget does not have (compared against 0): "
                         + ", ".join(unmatched))
-    records = []
+    records: list[MoverRow] = []
 
     def add(family: str, item: str, b: float, acts: list[ConvertedActual]) -> None:
         a = math.fsum(x.amount for x in acts)
         a_b = math.fsum(x.at_budget_rates for x in acts)
         if not b and not acts:
             return
-        records.append((family, item, b, a, a - b, _pct(a - b, b), a - a_b, a_b - b))
+        records.append(MoverRow(family, item, b, a, a - b, _pct(a - b, b), a - a_b, a_b - b))
 
     for key, acts in itemised.items():
         add(key[0], names[key], budget_line.get(key, 0.0), acts)
@@ -443,10 +565,5 @@ def _movers(tl: Timeline, counted: list[ConvertedActual], done, top: int,
         has_items = any(k[0] == f for k in itemised)
         label = f"Other {f.replace('_', ' ')} lines" if has_items else f"All {f.replace('_', ' ')}"
         add(f, label, others, rest.get(f, []))
-    df = pd.DataFrame(records, columns=[
-        "family", "item", "budget", "actual", "variance", "variance_pct", "fx_effect",
-        "real_variance"])
-    if df.empty:
-        return df
-    df = df.reindex(df["variance"].abs().sort_values(ascending=False, kind="stable").index)
-    return df.head(top).reset_index(drop=True)
+    records.sort(key=lambda r: abs(r.variance), reverse=True)  # stable: ties keep their order
+    return records[:top]

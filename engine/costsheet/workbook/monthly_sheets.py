@@ -42,7 +42,7 @@ from ..model.refresh_log import (
     row_values,
     rows_as_dicts,
 )
-from ..model.timeline import VIEW_LABELS, Timeline, as_month, build_timeline
+from ..model.timeline import VIEW_LABELS, MonthRow, Timeline, as_month, build_timeline
 from ..model.variance import FxError, FxRates, Variance, compute_variance
 from ..units import format_money
 from .actuals import ActualsRead
@@ -110,7 +110,7 @@ class MonthlyPlan:
             "unchanged": self.unchanged,
             "log_rows": len(self.log_rows) + (0 if self.unchanged else 1),
             "latest_estimate": self.variance.latest_estimate,
-            "full_budget": float(self.variance.latest.loc["total", "full_budget"]),
+            "full_budget": self.variance.full_budget,
         }
 
 
@@ -355,8 +355,8 @@ def _write_monthly(wb: Any, plan: MonthlyPlan) -> None:
     sh = _Sheet(wb, MONTHLY_SHEET)
     ws = sh.ws
     tl, cur = plan.timeline, plan.currency
-    frame = tl.frame()
-    pnl = plan.pnl.frame()
+    cash_rows = tl.rows()
+    pnl_rows = plan.pnl.rows()
     labels = [FAMILY_LABELS[f] for f in FAMILIES]
     c = sh.cell
     sh.append([c(f"Monthly budget: {plan.scenario}", "cm_title")])
@@ -373,29 +373,29 @@ def _write_monthly(wb: Any, plan: MonthlyPlan) -> None:
     header_row = sh.append(head)
     first = header_row + 1
     asof = plan.as_of
-    for month, row in frame.iterrows():
-        done = asof is not None and str(month) <= asof
+    for row in cash_rows:
+        done = asof is not None and row.month <= asof
         money = "cm_money_actual" if done else "cm_money"
-        sh.append([c(str(month), "cm_actual_text" if done else "cm_text"),
-                   *[c(float(row[f]), money) for f in FAMILIES],
-                   c(float(row["total"]), money), c(float(row["cumulative"]), money)])
-    last = header_row + len(frame)
+        sh.append([c(row.month, "cm_actual_text" if done else "cm_text"),
+                   *[c(row.families[f], money) for f in FAMILIES],
+                   c(row.total, money), c(row.cumulative, money)])
+    last = header_row + len(cash_rows)
     sh.append([c("Total", "cm_total_label"),
-               *[c(float(frame[f].sum()), "cm_money_total") for f in FAMILIES],
-               c(float(frame["total"].sum()), "cm_money_total"), c(None, "cm_total_label")])
+               *[c(_column_sum(cash_rows, f), "cm_money_total") for f in FAMILIES],
+               c(_column_sum(cash_rows), "cm_money_total"), c(None, "cm_total_label")])
     sh.append([])
     pnl_head_row = sh.append([c(f"P&L view: {VIEW_LABELS['pnl']}", "cm_section")])
     sh.append([c(f"Owned hardware is charged capex / life months in every month of its life "
                  f"inside the horizon. Total {format_money(plan.pnl.total, cur)}.", "cm_note")])
     sh.append([c("Month", "cm_header"), *[c(lb, "cm_header_r") for lb in labels],
                c("Total", "cm_header_r"), c("Cumulative", "cm_header_r")])
-    for month, row in pnl.iterrows():
-        sh.append([c(str(month)), *[c(float(row[f]), "cm_money") for f in FAMILIES],
-                   c(float(row["total"]), "cm_money"), c(float(row["cumulative"]), "cm_money")])
+    for row in pnl_rows:
+        sh.append([c(row.month), *[c(row.families[f], "cm_money") for f in FAMILIES],
+                   c(row.total, "cm_money"), c(row.cumulative, "cm_money")])
     sh.append([c("Total", "cm_total_label"),
-               *[c(float(pnl[f].sum()), "cm_money_total") for f in FAMILIES],
-               c(float(pnl["total"].sum()), "cm_money_total"), c(None, "cm_total_label")])
-    biggest = max([abs(float(v)) for v in frame["cumulative"]] + [1.0])
+               *[c(_column_sum(pnl_rows, f), "cm_money_total") for f in FAMILIES],
+               c(_column_sum(pnl_rows), "cm_money_total"), c(None, "cm_total_label")])
+    biggest = max([abs(row.cumulative) for row in cash_rows] + [1.0])
     money_w = max(14.0, len(format_money(biggest, cur)) * 1.2 + 3)
     widths = [10.0, *[max(money_w, _header_width(lb)) for lb in labels], money_w,
               max(money_w, _header_width("Cumulative"))]
@@ -410,14 +410,14 @@ def _write_monthly(wb: Any, plan: MonthlyPlan) -> None:
     bar.gapWidth = 40
     bar.title = f"{plan.scenario}: spend by month and family (cash)"
     for i, f in enumerate(FAMILIES):
-        if float(frame[f].abs().sum()) == 0.0:
+        if all(row.families[f] == 0.0 for row in cash_rows):
             continue
         col = 2 + i
         bar.series.append(_series(ws, col, first, last,
                                   f"${get_column_letter(col)}${header_row}", FAMILY_COLORS[f]))
     _text_cats(bar, ws.title, 1, first, last)
     _axes(bar, cur)
-    bar.width, bar.height = max(18.0, 0.9 * len(frame) + 6), 9.0
+    bar.width, bar.height = max(18.0, 0.9 * len(cash_rows) + 6), 9.0
     chart_col = get_column_letter(len(widths) + 2)
     bar.anchor = f"{chart_col}{header_row}"
     ws.add_chart(bar)
@@ -470,30 +470,28 @@ def _write_variance(wb: Any, plan: MonthlyPlan) -> None:
         return head_row
 
     fams = list(FAMILIES)
-    ytd = v.ytd
     year = asof[:4] if asof else ""
     ytd_cols = ["budget", "actual", "variance", "variance_pct", "fx_effect", "real_variance"]
     money6 = ["cm_money", "cm_money", "cm_var", "cm_pct", "cm_var", "cm_var"]
     table(f"Year to date ({year}-01 to {asof})" if asof else "Year to date (no actuals yet)",
           ["Family", "Budget", "Actual", "Variance", "Variance %", "FX effect",
            "Real variance"],
-          [[FAMILY_LABELS[f], *[_f(ytd.loc[f, k]) for k in ytd_cols]] for f in fams],
+          [[FAMILY_LABELS[f], *[_f(getattr(v.ytd_of(f), k)) for k in ytd_cols]] for f in fams],
           ["cm_text", *money6],
-          ["Total", *[_f(ytd.loc["total", k]) for k in ytd_cols]])
+          ["Total", *[_f(getattr(v.ytd_of("total"), k)) for k in ytd_cols]])
 
-    le = v.latest
     le_cols = ["actual_to_date", "remaining_budget", "latest_estimate", "full_budget",
                "change", "change_pct"]
     table("Latest estimate (actuals to date + remaining budget) vs full budget",
           ["Family", "Actual to date", "Remaining budget", "Latest estimate", "Full budget",
            "Change", "Change %"],
-          [[FAMILY_LABELS[f], *[_f(le.loc[f, k]) for k in le_cols]] for f in fams],
+          [[FAMILY_LABELS[f], *[_f(getattr(v.latest_of(f), k)) for k in le_cols]]
+           for f in fams],
           ["cm_text", "cm_money", "cm_money", "cm_money", "cm_money", "cm_var", "cm_pct"],
-          ["Total", *[_f(le.loc["total", k]) for k in le_cols]])
+          ["Total", *[_f(getattr(v.latest_of("total"), k)) for k in le_cols]])
 
-    mv = v.movers
     mv_rows = [[FAMILY_LABELS.get(r.family, r.family), str(r.item),
-                *[_f(getattr(r, k)) for k in ytd_cols]] for r in mv.itertuples()]
+                *[_f(getattr(r, k)) for k in ytd_cols]] for r in v.mover_rows]
     if not mv_rows:
         mv_rows = [["", "no actuals yet", None, None, None, None, None, None]]
     table("Lines that moved most (to date, biggest variance first)",
@@ -501,18 +499,20 @@ def _write_variance(wb: Any, plan: MonthlyPlan) -> None:
            "Real variance"], mv_rows, ["cm_text", "cm_text", *money6])
 
     # by month: totals (chart data), then per family
-    monthly = v.monthly
-    by_month = monthly.groupby("month", sort=False)
+    monthly = v.monthly_rows
+    by_month: dict[str, list[Any]] = {}
+    for r in monthly:
+        by_month.setdefault(r.month, []).append(r)
     tot_rows = []
     cum_b = cum_f = 0.0
-    for month, g in by_month:
-        b = float(g["budget"].sum())
-        done = (g["status"] == "actual").all()
-        a = float(g["actual"].sum()) if done else None
-        fc = float(g["forecast"].sum())
+    for month, g in by_month.items():
+        b = math.fsum(r.budget for r in g)
+        done = all(r.status == "actual" for r in g)
+        a = math.fsum(r.actual for r in g) if done else None
+        fc = math.fsum(r.forecast for r in g)
         cum_b += b
         cum_f += fc
-        tot_rows.append((str(month), done, b, a, None if a is None else a - b, fc, cum_b, cum_f))
+        tot_rows.append((month, done, b, a, None if a is None else a - b, fc, cum_b, cum_f))
     sh.append([c("By month, all families", "cm_section")])
     head_row = sh.append([c(h, "cm_header" if i < 2 else "cm_header_r") for i, h in enumerate(
         ["Month", "Status", "Budget", "Actual", "Variance", "Latest estimate",
@@ -528,7 +528,7 @@ def _write_variance(wb: Any, plan: MonthlyPlan) -> None:
     sh.append([c(h, "cm_header" if i < 3 else "cm_header_r") for i, h in enumerate(
         ["Month", "Family", "Status", "Budget", "Actual", "Variance", "Variance %", "FX effect",
          "Real variance"])])
-    for r in monthly.itertuples():
+    for r in monthly:
         done = r.status == "actual"
         txt = "cm_actual_text" if done else "cm_text"
         sh.append([c(str(r.month), txt), c(FAMILY_LABELS[r.family], txt), c(str(r.status), txt),
@@ -566,6 +566,11 @@ def _write_variance(wb: Any, plan: MonthlyPlan) -> None:
     line.width, line.height = bar.width, 8.5
     line.anchor = f"{chart_col}23"
     ws.add_chart(line)
+
+
+def _column_sum(rows: Sequence[MonthRow], family: str | None = None) -> float:
+    """The sum over months of one family's column, or of the total column (None)."""
+    return math.fsum(r.total if family is None else r.families[family] for r in rows)
 
 
 def _header_width(text: str) -> float:
