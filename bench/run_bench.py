@@ -129,7 +129,8 @@ def main() -> int:
             (rs, rm), (fs, fm) = t["run"], t["floor"]
             ratio = rs / fs
             rows.append((src, rs, rm, ratio))
-            ok = "ok" if ratio <= RATIO_GOAL else "MISS"
+            # the ratio goal is the samples'; the large budget has its own goals, below
+            ok = "-" if src is large else ("ok" if ratio <= RATIO_GOAL else "MISS")
             print(f"{src.name:<28} {rs:>7.2f} {fs:>8.2f} {ratio:>5.2f}x {ok:>6} {rm:>7.0f} "
                   f"{fm:>8.0f}", flush=True)
         _src, secs, mb, _ratio = rows[-1]
