@@ -14,7 +14,7 @@ import defusedxml.ElementTree as SafeET
 import openpyxl
 import pytest
 from costsheet.errors import CostsheetError
-from costsheet.workbook.package import (
+from costsheet.workbook.ooxml import (
     PackageError,
     check_package,
     graft_sheets,

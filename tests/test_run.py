@@ -20,7 +20,7 @@ from click.testing import CliRunner
 from costsheet.cli import main
 from costsheet.errors import CostsheetError, InputError
 from costsheet.inputs import FAMILIES, Budget, GpuPool, TrainingRun
-from costsheet.workbook.package import SHARED_PARTS, list_sheets, read_owned_sheets
+from costsheet.workbook.ooxml import SHARED_PARTS, list_sheets, read_owned_sheets
 from costsheet.workbook.run import (
     RunResult,
     compute_scenarios,

@@ -32,7 +32,7 @@ from ..model.items import BudgetResult
 from ..model.scenarios import apply_scenario
 from .actuals import ActualsRead, read_actuals
 from .monthly_sheets import MONTHLY_SHEETS, MonthlyPlan, plan_monthly, write_monthly_sheets
-from .package import check_package, graft_sheets, list_sheets, read_owned_sheets
+from .ooxml import check_package, graft_sheets, list_sheets, read_owned_sheets
 from .risk_sheets import RISK_SHEETS, RiskAnalysis, add_risk_sheets, analyse
 from .safety import check_not_open, check_writable, lock_file_candidates, make_backup
 from .writer import OWNED_SHEETS, Check, build_workbook

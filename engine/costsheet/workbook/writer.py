@@ -3,7 +3,7 @@
 The writer knows sheets, not the model's formulas: it takes computed
 :class:`~costsheet.model.items.BudgetResult` objects (one per scenario) and writes *values* with
 number formats, widths, frozen panes, print setup and native Excel charts. The scratch workbook is
-then grafted into the user's file by :func:`costsheet.workbook.package.graft_sheets`; nothing here
+then grafted into the user's file by :func:`costsheet.workbook.ooxml.graft_sheets`; nothing here
 touches the user's file.
 
 Everything a user typed (item names, scenario names, source keys) is written as text, never as a
