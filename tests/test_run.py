@@ -289,3 +289,23 @@ def test_run_result_to_dict_is_json(tmp_path: Path):
     data = json.loads(json.dumps(result.to_dict()))
     assert data["scenarios"]["Base"]["families"]["compute"] == pytest.approx(5_576_000)
     assert data["owned_sheets"][:3] == list(OWNED_SHEETS)
+
+
+def test_run_reads_the_source_package_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Pre-flight, the owned-sheet check, the Refresh log and the graft share one package
+    object: the source zip is opened once per run (the reader still opens the file itself)."""
+    from costsheet.workbook.ooxml import Package
+
+    path = _copy(ROOT / "samples" / "monthly-actuals.xlsx", tmp_path)
+    run_workbook(path, now=NOW)  # owned sheets and a Refresh log for the second run to read
+    opened: list[str] = []
+    real_open = Package.open.__func__  # type: ignore[attr-defined]
+
+    def counting(cls: type[Package], p: Path, **kw: object) -> Package:
+        opened.append(Path(p).name)
+        return real_open(cls, p, **kw)
+
+    monkeypatch.setattr(Package, "open", classmethod(counting))
+    second = run_workbook(path, now=NOW)
+    assert [n for n in opened if n == path.name] == [path.name]
+    assert second.monthly is not None and len(second.monthly.log_rows) == 1

@@ -13,7 +13,7 @@ never parsed.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from openpyxl.reader.excel import ExcelReader
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
@@ -72,9 +72,11 @@ class _LazyReader(ExcelReader):
             self.wb._sheets.append(ws)
 
 
-def open_read_only(path: Path | str, *, data_only: bool = False) -> Any:
+def open_read_only(path: Path | str | IO[bytes], *, data_only: bool = False) -> Any:
     """``openpyxl.load_workbook(path, read_only=True, data_only=data_only)``, minus the parse of
-    sheets that are never read. Close it with ``wb.close()``."""
-    reader = _LazyReader(Path(path), read_only=True, data_only=data_only)
+    sheets that are never read; ``path`` may be an open binary file (bytes already read). Close
+    it with ``wb.close()``."""
+    source = Path(path) if isinstance(path, str | Path) else path
+    reader = _LazyReader(source, read_only=True, data_only=data_only)
     reader.read()
     return reader.wb

@@ -193,12 +193,11 @@ class _NameMerge:
         """The target's names, minus those of removed sheets; local ones follow their sheet."""
         ds, de, _a, _inner = block
         for s1, e1, a1, inner1 in elements(self.text, self.p, "definedName", ds, de):
-            piece: str | None = self.text[s1:e1]
             local = a1.get("localSheetId")
             if local is not None:
-                piece = self._moved_local(piece, local)
-                if piece is not None:
-                    self.pieces.append(piece)
+                moved = self._moved_local(self.text[s1:e1], local)
+                if moved is not None:
+                    self.pieces.append(moved)
                 continue
             value = html.unescape(inner1 or "")
             refs = referenced_sheets(value)

@@ -149,9 +149,10 @@ def insert_before_close(text: str, qualified: str, items: str) -> str:
 def parse(data: bytes, part: str, source: str) -> Element:
     """Part ``part`` of ``source`` as a tree, read safely; a damaged part is a PackageError."""
     try:
-        return SafeET.fromstring(data)
+        root: Element = SafeET.fromstring(data)
     except Exception as exc:  # defusedxml raises several kinds
         raise PackageError(f"{source}: damaged workbook part {part} ({exc})") from None
+    return root
 
 
 def local_name(tag: str) -> str:
