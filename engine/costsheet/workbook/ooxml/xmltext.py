@@ -160,9 +160,26 @@ def local_name(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
+#: The children of a font (CT_Font) in the order the Open XML SDK validates and Excel writes;
+#: openpyxl writes ``name`` first, which the SDK reports as an unexpected child element.
+FONT_ORDER = ("b", "i", "strike", "condense", "extend", "outline", "shadow", "u", "vertAlign",
+              "sz", "color", "name", "family", "charset", "scheme")
+_FONT_RANK = {f"{{{MAIN_NS}}}{name}": i for i, name in enumerate(FONT_ORDER)}
+
+
+def _children(e: Element) -> list[Element]:
+    """``e``'s children; a font's in :data:`FONT_ORDER` (others after them, as they came)."""
+    kids = list(e)
+    if e.tag == f"{{{MAIN_NS}}}font":
+        kids.sort(key=lambda c: _FONT_RANK.get(c.tag, len(FONT_ORDER)))
+    return kids
+
+
 def emit(el: Element, main_prefix: str, *, canonical: bool = False) -> str:
     """Serialise ``el`` with SpreadsheetML under ``main_prefix``, other namespaces declared on
-    it; ``canonical`` sorts attributes and drops whitespace (a key to compare records by)."""
+    it; ``canonical`` sorts attributes and drops whitespace (a key to compare records by). A
+    font's children come out in :data:`FONT_ORDER`, so fonts that differ only in the order of
+    their children have one key."""
     decls: dict[str, str] = {}
 
     def qn(tag: str) -> str:
@@ -187,7 +204,7 @@ def emit(el: Element, main_prefix: str, *, canonical: bool = False) -> str:
         if canonical or (len(e) and not text.strip()):
             text = text.strip()
         parts = [esc(text)]
-        for c in e:
+        for c in _children(e):
             parts.append(walk(c))
             tail = c.tail or ""
             if canonical or not tail.strip():
