@@ -300,9 +300,9 @@ def test_doc_catalog_table_matches_the_catalog() -> None:
     assert [r[0] for r in rows] == catalog.keys
     for key, bf16, fp8, tdp, ratio, rent, buy in rows:
         spec = catalog.get(key)
-        assert parse_number(bf16) * 1e12 == pytest.approx(spec.bf16_flops), key
-        assert (parse_number(fp8) * 1e12 if fp8 else None) == (
-            pytest.approx(spec.fp8_flops) if spec.fp8_flops else None), key
+        assert parse_number(bf16) == pytest.approx(spec.bf16_dense_tflops), key
+        assert (parse_number(fp8) if fp8 else None) == (
+            pytest.approx(spec.fp8_dense_tflops) if spec.fp8_dense_tflops else None), key
         assert parse_number(tdp) == spec.tdp_w, key
         assert parse_number(ratio) == spec.server_power_ratio, key
         price, date = re.match(r"([\d.,]+) \((\d{4}-\d\d)\)", rent).groups()

@@ -52,7 +52,7 @@ PLANTED: dict[str, tuple[str, str]] = {
     "FX!A7": ("currency", "unknown currency code"),
     "Overrides!A7": ("scenario", "unknown scenario"),
     "Overrides!B8": ("key", "unknown pool"),
-    "GPU catalog!F7": ("bf16_flops", "required for a new GPU type"),
+    "GPU catalog!F7": ("bf16_dense_tflops", "required for a new GPU type"),
 }
 
 
@@ -139,7 +139,8 @@ def test_check_json_is_the_same_report_as_data(planted: Path) -> None:
     assert data["scenarios"] == ["Base", "Low", "High"]
     assert len(data["errors"]) == len(PLANTED)
     first = data["errors"][0]
-    assert set(first) == {"sheet", "cell", "field", "value", "message", "severity", "text"}
+    assert set(first) == {"sheet", "cell", "field", "value", "message", "severity", "code",
+                          "text"}
     locs = {f"{e['sheet']}!{e['cell']}" for e in data["errors"]}
     assert locs == set(PLANTED)
 

@@ -111,7 +111,7 @@ def test_biggest_run_spends_the_money_compute_optimally(money: float, price: flo
                                                         gpu: str) -> None:
     ans = biggest_run(money, gpu=gpu, price=price, mfu=mfu, gpu_count=1024)
     spec = default_catalog().get(gpu)
-    flops = money / price * 3600 * spec.bf16_flops * mfu
+    flops = money / price * 3600 * spec.peak_flops("bf16") * mfu
     assert ans.flops == pytest.approx(flops, rel=1e-9)
     assert ans.params == pytest.approx(math.sqrt(flops / 120), rel=1e-9)
     assert ans.tokens == pytest.approx(20 * ans.params, rel=1e-12)

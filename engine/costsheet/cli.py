@@ -175,10 +175,10 @@ def gpus(as_json: bool) -> None:
     click.echo(f"{'GPU':<10} {'BF16 TFLOP/s':>12} {'FP8':>8} {'TDP W':>6} "
                f"{'$/GPU-h':>8} {'$/GPU':>8}  price source")
     for s in cat:
-        fp8 = f"{s.fp8_flops / 1e12:,.0f}" if s.fp8_flops else "-"
+        fp8 = f"{s.fp8_dense_tflops:,.0f}" if s.fp8_dense_tflops else "-"
         rent = f"{s.price_per_gpu_hour:.2f}" if s.price_per_gpu_hour is not None else "-"
         buy = f"{s.purchase_price_per_gpu:,.0f}" if s.purchase_price_per_gpu else "-"
-        click.echo(f"{s.key:<10} {s.bf16_flops / 1e12:>12,.1f} {fp8:>8} {s.tdp_w:>6,.0f} "
+        click.echo(f"{s.key:<10} {s.bf16_dense_tflops:>12,.1f} {fp8:>8} {s.tdp_w:>6,.0f} "
                    f"{rent:>8} {buy:>8}  {s.price_source} ({s.price_date})")
 
 

@@ -43,7 +43,15 @@ _NUMBER = re.compile(
 
 
 class UnitError(ValueError):
-    """A value that cannot be read as the number, fraction or unit asked for."""
+    """A value that cannot be read as the number, fraction or unit asked for.
+
+    ``code`` names the problem in one word (``not_a_number``, ``percent_typed_as_number``, ...);
+    see :mod:`costsheet.errors`.
+    """
+
+    def __init__(self, message: str, code: str = "invalid_value"):
+        super().__init__(message)
+        self.code = code
 
 
 def _is_number(value: Any) -> bool:
@@ -60,25 +68,25 @@ def parse_number(value: Any, *, allow_negative: bool = False) -> float:
     elif isinstance(value, str):
         text = value.strip().replace("\u00a0", " ").replace("_", "")
         if not text:
-            raise UnitError("is empty")
+            raise UnitError("is empty", "empty")
         if text.endswith("%"):
             number = parse_number(text[:-1], allow_negative=allow_negative) / 100.0
             return number
         m = _NUMBER.match(text)
         if not m:
-            raise UnitError("not a number")
+            raise UnitError("not a number", "not_a_number")
         number = float(m.group("num").replace(",", "") + (m.group("exp") or ""))
         number *= SUFFIXES[m.group("suffix") or ""]
         if m.group("sign") == "-":
             number = -number
     else:
-        raise UnitError("not a number")
+        raise UnitError("not a number", "not_a_number")
     if not math.isfinite(number):
-        raise UnitError("not a finite number")
+        raise UnitError("not a finite number", "not_finite")
     if abs(number) > 1e40:
-        raise UnitError("too large to be a real quantity")
+        raise UnitError("too large to be a real quantity", "too_large")
     if number < 0 and not allow_negative:
-        raise UnitError("must not be negative")
+        raise UnitError("must not be negative", "negative")
     return number
 
 
@@ -96,11 +104,13 @@ def parse_fraction(value: Any, *, max_value: float = 1.0) -> float:
             if 1 < number <= 100:
                 raise UnitError(
                     f"looks like a percentage typed as {_fmt_plain(number)}; "
-                    f"write {_fmt_plain(number)}% or {_fmt_plain(number / 100)}"
+                    f"write {_fmt_plain(number)}% or {_fmt_plain(number / 100)}",
+                    "percent_typed_as_number",
                 )
-            raise UnitError(f"must be a fraction between 0 and {_fmt_plain(max_value)}")
+            raise UnitError(f"must be a fraction between 0 and {_fmt_plain(max_value)}",
+                            "not_a_fraction")
     if number > max_value:
-        raise UnitError(f"must be at most {_fmt_plain(max_value * 100)}%")
+        raise UnitError(f"must be at most {_fmt_plain(max_value * 100)}%", "too_large")
     return number
 
 
@@ -108,7 +118,7 @@ def parse_count(value: Any) -> int:
     """A whole, non-negative number such as a GPU count (``2,048`` or ``2k``)."""
     number = parse_number(value)
     if abs(number - round(number)) > 1e-9:
-        raise UnitError("must be a whole number")
+        raise UnitError("must be a whole number", "not_a_whole_number")
     return int(round(number))
 
 

@@ -44,21 +44,23 @@ def budget_catalog(budget: Budget, catalog: Catalog | None = None) -> Catalog:
     return base.with_overrides(budget.gpu_catalog) if budget.gpu_catalog else base
 
 
-def pool_for(budget: Budget, name: str | None, what: str) -> GpuPool:
+def pool_for(budget: Budget, name: str | None, what: str, key: str | None = None) -> GpuPool:
+    """The pool ``name`` (or the only pool); ``what`` and ``key`` name the asker in errors."""
     if name is None:
         if len(budget.pools) == 1:
             return budget.pools[0]
         if not budget.pools:
-            raise InputError(f"{what}: there is no GPU pool to run on")
+            raise InputError(f"{what}: there is no GPU pool to run on", code="no_pool", key=key)
         raise InputError(
             f"{what}: name its pool (there are {len(budget.pools)}: "
-            f"{', '.join(p.name for p in budget.pools)})"
+            f"{', '.join(p.name for p in budget.pools)})", code="pool_not_named", key=key,
         )
     for pool in budget.pools:
         if pool.name.lower() == name.lower():
             return pool
     known = ", ".join(p.name for p in budget.pools) or "none"
-    raise InputError(f"{what}: unknown pool {name!r} (known: {known})")
+    raise InputError(f"{what}: unknown pool {name!r} (known: {known})", code="unknown_pool",
+                     key=key)
 
 
 def make_fx(budget: Budget):
@@ -71,7 +73,7 @@ def make_fx(budget: Budget):
         if rate is None:
             raise InputError(
                 f"no exchange rate from {currency} to {reporting}",
-                hint="add the rate on the FX sheet",
+                hint="add the rate on the FX sheet", code="no_fx_rate", key=f"fx.{currency}",
             )
         return rate, f"× {rate:g} {reporting}/{currency}"
 
@@ -101,7 +103,7 @@ def compute_budget(
     runs: dict[str, RunCompute] = {}
 
     for run in budget.runs:
-        pool = pool_for(budget, run.pool, f"run {run.name!r}")
+        pool = pool_for(budget, run.pool, f"run {run.name!r}", key=f"runs.{run.name}")
         rc = run_compute(run, pool, specs[pool.name], d)
         runs[run.name] = rc
         months = _months_of(rc.wall_clock_days)
@@ -175,7 +177,8 @@ def compute_budget(
         colo_hours = used
         if held:
             if pool.gpu_count is None or not nonzero(pool.gpu_count):
-                raise InputError(f"pool {pool.name!r}: a reserved term needs a GPU count")
+                raise InputError(f"pool {pool.name!r}: a reserved term needs a GPU count",
+                                 code="term_without_gpu_count", key=src)
             capacity = pool.gpu_count * pool.term_months * HOURS_PER_MONTH
             idle = np.maximum(capacity - used, 0.0)
             kind = "reserved" if pool.ownership == "rent" else "owned"

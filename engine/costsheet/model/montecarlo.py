@@ -106,7 +106,8 @@ class Distribution:
     def lognormal_mean_sd(cls, mean: float, sd: float) -> Distribution:
         """A lognormal with this mean and standard deviation (of the value itself)."""
         if mean <= 0:
-            raise InputError("lognormal: the mean must be positive")
+            raise InputError("lognormal: the mean must be positive", code="out_of_range",
+                             key="mean")
         if sd < 0:
             raise InputError("lognormal: the standard deviation must not be negative")
         s2 = math.log1p((sd / mean) ** 2)
@@ -223,7 +224,7 @@ def _order(*values: float) -> None:
     if any(a > b for a, b in zip(values, values[1:], strict=False)):
         raise InputError(
             "distribution parameters are out of order: need low <= "
-            + ("mode <= high" if len(values) == 3 else "high"))
+            + ("mode <= high" if len(values) == 3 else "high"), code="out_of_order", key="low")
 
 
 _INTERVAL = re.compile(r"^\s*(.+?)\s*(?:\bto\b|\.\.|–|—|~)\s*(.+?)\s*$", re.IGNORECASE)
@@ -277,7 +278,9 @@ def make_distribution(
     def need(**kw: float | None) -> None:
         missing = [name for name, v in kw.items() if v is None]
         if missing:
-            raise InputError(f"{k} needs {', '.join(missing)}")
+            named = next((m for m in missing if m in ("low", "mode", "high", "mean", "sd")), None)
+            raise InputError(f"{k} needs {', '.join(missing)}", code="missing_parameter",
+                             key=named)
 
     if k == "fixed":
         need(value=value if value is not None else mean if mean is not None else mode)
@@ -301,13 +304,14 @@ def make_distribution(
         need(low=low, high=high)
         if low <= 0:  # type: ignore[operator]
             raise InputError("lognormal needs a positive low end (use normal for ranges "
-                             "that include zero)")
+                             "that include zero)", code="out_of_range", key="low")
         d = Distribution.interval(low, high)  # type: ignore[arg-type]
         return Distribution("lognormal", d.params)
     if k == "bernoulli":
         need(p=p if p is not None else value)
         return Distribution.bernoulli(p if p is not None else value)  # type: ignore[arg-type]
-    raise InputError(f"unknown distribution {kind!r} (known: {', '.join(KINDS)})")
+    raise InputError(f"unknown distribution {kind!r} (known: {', '.join(KINDS)})",
+                     code="unknown_distribution", key="distribution")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -26,55 +26,15 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import astuple, dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Annotated, Any
-
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from typing import TYPE_CHECKING, Any
 
 from ..catalog import Catalog
 from ..errors import InputError, Report
-from ..inputs import FAMILIES, Budget, Currency, Family, Text, doc, parse_month
-from ..units import UnitError, parse_number
+from ..inputs import FAMILIES, ActualLine, Budget
 from .timeline import HorizonSpec, Timeline, as_month, build_timeline, month_index
 
 if TYPE_CHECKING:
     import pandas as pd
-
-
-def _req_month(value: Any) -> str:
-    out = parse_month(value)
-    if out is None:
-        raise UnitError("is required")
-    return out
-
-
-def _signed_number(value: Any) -> float:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        raise UnitError("is required")
-    return parse_number(value, allow_negative=True)
-
-
-def _req(value: Any) -> Any:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        raise UnitError("is required")
-    return value
-
-
-class ActualLine(BaseModel):
-    """One booked amount: a month, a family (optionally a line item), an amount and currency."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    month: Annotated[str, BeforeValidator(_req_month)] = Field(..., **doc(
-        "Month", "YYYY-MM", "The month the cost belongs to (invoice or booking month)."))
-    family: Annotated[Family, BeforeValidator(_req)] = Field(..., **doc(
-        "Family", "", "compute, data, staff, power_facilities or experiments."))
-    item: Text = Field(None, **doc(
-        "Line item", "", "Optional: the budget line it pays for (its name on the input sheet)."))
-    amount: Annotated[float, BeforeValidator(_signed_number)] = Field(..., **doc(
-        "Amount", "", "What was booked, in its currency; a credit is negative."))
-    currency: Currency = Field(None, **doc(
-        "Currency", "ISO code", "Blank: the reporting currency."))
-    note: Text = Field(None, **doc("Note", "", "Invoice number, supplier, comment."))
 
 
 # ---------------------------------------------------------------------------------------------
