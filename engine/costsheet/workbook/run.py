@@ -94,9 +94,14 @@ def _totals(r: BudgetResult) -> dict[str, Any]:
 
 
 def compute_scenarios(
-    budget: Budget, scenarios: Sequence[str] | None = None, catalog: Catalog | None = None
+    budget: Budget, scenarios: Sequence[str] | None = None, catalog: Catalog | None = None,
+    computed: dict[str, BudgetResult] | None = None,
 ) -> dict[str, BudgetResult]:
-    """Compute ``scenarios`` (default: every scenario of the budget, Base first), by name."""
+    """Compute ``scenarios`` (default: every scenario of the budget, Base first), by name.
+
+    ``computed`` holds scenarios computed already (the reader's ``ReadResult.results``, with
+    the same catalog): they are taken as they are.
+    """
     known = budget.scenario_names
     if scenarios:
         lower = {s.casefold(): s for s in known}
@@ -113,6 +118,9 @@ def compute_scenarios(
         names = known
     out: dict[str, BudgetResult] = {}
     for name in names:
+        if computed and name in computed:
+            out[name] = computed[name]
+            continue
         try:
             out[name] = compute_budget(apply_scenario(budget, name), catalog, scenario=name)
         except CostsheetError as exc:
@@ -219,6 +227,7 @@ def run_budget(
     as_of: str | None = None,
     monthly_scenario: str | None = None,
     risk: dict[str, Any] | None = None,
+    computed: dict[str, BudgetResult] | None = None,
 ) -> RunResult:
     """Compute ``budget`` and write the owned sheets into the workbook ``path`` (or ``out``).
 
@@ -228,13 +237,13 @@ def run_budget(
     the Monthly, Variance and Refresh log sheets (:mod:`costsheet.workbook.monthly_sheets`).
     ``risk`` holds the keyword arguments of :func:`costsheet.workbook.risk_sheets.analyse`
     (``uncertainties``, ``trials``, ``seed``, ``progress``) for the Scenarios, Sensitivity and
-    Risk sheets.
+    Risk sheets. ``computed``: scenarios computed already with ``catalog`` (not computed again).
     """
     source = Path(path)
     target = Path(out) if out is not None else source
     pre = _preflight(source, target)
     remove = _owned_to_replace(source)
-    results = compute_scenarios(budget, scenarios, catalog)
+    results = compute_scenarios(budget, scenarios, catalog, computed)
     checks = pre + _reader_checks(report) + scenario_checks(budget, results)
     first = next(iter(results.values()))
     from .. import __version__
@@ -315,9 +324,11 @@ def read_workbook(path: Path | str) -> WorkbookInputs:
     inputs = WorkbookInputs(source, read, report)
     if read.fatal is not None or read.budget is None:
         return inputs
-    inputs.actuals = read_actuals(source, read.budget.currency, read.budget.fx_rates)
+    sheets = read.book or source  # the sheets the reader loaded: nothing is read twice
+    inputs.actuals = read_actuals(sheets, read.budget.currency, read.budget.fx_rates,
+                                  fx=read.fx)
     report.extend(inputs.actuals.report)
-    unc = read_uncertainty(source, read.budget)
+    unc = read_uncertainty(sheets, read.budget)
     stated = uncertainties_from(getattr(read, "intervals", {}), unc)
     report.extend(unc.report)
     if stated:
@@ -361,6 +372,8 @@ def run_workbook(
             **({"note": inputs.uncertainty_note} if inputs.uncertainty_note else {}),
             **({"trials": trials} if trials is not None else {}),
             **({"seed": seed} if seed is not None else {})}
+    computed = read.results if catalog is None else None  # the reader computed them
     return run_budget(source, read.budget, out=out, scenarios=scenarios, catalog=catalog,
                       report=report, now=now, keep_backups=keep_backups, actuals=actuals,
-                      as_of=as_of, monthly_scenario=monthly_scenario, risk=risk)
+                      as_of=as_of, monthly_scenario=monthly_scenario, risk=risk,
+                      computed=computed)
