@@ -12,7 +12,8 @@ Uncertainty, Actuals) is read here, the same way:
   a formula saved without a result is evaluated (a warning says so) or reported at its cell; a
   cell showing an Excel error (``#REF!``, ``#DIV/0!``, ...) is reported at its cell; text, choice
   and currency columns read numbers and dates as text;
-- a row with nothing filled, or only heading columns (a line's name, a note), is skipped;
+- a row with nothing filled, or only heading columns (a line's name, a note), is skipped (a
+  formula with no saved result counts as filled until it is evaluated);
   hidden rows and columns holding inputs, and merged cells over input cells, are warnings.
 
 Problems go to the book's :class:`~costsheet.errors.Report` with their ``Sheet!Cell`` and code.
@@ -95,6 +96,10 @@ class Grid:
         return _text(self.raw(r, c))
 
     def filled(self, r: int, c: int) -> bool:
+        """Whether the cell holds something: a value, or a formula whose result is not saved
+        (it must be evaluated to know)."""
+        if (r, c) in self.formulas and self.cached.get((r, c)) is None:
+            return True
         return _clean(self.raw(r, c)) is not None
 
     def top_rows(self) -> list[list[Any]]:
@@ -616,6 +621,8 @@ def _row(book: Book, g: Grid, spec: TableSpec, table: Table, r: int) -> Row | No
     for k, c in table.columns.items():
         if k not in spec.descriptive:
             _read_cell(book, g, row, k, c, spec.column(k).kind)
+    if not row.bad and set(row.values) <= headings:
+        return None  # its formulas gave nothing but headings
     if table.scenarios:
         key = row.values.get(spec.first_key)
         kind = spec.row_kinds.get(key) if isinstance(key, str) else None

@@ -741,10 +741,18 @@ def reference_markdown() -> str:
         f"| {UNIT_ROW} | units |",
         f"| {FIRST_ROW}… | one input line per row (light yellow, blue text) |",
         "",
-        "Empty rows are skipped, and so is a row with only its first cell filled (a heading). "
-        "Columns without a key are ignored (add your own notes). Numbers may be typed as `7B`, "
-        "`14.8T`, `2.788M`, `1,082,990`; fractions as `40%` or `0.4` (a bare `40` is refused). "
-        "Months are `YYYY-MM`.",
+        "Empty rows are skipped, and so is a row that only names or comments a line (only its "
+        "name, GPU type, currency or scenario, or only a note: a heading). Columns without a key "
+        "are ignored (add your own notes). Numbers may be typed as `7B`, `14.8T`, `2.788M`, "
+        "`1,082,990`; fractions as `40%` or `0.4` (a bare `40` is refused). Months are "
+        "`YYYY-MM`.",
+        "",
+        "Every input sheet reads cells the same way. A formula is read as the result Excel saved "
+        "with it; a formula saved without a result (a file written by a script) is evaluated "
+        "by costsheet, with a warning, or reported at its cell when it cannot be (volatile "
+        "functions, links to other workbooks, ...). A cell showing an Excel error (`#REF!`, "
+        "`#DIV/0!`, ...) is an error at its cell. Merged cells over inputs (only the top-left "
+        "cell is read) and hidden rows or columns holding inputs are warnings.",
         "",
         "The **Drivers** sheet has one driver per row: `key | label | unit | help | Base | Low | "
         "High | …`. The first scenario column must be `Base`; add any number of scenario columns "
