@@ -208,3 +208,27 @@ def test_blank_rows_and_heading_rows_are_skipped(tmp_path: Path, sheet: str) -> 
     assert inputs.actuals is not None and plain.actuals is not None
     assert inputs.actuals.actuals == plain.actuals.actuals
     assert inputs.uncertainties == plain.uncertainties
+
+
+def test_actuals_formula_without_saved_value_is_not_read_as_blank(tmp_path: Path) -> None:
+    """A currency typed as a formula by a script (no saved result) used to read as blank: the
+    euros were then booked as dollars. It is evaluated now, like on the budget sheets."""
+    from costsheet.workbook.actuals import read_actuals
+    from costsheet.workbook.monthly_sample import monthly_budget, write_monthly_sample
+
+    plain = write_monthly_sample(tmp_path / "plain.xlsx")
+    path = tmp_path / "formula.xlsx"
+    path.write_bytes(plain.read_bytes())
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Actuals"]
+    cell = f"{_col('actuals', 'currency')}7"
+    assert ws[cell].value == "EUR"
+    ws[cell] = '="EU"&"R"'
+    wb.save(path)
+    budget = monthly_budget()
+    read = read_actuals(path, budget.currency, budget.fx_rates)
+    assert read.report.ok, [str(e) for e in read.report.errors]
+    assert read.actuals[1].currency == "EUR"
+    (warning,) = read.report.warnings
+    assert (warning.location, warning.code) == (f"Actuals!{cell}", "formula_evaluated")
+    assert read.actuals == read_actuals(plain, budget.currency, budget.fx_rates).actuals

@@ -19,7 +19,7 @@ from ..errors import Report
 from ..inputs import ActualLine
 from ..model.variance import FxProblem, FxRates
 from .fx_sheet import FxSheet, read_fx
-from .tables import KEY_ROW_SCAN, Book, TableSpec, find_key_row, read_table, validate_row
+from .tables import Book, TableSpec, key_columns, read_table, validate_row
 from .template import SHEETS
 
 __all__ = ["ACTUALS_SHEET", "FX_SHEET", "ActualsRead", "fill_actuals", "read_actuals"]
@@ -121,7 +121,7 @@ def fill_actuals(wb: Any, actuals: list[ActualLine],
     ws = _find_sheet(wb, ACTUALS_SHEET)
     if ws is None:
         raise KeyError(f"the workbook has no {ACTUALS_SHEET} sheet")
-    key_row, cols = _key_columns(ws, SHEETS["actuals"].keys)
+    key_row, cols = key_columns(ws, SHEETS["actuals"].keys)
     r = _next_free(ws, key_row + 3, cols)
     for line in actuals:
         data = line.model_dump()
@@ -133,7 +133,7 @@ def fill_actuals(wb: Any, actuals: list[ActualLine],
         fx = _find_sheet(wb, FX_SHEET)
         if fx is None:
             raise KeyError(f"the workbook has no {FX_SHEET} sheet")
-        key_row, cols = _key_columns(fx, SHEETS["fx"].keys)
+        key_row, cols = key_columns(fx, SHEETS["fx"].keys)
         r = _next_free(fx, key_row + 3, cols)
         for cur, by_month in monthly_fx.items():
             for month, rate in sorted(by_month.items()):
@@ -150,17 +150,6 @@ def _find_sheet(wb: Any, name: str) -> Any:
         if title.strip().casefold() == name.casefold():
             return wb[title]
     return None
-
-
-def _key_columns(ws: Any, keys: list[str]) -> tuple[int, dict[str, int]]:
-    """(key row, key → column) of an openpyxl sheet being written, found as the reader finds
-    them (:func:`costsheet.workbook.tables.find_key_row`)."""
-    rows = [tuple(c.value for c in row) for row in ws.iter_rows(max_row=KEY_ROW_SCAN)]
-    key_row = find_key_row(rows, keys, keys[0])
-    if key_row is None:
-        raise KeyError(f"the {ws.title} sheet has no key row")
-    return key_row, {str(v).strip(): c for c, v in enumerate(rows[key_row - 1], start=1)
-                     if isinstance(v, str) and v.strip() in keys}
 
 
 def _next_free(ws: Any, first: int, cols: dict[str, int]) -> int:

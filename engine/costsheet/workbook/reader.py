@@ -443,9 +443,9 @@ class _Reader:
         for section, found in lines.items():
             good[section], invalid[section] = self.unique_lines(section, found)
         self.check_references(good, catalog, reporting, lines)
-        parts = {s: [line.obj for line in good[s]] for s in TABLE_SECTIONS}
+        parts: dict[str, Any] = {s: [line.obj for line in good[s]] for s in TABLE_SECTIONS}
         partial = Budget.model_construct(
-            name=self.path.stem, drivers=drivers, gpu_catalog=catalog_rows, scenarios={},
+            None, name=self.path.stem, drivers=drivers, gpu_catalog=catalog_rows, scenarios={},
             fx_rates=self.fx.rates, **parts)
         self.read_overrides(partial, scenarios, overrides, invalid)
         if not self.report.ok:
@@ -537,7 +537,7 @@ class _Reader:
 def _letter(col: int) -> str:
     from openpyxl.utils import get_column_letter
 
-    return get_column_letter(col)
+    return str(get_column_letter(col))
 
 
 def _quiet(model: type[BaseModel], data: dict[str, Any]) -> BaseModel | None:

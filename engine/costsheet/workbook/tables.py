@@ -38,7 +38,7 @@ from ..inputs import validation_problems
 from .template import FIRST_ROW, KEY_ROW, ColumnSpec, SheetSpec
 
 __all__ = ["EXCEL_ERRORS", "FORMULA_NO_VALUE", "KEY_ROW_SCAN", "Book", "Grid", "Row", "Table",
-           "TableSpec", "find_key_row", "read_table", "shown", "validate_row"]
+           "TableSpec", "find_key_row", "key_columns", "read_table", "shown", "validate_row"]
 
 FORMULA_NO_VALUE = (
     "formula with no saved value: open and save the file in Excel, or type the value"
@@ -98,9 +98,11 @@ class Grid:
     def filled(self, r: int, c: int) -> bool:
         """Whether the cell holds something: a value, or a formula whose result is not saved
         (it must be evaluated to know)."""
-        if (r, c) in self.formulas and self.cached.get((r, c)) is None:
-            return True
-        return _clean(self.raw(r, c)) is not None
+        return self.unsaved(r, c) or _clean(self.raw(r, c)) is not None
+
+    def unsaved(self, r: int, c: int) -> bool:
+        """Whether the cell is a formula saved without its result."""
+        return (r, c) in self.formulas and self.cached.get((r, c)) is None
 
     def top_rows(self) -> list[list[Any]]:
         """The first :data:`KEY_ROW_SCAN` rows as shown (saved results of formulas)."""
@@ -149,6 +151,17 @@ def find_key_row(rows: Sequence[Sequence[Any]], keys: Iterable[str], must: str) 
         if n > best_n:
             best, best_n = r, n
     return best
+
+
+def key_columns(ws: Any, keys: Sequence[str]) -> tuple[int, dict[str, int]]:
+    """(key row, key → column) of a sheet being written with openpyxl (a template's table),
+    found as :func:`read_table` finds them; KeyError when it has no key row."""
+    rows = [tuple(c.value for c in row) for row in ws.iter_rows(max_row=KEY_ROW_SCAN)]
+    key_row = find_key_row(rows, keys, keys[0])
+    if key_row is None:
+        raise KeyError(f"the {ws.title} sheet has no key row")
+    return key_row, {_text(v): c for c, v in enumerate(rows[key_row - 1], start=1)
+                     if _text(v) in keys}
 
 
 # --------------------------------------------------------------------------------------------
@@ -621,8 +634,9 @@ def _row(book: Book, g: Grid, spec: TableSpec, table: Table, r: int) -> Row | No
     for k, c in table.columns.items():
         if k not in spec.descriptive:
             _read_cell(book, g, row, k, c, spec.column(k).kind)
-    if not row.bad and set(row.values) <= headings:
-        return None  # its formulas gave nothing but headings
+    unsaved = {k for k in filled if g.unsaved(r, cols[k])}
+    if filled - headings <= unsaved and not row.bad and set(row.values) <= headings:
+        return None  # its only inputs were formulas, and they gave nothing
     if table.scenarios:
         key = row.values.get(spec.first_key)
         kind = spec.row_kinds.get(key) if isinstance(key, str) else None

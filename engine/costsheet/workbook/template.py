@@ -216,7 +216,8 @@ def _model_columns(
 ) -> tuple[ColumnSpec, ...]:
     cols = []
     for key, info in model.model_fields.items():
-        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+        extra: dict[str, Any] = (dict(info.json_schema_extra)
+                                  if isinstance(info.json_schema_extra, dict) else {})
         if key in skip or extra.get("sheet", True) is False:
             continue
         kind, choices = _kind(info)
@@ -691,7 +692,11 @@ def new_template(path: Path | str, *, lang: str = "en", example: bool | Budget =
     else:
         budget = example or None
     data = workbook_bytes(budget, lang=lang)
-    atomic_write(path, lambda tmp: Path(tmp).write_bytes(data))
+
+    def write(tmp: Path) -> None:
+        Path(tmp).write_bytes(data)
+
+    atomic_write(path, write)
     return path
 
 
