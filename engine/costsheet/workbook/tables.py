@@ -22,19 +22,18 @@ Keys are matched exactly (after trimming spaces), never by label.
 
 from __future__ import annotations
 
-import posixpath
-import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from openpyxl.utils import get_column_letter, range_boundaries
+from openpyxl.utils import get_column_letter
 from pydantic import BaseModel, ValidationError
 
 from ..errors import CostsheetError, Report
 from ..inputs import validation_problems
+from .sheet_parts import defused, impossible_cell, scan_layout
 from .template import FIRST_ROW, KEY_ROW, ColumnSpec, SheetSpec
 
 __all__ = ["EXCEL_ERRORS", "FORMULA_NO_VALUE", "KEY_ROW_SCAN", "Book", "Grid", "Row", "Table",
@@ -261,7 +260,7 @@ class Book:
     def _unreadable_file(self, exc: Exception) -> None:
         message = f"{self.path.name}: cannot read the workbook ({exc})"
         code = "unreadable_file"
-        if _defused(exc):
+        if defused(exc):
             message = (f"{self.path.name}: refused: its XML declares entities or a DTD "
                        "(possible XML entity bomb); costsheet does not expand them")
             code = "xml_entities"
@@ -295,7 +294,7 @@ class Book:
     def _sheet_unreadable(self, name: str, actual: str, exc: Exception) -> None:
         """Report a sheet openpyxl cannot read, at its first impossible cell when there is one."""
         self.failed = True
-        found = _impossible_cell(self.path, actual)
+        found = impossible_cell(self.path, actual)
         if found is not None:
             self.error(name, found[0], "value", found[1],
                        "not a value Excel can store (NaN, INF or a broken reference); type the "
@@ -307,19 +306,7 @@ class Book:
 
     def _scan_xml(self, found: dict[str, str]) -> None:
         """Hidden rows and columns, and merged cells, read from the sheet XML."""
-        import defusedxml.ElementTree as SafeET
-
-        try:
-            with zipfile.ZipFile(self.path) as zf:
-                parts = _sheet_parts(zf)
-                names = set(zf.namelist())
-                for name, actual in found.items():
-                    part = parts.get(actual)
-                    if part is not None and part in names:
-                        with zf.open(part) as fh:
-                            _scan_sheet(fh, self.grids[name])
-        except (zipfile.BadZipFile, KeyError, SafeET.ParseError, ValueError):
-            return  # the structure was read; these are only warnings
+        scan_layout(self.path, {actual: self.grids[name] for name, actual in found.items()})
 
     # -- formulas with no saved value -------------------------------------------------------
 
@@ -357,26 +344,6 @@ def _grid(name: str, rows: list[tuple[Any, ...]]) -> Grid:
             if _is_formula(v):
                 g.formulas.add((i, j))
     return g
-
-
-def _scan_sheet(fh: Any, g: Grid) -> None:
-    import defusedxml.ElementTree as SafeET
-
-    for _event, el in SafeET.iterparse(fh, events=("end",)):
-        tag = el.tag.rsplit("}", 1)[-1]
-        if tag == "row":
-            if el.get("hidden") in ("1", "true") and el.get("r"):
-                g.hidden_rows.add(int(el.get("r")))
-            el.clear()
-        elif tag == "col":
-            if el.get("hidden") in ("1", "true"):
-                lo, hi = int(el.get("min", "0")), int(el.get("max", "0"))
-                g.hidden_cols.update(range(lo, min(hi, 16384) + 1))
-        elif tag == "mergeCell" and el.get("ref"):
-            try:
-                g.merges.append(range_boundaries(el.get("ref")))
-            except (ValueError, TypeError):
-                pass
 
 
 @dataclass
@@ -697,103 +664,3 @@ def validate_row(book: Book, model: type[BaseModel], row: Row,
             book.error(row.sheet, where, name or "row", value, p.message, p.code)
         return None
     return None if row.bad else obj
-
-
-# --------------------------------------------------------------------------------------------
-# the package, for what openpyxl cannot tell
-
-
-def _defused(exc: BaseException | None) -> bool:
-    """Whether defusedxml refused the XML (openpyxl wraps its exception in others)."""
-    seen = 0
-    while exc is not None and seen < 10:
-        if type(exc).__module__.startswith("defusedxml"):
-            return True
-        exc, seen = exc.__cause__ or exc.__context__, seen + 1
-    return False
-
-
-def _impossible_cell(path: Path, sheet: str) -> tuple[str, str] | None:
-    """The first cell of ``sheet`` whose stored value Excel cannot have written, with it:
-    ``NaN``/``INF`` numbers, a shared-string index out of range, a bad boolean."""
-    import defusedxml.ElementTree as SafeET
-
-    try:
-        with zipfile.ZipFile(path) as zf:
-            part = _sheet_parts(zf).get(sheet)
-            if part is None:
-                return None
-            n_strings = _shared_string_count(zf, part)
-            with zf.open(part) as fh:
-                for _event, el in SafeET.iterparse(fh, events=("end",)):
-                    if el.tag.rsplit("}", 1)[-1] != "c":
-                        continue
-                    kind = el.get("t", "n")
-                    v = next((ch.text for ch in el if ch.tag.rsplit("}", 1)[-1] == "v"), None)
-                    ref = el.get("r", "")
-                    el.clear()
-                    if v is not None and not _storable(kind, v.strip(), n_strings):
-                        return ref, v.strip()
-    except Exception:  # damaged XML or zip: no single cell to name
-        return None
-    return None
-
-
-def _shared_string_count(zf: zipfile.ZipFile, part: str) -> int | None:
-    import defusedxml.ElementTree as SafeET
-
-    names = {n.lower(): n for n in zf.namelist()}
-    sst = names.get(posixpath.join(posixpath.dirname(posixpath.dirname(part)),
-                                   "sharedstrings.xml"))
-    if sst is None:
-        return None
-    return sum(1 for el in SafeET.fromstring(zf.read(sst)) if el.tag.rsplit("}", 1)[-1] == "si")
-
-
-def _storable(kind: str, v: str, n_strings: int | None) -> bool:
-    """Whether a cell's stored value ``v`` of type ``kind`` is one Excel can write."""
-    import math
-
-    try:
-        if kind == "n" and not math.isfinite(float(v)):
-            return False
-        if kind == "n" and not any(ch in v for ch in ".eE"):
-            int(v)
-        if kind == "s" and not 0 <= int(v) < (n_strings or 0):
-            return False
-        if kind == "b" and v not in ("0", "1"):
-            return False
-    except ValueError:
-        return False
-    return True
-
-
-def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
-    """Sheet name → its part name in the package."""
-    import defusedxml.ElementTree as SafeET
-
-    rel_ns = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-    wb_part = "xl/workbook.xml"
-    try:
-        rels_root = SafeET.fromstring(zf.read("_rels/.rels"))
-        for rel in rels_root:
-            if rel.get("Type", "").endswith("/officeDocument"):
-                wb_part = rel.get("Target", wb_part).lstrip("/")
-    except KeyError:
-        pass
-    folder = posixpath.dirname(wb_part)
-    rels_part = posixpath.join(folder, "_rels", posixpath.basename(wb_part) + ".rels")
-    targets: dict[str, str] = {}
-    for rel in SafeET.fromstring(zf.read(rels_part)):
-        target = rel.get("Target", "")
-        part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(
-            posixpath.join(folder, target))
-        targets[rel.get("Id", "")] = part
-    out = {}
-    root = SafeET.fromstring(zf.read(wb_part))
-    for el in root.iter():
-        if el.tag.rsplit("}", 1)[-1] == "sheet":
-            rid = el.get(f"{{{rel_ns}}}id", "")
-            if rid in targets:
-                out[el.get("name", "")] = targets[rid]
-    return out
