@@ -579,7 +579,8 @@ def read_budget(path: Path | str) -> ReadResult:
         check_package(path)
     except PackageError as exc:
         tip = f"; {exc.hint}" if exc.hint else ""
-        report.add("", "", "file", None, exc.message + tip, code=exc.code)
+        code = exc.code if exc.code != "error" else "unreadable_file"
+        report.add("", "", "file", None, exc.message + tip, code=code)
         return ReadResult(None, report, [], {}, path, fatal=exc)
     book = Book.open(path, [s.name for s in LAYOUT], report)
     if book.failed:
