@@ -174,7 +174,7 @@ def estimate(
     budget = Budget(drivers=drivers, pools=[pool], runs=[run])
     result = compute_budget(budget, cat)
     fam = result.totals
-    energy_cost = sum(it.amount for it in result.items if it.item.startswith("Electricity"))
+    energy_cost = sum(it.amount for it in result.items if it.kind == "electricity")
     mt = result.metrics
     return Estimate(
         flops=mt["flops"], gpu_hours=mt["gpu_hours"], wall_clock_days=mt["wall_clock_days"],

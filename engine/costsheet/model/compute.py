@@ -86,11 +86,13 @@ def run_compute(
         raise InputError(
             f"run {run.name!r}: needs GPU-hours, or FLOPs, or parameters and tokens",
             hint="give params and tokens (e.g. 7B and 2T), flops, or gpu_hours",
+            key=f"runs.{run.name}",
         )
     elif not peak:
         raise InputError(
             f"run {run.name!r}: needs a GPU type to turn FLOPs into GPU-hours",
             hint="give the pool a GPU type from the catalog, or give the run's GPU-hours",
+            key=f"pools.{pool.name}.gpu_type",
         )
     else:
         gpu_hours = gpu_hours_for_flops(flops, peak, mfu)
@@ -159,6 +161,7 @@ def gpu_hour_rate(
             raise InputError(
                 f"pool {pool.name!r}: no rental price per GPU-hour",
                 hint="give the pool a price per GPU-hour",
+                key=f"pools.{pool.name}.price_per_gpu_hour",
             )
         return GpuHourRate(
             spec.price_per_gpu_hour, "USD",
@@ -173,6 +176,7 @@ def gpu_hour_rate(
         raise InputError(
             f"pool {pool.name!r}: no purchase price per GPU",
             hint="give the pool a purchase price per GPU",
+            key=f"pools.{pool.name}.purchase_price_per_gpu",
         )
     capex = price * drivers.server_premium / (1.0 - drivers.networking_share)
     life_h = drivers.depreciation_life_years * HOURS_PER_YEAR
@@ -191,7 +195,8 @@ def average_power_w(pool: GpuPool, spec: GpuSpec | None, drivers: Drivers) -> tu
     if spec is None:
         raise InputError(
             f"pool {pool.name!r}: no GPU type, so no power: give its average power in W",
-            hint="give power_w (e.g. --power-w 1000)",
+            hint="give the pool's average power per GPU in W, e.g. 1000",
+            key=f"pools.{pool.name}.power_w",
         )
     w = spec.tdp_w * spec.server_power_ratio * drivers.avg_power_draw
     return w, (
