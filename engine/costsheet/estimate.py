@@ -8,20 +8,17 @@ from parameters and tokens) and lists in ``missing`` what else it needs.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import ValidationError
-
 from .catalog import Catalog, GpuSpec, default_catalog
-from .errors import InputError, Report
-from .inputs import Budget, Drivers, GpuPool, TrainingRun, validation_messages
+from .errors import Report
+from .flags import build_inputs, find_gpu, parse_arguments
+from .inputs import Drivers, GpuPool, TrainingRun
 from .model.budget import compute_budget
 from .model.compute import average_power_w, gpu_hours_for_flops, training_flops
 from .model.items import BudgetResult
 from .model.power import energy_kwh as _energy_kwh
-from .units import UnitError, parse_count, parse_fraction, parse_number
 
 
 @dataclass
@@ -67,30 +64,6 @@ class Estimate:
         return out
 
 
-_NUMBER_ARGS = ("params", "active_params", "tokens", "flops", "gpu_hours", "price",
-                "gpu_price", "life_years", "power_w", "pue", "kwh_price", "carbon")
-
-
-def _parse_all(raw: dict[str, Any], report: Report) -> dict[str, Any]:
-    parsers: dict[str, Callable[[Any], Any]] = {name: parse_number for name in _NUMBER_ARGS}
-    parsers["gpu_count"] = parse_count
-    parsers["mfu"] = parse_fraction
-    out: dict[str, Any] = {}
-    for name, value in raw.items():
-        if value is None or (isinstance(value, str) and not value.strip()):
-            out[name] = None
-            continue
-        parser = parsers.get(name)
-        if parser is None:
-            out[name] = value
-            continue
-        try:
-            out[name] = parser(value)
-        except UnitError as exc:
-            report.add("", "", name, value, str(exc))
-    return out
-
-
 def estimate(
     params: Any = None,
     tokens: Any = None,
@@ -125,54 +98,20 @@ def estimate(
                gpu_count=gpu_count, mfu=mfu, gpu_hours=gpu_hours, price=price,
                gpu_price=gpu_price, life_years=life_years, power_w=power_w, pue=pue,
                kwh_price=kwh_price, carbon=carbon)
-    v = _parse_all(raw, report)
+    v = parse_arguments(raw, report)
     cat = catalog or default_catalog()
-    spec: GpuSpec | None = None
-    if gpu:
-        try:
-            spec = cat.get(gpu)
-        except InputError as exc:
-            report.add("", "", "gpu", gpu, exc.message)
-    if not own and v.get("gpu_price") is not None:
-        report.add("", "", "gpu_price", gpu_price, "is for owned GPUs: add own")
-    if own and v.get("price") is not None:
-        report.add("", "", "price", price, "is a rental price: leave it out with own")
-    cur = str(currency or "USD").strip().upper()
-    if spec is not None and cur != "USD" and len(cur) == 3:
-        # the catalog's prices are in USD and estimate has no exchange rates
-        name, given, known = (("gpu_price", v.get("gpu_price"), spec.purchase_price_per_gpu)
-                              if own else ("price", v.get("price"), spec.price_per_gpu_hour))
-        if given is None and known is not None:
-            report.add("", "", name, None,
-                       f"is needed in {cur}: the catalog's prices are in USD")
-
-    driver_values = {
-        "mfu": v.get("mfu"), "pue": v.get("pue"), "kwh_price": v.get("kwh_price"),
-        "grid_kg_co2_per_kwh": v.get("carbon"), "depreciation_life_years": v.get("life_years"),
-        "currency": currency,
-    }
-    drivers = _build(Drivers, {k: x for k, x in driver_values.items() if x is not None}, report,
-                     {"grid_kg_co2_per_kwh": "carbon", "depreciation_life_years": "life_years"})
-    run = _build(TrainingRun, {
-        "name": "run", "params": v.get("params"), "active_params": v.get("active_params"),
-        "tokens": v.get("tokens"), "flops": v.get("flops"), "gpu_hours": v.get("gpu_hours"),
-        "precision": precision,
-    }, report)
-    report.raise_if_errors(hint="run `costsheet estimate --help` for the accepted forms")
-    assert drivers is not None and run is not None
-
-    pool = GpuPool(
-        name="pool", gpu_type=spec.key if spec else None, gpu_count=v.get("gpu_count"),
-        ownership="own" if own else "rent", price_per_gpu_hour=v.get("price"),
-        purchase_price_per_gpu=v.get("gpu_price"), power_w=v.get("power_w"),
-        currency=drivers.currency,
-    )
+    spec = find_gpu(gpu, cat, report)
+    _check_pricing(v, raw, spec, own, currency, report)
+    built = build_inputs(v, spec, report, own=own, precision=precision, currency=currency,
+                         pool_name="pool")
+    report.raise_if_errors()
+    assert built is not None
+    drivers, pool, run = built.drivers, built.pool, built.run
     inputs = _resolved_inputs(v, spec, drivers, pool, own, precision)
     missing = _missing(v, spec, own)
     if missing:
         return _partial(v, spec, drivers, pool, run, inputs, missing)
-    budget = Budget(drivers=drivers, pools=[pool], runs=[run])
-    result = compute_budget(budget, cat)
+    result = compute_budget(built.budget(), cat)
     fam = result.totals
     energy_cost = sum(it.amount for it in result.items if it.kind == "electricity")
     mt = result.metrics
@@ -184,16 +123,21 @@ def estimate(
     )
 
 
-def _build(model: Any, values: dict[str, Any], report: Report,
-           names: dict[str, str] | None = None) -> Any:
-    try:
-        return model(**values)
-    except ValidationError as exc:
-        for loc, msg, value in validation_messages(exc):
-            name = str(loc[0]) if loc else ""
-            name = (names or {}).get(name, name)
-            report.add("", "", name, value, msg)
-        return None
+def _check_pricing(v: dict[str, Any], raw: dict[str, Any], spec: GpuSpec | None, own: bool,
+                   currency: str | None, report: Report) -> None:
+    """A price for the other kind of ownership, or a catalog price in the wrong currency."""
+    if not own and v.get("gpu_price") is not None:
+        report.add("", "", "gpu_price", raw["gpu_price"], "is for owned GPUs: add own")
+    if own and v.get("price") is not None:
+        report.add("", "", "price", raw["price"], "is a rental price: leave it out with own")
+    cur = str(currency or "USD").strip().upper()
+    if spec is not None and cur != "USD" and len(cur) == 3:
+        # the catalog's prices are in USD and estimate has no exchange rates
+        name, given, known = (("gpu_price", v.get("gpu_price"), spec.purchase_price_per_gpu)
+                              if own else ("price", v.get("price"), spec.price_per_gpu_hour))
+        if given is None and known is not None:
+            report.add("", "", name, None,
+                       f"is needed in {cur}: the catalog's prices are in USD")
 
 
 def _missing(v: dict[str, Any], spec: GpuSpec | None, own: bool) -> list[dict[str, Any]]:

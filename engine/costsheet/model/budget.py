@@ -51,22 +51,24 @@ def budget_catalog(budget: Budget, catalog: Catalog | None = None) -> Catalog:
 def pool_for(budget: Budget, name: str | None, what: str, key: str | None = None) -> GpuPool:
     """The pool called ``name`` (any case), or the only pool when ``name`` is None.
 
-    ``what`` names who asks, for the message; ``key`` is the input the error concerns.
+    ``what`` names who asks, for the message (may be blank); ``key`` is the input or argument
+    the error concerns.
     """
+    head = f"{what}: " if what else ""
     if name is None:
         if len(budget.pools) == 1:
             return budget.pools[0]
         if not budget.pools:
-            raise InputError(f"{what}: there is no GPU pool to run on", key=key)
+            raise InputError(f"{head}there is no GPU pool to run on", key=key)
         raise InputError(
-            f"{what}: name its pool (there are {len(budget.pools)}: "
+            f"{head}name its pool (there are {len(budget.pools)}: "
             f"{', '.join(p.name for p in budget.pools)})", key=key,
         )
     for pool in budget.pools:
         if pool.name.lower() == name.lower():
             return pool
     known = ", ".join(p.name for p in budget.pools) or "none"
-    raise InputError(f"{what}: unknown pool {name!r} (known: {known})", key=key)
+    raise InputError(f"{head}unknown pool {name!r} (known: {known})", key=key)
 
 
 def make_fx(budget: Budget) -> FxRate:
