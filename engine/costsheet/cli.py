@@ -316,7 +316,10 @@ def check(workbook: str, as_json: bool) -> None:
 @expected_errors()
 def run(workbook: str, out: str | None, scenarios: tuple[str, ...], as_json: bool,
         as_of: str | None, trials: int | None, seed: int | None) -> None:
-    """Compute a filled budget workbook and write the Summary, Line items and Checks sheets.
+    """Compute a filled budget workbook and write its result sheets back into it.
+
+    Writes (or replaces) costsheet's nine sheets: Summary, Line items, Checks, Scenarios,
+    Sensitivity, Risk, Monthly, Variance and Refresh log. Your own sheets are kept as they are.
 
     \b
     Examples:
