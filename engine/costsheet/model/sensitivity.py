@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from pydantic import BaseModel
 
 from ..catalog import Catalog
 from ..errors import InputError
@@ -74,8 +75,10 @@ def label_for(key: str) -> str:
     section, name, fname = split_key(key)
     from .. import inputs as _inp
 
-    model = {"drivers": Drivers, "pools": _inp.GpuPool, "runs": _inp.TrainingRun,
-             "data": _inp.CostLine, "other": _inp.CostLine, "staff": _inp.StaffLine}[section]
+    models: dict[str, type[BaseModel]] = {
+        "drivers": Drivers, "pools": _inp.GpuPool, "runs": _inp.TrainingRun,
+        "data": _inp.CostLine, "other": _inp.CostLine, "staff": _inp.StaffLine}
+    model = models[section]
     info = model.model_fields.get(fname)
     extra = info.json_schema_extra if info is not None else None
     title = extra.get("title_text", fname) if isinstance(extra, dict) else fname

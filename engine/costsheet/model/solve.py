@@ -28,14 +28,14 @@ import numpy as np
 
 from ..catalog import Catalog
 from ..errors import InputError, Report
-from ..inputs import Budget, TrainingRun
+from ..inputs import FAMILIES, Budget, TrainingRun
 from ..units import UnitError, format_money, format_quantity, parse_fraction, parse_number
 from .budget import budget_catalog, compute_budget, make_fx, pool_for
 from .chinchilla import TOKENS_PER_PARAM, compute_optimal_for_budget
 from .compute import gpu_hour_rate
 from .montecarlo import valid_range
 from .scenarios import apply_overrides, apply_scenario, get_value, split_key
-from .sensitivity import FAMILIES, TARGET_LABELS, check_target, label_for, measure
+from .sensitivity import TARGET_LABELS, check_target, label_for, measure
 
 GRID_POINTS = 257
 REFINE_POINTS = 65
@@ -279,8 +279,9 @@ def goal_seek(
         base_achieved: float | None = float(measure(base_res, tgt.metric))
     except InputError:  # e.g. no wall-clock days before a GPU count is found
         base_achieved = None
-    if base_value is None and key.endswith(".price_per_gpu_hour"):
-        base_value = float(base_res.pools[split_key(key)[1]]["price_per_gpu_hour"])
+    pool_name = split_key(key)[1]
+    if base_value is None and pool_name is not None and key.endswith(".price_per_gpu_hour"):
+        base_value = float(base_res.pools[pool_name]["price_per_gpu_hour"])
     lo_d, hi_d = _default_range(key, base_value)
     low, high = _bound(low, "low"), _bound(high, "high")
     lo = max(rng.low, lo_d if low is None else float(low))

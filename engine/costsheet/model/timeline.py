@@ -47,10 +47,11 @@ from typing import TYPE_CHECKING, Literal
 
 from ..catalog import Catalog
 from ..errors import InputError
-from ..inputs import FAMILIES, Budget, GpuPool, parse_month
+from ..inputs import FAMILIES, Budget, Drivers, GpuPool, parse_month
 from ..units import UnitError
 from .budget import budget_catalog, compute_budget, make_fx
 from .compute import gpu_hour_rate
+from .costlines import FxRate
 from .items import GPU_HOUR_KINDS, BudgetResult, LineItem, is_scalar, m, q
 from .scenarios import apply_scenario
 
@@ -195,9 +196,9 @@ def owned_hardware(
     fx = make_fx(budget)
     charged: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for it in result.items:
-        pool = pool_of_item(it)
-        if pool is not None:
-            charged[pool][it.family] += float(it.amount)
+        pool_name = pool_of_item(it)
+        if pool_name is not None:
+            charged[pool_name][it.family] += float(it.amount)
     out: list[OwnedHardware] = []
     warnings: list[str] = []
     for pool in budget.pools:
@@ -212,11 +213,12 @@ def owned_hardware(
     return out, warnings
 
 
-def _owned(pool: GpuPool, cat: Catalog, d, fx, currency: str,
+def _owned(pool: GpuPool, cat: Catalog, d: Drivers, fx: FxRate, currency: str,
            charged: dict[str, float]) -> OwnedHardware:
     spec = cat.get(pool.gpu_type) if pool.gpu_type else None
     rate = gpu_hour_rate(pool, spec, d, currency)
     fx_rate, _ = fx(rate.currency)
+    assert rate.capex_per_gpu is not None  # an owned pool's rate is its depreciation
     capex_per_gpu = float(rate.capex_per_gpu) * fx_rate
     count = int(pool.gpu_count or 0)
     capex = capex_per_gpu * count
