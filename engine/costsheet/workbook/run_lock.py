@@ -20,6 +20,7 @@ import getpass
 import json
 import os
 import socket
+import sys
 import time
 from datetime import datetime
 from pathlib import Path
@@ -42,7 +43,7 @@ def run_lock_path(workbook: Path) -> Path:
 
 def _try_lock(fh: IO[bytes]) -> bool:
     """Take an exclusive non-blocking lock on ``fh``; False when another process holds it."""
-    if os.name == "nt":  # pragma: no cover - exercised on Windows only
+    if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
         import msvcrt
 
         try:
@@ -60,7 +61,7 @@ def _try_lock(fh: IO[bytes]) -> bool:
 
 
 def _unlock(fh: IO[bytes]) -> None:
-    if os.name == "nt":  # pragma: no cover - exercised on Windows only
+    if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
         import msvcrt
 
         with contextlib.suppress(OSError):
@@ -171,7 +172,7 @@ class RunLock:
             fh.seek(0)
             fh.truncate()
             # Windows locks byte 0 of the file: write after it there
-            fh.write((" " if os.name == "nt" else "").encode() + json.dumps(info).encode())
+            fh.write((" " if sys.platform == "win32" else "").encode() + json.dumps(info).encode())
             fh.flush()
 
     def _busy(self) -> CostsheetError:
