@@ -2,8 +2,9 @@
 
 Goals (issue 5): one LLMCOST call on a 10,000-row range ≤ 20 ms in process; ``import
 costsheet.udfs`` ≤ 0.5 s in a fresh process. Also measured (issue 14): the same call through
-xlwings' own Windows UDF code (argument and result conversion), as far as it runs without Excel. Also shown: the same 10,000 rows as 10,000 scalar
-calls (what a sheet of one-cell formulas costs in Python alone), and 10,000 ``estimate()`` calls.
+xlwings' own Windows UDF code (argument and result conversion), as far as it runs without
+Excel. Also shown: the same 10,000 rows as 10,000 scalar calls (what a sheet of one-cell
+formulas costs in Python alone), and 10,000 ``estimate()`` calls.
 
 Run: ``.venv/bin/python bench/udf_bench.py``
 """
