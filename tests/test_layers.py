@@ -68,3 +68,16 @@ def test_library_messages_never_spell_a_flag() -> None:
             if re.search(r"(?<![\w-])--[a-z]", text):
                 offenders.append(f"{path.relative_to(ROOT)}:{line}: {text!r}")
     assert offenders == []
+
+
+def test_openpyxl_takes_its_standard_library_path_even_with_lxml_installed() -> None:
+    """lxml (installed with the test tools) must not change what costsheet writes or parses."""
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in __import__("os").environ.items() if k != "OPENPYXL_LXML"}
+    code = ("import lxml, costsheet.workbook.reader, openpyxl.xml; "
+            "print(openpyxl.xml.LXML)")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == "False"

@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -55,6 +56,26 @@ __all__ = [
 ]
 
 ERROR_PREFIX = "#costsheet: "
+CATEGORY = "costsheet"  # the group in Excel's Insert Function dialog
+
+#: Excel's error values. xlwings hands them over as these strings when ``err_to_str=True`` (set
+#: on every argument below); without it they arrive as None, i.e. as an empty cell, and an
+#: optional argument would silently take its default.
+EXCEL_ERRORS = frozenset({
+    "#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
+    "#SPILL!", "#CONNECT!", "#BLOCKED!", "#UNKNOWN!", "#FIELD!", "#CALC!", "#DATA!",
+    "#PYTHON!", "#BUSY!",
+})
+#: The classic add-in (pywin32) passes the error values xlwings does not map (#SPILL!, #CALC!,
+#: ...) as their COM codes: 0x800A0000 + XlCVError as a signed int.
+_XL_ERROR_CODES = {
+    -2146828288 + code: text for code, text in (
+        (2000, "#NULL!"), (2007, "#DIV/0!"), (2015, "#VALUE!"), (2023, "#REF!"),
+        (2029, "#NAME?"), (2036, "#NUM!"), (2042, "#N/A"), (2043, "#GETTING_DATA"),
+        (2045, "#SPILL!"), (2046, "#CONNECT!"), (2047, "#BLOCKED!"), (2048, "#UNKNOWN!"),
+        (2049, "#FIELD!"), (2050, "#CALC!"),
+    )
+}
 PRECISION = "bf16"  # MFU refers to the GPU's BF16 dense peak, as in `costsheet estimate`
 
 ARG_HELP: dict[str, str] = {
@@ -123,6 +144,20 @@ def _message(name: str, problem: str, value: Any) -> str:
     return f"{ERROR_PREFIX}{name}: {problem} (got {value!r})"
 
 
+def _excel_error(v: Any) -> str | None:
+    """The Excel error value a cell holds (#DIV/0!, #N/A, ...), or None."""
+    if type(v) is str:
+        text = v.strip().upper()
+        return text if text in EXCEL_ERRORS else None
+    if type(v) is int:
+        return _XL_ERROR_CODES.get(v)
+    return None
+
+
+def _error_message(name: str, error: str) -> str:
+    return f"{ERROR_PREFIX}{name}: the cell holds the error {error}; fix that cell"
+
+
 def _read_numbers(name: str, x: Any, parse: Callable[[Any], float], fast_max: float,
                   whole: bool = False) -> _Col:
     """Parse every cell with ``parse`` (a costsheet.units parser).
@@ -143,9 +178,12 @@ def _read_numbers(name: str, x: Any, parse: Callable[[Any], float], fast_max: fl
     slow: list[int] = []
     for i, v in enumerate(cells):
         t = type(v)
-        if t is float or t is int or t is np.float64:
+        if t is float or t is np.float64 or (t is int and v not in _XL_ERROR_CODES):
             fast_idx.append(i)
             fast_val.append(v)
+        elif t is Decimal:  # a currency-formatted cell through pywin32 (VT_CY)
+            fast_idx.append(i)
+            fast_val.append(float(v))
         elif v is None or (t is str and not v.strip()):
             blank[i] = True
         else:
@@ -162,11 +200,14 @@ def _read_numbers(name: str, x: Any, parse: Callable[[Any], float], fast_max: fl
     cache: dict[Any, float | str] = {}
     for i in slow:
         v = cells[i]
+        if type(v) is Decimal:
+            v = float(v)
         key = (type(v), v) if isinstance(v, (str, int, float)) else None
         got = cache.get(key) if key is not None else None
         if got is None:
+            error = _excel_error(v)
             try:
-                got = float(parse(v))
+                got = _error_message(name, error) if error else float(parse(v))
             except UnitError as exc:
                 got = _message(name, str(exc), v)
             if key is not None:
@@ -228,8 +269,13 @@ def _gpus(x: Any, name: str = "gpu") -> _Gpus:
         if _is_blank(v):
             blank[i] = True
             continue
-        got = _gpu_facts(v.strip()) if isinstance(v, str) else _message(
-            name, "not a GPU name", v)
+        error = _excel_error(v)
+        if error:
+            got: tuple[str, float, float, float] | str = _error_message(name, error)
+        elif isinstance(v, str):
+            got = _gpu_facts(v.strip())
+        else:
+            got = _message(name, "not a GPU name", v)
         if isinstance(got, str):
             bad[i] = True
             errors[i] = got
@@ -312,9 +358,19 @@ def _answer(frame: _Frame, values: np.ndarray) -> Any:
     return rows
 
 
+def summary(doc: str | None) -> str:
+    """The first paragraph of a docstring on one line: what Excel shows as the description."""
+    return " ".join((doc or "").strip().split("\n\n", 1)[0].split())
+
+
 def _excel(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Register ``fn`` as an Excel function: every argument may be a range (``ndim=2``), its
-    help comes from :data:`ARG_HELP`, and no exception ever reaches the cell."""
+    """Register ``fn`` as an Excel function in the ``costsheet`` category: every argument may
+    be a range (``ndim=2``) and keeps error cells as their text (``err_to_str``), its help comes
+    from :data:`ARG_HELP`, and no exception ever reaches the cell.
+
+    xlwings takes the description Excel shows from ``__doc__`` (cut at 255 characters), so the
+    registered function carries only the docstring's first paragraph; the whole docstring stays
+    on the Python function (``__wrapped__``) for ``costsheet functions`` and the docs."""
 
     @functools.wraps(fn)
     def safe(*args: Any, **kwargs: Any) -> Any:
@@ -327,10 +383,11 @@ def _excel(fn: Callable[..., Any]) -> Callable[..., Any]:
         except Exception as exc:  # a cell shows a message, never a traceback
             return f"{ERROR_PREFIX}unexpected error ({type(exc).__name__}: {exc})"
 
+    safe.__doc__ = summary(fn.__doc__)
     wrapped: Any = safe
     for name in reversed(fn.__code__.co_varnames[: fn.__code__.co_argcount]):
-        wrapped = arg(name, ndim=2, doc=ARG_HELP[name])(wrapped)
-    return func(wrapped)
+        wrapped = arg(name, ndim=2, err_to_str=True, doc=ARG_HELP[name])(wrapped)
+    return func(category=CATEGORY)(wrapped)
 
 
 # --- shared pieces of the model path ------------------------------------------------------------
