@@ -480,8 +480,9 @@ def test_owned_pool_with_a_term_is_charged_for_the_term() -> None:
 
 
 def _big_run(**drivers: Any) -> Budget:
+    # MFU stated: these tests check interruption and restart arithmetic at 40%, not the default
     return Budget(
-        drivers=Drivers(**drivers),
+        drivers=Drivers(**{"mfu": 0.40, **drivers}),
         pools=[GpuPool(name="h100", gpu_type="H100", gpu_count=16_384, price_per_gpu_hour=2)],
         runs=[TrainingRun(name="main", params="405B", tokens="15.6T")],
     )
@@ -537,7 +538,7 @@ def test_listed_experiment_runs_with_repeats() -> None:
         pools=[GpuPool(name="a100", gpu_type="A100", price_per_gpu_hour=1.5)],
         runs=[TrainingRun(name="main", gpu_hours="10k"),
               TrainingRun(name="ablation", kind="experiment", params="1B", tokens="20B",
-                          count=4)],
+                          count=4, mfu="40%")],
     )
     result = compute_budget(budget)
     one = 6 * 1e9 * 20e9 / (312e12 * 0.4 * 3600)

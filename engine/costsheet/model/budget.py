@@ -121,16 +121,20 @@ def compute_budget(
                     f"{q(d.restart_hours)} h restart) / 24,000 × {q(rc.gpu_hours)} GPU-h; "
                     f"goodput {pct(rc.goodput)}",
                     src, rc.start_month, months))
-            if nonzero(d.experiment_multiplier):
+            extra = d.extra_experiments
+            if nonzero(extra):
+                total_given = d.experiments_total_multiple is not None
                 uses[pool.name].append(_Use(
                     "experiments", f"Sweeps and ablations: {run.name}",
-                    sweep_gpu_hours(rc.gpu_hours * run.count, d.experiment_multiplier),
-                    sweep_basis(rc.gpu_hours * run.count, d.experiment_multiplier),
-                    "drivers.experiment_multiplier", rc.start_month, months))
+                    sweep_gpu_hours(rc.gpu_hours * run.count, extra),
+                    sweep_basis(rc.gpu_hours * run.count, extra)
+                    + (f" ({q(d.experiments_total_multiple)} total − 1)" if total_given else ""),
+                    "drivers.experiments_total_multiple" if total_given
+                    else "drivers.experiment_multiplier", rc.start_month, months))
             if is_scalar(rc.mfu) and rc.mfu is not None and rc.mfu > 0.6:
                 warnings.append(
-                    f"run {run.name!r}: MFU {rc.mfu:.0%} is above 60%; published runs reach "
-                    "32-48%")
+                    f"run {run.name!r}: MFU {rc.mfu:.0%} is above 60%; the published runs in "
+                    "`costsheet runs` imply 5-51%")
         else:
             uses[pool.name].append(_Use(
                 "experiments", f"Experiment: {run.name}", rc.gpu_hours * run.count,
@@ -140,6 +144,7 @@ def compute_budget(
     pool_info: dict[str, dict[str, Value]] = {}
     run_cost: dict[str, Value] = {}
     energy_total: Value = 0.0
+    tdp_energy: Value | None = 0.0
     for pool in budget.pools:
         spec = specs[pool.name]
         pool_uses = uses.get(pool.name, [])
@@ -209,6 +214,9 @@ def compute_budget(
             items.append(line)
             energy_total = energy_total + line.quantity
             info["energy_kwh"] = line.quantity
+            info["gpu_tdp_energy_kwh"] = None if spec is None else used * spec.tdp_w / 1000.0
+            tdp_energy = None if tdp_energy is None or spec is None else (
+                tdp_energy + info["gpu_tdp_energy_kwh"])
             info["power_w"] = power_w
             if pool.ownership == "own" and nonzero(d.colocation_per_kw_month):
                 items.append(colocation_line(
@@ -234,6 +242,7 @@ def compute_budget(
 
     finals = [rc for rc in runs.values() if rc.kind == "final"]
     metrics = _metrics(finals, energy_total, d.grid_kg_co2_per_kwh)
+    metrics["gpu_tdp_energy_kwh"] = tdp_energy
     result = BudgetResult(
         items=items, currency=cur, metrics=metrics, pools=pool_info,
         runs={name: _run_info(rc) for name, rc in runs.items()},
@@ -280,6 +289,7 @@ def _metrics(finals: list[RunCompute], energy_kwh: Value, grid: Value) -> dict[s
 def _run_info(rc: RunCompute) -> dict[str, Value]:
     return {
         "kind": rc.kind, "pool": rc.pool, "flops": rc.flops, "gpu_hours": rc.gpu_hours,
-        "mfu": rc.mfu, "interruption_gpu_hours": rc.interruption_hours,
+        "mfu": rc.mfu, "mfu_source": rc.mfu_source,
+        "interruption_gpu_hours": rc.interruption_hours,
         "goodput": rc.goodput, "wall_clock_days": rc.wall_clock_days,
     }

@@ -7,6 +7,7 @@ nothing here branches on a numeric value.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -15,6 +16,9 @@ from ..errors import InputError
 from ..inputs import HOURS_PER_YEAR, Drivers, GpuPool, TrainingRun
 from ..units import format_money
 from .items import Value, is_scalar, m, q
+
+if TYPE_CHECKING:
+    from .utilisation import PublishedMfu
 
 SECONDS_PER_HOUR = 3600.0
 
@@ -57,12 +61,33 @@ class RunCompute:
     flops: Value | None
     gpu_hours: Value  # useful GPU-hours of one repeat
     mfu: Value | None  # used to derive GPU-hours, or implied by given GPU-hours
-    mfu_given: bool
+    mfu_given: bool  # MFU was an input (the run's, the drivers' or published runs'), not implied
     interruption_hours: Value  # extra GPU-hours lost to interruptions (final runs)
     goodput: Value
     wall_clock_days: Value | None
     basis: str
     start_month: str | None
+    mfu_source: str = ""  # "run", "drivers", "published" or "" (implied by given GPU-hours)
+    published: PublishedMfu | None = None  # the estimate used when mfu_source is "published"
+
+
+def run_mfu(run: TrainingRun, spec: GpuSpec | None,
+            drivers: Drivers) -> tuple[Value | None, str, PublishedMfu | None]:
+    """(MFU relative to the run's precision, where it came from, the published estimate used).
+
+    The run's own MFU, else the drivers', else the median of published runs on the same chip
+    generation (``costsheet.model.utilisation``), restated for the run's precision.
+    """
+    if run.mfu is not None:
+        return run.mfu, "run", None
+    if drivers.mfu is not None:
+        return drivers.mfu, "drivers", None
+    if spec is None:
+        return None, "", None
+    from .utilisation import mfu_at_precision, published_mfu
+
+    est = published_mfu(spec, run.active_params or run.params)
+    return mfu_at_precision(est.point, spec, run.precision), "published", est
 
 
 def run_compute(
@@ -76,12 +101,12 @@ def run_compute(
     if flops is None and run.params is not None and run.tokens is not None:
         flops = training_flops(run.params, run.tokens, run.active_params)
     peak = spec.peak_flops(run.precision) if spec is not None else None
-    mfu = run.mfu if run.mfu is not None else drivers.mfu
+    published = None
     if run.gpu_hours is not None:
         gpu_hours = run.gpu_hours
         basis = f"{q(gpu_hours)} GPU-hours given"
         mfu_out = implied_mfu(flops, gpu_hours, peak) if flops is not None and peak else None
-        mfu_given = False
+        mfu_given, source = False, ""
     elif flops is None:
         raise InputError(
             f"run {run.name!r}: needs GPU-hours, or FLOPs, or parameters and tokens",
@@ -93,12 +118,15 @@ def run_compute(
             hint="give the pool a GPU type from the catalog, or give the run's GPU-hours",
         )
     else:
+        mfu, source, published = run_mfu(run, spec, drivers)
         gpu_hours = gpu_hours_for_flops(flops, peak, mfu)
         mfu_out, mfu_given = mfu, True
         basis = (
             f"{q(flops)} FLOP / ({q(peak / 1e12)} TFLOP/s {run.precision} × MFU {_pct(mfu)} "
             f"× 3,600 s)"
         )
+        if published is not None:
+            basis += f"; MFU: {published.basis}"
     count = pool.gpu_count
     if run.kind == "final" and count is not None:
         overhead = interruption_overhead(drivers, count)
@@ -124,6 +152,8 @@ def run_compute(
         wall_clock_days=wall,
         basis=basis,
         start_month=run.start_month or pool.start_month,
+        mfu_source=source,
+        published=published,
     )
 
 
@@ -155,15 +185,17 @@ def gpu_hour_rate(
         if pool.price_per_gpu_hour is not None:
             cur = pool.currency or reporting_currency
             return GpuHourRate(pool.price_per_gpu_hour, cur, "rental price")
-        if spec is None or spec.price_per_gpu_hour is None:
+        basis = drivers.price_basis
+        price, how = spec.rental_price(basis) if spec is not None else (None, "")
+        if price is None:
+            what = "committed price" if basis == "committed" else "rental price"
             raise InputError(
-                f"pool {pool.name!r}: no rental price per GPU-hour",
-                hint="give the pool a price per GPU-hour",
+                f"pool {pool.name!r}: no {what} per GPU-hour"
+                + (f" for {spec.key} in the catalog" if spec is not None else ""),
+                hint="give the pool a price per GPU-hour"
+                + (", or use the on-demand price basis" if basis == "committed" else ""),
             )
-        return GpuHourRate(
-            spec.price_per_gpu_hour, "USD",
-            f"catalog on-demand price ({spec.price_source}, {spec.price_date})",
-        )
+        return GpuHourRate(price, "USD", how)
     if pool.purchase_price_per_gpu is not None:
         price, cur, src = pool.purchase_price_per_gpu, pool.currency or reporting_currency, ""
     elif spec is not None and spec.purchase_price_per_gpu is not None:
