@@ -105,7 +105,8 @@ def run_flags(fn: Callable[..., Any]) -> Callable[..., Any]:
 @click.option("--server-premium", help="With --own: server cost per GPU / GPU price (default 1.6).")
 @click.option("--networking-share", help="With --own: interconnect share of the cluster's cost, "
               "e.g. 19% (default).")
-@click.option("--experiments", help="Sweeps and ablations: EXTRA GPU-hours / final run's, e.g. 1.2.")
+@click.option("--experiments",
+              help="Sweeps and ablations: EXTRA GPU-hours / final run's, e.g. 1.2.")
 @click.option("--experiments-total", help="The same the Epoch AI way: ALL GPU-hours / final "
               "run's, e.g. 2.2 (= --experiments 1.2).")
 @click.option("--staff", help="R&D staff line: headcount, e.g. 10 (with --staff-salary).")

@@ -44,7 +44,7 @@ class Placement:
         if not self.peers:
             return f"your {self.label} {self._fmt(self.value)}: no published run to compare"
         share = self.share_below or 0.0
-        below = sum(v < self.value for _, v in self.peers)
+        below = round(share * len(self.peers))
         where = "runs" if self.group == POOLED else f"{self.group} runs"
         return (f"your {self._fmt(self.value)} {self.label} is above {share:.0%} of published "
                 f"{where} ({below} of {len(self.peers)} lower)")

@@ -9,8 +9,9 @@ from __future__ import annotations
 #: ``section.key`` → (label, help)
 LABELS: dict[str, tuple[str, str]] = {
     # Drivers
-    "drivers.mfu": ("默认 MFU", "模型算力利用率：实际吞吐 / BF16 峰值稠密吞吐。留空：同代芯片公开训练的"
-                    "中位数（A100 类 38%，H100 类 22%；见 `costsheet runs`）。"),
+    "drivers.mfu": ("默认 MFU", "模型算力利用率：实际吞吐 / BF16 峰值稠密吞吐。"
+                    "留空：同代芯片公开训练的中位数（A100 类 38%，H100 类 22%；"
+                    "见 `costsheet runs`）。"),
     "drivers.pue": ("PUE", "数据中心总功率 / IT 功率（电能使用效率），>= 1。"),
     "drivers.avg_power_draw": ("平均功耗比例", "服务器平均功耗占峰值的比例。"),
     "drivers.kwh_price": ("电价", "每千瓦时价格；仅自有硬件计电费。"),
@@ -41,8 +42,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "drivers.currency": ("报告币种", "所有合计使用的币种（USD、EUR、CNY ……）。"),
     "drivers.start_month": ("起始月份", "预算期的第一个月。"),
     "drivers.experiments_total_multiple": (
-        "实验总倍数", "Epoch AI 的口径：整个项目的全部 GPU 时 ÷ 最终训练（例如 2.2）。留空：使用实验倍数。"
-        "此处 2.2 等于实验倍数 1.2。"),
+        "实验总倍数", "Epoch AI 的口径：整个项目的全部 GPU 时 ÷ 最终训练（例如 2.2）。"
+        "留空：使用实验倍数。此处 2.2 等于实验倍数 1.2。"),
     "drivers.price_basis": (
         "目录价格口径", "未填价格的资源池使用哪种目录租用价：on-demand（按需）或 committed"
         "（多年承诺价；仅部分 GPU 有）。"),

@@ -1,4 +1,4 @@
-"""``costsheet runs --compare budget.xlsx``: read a budget workbook and place it among published runs.
+"""``costsheet runs --compare budget.xlsx``: a budget workbook placed among published runs.
 
 Reads the workbook like ``costsheet check`` (the file is never changed), computes one scenario
 and hands the result to :func:`costsheet.model.comparison.compare_with_published`.
