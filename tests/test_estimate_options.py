@@ -140,6 +140,12 @@ def test_both_experiment_conventions_at_once_are_refused() -> None:
                                        "--experiments", "1.2", "--experiments-total", "2.2"])
     assert result.exit_code == 2
     assert "error: --experiments-total: give the experiments either as a total" in result.stderr
+    budget = costsheet.Budget(
+        drivers=costsheet.Drivers(experiment_multiplier=1.2, experiments_total_multiple=2.2),
+        pools=[costsheet.GpuPool(name="h100", gpu_type="H100", price_per_gpu_hour=2)],
+        runs=[costsheet.TrainingRun(name="main", gpu_hours="1M")])
+    with pytest.raises(costsheet.InputError, match="experiments are given twice"):
+        costsheet.compute_budget(budget)
 
 
 def test_a_total_multiple_below_one_is_refused() -> None:

@@ -146,7 +146,8 @@ def render_estimate(e: Any) -> None:
         rows.append(("Training FLOPs", f"{e.flops:.4g}"))
     if e.gpu_hours is not None:
         how = "given" if inp.get("gpu_hours") is not None else (
-            f"{inp.get('gpu')} at MFU {e.mfu:.1%}")
+            f"{inp.get('gpu')} at MFU {e.mfu:.1%}"
+            + (" of the FP8 peak" if inp.get("precision") == "fp8" else ""))
         rows.append(("GPU-hours", f"{e.gpu_hours:,.0f}  ({how})"))
         if e.gpu_hours_range is not None:
             low, high = e.gpu_hours_range

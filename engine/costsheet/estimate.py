@@ -175,6 +175,11 @@ def estimate(
             report.add("", "", name, None,
                        f"is needed in {cur}: the catalog's prices are in USD")
 
+    if v.get("experiments") is not None and v.get("experiments_total") is not None:
+        report.add("", "", "experiments_total", experiments_total,
+                   "give the experiments either as a total multiple (all GPU-hours ÷ the final "
+                   "run's, Epoch AI's way) or as --experiments (the extra ÷ the final run's), "
+                   "not both")
     if (v.get("staff") is None) != (v.get("staff_salary") is None):
         report.add("", "", "staff" if v.get("staff") is None else "staff_salary", None,
                    "is needed too: a staff line takes a headcount and an annual salary")

@@ -230,17 +230,14 @@ class Drivers(_Model):
     def _default_currency(self) -> Drivers:
         if self.currency is None:
             self.currency = "USD"
-        total, extra = self.experiments_total_multiple, self.experiment_multiplier
-        if total is not None and isinstance(extra, float) and extra != 0.0:
-            raise ValueError(
-                "experiments_total_multiple: give the experiments either as a total multiple "
-                f"(total ÷ final, here {total:g}) or as Experiments multiple (extra ÷ final, "
-                f"here {extra:g}), not both")
         return self
 
     @property
     def extra_experiments(self) -> Any:
-        """Sweeps and ablations as EXTRA GPU-hours ÷ the final run's, whichever way given."""
+        """Sweeps and ablations as EXTRA GPU-hours ÷ the final run's, whichever way given.
+
+        Giving both is refused where the budget is computed (``compute_budget``), naming both.
+        """
         if self.experiments_total_multiple is not None:
             return self.experiments_total_multiple - 1.0
         return self.experiment_multiplier

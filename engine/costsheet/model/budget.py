@@ -100,6 +100,11 @@ def compute_budget(
     uses: dict[str, list[_Use]] = defaultdict(list)
     runs: dict[str, RunCompute] = {}
 
+    if d.experiments_total_multiple is not None and nonzero(d.experiment_multiplier):
+        raise InputError(
+            "drivers: the experiments are given twice: experiments_total_multiple (all GPU-hours "
+            "÷ the final run's, Epoch AI's way) and experiment_multiplier (the extra ÷ the final "
+            "run's)", hint="keep one: a total multiple of 2.2 is an experiments multiple of 1.2")
     for run in budget.runs:
         pool = pool_for(budget, run.pool, f"run {run.name!r}")
         rc = run_compute(run, pool, specs[pool.name], d)
@@ -132,9 +137,12 @@ def compute_budget(
                     "drivers.experiments_total_multiple" if total_given
                     else "drivers.experiment_multiplier", rc.start_month, months))
             if is_scalar(rc.mfu) and rc.mfu is not None and rc.mfu > 0.6:
+                from .utilisation import calibration_runs
+
+                published = [c.mfu for c in calibration_runs()]
                 warnings.append(
                     f"run {run.name!r}: MFU {rc.mfu:.0%} is above 60%; the published runs in "
-                    "`costsheet runs` imply 5-51%")
+                    f"`costsheet runs` imply {min(published):.0%}-{max(published):.0%}")
         else:
             uses[pool.name].append(_Use(
                 "experiments", f"Experiment: {run.name}", rc.gpu_hours * run.count,
