@@ -233,6 +233,8 @@ def test_every_mfu_claim_in_the_docs_is_the_datasets() -> None:
     for page in (*DOCS.glob("*.md"), ROOT / "README.md"):
         text = page.read_text(encoding="utf-8")
         assert "0.32-0.48" not in text and "32–48%" not in text, page.name
+    risk = (DOCS / "scenarios-and-risk.md").read_text(encoding="utf-8")
+    assert (f"{hopper.p10:.1%} to {hopper.p90:.1%} around {hopper.point:.1%}") in risk
     bench = (ROOT / "bench" / "README.md").read_text(encoding="utf-8")
     loo = leave_one_out()
     assert f"median |error|       {loo.median_abs_error:.0%}" in bench
