@@ -131,7 +131,7 @@ def test_epoch_total_multiple_equals_costsheet_extra_multiple() -> None:
     assert extra.families["experiments"] == pytest.approx(1.2 * 1e6 * 2)
     assert total.families["experiments"] == pytest.approx(extra.families["experiments"])
     assert total.total_cost == pytest.approx(2.2 * 1e6 * 2)  # Epoch: total = 2.2 x final
-    line = next(it for it in total.result.items if it.item.startswith("Sweeps"))
+    line = next(it for it in total.result.items if it.kind == "sweep")
     assert "2.2 total − 1" in line.basis and line.source == "drivers.experiments_total_multiple"
 
 

@@ -13,7 +13,7 @@ from costsheet.model.budget import compute_budget
 from costsheet.model.comparison import compare_with_published
 from costsheet.model.utilisation import calibration_runs
 from costsheet.reference_runs import load_reference_runs
-from costsheet.workbook.examples import deepseek_v3_like
+from sample_budgets import deepseek_v3_like
 
 ROOT = Path(__file__).resolve().parents[1]
 

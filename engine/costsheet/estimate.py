@@ -8,21 +8,20 @@ from parameters and tokens) and lists in ``missing`` what else it needs.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from pydantic import ValidationError
 
 from .catalog import Catalog, GpuSpec, default_catalog
-from .errors import InputError, Report
-from .inputs import Budget, Drivers, GpuPool, StaffLine, TrainingRun, validation_messages
+from .errors import Report
+from .flags import FlagInputs, build_inputs, find_gpu, parse_arguments
+from .inputs import Drivers, GpuPool, TrainingRun
 from .model.budget import compute_budget
 from .model.compute import average_power_w, gpu_hours_for_flops, run_mfu, training_flops
 from .model.items import BudgetResult
 from .model.power import energy_kwh as _energy_kwh
-from .units import UnitError, parse_count, parse_fraction, parse_number
+from .model.utilisation import mfu_at_precision
 
 
 @dataclass
@@ -77,33 +76,6 @@ class Estimate:
         return out
 
 
-_NUMBER_ARGS = ("params", "active_params", "tokens", "flops", "gpu_hours", "price",
-                "gpu_price", "life_years", "power_w", "pue", "kwh_price", "carbon",
-                "server_premium", "experiments", "experiments_total", "staff_salary",
-                "staff_months", "staff")
-
-
-def _parse_all(raw: dict[str, Any], report: Report) -> dict[str, Any]:
-    parsers: dict[str, Callable[[Any], Any]] = {name: parse_number for name in _NUMBER_ARGS}
-    parsers["gpu_count"] = parse_count
-    parsers["mfu"] = parse_fraction
-    parsers["networking_share"] = parse_fraction
-    out: dict[str, Any] = {}
-    for name, value in raw.items():
-        if value is None or (isinstance(value, str) and not value.strip()):
-            out[name] = None
-            continue
-        parser = parsers.get(name)
-        if parser is None:
-            out[name] = value
-            continue
-        try:
-            out[name] = parser(value)
-        except UnitError as exc:
-            report.add("", "", name, value, str(exc))
-    return out
-
-
 def estimate(
     params: Any = None,
     tokens: Any = None,
@@ -150,77 +122,29 @@ def estimate(
     raw = dict(params=params, active_params=active_params, tokens=tokens, flops=flops,
                gpu_count=gpu_count, mfu=mfu, gpu_hours=gpu_hours, price=price,
                gpu_price=gpu_price, life_years=life_years, power_w=power_w, pue=pue,
-               kwh_price=kwh_price, carbon=carbon, server_premium=server_premium,
-               networking_share=networking_share, experiments=experiments,
-               experiments_total=experiments_total, staff=staff, staff_salary=staff_salary,
-               staff_months=staff_months)
-    v = _parse_all(raw, report)
+               kwh_price=kwh_price, carbon=carbon, price_basis=price_basis,
+               server_premium=server_premium, networking_share=networking_share,
+               experiments=experiments, experiments_total=experiments_total, staff=staff,
+               staff_salary=staff_salary, staff_months=staff_months)
+    v = parse_arguments(raw, report)
     cat = catalog or default_catalog()
-    spec: GpuSpec | None = None
-    if gpu:
-        try:
-            spec = cat.get(gpu)
-        except InputError as exc:
-            report.add("", "", "gpu", gpu, exc.message)
-    if not own and v.get("gpu_price") is not None:
-        report.add("", "", "gpu_price", gpu_price, "is for owned GPUs: add own")
-    if own and v.get("price") is not None:
-        report.add("", "", "price", price, "is a rental price: leave it out with own")
-    cur = str(currency or "USD").strip().upper()
-    if spec is not None and cur != "USD" and len(cur) == 3:
-        # the catalog's prices are in USD and estimate has no exchange rates
-        name, given, known = (("gpu_price", v.get("gpu_price"), spec.purchase_price_per_gpu)
-                              if own else ("price", v.get("price"), spec.price_per_gpu_hour))
-        if given is None and known is not None:
-            report.add("", "", name, None,
-                       f"is needed in {cur}: the catalog's prices are in USD")
-
-    if v.get("experiments") is not None and v.get("experiments_total") is not None:
-        report.add("", "", "experiments_total", experiments_total,
-                   "give the experiments either as a total multiple (all GPU-hours ÷ the final "
-                   "run's, Epoch AI's way) or as --experiments (the extra ÷ the final run's), "
-                   "not both")
-    if (v.get("staff") is None) != (v.get("staff_salary") is None):
-        report.add("", "", "staff" if v.get("staff") is None else "staff_salary", None,
-                   "is needed too: a staff line takes a headcount and an annual salary")
-    driver_values = {
-        "mfu": v.get("mfu"), "pue": v.get("pue"), "kwh_price": v.get("kwh_price"),
-        "grid_kg_co2_per_kwh": v.get("carbon"), "depreciation_life_years": v.get("life_years"),
-        "currency": currency, "price_basis": price_basis,
-        "server_premium": v.get("server_premium"), "networking_share": v.get("networking_share"),
-        "experiment_multiplier": v.get("experiments"),
-        "experiments_total_multiple": v.get("experiments_total"),
-    }
-    drivers = _build(Drivers, {k: x for k, x in driver_values.items() if x is not None}, report,
-                     _FLAG_NAMES)
-    run = _build(TrainingRun, {
-        "name": "run", "params": v.get("params"), "active_params": v.get("active_params"),
-        "tokens": v.get("tokens"), "flops": v.get("flops"), "gpu_hours": v.get("gpu_hours"),
-        "precision": precision,
-    }, report)
-    staff_lines = [] if v.get("staff") is None or v.get("staff_salary") is None else [_build(
-        StaffLine, {"role": "staff", "headcount": v["staff"], "annual_salary": v["staff_salary"],
-                    **({"months": v["staff_months"]} if v.get("staff_months") else {})},
-        report, {"headcount": "staff", "annual_salary": "staff_salary", "months": "staff_months"})]
-    report.raise_if_errors(hint="run `costsheet estimate --help` for the accepted forms")
-    assert drivers is not None and run is not None
-
-    pool = GpuPool(
-        name="pool", gpu_type=spec.key if spec else None, gpu_count=v.get("gpu_count"),
-        ownership="own" if own else "rent", price_per_gpu_hour=v.get("price"),
-        purchase_price_per_gpu=v.get("gpu_price"), power_w=v.get("power_w"),
-        currency=drivers.currency,
-    )
+    spec = find_gpu(gpu, cat, report)
+    built = build_inputs(v, spec, report, own=own, precision=precision, currency=currency,
+                         pool_name="pool")
+    _check_pricing(v, raw, spec, own, currency,
+                   built.drivers.price_basis if built is not None else "on-demand", report)
+    report.raise_if_errors()
+    assert built is not None
+    drivers, pool, run = built.drivers, built.pool, built.run
     inputs = _resolved_inputs(v, spec, drivers, pool, own, precision)
     if v.get("gpu_hours") is None:  # the MFU used, resolved like every other default
         inputs["mfu"] = run_mfu(run, spec, drivers)[0]
     missing = _missing(v, spec, own, drivers.price_basis)
     if missing:
         return _partial(v, spec, drivers, pool, run, inputs, missing)
-    budget = Budget(drivers=drivers, pools=[pool], runs=[run], staff=staff_lines)
-    result = compute_budget(budget, cat)
+    result = compute_budget(built.budget(), cat)
     fam = result.totals
-    energy_cost = sum(it.amount for it in result.items if it.item.startswith("Electricity"))
+    energy_cost = sum(it.amount for it in result.items if it.kind == "electricity")
     mt = result.metrics
     est = Estimate(
         flops=mt["flops"], gpu_hours=mt["gpu_hours"], wall_clock_days=mt["wall_clock_days"],
@@ -229,35 +153,28 @@ def estimate(
         mfu=mt["mfu"], inputs=inputs, missing=[], families=dict(fam), result=result,
         gpu_tdp_energy_kwh=mt["gpu_tdp_energy_kwh"],
     )
-    _add_band(est, budget, cat, spec)
+    _add_band(est, built, cat, spec)
     return est
 
 
-#: Drivers and StaffLine field → the estimate argument (flag) that sets it
-_FLAG_NAMES = {"grid_kg_co2_per_kwh": "carbon", "depreciation_life_years": "life_years",
-               "experiment_multiplier": "experiments",
-               "experiments_total_multiple": "experiments_total"}
-
-
-def _add_band(est: Estimate, budget: Budget, cat: Catalog, spec: GpuSpec | None) -> None:
+def _add_band(est: Estimate, built: FlagInputs, cat: Catalog, spec: GpuSpec | None) -> None:
     """The MFU's basis and, for an MFU from published runs, the P10-P90 band of the result.
 
     One model call with the run's MFU at the band's two ends: P90 gives the low GPU-hours and
     cost, P10 the high.
     """
-    run = budget.runs[0]
-    mfu, source, published = run_mfu(run, spec, budget.drivers)
+    run = built.run
+    _mfu, source, published = run_mfu(run, spec, built.drivers)
     if run.gpu_hours is not None:
         est.mfu_basis = "implied by the given GPU-hours" if est.mfu is not None else ""
         return
     est.mfu_basis = {"run": "given", "drivers": "given"}.get(source, "")
     if published is None or spec is None:
         return
-    from .model.utilisation import mfu_at_precision
-
     est.mfu_basis = published.basis
     ends = np.array([mfu_at_precision(published.p90, spec, run.precision),
                      mfu_at_precision(published.p10, spec, run.precision)])
+    budget = built.budget()
     banded = budget.model_copy(update={"runs": [run.model_copy(update={"mfu": ends})]})
     res = compute_budget(banded, cat)
     est.gpu_hours_range = [float(x) for x in np.broadcast_to(res.metrics["gpu_hours"], (2,))]
@@ -265,16 +182,21 @@ def _add_band(est: Estimate, budget: Budget, cat: Catalog, spec: GpuSpec | None)
         est.total_cost_range = [float(x) for x in np.broadcast_to(res.total, (2,))]
 
 
-def _build(model: Any, values: dict[str, Any], report: Report,
-           names: dict[str, str] | None = None) -> Any:
-    try:
-        return model(**values)
-    except ValidationError as exc:
-        for loc, msg, value in validation_messages(exc):
-            name = str(loc[0]) if loc else ""
-            name = (names or {}).get(name, name)
-            report.add("", "", name, value, msg)
-        return None
+def _check_pricing(v: dict[str, Any], raw: dict[str, Any], spec: GpuSpec | None, own: bool,
+                   currency: str | None, basis: str, report: Report) -> None:
+    """A price for the other kind of ownership, or a catalog price in the wrong currency."""
+    if not own and v.get("gpu_price") is not None:
+        report.add("", "", "gpu_price", raw["gpu_price"], "is for owned GPUs: add own")
+    if own and v.get("price") is not None:
+        report.add("", "", "price", raw["price"], "is a rental price: leave it out with own")
+    cur = str(currency or "USD").strip().upper()
+    if spec is not None and cur != "USD" and len(cur) == 3:
+        # the catalog's prices are in USD and estimate has no exchange rates
+        name, given, known = (("gpu_price", v.get("gpu_price"), spec.purchase_price_per_gpu)
+                              if own else ("price", v.get("price"), spec.rental_price(basis)[0]))
+        if given is None and known is not None:
+            report.add("", "", name, None,
+                       f"is needed in {cur}: the catalog's prices are in USD")
 
 
 def _missing(v: dict[str, Any], spec: GpuSpec | None, own: bool,
@@ -343,15 +265,16 @@ def _partial(v: dict[str, Any], spec: GpuSpec | None, drivers: Drivers, pool: Gp
     gpu_hours = v.get("gpu_hours")
     mfu, source, published = run_mfu(run, spec, drivers)
     band = None
+    basis = ""
     if gpu_hours is None and flops is not None and spec is not None:
         peak = spec.peak_flops(run.precision)
         gpu_hours = gpu_hours_for_flops(flops, peak, mfu)
+        basis = "given" if source in ("run", "drivers") else ""
         if published is not None:
-            from .model.utilisation import mfu_at_precision
-
-            band = [float(gpu_hours_for_flops(flops, peak, mfu_at_precision(m, spec,
-                                                                            run.precision)))
+            band = [float(gpu_hours_for_flops(flops, peak,
+                                              mfu_at_precision(m, spec, run.precision)))
                     for m in (published.p90, published.p10)]
+            basis = published.basis
     kwh = co2 = None
     if gpu_hours is not None and inputs.get("power_w") is not None:
         kwh = _energy_kwh(gpu_hours, inputs["power_w"], drivers.pue)
@@ -367,7 +290,6 @@ def _partial(v: dict[str, Any], spec: GpuSpec | None, drivers: Drivers, pool: Gp
         inputs=inputs, missing=missing,
         gpu_tdp_energy_kwh=None if gpu_hours is None or spec is None else
         gpu_hours * spec.tdp_w / 1000.0,
-        mfu_basis=(published.basis if band is not None else
-                   "given" if source in ("run", "drivers") and gpu_hours is not None else ""),
+        mfu_basis=basis,
         gpu_hours_range=band,
     )

@@ -39,10 +39,10 @@ try:  # the classic add-in and xlwings Lite both provide these
     from xlwings import arg, func
 except ImportError:  # pragma: no cover - exercised in a subprocess test
 
-    def func(f: Any = None, **kwargs: Any) -> Any:
+    def func(f: Any = None, **kwargs: Any) -> Any:  # type: ignore[no-redef]
         return f if f is not None else (lambda g: g)
 
-    def arg(*args: Any, **kwargs: Any) -> Any:
+    def arg(*args: Any, **kwargs: Any) -> Any:  # type: ignore[misc]
         return lambda g: g
 
 

@@ -104,26 +104,29 @@ def compare_with_published(budget: Budget, result: BudgetResult,
                             tuple((c.run.model, c.mfu) for c in peers), group)]
     notes = [f"MFU of published runs: 6 x active parameters x tokens / (their GPU-hours x 3,600 "
              f"x peak BF16); {len(peers)} runs on {group if group != POOLED else 'any GPU'}."]
-    costed = [r for r in load_reference_runs() if r.cost_usd is not None and r.tokens]
+    # (model, cost in USD, GPU-hours, tokens) of the runs that publish a cost
+    costed = [(r.model, r.cost_usd, r.gpu_hours, r.tokens) for r in load_reference_runs()
+              if r.cost_usd is not None and r.tokens]
     usd = budget.currency == "USD"
     rate = result.pools.get(pool.name, {}).get("price_per_gpu_hour")
-    compute = sum(float(it.amount) for it in result.items
-                  if it.family == "compute" and is_scalar(it.amount))
+    final_compute = sum(float(it.amount) for it in result.items
+                        if it.kind == "final_run" and is_scalar(it.amount))
     tokens = result.metrics.get("tokens")
     tokens = float(tokens) if tokens is not None and is_scalar(tokens) else None
     placements.append(Placement(
         "price_per_gpu_hour", "price per GPU-hour",
         float(rate) if usd and rate is not None and is_scalar(rate) else None,
-        tuple((r.model, r.cost_usd / r.gpu_hours) for r in costed), POOLED, "/GPU-h"))
+        tuple((model, cost / hours) for model, cost, hours, _ in costed), POOLED, "/GPU-h"))
     placements.append(Placement(
         "cost_per_million_tokens", "compute cost per million tokens",
-        compute / (tokens / 1e6) if usd and tokens else None,
-        tuple((r.model, r.cost_usd / (r.tokens / 1e6)) for r in costed if r.tokens), POOLED,
+        final_compute / (tokens / 1e6) if usd and tokens else None,
+        tuple((model, cost / (toks / 1e6)) for model, cost, _, toks in costed), POOLED,
         "/M tokens"))
     notes.append(f"Only {len(costed)} published runs state a cost ("
-                 + ", ".join(f"{r.model} ${r.cost_usd:,.0f}" for r in costed)
+                 + ", ".join(f"{model} ${cost:,.0f}" for model, cost, _, _ in costed)
                  + "): GPU-hours x a rental rate the authors assumed, compute only; the "
-                 "budget's figure is its compute family over its final runs' tokens.")
+                 "budget's figure is its final runs' own GPU-hours x their price (no idle "
+                 "capacity, interruptions or experiments) over their tokens.")
     if not usd:
         notes.append(f"The budget is in {budget.currency}; published costs are in USD, so money "
                      "is not compared.")

@@ -1,4 +1,7 @@
-"""Compute: training FLOPs, GPU-hours, wall-clock time and the price of a GPU-hour.
+"""Compute: a run's FLOPs, MFU, GPU-hours and wall-clock time, and the price of a GPU-hour.
+
+The FLOPs / GPU-hours / MFU formulas live in ``flops.py`` (re-exported here); a run that states
+no MFU takes the published runs' median (``utilisation.py``).
 
 Pure functions. Every numeric argument may be a float or a numpy array of Monte Carlo trials;
 nothing here branches on a numeric value.
@@ -7,7 +10,6 @@ nothing here branches on a numeric value.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -15,28 +17,12 @@ from ..catalog import GpuSpec
 from ..errors import InputError
 from ..inputs import HOURS_PER_YEAR, Drivers, GpuPool, TrainingRun
 from ..units import format_money
+from .flops import SECONDS_PER_HOUR as SECONDS_PER_HOUR
+from .flops import gpu_hours_for_flops as gpu_hours_for_flops
+from .flops import implied_mfu as implied_mfu
+from .flops import training_flops as training_flops
 from .items import Value, is_scalar, m, q
-
-if TYPE_CHECKING:
-    from .utilisation import PublishedMfu
-
-SECONDS_PER_HOUR = 3600.0
-
-
-def training_flops(params: Value, tokens: Value, active_params: Value | None = None) -> Value:
-    """Training FLOPs ≈ 6 × N_active × D (forward and backward pass, dense transformer)."""
-    n = params if active_params is None else active_params
-    return 6.0 * n * tokens
-
-
-def gpu_hours_for_flops(flops: Value, peak_flops: Value, mfu: Value) -> Value:
-    """GPU-hours = FLOPs / (peak dense FLOP/s × MFU × 3600)."""
-    return flops / (peak_flops * mfu * SECONDS_PER_HOUR)
-
-
-def implied_mfu(flops: Value, gpu_hours: Value, peak_flops: Value) -> Value:
-    """The MFU that FLOPs and GPU-hours imply: FLOPs / (GPU-hours × 3600 × peak)."""
-    return flops / (gpu_hours * SECONDS_PER_HOUR * peak_flops)
+from .utilisation import PublishedMfu, mfu_at_precision, published_mfu
 
 
 def interruption_overhead(drivers: Drivers, gpu_count: Value) -> Value:
@@ -84,8 +70,6 @@ def run_mfu(run: TrainingRun, spec: GpuSpec | None,
         return drivers.mfu, "drivers", None
     if spec is None:
         return None, "", None
-    from .utilisation import mfu_at_precision, published_mfu
-
     est = published_mfu(spec, run.active_params or run.params)
     return mfu_at_precision(est.point, spec, run.precision), "published", est
 
@@ -111,11 +95,13 @@ def run_compute(
         raise InputError(
             f"run {run.name!r}: needs GPU-hours, or FLOPs, or parameters and tokens",
             hint="give params and tokens (e.g. 7B and 2T), flops, or gpu_hours",
+            key=f"runs.{run.name}",
         )
     elif not peak:
         raise InputError(
             f"run {run.name!r}: needs a GPU type to turn FLOPs into GPU-hours",
             hint="give the pool a GPU type from the catalog, or give the run's GPU-hours",
+            key=f"pools.{pool.name}.gpu_type",
         )
     else:
         mfu, source, published = run_mfu(run, spec, drivers)
@@ -185,15 +171,16 @@ def gpu_hour_rate(
         if pool.price_per_gpu_hour is not None:
             cur = pool.currency or reporting_currency
             return GpuHourRate(pool.price_per_gpu_hour, cur, "rental price")
-        basis = drivers.price_basis
-        price, how = spec.rental_price(basis) if spec is not None else (None, "")
+        price_basis = drivers.price_basis
+        price, how = spec.rental_price(price_basis) if spec is not None else (None, "")
         if price is None:
-            what = "committed price" if basis == "committed" else "rental price"
+            what = "committed price" if price_basis == "committed" else "rental price"
             raise InputError(
                 f"pool {pool.name!r}: no {what} per GPU-hour"
                 + (f" for {spec.key} in the catalog" if spec is not None else ""),
                 hint="give the pool a price per GPU-hour"
-                + (", or use the on-demand price basis" if basis == "committed" else ""),
+                + (", or use the on-demand price basis" if price_basis == "committed" else ""),
+                key=f"pools.{pool.name}.price_per_gpu_hour",
             )
         return GpuHourRate(price, "USD", how)
     if pool.purchase_price_per_gpu is not None:
@@ -205,6 +192,7 @@ def gpu_hour_rate(
         raise InputError(
             f"pool {pool.name!r}: no purchase price per GPU",
             hint="give the pool a purchase price per GPU",
+            key=f"pools.{pool.name}.purchase_price_per_gpu",
         )
     capex = price * drivers.server_premium / (1.0 - drivers.networking_share)
     life_h = drivers.depreciation_life_years * HOURS_PER_YEAR
@@ -223,7 +211,8 @@ def average_power_w(pool: GpuPool, spec: GpuSpec | None, drivers: Drivers) -> tu
     if spec is None:
         raise InputError(
             f"pool {pool.name!r}: no GPU type, so no power: give its average power in W",
-            hint="give power_w (e.g. --power-w 1000)",
+            hint="give the pool's average power per GPU in W, e.g. 1000",
+            key=f"pools.{pool.name}.power_w",
         )
     w = spec.tdp_w * spec.server_power_ratio * drivers.avg_power_draw
     return w, (

@@ -22,14 +22,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from pydantic import BaseModel
 
 from ..catalog import Catalog
 from ..errors import InputError
 from ..inputs import DRIVER_KEYS, FAMILIES, FAMILY_LABELS, Budget, Drivers
-from .budget import compute_budget
+from .budget import budget_catalog, compute_budget, pool_for
 from .items import BudgetResult, Value
 from .montecarlo import valid_range
 from .scenarios import _find, apply_overrides, apply_scenario, get_value, split_key
+from .utilisation import mfu_at_precision, published_mfu
 
 DEFAULT_SWING = 0.20
 METRICS: tuple[str, ...] = ("gpu_hours", "wall_clock_days", "flops", "tokens", "energy_kwh",
@@ -74,8 +76,10 @@ def label_for(key: str) -> str:
     section, name, fname = split_key(key)
     from .. import inputs as _inp
 
-    model = {"drivers": Drivers, "pools": _inp.GpuPool, "runs": _inp.TrainingRun,
-             "data": _inp.CostLine, "other": _inp.CostLine, "staff": _inp.StaffLine}[section]
+    models: dict[str, type[BaseModel]] = {
+        "drivers": Drivers, "pools": _inp.GpuPool, "runs": _inp.TrainingRun,
+        "data": _inp.CostLine, "other": _inp.CostLine, "staff": _inp.StaffLine}
+    model = models[section]
     info = model.model_fields.get(fname)
     extra = info.json_schema_extra if info is not None else None
     title = extra.get("title_text", fname) if isinstance(extra, dict) else fname
@@ -229,9 +233,6 @@ def _published_mfu_band(budget: Budget, catalog: Catalog | None) -> tuple[float,
     MFU nor GPU-hours; the ends are the published band of the first such final run's GPU (a
     budget mixing chip generations gets that run's band), restated for its precision.
     """
-    from .budget import budget_catalog, pool_for
-    from .utilisation import mfu_at_precision, published_mfu
-
     cat = budget_catalog(budget, catalog)
     for run in budget.runs:
         if run.kind != "final" or run.mfu is not None or run.gpu_hours is not None:

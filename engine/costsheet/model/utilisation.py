@@ -25,7 +25,7 @@ import numpy as np
 
 from ..catalog import Catalog, GpuSpec, default_catalog
 from ..reference_runs import ReferenceRun, load_reference_runs
-from .compute import gpu_hours_for_flops, implied_mfu, training_flops
+from .flops import gpu_hours_for_flops, implied_mfu, training_flops
 
 MIN_GROUP_RUNS = 5
 LOW_Q, HIGH_Q = 0.10, 0.90
