@@ -86,7 +86,34 @@ def test_argument_for_maps_input_keys_of_a_flag_budget() -> None:
     assert argument_for("runs.run.tokens") == "tokens"
     assert argument_for("runs.run") is None
     assert argument_for("fx_rates.EUR") is None
-    assert argument_for("staff.team.headcount") is None
+    assert argument_for("other.licences.amount") is None
+    # the flags estimate adds for issue 11: drivers and the one staff line
+    assert argument_for("drivers.experiments_total_multiple") == "experiments_total"
+    assert argument_for("drivers.experiment_multiplier") == "experiments"
+    assert argument_for("drivers.networking_share") == "networking_share"
+    assert argument_for("drivers.price_basis") == "price_basis"
+    assert argument_for("staff.staff.annual_salary") == "staff_salary"
+    assert argument_for("staff.staff.headcount") == "staff"
+
+
+def test_estimate_only_arguments_are_reported_by_name_never_by_flag() -> None:
+    cases = [
+        (dict(experiments="1.2", experiments_total="2.2"), ["experiments_total"]),
+        (dict(staff="10"), ["staff_salary"]),
+        (dict(staff_salary="300k"), ["staff"]),
+        (dict(staff_months="6"), ["staff_months"]),
+        (dict(networking_share="19"), ["networking_share"]),  # a fraction typed as 19
+        (dict(experiments_total="0.5"), ["experiments_total"]),  # total below 1
+        (dict(price_basis="spot"), ["price_basis"]),
+        (dict(staff="10", staff_salary="300k", staff_months="-1"), ["staff_months"]),
+    ]
+    for extra, fields in cases:
+        with pytest.raises(InputError) as info:
+            estimate(gpu="H100", gpu_hours="1M", price=2, **extra)  # type: ignore[arg-type]
+        assert info.value.report is not None
+        problems = info.value.report.problems
+        assert [e.field for e in problems] == fields, (extra, [str(e) for e in problems])
+        assert not any("--" in e.message for e in problems)
 
 
 def test_library_errors_carry_a_key_never_a_flag() -> None:

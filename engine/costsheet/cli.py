@@ -121,7 +121,8 @@ def run_flags(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--gpu-hours", help="GPU-hours, instead of deriving them, e.g. 2.788M."),
         click.option("--gpu", help="GPU type from the catalog (`costsheet gpus`), e.g. H100."),
         click.option("--gpu-count", help="GPUs in the cluster (for wall-clock days), e.g. 2,048."),
-        click.option("--mfu", help="Model FLOPs utilisation, 0.4 or 40% (default 40%)."),
+        click.option("--mfu", help="Model FLOPs utilisation, 0.4 or 40% (default: the median of "
+                     "published runs on the GPU's generation, with a range; `costsheet runs`)."),
         click.option("--price", help="Rental price per GPU-hour (default: the catalog's)."),
         click.option("--own", is_flag=True, help="Owned hardware: depreciation instead of rent."),
         click.option("--gpu-price", help="With --own: purchase price per GPU (default: catalog)."),
@@ -141,15 +142,32 @@ def run_flags(fn: Callable[..., Any]) -> Callable[..., Any]:
 @main.command()
 @run_flags
 @click.option("--carbon", help="Grid intensity, kg CO2 per kWh (default 0.4).")
+@click.option("--price-basis", type=click.Choice(["on-demand", "committed"]), default=None,
+              help="Which catalog price to rent at when --price is not given (default on-demand; "
+              "committed: multi-year commitment, where the catalog has one).")
+@click.option("--server-premium", help="With --own: server cost per GPU / GPU price (default 1.6).")
+@click.option("--networking-share", help="With --own: interconnect share of the cluster's cost, "
+              "e.g. 19% (default).")
+@click.option("--experiments",
+              help="Sweeps and ablations: EXTRA GPU-hours / final run's, e.g. 1.2.")
+@click.option("--experiments-total", help="The same the Epoch AI way: ALL GPU-hours / final "
+              "run's, e.g. 2.2 (= --experiments 1.2).")
+@click.option("--staff", help="R&D staff line: headcount, e.g. 10 (with --staff-salary).")
+@click.option("--staff-salary", help="Annual salary per person, e.g. 300k (burden 30% added).")
+@click.option("--staff-months", help="Months of the staff line (default 12).")
 @expected_errors(flags=True, tip="run `costsheet estimate --help` for the accepted forms")
 def estimate(as_json: bool, own: bool, fp8: bool, currency: str, **flags: Any) -> None:
     """Estimate the cost of one training run from a few numbers.
+
+    Without --mfu or --gpu-hours the MFU is the median of published runs on the GPU's chip
+    generation, and the result shows their P10-P90 range.
 
     \b
     Examples:
       costsheet estimate --gpu H800 --gpu-hours 2.788M --price 2
       costsheet estimate --params 405B --tokens 15.6T --gpu H100 --mfu 40% --gpu-count 16384
       costsheet estimate --params 671B --active-params 37B --tokens 14.8T
+      costsheet estimate --params 70B --tokens 2T --gpu H100 --experiments-total 2.2
     """
     from .estimate import estimate as run_estimate
 
@@ -172,8 +190,13 @@ def render_estimate(e: Any) -> None:
         rows.append(("Training FLOPs", f"{e.flops:.4g}"))
     if e.gpu_hours is not None:
         how = "given" if inp.get("gpu_hours") is not None else (
-            f"{inp.get('gpu')} at MFU {inp['mfu']:.0%}")
+            f"{inp.get('gpu')} at MFU {e.mfu:.1%}"
+            + (" of the FP8 peak" if inp.get("precision") == "fp8" else ""))
         rows.append(("GPU-hours", f"{e.gpu_hours:,.0f}  ({how})"))
+        if e.gpu_hours_range is not None:
+            low, high = e.gpu_hours_range
+            rows.append(("  P10-P90 range", f"{low:,.0f} to {high:,.0f}"))
+            rows.append(("  MFU from", e.mfu_basis))
         if e.mfu is not None and inp.get("gpu_hours") is not None:
             rows.append(("Implied MFU", f"{e.mfu:.1%}"))
     if e.wall_clock_days is not None:
@@ -183,14 +206,26 @@ def render_estimate(e: Any) -> None:
         how = f"{format_money(rate, cur)}/GPU-h" if rate is not None else "owned, depreciated"
         rows.append(("Compute cost", f"{format_money(e.compute_cost, cur)}  ({how})"))
     if e.energy_kwh is not None:
-        rows.append(("Energy", f"{format_quantity(e.energy_kwh)} kWh"))
+        rows.append(("Energy", f"{format_quantity(e.energy_kwh)} kWh  (facility: server share, "
+                               f"average draw, PUE)"))
+        if e.gpu_tdp_energy_kwh is not None:
+            rows.append(("GPU TDP energy", f"{format_quantity(e.gpu_tdp_energy_kwh)} kWh  "
+                                           "(GPU-hours x TDP, as model cards report)"))
         if e.energy_cost is not None:
             note = "  (in the rental price)" if not inp.get("own") else ""
             rows.append(("Energy cost", f"{format_money(e.energy_cost, cur)}{note}"))
     if e.co2_kg is not None:
         rows.append(("CO2", f"{e.co2_kg / 1000:,.0f} t"))
+    if e.families is not None:
+        for fam, label in (("staff", "Staff"), ("experiments", "Experiments")):
+            if e.families.get(fam):
+                rows.append((label, format_money(e.families[fam], cur)))
     if e.total_cost is not None:
         rows.append(("Total", format_money(e.total_cost, cur)))
+        if e.total_cost_range is not None:
+            low, high = e.total_cost_range
+            rows.append(("  P10-P90 range",
+                         f"{format_money(low, cur)} to {format_money(high, cur)}"))
     width = max(len(k) for k, _ in rows) if rows else 10
     for k, val in rows:
         click.echo(f"  {k:<{width}}  {val}")
@@ -586,6 +621,76 @@ def _read_budget_file(workbook: str) -> Any:
         raise InputError(f"{name}: {n} problem{'s' if n != 1 else ''} found",
                          hint=f"fix these cells (`costsheet check {name}`)", report=read.report)
     return read.budget
+
+
+# ---------------------------------------------------------------------------------------------
+# costsheet runs: published training runs (library: reference_runs, model.utilisation,
+# model.comparison, workbook.runs_comparison)
+
+
+@main.command()
+@click.option("--gpu", help="Only runs on this GPU's chip generation (H100 also lists H800).")
+@click.option("--moe/--dense", "moe", default=None, help="Only mixture-of-experts / dense runs.")
+@click.option("--compare", "workbook", type=click.Path(dir_okay=False),
+              help="Place this budget's MFU, $/GPU-hour and cost per M tokens among the runs.")
+@click.option("--scenario", default="Base", show_default=True, help="With --compare: scenario.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@expected_errors()
+def runs(gpu: str | None, moe: bool | None, workbook: str | None, scenario: str,
+         as_json: bool) -> None:
+    """Published training runs: GPU-hours, what they cover and the MFU they imply.
+
+    \b
+    Examples:
+      costsheet runs
+      costsheet runs --gpu H100 --moe
+      costsheet runs --compare budget.xlsx
+    """
+    if workbook is not None:
+        from .workbook.runs_comparison import compare_workbook
+
+        comparison = compare_workbook(workbook, scenario=scenario)
+        if as_json:
+            dump_json(comparison.to_dict())
+            return
+        click.echo(f"{click.format_filename(workbook)}: run {comparison.run!r} on "
+                   f"{comparison.gpu or 'no catalog GPU'} ({scenario})")
+        for p in comparison.placements:
+            click.echo(f"  {p.sentence()}")
+        for note in comparison.notes:
+            click.echo(f"  note: {note}")
+        return
+    from .model.utilisation import run_implied_mfu
+    from .reference_runs import select_runs
+
+    chosen = select_runs(gpu=gpu, moe=moe)
+    if as_json:
+        dump_json([{**r.to_dict(), "implied_mfu": run_implied_mfu(r)} for r in chosen])
+        return
+    render_runs(chosen)
+
+
+def render_runs(chosen: list[Any]) -> None:
+    from .model.utilisation import run_implied_mfu
+
+    head = (f"{'run':<34} {'date':<7} {'params':>12} {'tokens':>8} {'GPU':<9} "
+            f"{'GPU-hours':>10} {'MFU':>6}  covers")
+    click.echo(head)
+    for r in chosen:
+        mfu = run_implied_mfu(r)
+        params = format_quantity(r.params_total) if r.params_total else "?"
+        if r.params_active is not None:
+            params += f"/{format_quantity(r.params_active)}"
+        covers = r.gpu_hours_cover + ("" if r.gpu_hours_kind == "reported"
+                                      else f", {r.gpu_hours_kind.replace('_', ' ')}")
+        flags = ("" if r.in_statistics else " [not in statistics]") + (
+            " [secondary]" if r.confidence == "secondary" else "")
+        click.echo(f"{r.model[:34]:<34} {r.date:<7} {params:>12} "
+                   f"{format_quantity(r.tokens) if r.tokens else '-':>8} {r.accelerator:<9} "
+                   f"{format_quantity(r.gpu_hours):>10} "
+                   f"{'-' if mfu is None else f'{mfu:.1%}':>6}  {covers}{flags}")
+    click.echo(f"\n{len(chosen)} runs. MFU = 6 x active parameters x tokens / (GPU-hours x 3,600 "
+               "x BF16 peak); sources and notes: `costsheet runs --json`.")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -4,7 +4,8 @@
 with the same arguments: ``params``, ``tokens``, ``gpu``, ``gpu_count``, ``mfu``, ``price``,
 ``own``, ``gpu_price``, ... This module is the one translation from those values, as typed
 (``'70B'``, ``'40%'``) or already numbers, to :class:`~costsheet.inputs.Drivers`, one
-:class:`~costsheet.inputs.GpuPool` and one final :class:`~costsheet.inputs.TrainingRun`.
+:class:`~costsheet.inputs.GpuPool`, one final :class:`~costsheet.inputs.TrainingRun` and, when
+``staff`` and ``staff_salary`` are given, one :class:`~costsheet.inputs.StaffLine`.
 
 Every problem is collected in one :class:`~costsheet.errors.Report`, named by the argument it
 concerns (``gpu_price``, ``life_years``); the command line shows that name as its flag
@@ -14,14 +15,14 @@ concerns (``gpu_price``, ``life_years``); the command line shows that name as it
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from .catalog import Catalog, GpuSpec, default_catalog
 from .errors import InputError, Report
-from .inputs import Budget, Drivers, GpuPool, TrainingRun, validation_messages
+from .inputs import Budget, Drivers, GpuPool, StaffLine, TrainingRun, validation_messages
 from .model.chinchilla import TOKENS_PER_PARAM
 from .model.solve import ComputeOptimalAnswer, biggest_run
 from .units import UnitError, parse_count, parse_fraction, parse_number
@@ -30,13 +31,19 @@ FLAG_POOL = "cluster"  # the pool of a budget described by flags (`costsheet sol
 FLAG_RUN = "run"  # its final run
 
 NUMBER_ARGS = ("params", "active_params", "tokens", "flops", "gpu_hours", "price", "gpu_price",
-               "life_years", "term_months", "power_w", "pue", "kwh_price", "carbon")
+               "life_years", "term_months", "power_w", "pue", "kwh_price", "carbon",
+               "server_premium", "experiments", "experiments_total", "staff", "staff_salary",
+               "staff_months")
+FRACTION_ARGS = ("mfu", "networking_share")  # 0.19 or 19%; a bare 19 is refused
 RUN_SIZE_ARGS = ("params", "tokens", "flops", "gpu_hours")  # any of them: there is a run
 
 #: input field → the argument that sets it, per section of a budget described by arguments
 DRIVER_ARGS: dict[str, str] = {
     "mfu": "mfu", "pue": "pue", "kwh_price": "kwh_price", "grid_kg_co2_per_kwh": "carbon",
     "depreciation_life_years": "life_years", "currency": "currency",
+    "price_basis": "price_basis", "server_premium": "server_premium",
+    "networking_share": "networking_share", "experiment_multiplier": "experiments",
+    "experiments_total_multiple": "experiments_total",
 }
 POOL_ARGS: dict[str, str] = {
     "gpu_type": "gpu", "gpu_count": "gpu_count", "ownership": "own",
@@ -47,15 +54,21 @@ RUN_ARGS: dict[str, str] = {
     "params": "params", "active_params": "active_params", "tokens": "tokens", "flops": "flops",
     "gpu_hours": "gpu_hours", "precision": "precision",
 }
-_SECTION_ARGS = {"drivers": DRIVER_ARGS, "pools": POOL_ARGS, "runs": RUN_ARGS}
+STAFF_ARGS: dict[str, str] = {
+    "headcount": "staff", "annual_salary": "staff_salary", "months": "staff_months",
+}
+FLAG_STAFF = "staff"  # the role of the staff line arguments describe
+_SECTION_ARGS = {"drivers": DRIVER_ARGS, "pools": POOL_ARGS, "runs": RUN_ARGS,
+                 "staff": STAFF_ARGS}
 
 
 def argument_for(key: str) -> str | None:
     """The argument that sets input ``key`` of a budget described by arguments, or None.
 
     ``drivers.grid_kg_co2_per_kwh`` → ``carbon``, ``pools.<pool>.price_per_gpu_hour`` →
-    ``price``, ``runs.<run>.tokens`` → ``tokens``. Such a budget has one pool and one run, so
-    their names do not matter; a key of a whole line (``runs.<run>``) has no one argument.
+    ``price``, ``runs.<run>.tokens`` → ``tokens``, ``staff.<role>.annual_salary`` →
+    ``staff_salary``. Such a budget has one pool, one run and at most one staff line, so their
+    names do not matter; a key of a whole line (``runs.<run>``) has no one argument.
     """
     section, _, rest = key.partition(".")
     field = rest.rpartition(".")[2] if section != "drivers" else rest
@@ -69,7 +82,7 @@ def _parser(name: str) -> Callable[[Any], Any] | None:
         return parse_number
     if name == "gpu_count":
         return parse_count
-    if name == "mfu":
+    if name in FRACTION_ARGS:
         return parse_fraction
     return None
 
@@ -110,15 +123,16 @@ def find_gpu(gpu: str | None, catalog: Catalog, report: Report) -> GpuSpec | Non
 
 @dataclass
 class FlagInputs:
-    """The inputs that arguments describe: drivers, one pool and one (final) run."""
+    """The inputs that arguments describe: drivers, one pool, one (final) run, staff lines."""
 
     drivers: Drivers
     pool: GpuPool
     run: TrainingRun
+    staff: list[StaffLine] = field(default_factory=list)
 
     def budget(self, *, with_run: bool = True) -> Budget:
         return Budget(drivers=self.drivers, pools=[self.pool],
-                      runs=[self.run] if with_run else [])
+                      runs=[self.run] if with_run else [], staff=self.staff)
 
 
 def build_inputs(
@@ -135,10 +149,15 @@ def build_inputs(
 
     Problems are added to ``report`` under the argument's name; None when there are any.
     """
+    _check_pairs(v, report)
     drivers = _build(Drivers, {
         "mfu": v.get("mfu"), "pue": v.get("pue"), "kwh_price": v.get("kwh_price"),
         "grid_kg_co2_per_kwh": v.get("carbon"),
         "depreciation_life_years": v.get("life_years"), "currency": currency,
+        "price_basis": v.get("price_basis"), "server_premium": v.get("server_premium"),
+        "networking_share": v.get("networking_share"),
+        "experiment_multiplier": v.get("experiments"),
+        "experiments_total_multiple": v.get("experiments_total"),
     }, report, DRIVER_ARGS)
     pool = _build(GpuPool, {
         "name": pool_name, "gpu_type": spec.key if spec else None,
@@ -152,9 +171,36 @@ def build_inputs(
         "active_params": v.get("active_params"), "tokens": v.get("tokens"),
         "flops": v.get("flops"), "gpu_hours": v.get("gpu_hours"), "precision": precision,
     }, report, RUN_ARGS)
-    if drivers is None or pool is None or run is None:
+    staff = _staff_lines(v, report)
+    if drivers is None or pool is None or run is None or staff is None:
         return None
-    return FlagInputs(drivers, pool, run)
+    return FlagInputs(drivers, pool, run, staff)
+
+
+def _check_pairs(v: Mapping[str, Any], report: Report) -> None:
+    """Arguments that go together, or not at all: experiments one way; staff with a salary."""
+    if v.get("experiments") is not None and v.get("experiments_total") is not None:
+        report.add("", "", "experiments_total", v["experiments_total"],
+                   "give the experiments either as a total multiple (all GPU-hours ÷ the final "
+                   "run's, Epoch AI's way) or as the extra multiple (extra GPU-hours ÷ the final "
+                   "run's), not both")
+    if (v.get("staff") is None) != (v.get("staff_salary") is None):
+        report.add("", "", "staff" if v.get("staff") is None else "staff_salary", None,
+                   "is needed too: a staff line takes a headcount and an annual salary")
+    elif v.get("staff") is None and v.get("staff_months") is not None:
+        report.add("", "", "staff_months", v["staff_months"],
+                   "is for a staff line: give staff and staff_salary too")
+
+
+def _staff_lines(v: Mapping[str, Any], report: Report) -> list[StaffLine] | None:
+    """The one staff line ``staff`` people at ``staff_salary`` a year describe ([] without)."""
+    if v.get("staff") is None or v.get("staff_salary") is None:
+        return []
+    line = _build(StaffLine, {
+        "role": FLAG_STAFF, "headcount": v["staff"], "annual_salary": v["staff_salary"],
+        "months": v.get("staff_months"),
+    }, report, STAFF_ARGS)
+    return None if line is None else [line]
 
 
 def _build(model: type[BaseModel], values: dict[str, Any], report: Report,
@@ -237,7 +283,7 @@ def biggest_run_from_arguments(
 
 
 __all__ = [
-    "DRIVER_ARGS", "FLAG_POOL", "FLAG_RUN", "FlagInputs", "NUMBER_ARGS", "POOL_ARGS",
-    "RUN_ARGS", "argument_for", "biggest_run_from_arguments", "build_inputs", "find_gpu",
-    "flag_budget", "parse_arguments",
+    "DRIVER_ARGS", "FLAG_POOL", "FLAG_RUN", "FLAG_STAFF", "FRACTION_ARGS", "FlagInputs",
+    "NUMBER_ARGS", "POOL_ARGS", "RUN_ARGS", "STAFF_ARGS", "argument_for",
+    "biggest_run_from_arguments", "build_inputs", "find_gpu", "flag_budget", "parse_arguments",
 ]

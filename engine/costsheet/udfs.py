@@ -33,6 +33,7 @@ from .model.compute import (
     training_flops,
 )
 from .model.power import energy_kwh
+from .model.utilisation import published_mfu
 from .units import UnitError, parse_count, parse_fraction, parse_number
 
 try:  # the classic add-in and xlwings Lite both provide these
@@ -83,7 +84,8 @@ ARG_HELP: dict[str, str] = {
     "tokens": "Training tokens, e.g. 2T or 14.8T.",
     "gpu": "GPU type from the catalog, e.g. H100 (see `costsheet gpus`).",
     "price_per_gpu_hour": "Rental price per GPU-hour (blank: the catalog's on-demand price).",
-    "mfu": "Model FLOPs utilisation, 0.4 or 40% (blank: the default, 40%).",
+    "mfu": "Model FLOPs utilisation, 0.4 or 40% (blank: the median of published runs on the "
+           "GPU's generation, as `costsheet estimate`).",
     "active_params": "Active parameters per token for MoE models, e.g. 37B (blank: all).",
     "gpu_hours": "GPU-hours, e.g. 1.2M.",
     "pue": "Power usage effectiveness, >= 1 (blank: the default, 1.2).",
@@ -242,11 +244,13 @@ class _Gpus:
     price_per_gpu_hour: np.ndarray  # NaN where the catalog has no rental price
     power_w: np.ndarray  # average W per GPU incl. server share, at the default draw
     keys: np.ndarray  # object: catalog key per cell
+    mfu: np.ndarray  # the default MFU: median of published runs on the GPU's generation
 
 
 @functools.lru_cache(maxsize=256)
-def _gpu_facts(name: str) -> tuple[str, float, float, float] | str:
-    """(key, peak FLOP/s, catalog price per GPU-hour or NaN, default power W), or a message."""
+def _gpu_facts(name: str) -> tuple[str, float, float, float, float] | str:
+    """(key, peak FLOP/s, catalog price per GPU-hour or NaN, default power W, default MFU), or a
+    message."""
     try:
         spec: GpuSpec = default_catalog().get(name)
     except CostsheetError as exc:
@@ -254,7 +258,9 @@ def _gpu_facts(name: str) -> tuple[str, float, float, float] | str:
     pool = GpuPool(name="udf", gpu_type=spec.key)
     power_w = float(average_power_w(pool, spec, _DRIVERS)[0])
     price = spec.price_per_gpu_hour
-    return (spec.key, spec.peak_flops(PRECISION), np.nan if price is None else price, power_w)
+    mfu = published_mfu(spec).point
+    return (spec.key, spec.peak_flops(PRECISION), np.nan if price is None else price, power_w,
+            mfu)
 
 
 def _gpus(x: Any, name: str = "gpu") -> _Gpus:
@@ -264,7 +270,7 @@ def _gpus(x: Any, name: str = "gpu") -> _Gpus:
     bad = np.zeros(n, dtype=bool)
     errors = np.full(n, None, dtype=object)
     keys = np.full(n, None, dtype=object)
-    facts = np.full((n, 3), np.nan)
+    facts = np.full((n, 4), np.nan)
     for i, v in enumerate(cells):
         if _is_blank(v):
             blank[i] = True
@@ -285,7 +291,7 @@ def _gpus(x: Any, name: str = "gpu") -> _Gpus:
     col = _Col(name, shape, is_range, np.full(shape, np.nan), blank.reshape(shape),
                bad.reshape(shape), errors.reshape(shape))
     return _Gpus(col, facts[:, 0].reshape(shape), facts[:, 1].reshape(shape),
-                 facts[:, 2].reshape(shape), keys.reshape(shape))
+                 facts[:, 2].reshape(shape), keys.reshape(shape), facts[:, 3].reshape(shape))
 
 
 # --- combining and answering --------------------------------------------------------------------
@@ -416,8 +422,8 @@ def _flops_of(p: _Col, t: _Col, a: _Col) -> np.ndarray:
     return training_flops(_or_default(a, p.values), t.values)
 
 
-def _mfu(frame: _Frame, mfu: _Col) -> np.ndarray:
-    values = _or_default(mfu, _DRIVERS.mfu)
+def _mfu(frame: _Frame, mfu: _Col, gpus: _Gpus) -> np.ndarray:
+    values = _or_default(mfu, gpus.mfu)
     frame.fail(values <= 0.0, _message("mfu", "must be above 0", 0))
     return values
 
@@ -429,7 +435,7 @@ def _run(params: Any, tokens: Any, gpu: Any, mfu: Any, active_params: Any,
     m = _fraction("mfu", mfu)
     frame = _frame([p, t, g.col, *extra_required], [m, a, *extra_optional])
     _check_active(frame, p, a)
-    mfu_values = _mfu(frame, m)
+    mfu_values = _mfu(frame, m, g)
     with np.errstate(all="ignore"):
         flops = _flops_of(p, t, a)
         gpu_hours = gpu_hours_for_flops(flops, g.peak_flops, mfu_values)
@@ -467,7 +473,8 @@ def LLMGPUHOURS(params: Any, tokens: Any, gpu: Any, mfu: Any = None,
                 active_params: Any = None) -> Any:
     """GPU-hours to train: 6 × active parameters × tokens / (peak BF16 FLOP/s × MFU × 3,600).
 
-    MFU blank: the default, 40%. Equals the GPU-hours of `costsheet estimate`.
+    MFU blank: the median of published runs on the GPU's generation. Equals the GPU-hours of
+    `costsheet estimate`.
     """
     run = _run(params, tokens, gpu, mfu, active_params)
     return _answer(run.frame, run.gpu_hours)
@@ -560,7 +567,7 @@ def LLMCHINCHILLA(budget: Any, gpu: Any, price_per_gpu_hour: Any = None,
         raise _ShapeError("LLMCHINCHILLA takes a single budget or a column of budgets")
     rate = _rent(frame, g, price)
     frame.fail(rate <= 0.0, ERROR_PREFIX + "price_per_gpu_hour: must be above 0")
-    mfu_values = _mfu(frame, m)
+    mfu_values = _mfu(frame, m, g)
     with np.errstate(all="ignore"):
         best = compute_optimal_for_budget(b.values, rate, g.peak_flops, mfu_values)
     params = _answer(frame, best.params)

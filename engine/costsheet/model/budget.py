@@ -20,6 +20,7 @@ from .costlines import FxRate, cost_line, staff_line
 from .experiments import restart_risk_line, sweep_basis, sweep_gpu_hours
 from .items import BudgetResult, LineItem, Value, is_scalar, m, pct, q
 from .power import colocation_line, electricity_line
+from .utilisation import calibration_runs
 
 
 def nonzero(x: Value) -> bool:
@@ -107,11 +108,13 @@ def compute_budget(
         p.name: (cat.get(p.gpu_type) if p.gpu_type else None) for p in budget.pools
     }
     warnings: list[str] = []
+    _check_experiments(d)
     runs, uses = _gpu_uses(budget, specs, warnings)
     items: list[LineItem] = []
     pool_info: dict[str, dict[str, Value]] = {}
     run_cost: dict[str, Value] = {}
     energy_total: Value = 0.0
+    tdp_energy: Value | None = 0.0  # None once a used pool has no catalog GPU (no TDP)
     for pool in budget.pools:
         priced = _price_pool(pool, specs[pool.name], uses.get(pool.name, []), d, cur, fx,
                              warnings)
@@ -120,6 +123,8 @@ def compute_budget(
             run_cost[run_name] = run_cost.get(run_name, 0.0) + amount
         if priced.energy_kwh is not None:
             energy_total = energy_total + priced.energy_kwh
+            tdp = priced.info["gpu_tdp_energy_kwh"]
+            tdp_energy = None if tdp_energy is None or tdp is None else tdp_energy + tdp
         pool_info[pool.name] = priced.info
 
     for run in budget.runs:
@@ -139,6 +144,7 @@ def compute_budget(
 
     finals = [rc for rc in runs.values() if rc.kind == "final"]
     metrics = _metrics(finals, energy_total, d.grid_kg_co2_per_kwh)
+    metrics["gpu_tdp_energy_kwh"] = tdp_energy
     result = BudgetResult(
         items=items, currency=cur, metrics=metrics, pools=pool_info,
         runs={name: _run_info(rc) for name, rc in runs.items()},
@@ -150,6 +156,17 @@ def compute_budget(
     else:
         metrics["cost_per_million_tokens"] = None
     return result
+
+
+def _check_experiments(d: Drivers) -> None:
+    """Sweeps and ablations given both ways (Epoch AI's total multiple and the extra multiple)
+    are refused here, not by a Drivers validator: the reader reports it against its cell."""
+    if d.experiments_total_multiple is not None and nonzero(d.experiment_multiplier):
+        raise InputError(
+            "drivers: the experiments are given twice: experiments_total_multiple (all GPU-hours "
+            "÷ the final run's, Epoch AI's way) and experiment_multiplier (the extra ÷ the final "
+            "run's)", hint="keep one: a total multiple of 2.2 is an experiments multiple of 1.2",
+            key="drivers.experiments_total_multiple")
 
 
 def _gpu_uses(
@@ -167,9 +184,7 @@ def _gpu_uses(
         if run.kind == "final":
             uses[pool.name].extend(_final_run_uses(run, rc, pool, d, months))
             if is_scalar(rc.mfu) and rc.mfu is not None and rc.mfu > 0.6:
-                warnings.append(
-                    f"run {run.name!r}: MFU {rc.mfu:.0%} is above 60%; published runs reach "
-                    "32-48%")
+                warnings.append(_high_mfu_warning(run.name, float(rc.mfu)))
         else:
             uses[pool.name].append(_Use(
                 "experiment_run", "experiments", f"Experiment: {run.name}",
@@ -177,6 +192,12 @@ def _gpu_uses(
                 (f"{run.count} runs × " if run.count != 1 else "") + rc.basis,
                 f"runs.{run.name}", rc.start_month, months, run.name))
     return runs, uses
+
+
+def _high_mfu_warning(run_name: str, mfu: float) -> str:
+    published = [c.mfu for c in calibration_runs()]
+    return (f"run {run_name!r}: MFU {mfu:.0%} is above 60%; the published runs in "
+            f"`costsheet runs` imply {min(published):.0%}-{max(published):.0%}")
 
 
 def _final_run_uses(run: TrainingRun, rc: RunCompute, pool: GpuPool, d: Drivers,
@@ -196,12 +217,16 @@ def _final_run_uses(run: TrainingRun, rc: RunCompute, pool: GpuPool, d: Drivers,
             f"{q(d.restart_hours)} h restart) / 24,000 × {q(rc.gpu_hours)} GPU-h; "
             f"goodput {pct(rc.goodput)}",
             src, rc.start_month, months, run.name))
-    if nonzero(d.experiment_multiplier):
+    extra = d.extra_experiments
+    if nonzero(extra):
+        total_given = d.experiments_total_multiple is not None
         out.append(_Use(
             "sweep", "experiments", f"Sweeps and ablations: {run.name}",
-            sweep_gpu_hours(rc.gpu_hours * run.count, d.experiment_multiplier),
-            sweep_basis(rc.gpu_hours * run.count, d.experiment_multiplier),
-            "drivers.experiment_multiplier", rc.start_month, months, run.name))
+            sweep_gpu_hours(rc.gpu_hours * run.count, extra),
+            sweep_basis(rc.gpu_hours * run.count, extra)
+            + (f" ({q(d.experiments_total_multiple)} total − 1)" if total_given else ""),
+            "drivers.experiments_total_multiple" if total_given
+            else "drivers.experiment_multiplier", rc.start_month, months, run.name))
     return out
 
 
@@ -260,6 +285,7 @@ def _price_pool(pool: GpuPool, spec: GpuSpec | None, pool_uses: list[_Use], d: D
         d.kwh_price, cur, pool.start_month, pool.term_months)
     items.append(line)
     info["energy_kwh"] = line.quantity
+    info["gpu_tdp_energy_kwh"] = None if spec is None else used * spec.tdp_w / 1000.0
     info["power_w"] = power_w
     if pool.ownership == "own" and nonzero(d.colocation_per_kw_month):
         items.append(colocation_line(
@@ -332,6 +358,7 @@ def _metrics(finals: list[RunCompute], energy_kwh: Value, grid: Value) -> dict[s
 def _run_info(rc: RunCompute) -> dict[str, Value]:
     return {
         "kind": rc.kind, "pool": rc.pool, "flops": rc.flops, "gpu_hours": rc.gpu_hours,
-        "mfu": rc.mfu, "interruption_gpu_hours": rc.interruption_hours,
+        "mfu": rc.mfu, "mfu_source": rc.mfu_source,
+        "interruption_gpu_hours": rc.interruption_hours,
         "goodput": rc.goodput, "wall_clock_days": rc.wall_clock_days,
     }

@@ -36,6 +36,7 @@ from .compute import gpu_hour_rate
 from .montecarlo import valid_range
 from .scenarios import apply_overrides, apply_scenario, get_value, split_key
 from .sensitivity import TARGET_LABELS, check_target, label_for, measure
+from .utilisation import mfu_at_precision, published_mfu
 
 GRID_POINTS = 257
 REFINE_POINTS = 65
@@ -436,8 +437,9 @@ def biggest_run(
     """The biggest compute-optimal run ``money`` buys on a pool of ``budget``.
 
     ``pool`` names one of its pools (blank: the only one or the final run's) and the budget's
-    drivers apply. ``mfu`` defaults to the pool's final run's MFU, else the drivers'. (A pool
-    described by arguments: :func:`costsheet.flags.biggest_run_from_arguments`.)
+    drivers apply. ``mfu`` defaults to the pool's final run's MFU, else the drivers', else the
+    median of published runs on the pool's chip generation. (A pool described by arguments:
+    :func:`costsheet.flags.biggest_run_from_arguments`.)
     """
     report = Report(source="solve")
     amount = _parse(parse_number, "money", money, report)
@@ -456,6 +458,8 @@ def biggest_run(
     prec = precision or (run0.precision if run0 else "bf16")
     u = mfu_v if mfu_v is not None else (
         run0.mfu if run0 is not None and run0.mfu is not None else budget.drivers.mfu)
+    if u is None:  # no MFU stated anywhere: published runs on this GPU's generation (#11)
+        u = mfu_at_precision(published_mfu(spec).point, spec, prec)
     rate = gpu_hour_rate(p, spec, budget.drivers, budget.currency)
     fx_rate, _ = make_fx(budget)(rate.currency)
     price = float(rate.rate) * fx_rate
