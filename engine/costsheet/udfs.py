@@ -277,7 +277,7 @@ def _gpus(x: Any, name: str = "gpu") -> _Gpus:
             continue
         error = _excel_error(v)
         if error:
-            got: tuple[str, float, float, float] | str = _error_message(name, error)
+            got: tuple[str, float, float, float, float] | str = _error_message(name, error)
         elif isinstance(v, str):
             got = _gpu_facts(v.strip())
         else:
