@@ -12,12 +12,14 @@ import pytest
 from click.testing import CliRunner
 from costsheet.cli import main
 from costsheet.errors import CellError, InputError, Report
-from costsheet.inputs import Budget, GpuPool, TrainingRun
+from costsheet.inputs import Budget, Drivers, GpuPool, TrainingRun
 from costsheet.model.budget import compute_budget
-from costsheet.units import UnitError, parse_count, parse_fraction, parse_number
+from costsheet.units import UnitError, parse_count, parse_fraction, parse_money, parse_number
+from costsheet.workbook import reader
 from costsheet.workbook.examples import worked_example
 from costsheet.workbook.reader import read_budget
 from costsheet.workbook.template import workbook_bytes
+from pydantic import model_validator
 
 
 @pytest.mark.parametrize(("call", "code"), [
@@ -27,6 +29,9 @@ from costsheet.workbook.template import workbook_bytes
     (lambda: parse_fraction(40), "percent_typed_as_number"),
     (lambda: parse_fraction(400), "not_a_fraction"),
     (lambda: parse_count("2.5"), "not_a_whole_number"),
+    (lambda: parse_number("1.024,5"), "decimal_comma"),
+    (lambda: parse_number("1 000 000"), "spaced_digit_groups"),
+    (lambda: parse_money("12%"), "percent_as_money"),
 ])
 def test_unit_errors_carry_a_code(call: object, code: str) -> None:
     with pytest.raises(UnitError) as exc:
@@ -78,11 +83,11 @@ def test_library_errors_name_the_input_they_concern() -> None:
     with pytest.raises(InputError) as exc:
         compute_budget(Budget(pools=[pool], runs=[TrainingRun(name="r", pool="q",
                                                               gpu_hours=10)]))
-    assert (exc.value.code, exc.value.key) == ("unknown_pool", "runs.r")
+    assert (exc.value.code, exc.value.key) == ("unknown_pool", "runs.r.pool")
     bare = GpuPool(name="b", gpu_count=8)
     with pytest.raises(InputError) as exc:
         compute_budget(Budget(pools=[bare], runs=[TrainingRun(name="r", gpu_hours=10)]))
-    assert (exc.value.code, exc.value.key) == ("no_rental_price", "pools.b")
+    assert (exc.value.code, exc.value.key) == ("no_rental_price", "pools.b.price_per_gpu_hour")
 
 
 def test_a_model_error_is_placed_at_the_cell_its_key_names(tmp_path: Path) -> None:
@@ -93,3 +98,64 @@ def test_a_model_error_is_placed_at_the_cell_its_key_names(tmp_path: Path) -> No
     assert (err.location, err.field, err.code) == ("Runs!A8", "model", "run_without_work")
     assert err.message.startswith("run \"Bob's run\": needs GPU-hours, or FLOPs, or parameters")
     assert "; give params and tokens" in err.message  # the hint follows, as before
+
+
+def _cell_of(path: Path, key: str) -> str:
+    return read_budget(path).cells[key]
+
+
+def test_a_model_error_is_placed_at_the_field_its_key_names(tmp_path: Path) -> None:
+    """Experiments given both ways (Epoch AI's total multiple and the extra multiple) is a check
+    across two drivers made where the budget is computed: reported at the cell of the one the
+    error names, with its code."""
+    path = _planted(tmp_path, {})
+    at = _cell_of(path, "drivers.experiments_total_multiple")
+    path = _planted(tmp_path, {at: 2.2})  # the example's experiments multiple is 0.5
+    (err,) = read_budget(path).report.problems
+    assert (err.location, err.code) == (at, "given_twice")
+    assert "experiments are given twice" in err.message
+
+
+def test_a_scenario_s_model_error_is_placed_at_its_scenario_cell(tmp_path: Path) -> None:
+    path = _planted(tmp_path, {})
+    base = _cell_of(path, "drivers.experiments_total_multiple")
+    high = _cell_of(path, "drivers.experiments_total_multiple@High")
+    path = _planted(tmp_path, {high: 2.2})  # High also sets the extra multiple (1.0)
+    (err,) = read_budget(path).report.problems
+    assert (err.location, err.code) == (high, "given_twice") and high != base
+    assert err.message.endswith("(scenario High); keep one: a total multiple of 2.2 is an "
+                                "experiments multiple of 1.2")
+
+
+def test_a_key_without_a_cell_of_its_own_is_placed_at_its_line() -> None:
+    cells = {"pools.h800": "Pools!A6", "pools.h800.gpu_count": "Pools!C6",
+             "drivers.mfu": "Drivers!E5", "drivers.mfu@High": "Drivers!G5"}
+    assert reader._locate(cells, "pools.h800.gpu_count") == "Pools!C6"
+    assert reader._locate(cells, "pools.h800.unknown_field") == "Pools!A6"
+    assert reader._locate(cells, "fx_rates.EUR") == ""  # no FX row: no cell to name
+    assert reader._locate(cells, "drivers.mfu", "High", {"mfu"}) == "Drivers!G5"
+    assert reader._locate(cells, "drivers.mfu", "High", {}) == "Drivers!E5"  # inherits Base
+    assert reader._locate(cells, None) == ""
+
+
+class _CrossCheckedDrivers(Drivers):
+    """Drivers with a check across two fields, as a validator (the reader must not crash)."""
+
+    @model_validator(mode="after")
+    def _pue_above_draw(self) -> _CrossCheckedDrivers:
+        if self.pue > 1.5 and self.avg_power_draw > 0.8:
+            raise ValueError("pue: above 1.5 only with an average power draw of 80% or less")
+        return self
+
+
+def test_a_check_across_drivers_is_reported_at_a_cell(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    path = _planted(tmp_path, {})
+    at, draw = _cell_of(path, "drivers.pue"), _cell_of(path, "drivers.avg_power_draw")
+    path = _planted(tmp_path, {at: 1.6, draw: 0.9})  # each valid with the other's default
+    monkeypatch.setattr(reader, "Drivers", _CrossCheckedDrivers)
+    res = read_budget(path)  # used to raise a ValidationError from Drivers(**good)
+    assert res.budget is None
+    (err,) = res.report.problems
+    assert (err.location, err.field, err.code) == (at, "pue", "invalid_value")
+    assert err.message == "above 1.5 only with an average power draw of 80% or less"

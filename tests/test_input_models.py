@@ -102,7 +102,7 @@ def test_the_fx_sheet_is_read_once_per_check(tmp_path: Path,
     """The budget rates and the actual rates of a month come from one pass over the FX sheet,
     and every input sheet is read once."""
     from costsheet.workbook import actuals, fx_sheet, reader, tables, uncertainty
-    from costsheet.workbook.monthly_sample import write_monthly_sample
+    from make_samples import write_monthly_sample
 
     path = write_monthly_sample(tmp_path / "m.xlsx")
     reads: Counter[str] = Counter()

@@ -196,7 +196,7 @@ def test_example_round_trips_and_maps_cells(tmp_path: Path) -> None:
     assert cells["drivers.mfu@High"] == "Drivers!G5"
     assert cells["pools.h100-cloud.price_per_gpu_hour@High"] == "Overrides!C6"
     assert cells["staff.ML engineer.annual_salary"] == "Staff!C7"
-    assert cells["fx.EUR"] == "FX!B6"
+    assert cells["fx_rates.EUR"] == "FX!B6"
 
 
 def test_scenarios_blank_inherits_and_new_columns(tmp_path: Path) -> None:

@@ -214,7 +214,8 @@ def test_actuals_formula_without_saved_value_is_not_read_as_blank(tmp_path: Path
     """A currency typed as a formula by a script (no saved result) used to read as blank: the
     euros were then booked as dollars. It is evaluated now, like on the budget sheets."""
     from costsheet.workbook.actuals import read_actuals
-    from costsheet.workbook.monthly_sample import monthly_budget, write_monthly_sample
+    from make_samples import write_monthly_sample
+    from sample_budgets import monthly_budget
 
     plain = write_monthly_sample(tmp_path / "plain.xlsx")
     path = tmp_path / "formula.xlsx"

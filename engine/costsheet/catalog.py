@@ -47,12 +47,27 @@ class GpuSpec:
     price_source: str = ""
     spec_source: str = ""
     aliases: tuple[str, ...] = field(default=())
+    generation: str = ""  # chip generation (Ampere, Hopper, TPU v4, ...): groups published runs
+    price_basis: str = "on-demand"  # what price_per_gpu_hour is: on-demand, assumed, estimate
+    committed_price_per_gpu_hour: float | None = None
+    committed_price_term: str = ""
+    committed_price_date: str = ""
+    committed_price_source: str = ""
 
     def peak_flops(self, precision: str = "bf16") -> float:
         """Peak dense throughput (FLOP/s) at ``bf16`` or ``fp8``; fp8 falls back to bf16."""
         if precision == "fp8" and self.fp8_dense_tflops:
             return self.fp8_dense_tflops * TFLOPS
         return self.bf16_dense_tflops * TFLOPS
+
+    def rental_price(self, basis: str = "on-demand") -> tuple[float | None, str]:
+        """(price per GPU-hour, how it is described) on the ``on-demand`` or ``committed`` basis."""
+        if basis == "committed":
+            return self.committed_price_per_gpu_hour, (
+                f"catalog {self.committed_price_term} committed price "
+                f"({self.committed_price_source.split(': ')[-1]}, {self.committed_price_date})")
+        return self.price_per_gpu_hour, (
+            f"catalog {self.price_basis} price ({self.price_source}, {self.price_date})")
 
     def to_dict(self) -> dict[str, Any]:
         out = {f.name: getattr(self, f.name) for f in fields(self)}

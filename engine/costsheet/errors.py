@@ -3,7 +3,7 @@
 Every problem carries a machine-readable ``code`` (``not_a_number``, ``unknown_gpu``,
 ``percent_typed_as_number``, ``unknown_pool``, ...) beside its message, so programs branch on the
 code and people read the message. Library errors (:class:`CostsheetError`) also carry the
-``key`` of the input they concern (``runs.final``, ``pools.h800``, ``drivers.mfu``): the
+``key`` of the input they concern (``runs.final``, ``pools.h800.gpu_count``, ``drivers.mfu``): the
 workbook reader turns that key into a ``Sheet!Cell``, and the command line into a flag.
 """
 
@@ -20,8 +20,11 @@ class CostsheetError(Exception):
     """An expected failure: the CLI prints its message as ``error:`` lines, never a traceback.
 
     ``hint`` is printed as a ``tip:`` line. ``report`` holds cell-level problems, if any.
-    ``code`` says what went wrong in one word (``unknown_pool``); ``key`` names the input it
-    concerns when there is one (``runs.final``, ``pools.h800``, ``drivers.mfu``).
+    ``code`` says what went wrong in one word (``unknown_pool``), for programs to branch on.
+    ``key`` names the one input or argument the problem concerns, for code to locate it: an
+    input key (``pools.h800.gpu_count``, ``runs.v3``, ``fx_rates.EUR``: the reader maps it to a
+    cell) or a function's argument (``vary``, ``low``: the CLI maps it to its flag). Messages
+    never spell a flag or a cell themselves.
     """
 
     def __init__(self, message: str, *, hint: str | None = None, report: Report | None = None,

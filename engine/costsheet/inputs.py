@@ -262,6 +262,8 @@ OWNERSHIP = {"rent": "rent", "rented": "rent", "rental": "rent", "cloud": "rent"
 RUN_KINDS = {"final": "final", "finalrun": "final", "main": "final", "pretraining": "final",
              "experiment": "experiment", "ablation": "experiment", "sweep": "experiment",
              "最终": "final", "实验": "experiment"}
+PRICE_BASES = {"ondemand": "on-demand", "committed": "committed", "reserved": "committed",
+               "按需": "on-demand", "承诺": "committed", "预留": "committed"}
 PRECISIONS = {"bf16": "bf16", "fp16": "bf16", "16bit": "bf16", "fp8": "fp8", "8bit": "fp8"}
 FAMILY_CHOICES = {
     **{f.replace("_", ""): f for f in FAMILIES},
@@ -280,6 +282,8 @@ RunKind = Annotated[Literal["final", "experiment"], Kind("choice"),
                     BeforeValidator(_choice(RUN_KINDS))]
 Precision = Annotated[Literal["bf16", "fp8"], Kind("choice"),
                       BeforeValidator(_choice(PRECISIONS))]
+PriceBasis = Annotated[Literal["on-demand", "committed"], Kind("choice"),
+                       BeforeValidator(_choice(PRICE_BASES))]
 Family = Annotated[
     Literal["compute", "data", "staff", "power_facilities", "experiments"],
     Kind("choice"), BeforeValidator(_choice(FAMILY_CHOICES)),
@@ -303,9 +307,11 @@ class _Model(BaseModel):
 class Drivers(_Model):
     """Assumptions that apply across the budget, one value per scenario."""
 
-    mfu: Fraction = Field(0.40, gt=0, **doc(
+    mfu: OptFraction = Field(None, gt=0, **doc(
         "Default MFU", "fraction",
-        "Model FLOPs utilisation: achieved / peak dense throughput. Published runs: 0.32-0.48."))
+        "Model FLOPs utilisation: achieved / peak dense BF16 throughput. Blank: the median of "
+        "published runs on the same chip generation (A100-class 38%, H100-class 22%; "
+        "`costsheet runs`)."))
     pue: Number = Field(1.2, ge=1.0, **doc(
         "PUE", "ratio", "Facility power / IT power (power usage effectiveness), >= 1."))
     avg_power_draw: Fraction = Field(0.75, **doc(
@@ -327,7 +333,8 @@ class Drivers(_Model):
         "Datacenter space and cooling per kW of IT load per month, for owned hardware."))
     experiment_multiplier: Number = Field(0.0, **doc(
         "Experiments multiple", "x final run",
-        "Sweeps and ablations as a multiple of the final runs' GPU-hours."))
+        "Sweeps and ablations as a multiple of the final runs' GPU-hours: the EXTRA GPU-hours "
+        "÷ the final run's (Epoch AI's 2.2 total is 1.2 here)."))
     interruption_rate_per_1000_gpu_days: Number = Field(0.0, **doc(
         "Interruption rate", "per 1,000 GPU-days",
         "Job interruptions per 1,000 GPU-days (Llama 3 405B: about 0.47)."))
@@ -348,12 +355,30 @@ class Drivers(_Model):
         "Reporting currency", "ISO code", "Currency of every total (USD, EUR, CNY, ...)."))
     start_month: Month = Field(None, **doc(
         "Start month", "YYYY-MM", "First month of the budget horizon."))
+    experiments_total_multiple: OptNumber = Field(None, ge=1.0, **doc(
+        "Experiments, total multiple", "x final run",
+        "Epoch AI's convention: ALL GPU-hours of the programme ÷ the final run's (e.g. 2.2). "
+        "Blank: use Experiments multiple. 2.2 here equals 1.2 there."))
+    price_basis: PriceBasis = Field("on-demand", **doc(
+        "Catalog price basis", "",
+        "Which catalog rental price a pool with no price uses: on-demand, or committed "
+        "(multi-year commitment; only some GPUs have one)."))
 
     @model_validator(mode="after")
     def _default_currency(self) -> Drivers:
         if self.currency is None:
             self.currency = "USD"
         return self
+
+    @property
+    def extra_experiments(self) -> Any:
+        """Sweeps and ablations as EXTRA GPU-hours ÷ the final run's, whichever way given.
+
+        Giving both is refused where the budget is computed (``compute_budget``), naming both.
+        """
+        if self.experiments_total_multiple is not None:
+            return self.experiments_total_multiple - 1.0
+        return self.experiment_multiplier
 
 
 DRIVER_KEYS: tuple[str, ...] = tuple(Drivers.model_fields)
@@ -508,6 +533,21 @@ class GpuCatalogRow(_Model):
         "Rental price source", "", "Where the price comes from.", width=24))
     spec_source: Text = Field(None, **doc(
         "Spec source", "", "Where the throughput and power come from.", sheet=False))
+    generation: Text = Field(None, **doc(
+        "Generation", "", "Chip generation (Ampere, Hopper, TPU v4, ...): groups published runs "
+        "for the default MFU.", sheet=False))
+    price_basis: Text = Field(None, **doc(
+        "Rental price basis", "", "What the rental price is: on-demand, assumed or estimate.",
+        sheet=False))
+    committed_price_per_gpu_hour: OptNumber = Field(None, **doc(
+        "Committed price", "USD per GPU-hour",
+        "Price of one GPU-hour on a multi-year commitment, in USD.", sheet=False))
+    committed_price_term: Text = Field(None, **doc(
+        "Committed term", "", "The commitment, e.g. 3 years.", sheet=False))
+    committed_price_date: Text = Field(None, **doc(
+        "Committed price date", "YYYY-MM", "When the price was seen.", sheet=False))
+    committed_price_source: Text = Field(None, **doc(
+        "Committed price source", "", "Where the price comes from.", sheet=False))
 
     #: keys of Python mappings written before the names were unified, in FLOP/s
     OLD_FLOPS_KEYS: typing.ClassVar[dict[str, str]] = {

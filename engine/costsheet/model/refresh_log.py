@@ -15,13 +15,13 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from ..inputs import FAMILIES, FAMILY_LABELS, Budget
-from .variance import ActualLine, FxRates
+from ..inputs import FAMILIES, FAMILY_LABELS, ActualLine, Budget
+from .variance import FxRates
 
 TIME = "Time"
 AS_OF = "As of"
@@ -142,7 +142,7 @@ def _number(value: Any) -> float | None:
 
 def previous_row(rows: Sequence[Mapping[str, Any]], scenario: str) -> Mapping[str, Any] | None:
     """The latest earlier row of the same scenario (rows as column title → value), or None."""
-    for row in reversed(rows):
+    for row in rows[::-1]:
         if str(row.get(SCENARIO) or "") == scenario:
             return row
     return None
@@ -215,7 +215,7 @@ def rows_as_dicts(header: Sequence[Any], rows: Sequence[Sequence[Any]]) -> list[
             for row in rows]
 
 
-def describe_change(entry: LogEntry, money) -> list[str]:
+def describe_change(entry: LogEntry, money: Callable[[float], str]) -> list[str]:
     """Lines for the terminal: the forecast and what moved since the previous refresh.
 
     ``money`` formats an amount (e.g. ``lambda x: format_money(x, currency)``).

@@ -23,8 +23,8 @@ class FxSheet:
     """The rates of the FX sheet.
 
     ``rates``: currency → budget rate (the reporting currency left out); ``monthly``: currency →
-    month → actual rate; ``cells``: ``"fx.EUR"`` → the budget rate's cell (``"FX!B6"``);
-    ``monthly_cells``: (currency, month) → the actual rate's cell.
+    month → actual rate; ``cells``: input key (``"fx_rates.EUR"``) → the budget rate's cell
+    (``"FX!B6"``); ``monthly_cells``: (currency, month) → the actual rate's cell.
     """
 
     rates: dict[str, float] = field(default_factory=dict)
@@ -65,7 +65,7 @@ def _budget_rate(book: Book, out: FxSheet, row: Row, fx: FxRow, reporting: str,
                   "this is the reporting currency; its rate is ignored", "reporting_currency")
         return
     out.rates[fx.currency] = fx.rate
-    out.cells[f"fx.{fx.currency}"] = row.ref("rate")
+    out.cells[f"fx_rates.{fx.currency}"] = row.ref("rate")
 
 
 def _month_rate(book: Book, out: FxSheet, row: Row, fx: FxRow) -> None:

@@ -9,7 +9,9 @@ from __future__ import annotations
 #: ``section.key`` → (label, help)
 LABELS: dict[str, tuple[str, str]] = {
     # Drivers
-    "drivers.mfu": ("默认 MFU", "模型算力利用率：实际吞吐 / 峰值稠密吞吐。公开训练约 0.32-0.48。"),
+    "drivers.mfu": ("默认 MFU", "模型算力利用率：实际吞吐 / BF16 峰值稠密吞吐。"
+                    "留空：同代芯片公开训练的中位数（A100 类 38%，H100 类 22%；"
+                    "见 `costsheet runs`）。"),
     "drivers.pue": ("PUE", "数据中心总功率 / IT 功率（电能使用效率），>= 1。"),
     "drivers.avg_power_draw": ("平均功耗比例", "服务器平均功耗占峰值的比例。"),
     "drivers.kwh_price": ("电价", "每千瓦时价格；仅自有硬件计电费。"),
@@ -24,7 +26,9 @@ LABELS: dict[str, tuple[str, str]] = {
         "机房托管价",
         "自有硬件每千瓦 IT 负载"
         "每月的机房空间与制冷费用。"),
-    "drivers.experiment_multiplier": ("实验倍数", "扫参与消融实验占最终训练 GPU 时的倍数。"),
+    "drivers.experiment_multiplier": (
+        "实验倍数", "扫参与消融实验占最终训练 GPU 时的倍数：额外 GPU 时 ÷ 最终训练"
+        "（Epoch AI 的总倍数 2.2 在此为 1.2）。"),
     "drivers.interruption_rate_per_1000_gpu_days": (
         "中断率", "每 1,000 GPU 日的任务中断次数（Llama 3 405B 约 0.47）。"),
     "drivers.checkpoint_interval_hours": (
@@ -37,6 +41,12 @@ LABELS: dict[str, tuple[str, str]] = {
     "drivers.staff_burden": ("人员附加成本", "工资之外的雇主成本（税、福利、设备），例如 30%。"),
     "drivers.currency": ("报告币种", "所有合计使用的币种（USD、EUR、CNY ……）。"),
     "drivers.start_month": ("起始月份", "预算期的第一个月。"),
+    "drivers.experiments_total_multiple": (
+        "实验总倍数", "Epoch AI 的口径：整个项目的全部 GPU 时 ÷ 最终训练（例如 2.2）。"
+        "留空：使用实验倍数。此处 2.2 等于实验倍数 1.2。"),
+    "drivers.price_basis": (
+        "目录价格口径", "未填价格的资源池使用哪种目录租用价：on-demand（按需）或 committed"
+        "（多年承诺价；仅部分 GPU 有）。"),
     # Pools
     "pools.name": ("GPU 池", "简短且唯一的名称，例如 h800-main。"),
     "pools.gpu_type": ("GPU 型号", "目录中的 GPU（H100、H800、A100、B200、MI300X ……）。"),

@@ -16,6 +16,8 @@ never by their labels.
 from __future__ import annotations
 
 import re
+import typing
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -184,9 +186,8 @@ class _Reader:
         first = Row(table.sheet, 0, base_raw, base_cells, bad,
                     first=f"A{table.key_row + 2}")
         drivers = validate_row(self.book, Drivers, first)
-        if not isinstance(drivers, Drivers):
-            good = {k: v for k, v in base_raw.items() if _quiet(Drivers, {k: v}) is not None}
-            drivers = Drivers(**good)
+        if not isinstance(drivers, Drivers):  # reported; go on to find the other problems
+            drivers = _valid_alone(Drivers, base_raw)
         return drivers, names, overrides
 
     def driver_key(self, row: Row, columns: list[tuple[str, str]],
@@ -450,10 +451,17 @@ class _Reader:
         self.read_overrides(partial, scenarios, overrides, invalid)
         if not self.report.ok:
             return None, scenarios
-        budget = Budget(
-            name=self.path.stem, drivers=drivers, gpu_catalog=catalog_rows,
-            scenarios={s: overrides.get(s, {}) for s in scenarios[1:]}, fx_rates=self.fx.rates,
-            **parts)
+        try:
+            budget = Budget(
+                name=self.path.stem, drivers=drivers, gpu_catalog=catalog_rows,
+                scenarios={s: overrides.get(s, {}) for s in scenarios[1:]},
+                fx_rates=self.fx.rates, **parts)
+        except ValidationError as exc:  # a check across sheets that no line could make
+            for p in validation_problems(exc):
+                key = ".".join(str(part) for part in p.loc)
+                sheet, _, cell = _locate(self.cells, key).partition("!")
+                self.error(sheet, cell, key or "budget", None, p.message, p.code)
+            return None, scenarios
         self.trial_compute(budget)
         return (budget if self.report.ok else None), scenarios
 
@@ -509,7 +517,8 @@ class _Reader:
                 if exc.message in seen:
                     continue
                 seen.add(exc.message)
-                sheet, _, cell = self.cells.get(exc.key or "", "").partition("!")
+                at = _locate(self.cells, exc.key, scen, budget.scenarios.get(scen, {}))
+                sheet, _, cell = at.partition("!")
                 where = "" if scen == "Base" else f" (scenario {scen})"
                 tip = f"; {exc.hint}" if exc.hint else ""
                 self.error(sheet, cell, "model", None, exc.message + where + tip, exc.code)
@@ -545,6 +554,39 @@ def _quiet(model: type[BaseModel], data: dict[str, Any]) -> BaseModel | None:
         return model.model_validate(data)
     except ValidationError:
         return None
+
+
+_M = typing.TypeVar("_M", bound=BaseModel)
+
+
+def _valid_alone(model: type[_M], raw: dict[str, Any]) -> _M:
+    """``model`` from the values of ``raw`` that are valid on their own, defaults for the rest.
+
+    Used once the row's problems are reported (a bad cell, or a check across fields), so that
+    the rest of the workbook is still read; never validated as a whole, so it cannot fail.
+    """
+    values = {}
+    for k, v in raw.items():
+        alone = _quiet(model, {k: v})
+        if alone is not None:
+            values[k] = getattr(alone, k)
+    return model.model_construct(**values)
+
+
+def _locate(cells: dict[str, str], key: str | None, scenario: str = "Base",
+            overridden: Collection[str] = ()) -> str:
+    """The ``Sheet!Cell`` of input ``key``, else of the nearest enclosing input
+    (``pools.h800.gpu_count`` → the pool's row), else ``""``. An input the scenario sets
+    (``overridden``: driver keys bare, others in full) is found at its scenario cell."""
+    parts = (key or "").split(".")
+    while parts and parts[0]:
+        name = ".".join(parts)
+        if name.removeprefix("drivers.") in overridden and f"{name}@{scenario}" in cells:
+            return cells[f"{name}@{scenario}"]
+        if name in cells:
+            return cells[name]
+        parts.pop()
+    return ""
 
 
 def _noun(section: str) -> str:

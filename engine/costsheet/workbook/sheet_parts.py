@@ -58,9 +58,11 @@ def _scan_sheet(fh: Any, g: Layout) -> None:
                 g.hidden_cols.update(range(lo, min(hi, 16384) + 1))
         elif tag == "mergeCell" and el.get("ref"):
             try:
-                g.merges.append(range_boundaries(el.get("ref")))
+                c1, r1, c2, r2 = range_boundaries(el.get("ref"))
             except (ValueError, TypeError):
-                pass
+                continue
+            if c1 is not None and r1 is not None and c2 is not None and r2 is not None:
+                g.merges.append((c1, r1, c2, r2))  # whole rows or columns are not merges
 
 
 def defused(exc: BaseException | None) -> bool:

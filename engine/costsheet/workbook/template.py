@@ -28,10 +28,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
+
+if TYPE_CHECKING:
+    from openpyxl.styles import Font
 
 from ..catalog import default_catalog
 from ..errors import InputError
@@ -376,7 +379,7 @@ def driver_scenarios(budget: Budget) -> dict[str, dict[str, Any]]:
 # writing the template
 
 
-def _styles():
+def _styles() -> dict[str, Any]:
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
     thin = Side(style="thin", color="BFBFBF")
@@ -537,7 +540,7 @@ def _write_drivers(ws: Any, spec: SheetSpec, budget: Budget, scenarios: list[str
     ws.freeze_panes = f"C{DRIVERS_FIRST_ROW}"
 
 
-def Font_bold_blue():  # noqa: N802 - a style factory
+def Font_bold_blue() -> Font:  # noqa: N802 - a style factory
     from openpyxl.styles import Font
 
     return Font(bold=True, color=INPUT_FONT)
@@ -620,6 +623,7 @@ def workbook_for(budget: Budget | None = None, *, lang: str = "en") -> Any:
     st = _styles()
     wb = Workbook()
     readme = wb.active
+    assert readme is not None  # a new Workbook has one sheet
     readme.title = README_SHEET
     _write_readme(readme, lang, st)
     for spec in LAYOUT:
