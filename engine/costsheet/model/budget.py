@@ -14,12 +14,14 @@ import numpy as np
 
 from ..catalog import Catalog, GpuSpec, default_catalog
 from ..errors import InputError
-from ..inputs import HOURS_PER_MONTH, Budget, GpuPool
+from ..inputs import HOURS_PER_MONTH, Budget, GpuPool, TrainingRun
 from .compute import RunCompute, average_power_w, gpu_hour_rate, run_compute
 from .costlines import cost_line, staff_line
 from .experiments import restart_risk_line, sweep_basis, sweep_gpu_hours
 from .items import BudgetResult, LineItem, Value, is_scalar, m, pct, q
+from .memory import fit_warning, memory_fit
 from .power import colocation_line, electricity_line
+from .stages import STAGE_LABELS, attention_share
 
 
 def nonzero(x: Value) -> bool:
@@ -106,10 +108,11 @@ def compute_budget(
         runs[run.name] = rc
         months = _months_of(rc.wall_clock_days)
         src = f"runs.{run.name}"
+        warnings.extend(_run_warnings(run, pool, specs[pool.name], d.mfu))
         if run.kind == "final":
             uses[pool.name].append(_Use(
-                "compute", f"Final run: {run.name}", rc.gpu_hours * run.count, rc.basis, src,
-                rc.start_month, months, run.name))
+                "compute", f"{_final_label(run.stage)}: {run.name}", rc.gpu_hours * run.count,
+                rc.basis, src, rc.start_month, months, run.name))
             if nonzero(rc.interruption_hours):
                 lost_h = d.checkpoint_interval_hours / 2 + d.restart_hours
                 uses[pool.name].append(_Use(
@@ -247,6 +250,37 @@ def compute_budget(
     return result
 
 
+def _final_label(stage: str) -> str:
+    """``Final run`` for pre-training (as before stages existed), else the stage's name."""
+    return "Final run" if stage == "pretraining" else STAGE_LABELS[stage]
+
+
+def _run_warnings(run: TrainingRun, pool: GpuPool, spec: GpuSpec | None,
+                  default_mfu: Value) -> list[str]:
+    """A run that cannot fit on its pool; attention that 6·N·D leaves out at long sequences."""
+    out = []
+    if spec is not None and spec.memory_gb:
+        fit = memory_fit(run, spec.memory_gb, pool.gpu_count)
+        text = None if fit is None else fit_warning(fit, pool.name, spec.key)
+        if text is not None:
+            out.append(text)
+    share = attention_share(run)
+    if share is not None and run.gpu_hours is None and run.flops is None and is_scalar(share) \
+            and share > ATTENTION_WARN_SHARE:
+        mfu = run.mfu if run.mfu is not None else default_mfu
+        seq = q(run.seq_len) if run.seq_len is not None else "prompt + generated"
+        out.append(
+            f"run {run.name!r}: at {seq} tokens per sequence, attention adds {share:.0%} to "
+            f"the 6 × N × D training FLOPs that MFU counts; if {pct(mfu)} is the utilisation "
+            f"of all FLOPs, use an MFU of about {pct(mfu / (1 + share))}, or give the run's "
+            f"GPU-hours")
+    return out
+
+
+#: warn when training attention FLOPs exceed this share of 6·N·D (long-context training)
+ATTENTION_WARN_SHARE = 0.10
+
+
 def _sum_known(values: list[Value | None]) -> Value | None:
     known = [v for v in values if v is not None]
     if not known:
@@ -282,4 +316,6 @@ def _run_info(rc: RunCompute) -> dict[str, Value]:
         "kind": rc.kind, "pool": rc.pool, "flops": rc.flops, "gpu_hours": rc.gpu_hours,
         "mfu": rc.mfu, "interruption_gpu_hours": rc.interruption_hours,
         "goodput": rc.goodput, "wall_clock_days": rc.wall_clock_days,
+        "stage": rc.stage, "compute_flops": rc.compute_flops, "decode_flops": rc.decode_flops,
+        "decode_mfu": rc.decode_mfu, "samples": rc.samples, "tokens": rc.tokens,
     }

@@ -15,6 +15,7 @@ from ..errors import InputError
 from ..inputs import HOURS_PER_YEAR, Drivers, GpuPool, TrainingRun
 from ..units import format_money
 from .items import Value, is_scalar, m, q
+from .stages import DEFAULT_DECODE_MFU, STAGE_LABELS, StageWork, stage_work
 
 SECONDS_PER_HOUR = 3600.0
 
@@ -63,6 +64,11 @@ class RunCompute:
     wall_clock_days: Value | None
     basis: str
     start_month: str | None
+    stage: str = "pretraining"
+    compute_flops: Value | None = None  # FLOPs at the run's MFU (training, forward passes)
+    decode_flops: Value | None = None  # FLOPs generated token by token, at the decode MFU
+    decode_mfu: Value | None = None
+    samples: Value | None = None  # samples generated (rl, synthetic data, evaluation)
 
 
 def run_compute(
@@ -71,34 +77,59 @@ def run_compute(
     spec: GpuSpec | None,
     drivers: Drivers,
 ) -> RunCompute:
-    """FLOPs and GPU-hours of one run on its pool's GPUs."""
-    flops = run.flops
-    if flops is None and run.params is not None and run.tokens is not None:
-        flops = training_flops(run.params, run.tokens, run.active_params)
+    """FLOPs and GPU-hours of one run on its pool's GPUs.
+
+    A pre-training run (and mid-training, SFT) is one pass of 6·N·D at the run's MFU. Other
+    stages add forward passes at the same MFU and generated tokens at the decode MFU
+    (:mod:`costsheet.model.stages`); given GPU-hours are used as given, whatever the stage.
+    """
+    work = stage_work(run)
+    if work.plain:
+        flops = run.flops
+        if flops is None and run.params is not None and run.tokens is not None:
+            flops = training_flops(run.params, run.tokens, run.active_params)
+    else:
+        flops = work.flops
     peak = spec.peak_flops(run.precision) if spec is not None else None
     mfu = run.mfu if run.mfu is not None else drivers.mfu
+    decode_flops = None if work.plain else work.decode_flops
+    dmfu = None
+    if decode_flops is not None:
+        dmfu = run.decode_mfu if run.decode_mfu is not None else DEFAULT_DECODE_MFU
     if run.gpu_hours is not None:
         gpu_hours = run.gpu_hours
         basis = f"{q(gpu_hours)} GPU-hours given"
         mfu_out = implied_mfu(flops, gpu_hours, peak) if flops is not None and peak else None
         mfu_given = False
+        if not work.plain and flops is not None:
+            basis += f" [{work.text()}]"
     elif flops is None:
+        if work.plain or run.stage in ("pretraining", "midtraining", "sft"):
+            raise InputError(
+                f"run {run.name!r}: needs GPU-hours, or FLOPs, or parameters and tokens",
+                hint="give params and tokens (e.g. 7B and 2T), flops, or gpu_hours",
+            )
         raise InputError(
-            f"run {run.name!r}: needs GPU-hours, or FLOPs, or parameters and tokens",
-            hint="give params and tokens (e.g. 7B and 2T), flops, or gpu_hours",
+            f"run {run.name!r}: a {STAGE_LABELS[run.stage]} run needs GPU-hours, or "
+            f"{work.missing}",
+            hint="see docs/model.md, Stages, for what each stage needs",
         )
     elif not peak:
         raise InputError(
             f"run {run.name!r}: needs a GPU type to turn FLOPs into GPU-hours",
             hint="give the pool a GPU type from the catalog, or give the run's GPU-hours",
         )
-    else:
+    elif work.plain:
         gpu_hours = gpu_hours_for_flops(flops, peak, mfu)
         mfu_out, mfu_given = mfu, True
         basis = (
             f"{q(flops)} FLOP / ({q(peak / 1e12)} TFLOP/s {run.precision} × MFU {_pct(mfu)} "
             f"× 3,600 s)"
         )
+    else:
+        gpu_hours, basis = _staged_hours(work, peak, run.precision, mfu, dmfu)
+        mfu_out = implied_mfu(flops, gpu_hours, peak)
+        mfu_given = decode_flops is None
     count = pool.gpu_count
     if run.kind == "final" and count is not None:
         overhead = interruption_overhead(drivers, count)
@@ -114,7 +145,7 @@ def run_compute(
         kind=run.kind,
         pool=pool.name,
         count=run.count,
-        tokens=run.tokens,
+        tokens=run.tokens if work.plain else work.training_tokens,
         flops=flops,
         gpu_hours=gpu_hours,
         mfu=mfu_out,
@@ -124,7 +155,32 @@ def run_compute(
         wall_clock_days=wall,
         basis=basis,
         start_month=run.start_month or pool.start_month,
+        stage=run.stage,
+        compute_flops=work.compute_flops if not work.plain else flops,
+        decode_flops=decode_flops,
+        decode_mfu=dmfu,
+        samples=work.samples,
     )
+
+
+def _staged_hours(
+    work: StageWork, peak: float, precision: str, mfu: Value, decode_mfu: Value | None
+) -> tuple[Value, str]:
+    """GPU-hours of a stage's compute-bound FLOPs at MFU plus its generated FLOPs at the
+    decode MFU, and the basis that shows both and the passes behind them."""
+    hours: Value = 0.0
+    texts = []
+    compute = work.compute_flops
+    if compute is not None:
+        hours = hours + gpu_hours_for_flops(compute, peak, mfu)
+        texts.append(f"{q(compute)} FLOP / ({q(peak / 1e12)} TFLOP/s {precision} × MFU "
+                     f"{_pct(mfu)} × 3,600 s)")
+    decode = work.decode_flops
+    if decode is not None and decode_mfu is not None:
+        hours = hours + gpu_hours_for_flops(decode, peak, decode_mfu)
+        texts.append(f"{q(decode)} FLOP generated / ({q(peak / 1e12)} TFLOP/s {precision} × "
+                     f"decode MFU {_pct(decode_mfu)} × 3,600 s)")
+    return hours, " + ".join(texts) + f" [{work.text()}]"
 
 
 def _pct(x: Value) -> str:
