@@ -21,7 +21,7 @@ from .experiments import restart_risk_line, sweep_basis, sweep_gpu_hours
 from .items import BudgetResult, LineItem, Value, is_scalar, m, pct, q
 from .memory import fit_warning, memory_fit
 from .power import colocation_line, electricity_line
-from .stages import STAGE_LABELS, attention_share
+from .stages import DEFAULT_DECODE_MFU, STAGE_LABELS, attention_share
 
 
 def nonzero(x: Value) -> bool:
@@ -264,6 +264,14 @@ def _run_warnings(run: TrainingRun, pool: GpuPool, spec: GpuSpec | None,
         text = None if fit is None else fit_warning(fit, pool.name, spec.key)
         if text is not None:
             out.append(text)
+    if run.stage == "rl" and run.decode_mfu is None and run.gpu_hours is None \
+            and run.prompts is not None and run.generated_tokens is not None:
+        out.append(
+            f"run {run.name!r}: rollouts at the default decode MFU of "
+            f"{pct(DEFAULT_DECODE_MFU)}, a serving figure; DeepSeek-R1-Zero's published 101K "
+            "H800 GPU-hours for its 5.3M rollouts imply 0.6-3.7% at mean lengths of 5K-20K "
+            "tokens (batches wait for the longest rollout): set the run's decode MFU, or give "
+            "its GPU-hours")
     share = attention_share(run)
     if share is not None and run.gpu_hours is None and run.flops is None and is_scalar(share) \
             and share > ATTENTION_WARN_SHARE:
