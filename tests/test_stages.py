@@ -393,3 +393,66 @@ def test_refresh_fingerprint_is_unchanged_for_budgets_that_do_not_use_stages() -
     staged = b.model_copy(update={"runs": [b.runs[0].model_copy(update={"stage": "sft"})]})
     assert fingerprint(staged) != fingerprint(b)
     assert "stage" in _stable_dump(staged)["runs"][0]
+
+
+# --------------------------------------------------------------------------------------------
+# docs/model.md: the stage tables are the code's
+
+
+def _doc_table(title: str) -> list[list[str]]:
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "model.md").read_text("utf-8")
+    start = text.index(title)
+    rows = []
+    for line in text[start:].splitlines():
+        if rows and not line.startswith("|"):
+            break
+        if line.startswith("|") and not re.match(r"^\|[\s\-|]+\|$", line):
+            rows.append([c.strip() for c in line.strip().strip("|").split("|")])
+    return rows[1:]
+
+
+def test_doc_r1_implied_decode_table_is_the_arithmetic() -> None:
+    from costsheet import parse_number
+
+    rows = _doc_table("| mean generated tokens |")
+    assert len(rows) == 4
+    samples, n = 10_400 * 32 * 16, 37e9
+    for g, update, left, implied, at_default in rows:
+        g_ = parse_number(g)
+        upd = hours((6 + 4) * n * samples * g_, 0.40)
+        assert parse_number(update) == round(upd)
+        assert parse_number(left) == round(101_376 - upd)
+        assert parse_number(implied) == pytest.approx(
+            2 * n * samples * g_ / (PEAK * 3600 * (101_376 - upd)), abs=5e-5)
+        b = r1_budget(generated_tokens=g_)
+        b.runs[0] = b.runs[0].model_copy(update={"gpu_hours": None})
+        assert parse_number(at_default) == round(compute_budget(b).runs["r1-zero"]["gpu_hours"])
+
+
+def test_doc_decode_defaults_are_the_code_and_their_arithmetic() -> None:
+    from costsheet import parse_number
+
+    rows = {r[0]: r for r in _doc_table("| default | value | source and why |")}
+    assert parse_number(rows["decode MFU (`runs.<name>.decode_mfu`)"][1]) == DEFAULT_DECODE_MFU
+    why = rows["decode MFU (`runs.<name>.decode_mfu`)"][2]
+    per_gpu = 14.8e3 / 8
+    assert f"{2 * 37e9 * per_gpu / PEAK:.1%}" == "13.8%" and "13.8%" in why
+    attention = 4 * 61 * 7_168 * 4_989  # DeepSeek-V3: 61 layers, hidden 7,168
+    assert f"{(2 * 37e9 + attention) * per_gpu / PEAK:.1%}" == "15.5%" and "15.5%" in why
+    prefill = 73.7e3 * (1 - 0.563) / 8
+    assert f"{2 * 37e9 * prefill / PEAK:.1%}" == "30.1%" and "30.1%" in rows[
+        "prefill and other forward passes"][2]
+
+
+def test_doc_memory_defaults_are_the_code() -> None:
+    from costsheet.model.memory import DEFAULT_TENSOR_PARALLEL
+
+    rows = {r[0].strip("`"): r[1] for r in _doc_table("| memory default | value | why |")}
+    run = TrainingRun(name="a", gpu_hours=1)
+    assert rows.pop("tensor_parallel").startswith(f"{DEFAULT_TENSOR_PARALLEL} ")
+    assert run.tensor_parallel is None
+    for key, value in rows.items():
+        assert str(getattr(run, key)) == value, key
