@@ -304,10 +304,6 @@ class TrainingRun(_Model):
     name: str = Field(..., min_length=1, **doc("Run", "", "A short unique name."))
     kind: RunKind = Field("final", **doc(
         "Kind", "", "final (the run you ship) or experiment (an ablation or test run)."))
-    stage: Stage = Field("pretraining", **doc(
-        "Stage", "",
-        "pretraining (blank), midtraining, sft, preference, rl, distillation, synthetic_data "
-        "or evaluation: which FLOPs formula applies (docs/model.md).", quiet_if_missing=True))
     pool: Text = Field(None, **doc("Pool", "", "The GPU pool it runs on (blank: the only pool)."))
     params: OptNumber = Field(None, gt=0, **doc(
         "Parameters", "count", "Total parameters, e.g. 671B."))
@@ -324,6 +320,10 @@ class TrainingRun(_Model):
         "GPU-hours", "GPU-hours", "Given GPU-hours override the FLOPs / throughput estimate."))
     count: Count = Field(1, ge=1, **doc("Repeats", "count", "Experiments: how many such runs."))
     start_month: Month = Field(None, **doc("Start month", "YYYY-MM", "When the run starts."))
+    stage: Stage = Field("pretraining", **doc(
+        "Stage", "",
+        "pretraining (blank), midtraining, sft, preference, rl, distillation, synthetic_data "
+        "or evaluation: which FLOPs formula applies (docs/model.md).", quiet_if_missing=True))
     # -- what a stage generates (rl, synthetic_data, evaluation) and the other models it runs
     prompts: OptCount = Field(None, gt=0, **doc(
         "Prompts", "count",
