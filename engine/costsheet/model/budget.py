@@ -259,11 +259,12 @@ def _run_warnings(run: TrainingRun, pool: GpuPool, spec: GpuSpec | None,
                   default_mfu: Value) -> list[str]:
     """A run that cannot fit on its pool; attention that 6·N·D leaves out at long sequences."""
     out = []
-    if spec is not None and spec.memory_gb:
-        fit = memory_fit(run, spec.memory_gb, pool.gpu_count)
-        text = None if fit is None else fit_warning(fit, pool.name, spec.key)
-        if text is not None:
-            out.append(text)
+    if spec is not None and spec.memory_gb and pool.gpu_count is not None \
+            and is_scalar(pool.gpu_count) and is_scalar(run.params):
+        fit = memory_fit(run, spec.memory_gb, pool.gpu_count, explain=False)
+        if fit is not None and fit.fits is False:  # say how, only when it does not fit
+            fit = memory_fit(run, spec.memory_gb, pool.gpu_count)
+            out.append(fit_warning(fit, pool.name, spec.key))  # type: ignore[arg-type]
     if run.stage == "rl" and run.decode_mfu is None and run.gpu_hours is None \
             and run.prompts is not None and run.generated_tokens is not None:
         out.append(

@@ -21,6 +21,7 @@ Pure and array-safe: numeric inputs may be numpy arrays of Monte Carlo trials.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -133,7 +134,10 @@ def training_per_gpu(
 
     t = min(tensor parallel, GPUs): a pool smaller than the tensor-parallel size splits by all.
     """
-    t = np.minimum(tensor_parallel, gpus)
+    if isinstance(tensor_parallel, (int, float)) and isinstance(gpus, (int, float)):
+        t: Value = min(tensor_parallel, gpus)
+    else:
+        t = np.minimum(tensor_parallel, gpus)
     return (kept + activations) / t + split / gpus
 
 
@@ -146,6 +150,16 @@ def min_gpus_training(
     T up, N ≥ split / (memory − (kept + activations) / T), impossible when the kept part alone
     overflows a GPU.
     """
+    if all(isinstance(x, (int, float)) for x in (kept, split, activations, gpu_bytes,
+                                                 tensor_parallel)):
+        t_ = float(tensor_parallel)
+        small_ = max(math.ceil((kept + activations + split) / gpu_bytes * (1 - 1e-12)), 1)
+        if small_ < t_:
+            return float(small_)
+        room_ = gpu_bytes - (kept + activations) / t_
+        if room_ <= 0:
+            return math.inf
+        return float(max(t_, math.ceil(split / room_ * (1 - 1e-12))))
     t = np.asarray(tensor_parallel, dtype=float)
     small = np.maximum(_ceil((kept + activations + split) / gpu_bytes), 1.0)
     room = gpu_bytes - (kept + activations) / t
@@ -192,8 +206,8 @@ class MemoryFit:
         return bool(float(self.gpu_count) >= float(self.min_gpus))
 
 
-def _training(run: TrainingRun, gpu_bytes: float, gpus: Value | None,
-              notes: list[str]) -> tuple[Value, Value, Value, str]:
+def _training(run: TrainingRun, gpu_bytes: float, gpus: Value | None, notes: list[str],
+              explain: bool = True) -> tuple[Value, Value, Value, str]:
     """(min GPUs, whole-job bytes, per-GPU bytes at ``gpus`` or None, basis) of training."""
     psi = run.params
     reference = run.stage in ("preference", "rl")
@@ -211,28 +225,30 @@ def _training(run: TrainingRun, gpu_bytes: float, gpus: Value | None,
     else:
         acts = activation_bytes(seq, run.hidden_size, run.layers, run.micro_batch,
                                 run.recompute, run.attention_heads)
-        act_txt = (f" + activations {_bytes(acts)} ({run.recompute} recomputation, "
-                   f"{q(seq)} tokens × {q(run.micro_batch)} sequences × {q(run.hidden_size)} "
-                   f"× {q(run.layers)} layers)")
+        if explain:
+            act_txt = (f" + activations {_bytes(acts)} ({run.recompute} recomputation, "
+                       f"{q(seq)} tokens × {q(run.micro_batch)} sequences × "
+                       f"{q(run.hidden_size)} × {q(run.layers)} layers)")
     tp = run.tensor_parallel if run.tensor_parallel is not None else DEFAULT_TENSOR_PARALLEL
     need = min_gpus_training(kept, split, acts, gpu_bytes, tp)
     states = kept + split
+    per_gpu = None if gpus is None else training_per_gpu(kept, split, acts, gpus, tp)
+    if not explain:
+        return need, states + acts, per_gpu, ""
     ref = " with the reference model" if reference else ""
     basis = (f"{per_param:g} bytes/parameter × {q(psi)} = {_bytes(states)} of weights, "
              f"gradients and {run.optimizer} states{ref}{act_txt}; {run.sharding} sharding, "
              f"tensor parallel {q(tp)}")
-    per_gpu = None
-    if gpus is not None:
-        per_gpu = training_per_gpu(kept, split, acts, gpus, tp)
+    if per_gpu is not None:
         basis += f": {_bytes(per_gpu)} per GPU on {q(gpus)} GPUs"
     return need, states + acts, per_gpu, basis
 
 
-def _inference(run: TrainingRun, gpu_bytes: float,
-               notes: list[str]) -> tuple[Value, Value, str]:
+def _inference(run: TrainingRun, gpu_bytes: float, notes: list[str],
+               explain: bool = True) -> tuple[Value, Value, str]:
     """(min GPUs, bytes of one replica, basis) of generating the run's samples."""
     w = weight_bytes(run.params, run.precision)
-    basis = f"weights {_bytes(w)} ({run.precision})"
+    basis = f"weights {_bytes(w)} ({run.precision})" if explain else ""
     total = w
     if run.layers is None or run.hidden_size is None or run.generated_tokens is None or (
             run.kv_heads is not None and run.attention_heads is None):
@@ -244,16 +260,19 @@ def _inference(run: TrainingRun, gpu_bytes: float,
         kv = kv_cache_bytes(run.layers, run.hidden_size, ctx, seqs, run.attention_heads,
                             run.kv_heads, 1.0 if run.precision == "fp8" else 2.0)
         total = w + kv
-        basis += f" + KV cache {_bytes(kv)} ({q(seqs)} sequences × {q(ctx)} tokens)"
+        if explain:
+            basis += f" + KV cache {_bytes(kv)} ({q(seqs)} sequences × {q(ctx)} tokens)"
     return min_gpus_inference(total, gpu_bytes), total, basis
 
 
 def memory_fit(
-    run: TrainingRun, gpu_memory_gb: float, gpu_count: Value | None = None
+    run: TrainingRun, gpu_memory_gb: float, gpu_count: Value | None = None,
+    explain: bool = True,
 ) -> MemoryFit | None:
     """The memory ``run`` needs on GPUs of ``gpu_memory_gb`` and the fewest that hold it.
 
-    None when the run gives no parameter count (nothing to weigh).
+    None when the run gives no parameter count (nothing to weigh). ``explain=False`` leaves
+    ``basis`` empty (the numbers only, for a quick check of many runs).
     """
     if run.params is None:
         return None
@@ -263,19 +282,19 @@ def memory_fit(
     texts = []
     mins: list[Value] = []
     if run.stage not in ("synthetic_data", "evaluation"):
-        need, total, per_gpu, basis = _training(run, gpu_bytes, gpu_count, notes)
+        need, total, per_gpu, basis = _training(run, gpu_bytes, gpu_count, notes, explain)
         fit.training_min_gpus, fit.training_bytes, fit.per_gpu_bytes = need, total, per_gpu
         texts.append(f"training: {basis}")
         mins.append(need)
     if run.stage in GENERATING:
-        need, total, basis = _inference(run, gpu_bytes, notes)
+        need, total, basis = _inference(run, gpu_bytes, notes, explain)
         fit.inference_min_gpus, fit.inference_bytes = need, total
         texts.append(f"generation: {basis}")
         mins.append(need)
     out = mins[0]
     for m in mins[1:]:
-        out = np.maximum(out, m)
-    fit.min_gpus = float(out) if np.ndim(out) == 0 else out
+        out = max(out, m) if is_scalar(out) and is_scalar(m) else np.maximum(out, m)
+    fit.min_gpus = float(out) if is_scalar(out) else out
     fit.basis = "; ".join(texts)
     fit.not_counted = notes
     return fit
@@ -283,7 +302,7 @@ def memory_fit(
 
 def min_gpus(run: TrainingRun, gpu_memory_gb: float) -> Value | None:
     """The fewest GPUs of ``gpu_memory_gb`` that hold ``run`` (inf: none do), for `estimate`."""
-    fit = memory_fit(run, gpu_memory_gb)
+    fit = memory_fit(run, gpu_memory_gb, explain=False)
     return None if fit is None else fit.min_gpus
 
 

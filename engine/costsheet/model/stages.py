@@ -12,6 +12,7 @@ branches on a numeric value (only on which inputs are given).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -62,15 +63,19 @@ GENERATING = ("rl", "synthetic_data", "evaluation")
 
 @dataclass
 class FlopPart:
-    """One pass of a stage: its FLOPs and the formula a reader can redo."""
+    """One pass of a stage: its FLOPs and the formula a reader can redo.
+
+    ``formula`` is text, or a function that writes it (formatted only when a basis is shown).
+    """
 
     label: str
     flops: Value
     decode: bool  # generated token by token (decode utilisation), else compute-bound (MFU)
-    formula: str
+    formula: str | Callable[[], str]
 
     def text(self) -> str:
-        return f"{self.label} {self.formula} = {q(self.flops)}"
+        formula = self.formula() if callable(self.formula) else self.formula
+        return f"{self.label} {formula} = {q(self.flops)}"
 
 
 @dataclass
@@ -185,7 +190,7 @@ def _training_part(run: TrainingRun, n: Value | None, tokens: Value | None,
     if n is None or tokens is None:
         return None
     return FlopPart(label, TRAIN_FLOPS_PER_PARAM * n * tokens, False,
-                    f"6 × {q(n)} × {q(tokens)} tokens")
+                    lambda: f"6 × {q(n)} × {q(tokens)} tokens")
 
 
 def stage_work(run: TrainingRun) -> StageWork:
