@@ -312,11 +312,14 @@ def test_stage_totals_split_the_bill() -> None:
               TrainingRun(name="gen", stage="synthetic_data", gpu_hours=2_000),
               TrainingRun(name="abl", kind="experiment", stage="sft", gpu_hours=500)])
     b = b.model_copy(update={"drivers": b.drivers.model_copy(
-        update={"experiment_multiplier": 0.5})})
+        update={"experiment_multiplier": 0.5, "restart_probability": 0.1})})
     res = compute_budget(b)
     split = stage_totals(res)
-    assert split["rl"] == pytest.approx(10_000 * 2 * 1.5)  # run + its sweeps
-    assert split["synthetic_data"] == pytest.approx(2_000 * 2 * 1.5)
+    # each final run: its GPU-hours, sweeps of half as many, and 10% × 50% of it redone
+    assert split["rl"] == pytest.approx(10_000 * 2 * (1 + 0.5 + 0.1 * 0.5))
+    assert split["synthetic_data"] == pytest.approx(2_000 * 2 * (1 + 0.5 + 0.1 * 0.5))
+    assert [it.item for it in res.items if it.source == "runs.rl"] == [
+        "RL: rl", "Restart risk (expected): rl"]
     assert split["sft"] == pytest.approx(500 * 2)
     assert math.fsum(split.values()) == pytest.approx(res.total)
 
