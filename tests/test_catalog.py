@@ -93,7 +93,7 @@ def test_every_row_has_sane_specs(catalog: Catalog) -> None:
         if spec.fp8_flops is not None:
             assert spec.fp8_flops == pytest.approx(2 * spec.bf16_flops, rel=0.01), spec.key
         assert 100 <= spec.tdp_w <= 1500, spec.key
-        assert 1.0 <= spec.server_power_ratio <= 2.5, spec.key
+        assert 1.0 <= spec.server_power_ratio <= 2.7, spec.key  # TPU v4: 2.63 (PaLM measured)
         assert spec.vendor and spec.name
 
 

@@ -169,7 +169,7 @@ def test_memory_is_array_safe() -> None:
 
 
 def test_the_deepseek_v3_sample_fits() -> None:
-    from costsheet.workbook.examples import deepseek_v3_like
+    from sample_budgets import deepseek_v3_like  # samples/, on the path (tests/conftest.py)
 
     assert not any("fit" in w for w in compute_budget(deepseek_v3_like()).warnings)
 

@@ -18,18 +18,33 @@ from typing import Any
 
 import numpy as np
 import pytest
-from costsheet import Budget, GpuPool, InputError, TrainingRun, compute_budget, default_catalog
+from costsheet import (
+    Budget,
+    Drivers,
+    GpuPool,
+    InputError,
+    TrainingRun,
+    compute_budget,
+    default_catalog,
+)
+from costsheet.model.compute import run_mfu
 from costsheet.model.montecarlo import Distribution, simulate
 from costsheet.model.sensitivity import tornado
 from costsheet.model.solve import goal_seek
 from costsheet.model.stages import (
     DEFAULT_DECODE_MFU,
+    DEFAULT_RL_DECODE_MFU,
+    RL_ASSUMED_MEAN_TOKENS,
+    RL_DECODE_MFU_RANGE,
+    RL_RANGE_TOKENS,
     STAGE_GROUPS,
     STAGE_LABELS,
+    default_decode_mfu,
     inference_flops,
     stage_totals,
     stage_work,
 )
+from costsheet.model.utilisation import published_mfu
 from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
@@ -45,8 +60,11 @@ def hours(flops: float, mfu: float, peak: float = PEAK) -> float:
 
 
 def one_run(price: float = 2.0, gpu: str = "H100", gpus: int | None = 1024,
-            **run: Any) -> Budget:
-    return Budget(pools=[GpuPool(name="p", gpu_type=gpu, gpu_count=gpus,
+            drivers_mfu: float | None = 0.40, **run: Any) -> Budget:
+    """One run on one pool. The stage arithmetic is checked at a stated default MFU of 40%; a
+    blank one (the published runs' median, issue 11) is ``drivers_mfu=None``."""
+    return Budget(drivers=Drivers(mfu=drivers_mfu),
+                  pools=[GpuPool(name="p", gpu_type=gpu, gpu_count=gpus,
                                  price_per_gpu_hour=price)],
                   runs=[TrainingRun(name=run.pop("name", "r"), **run)])
 
@@ -250,19 +268,98 @@ def test_deepseek_r1_rl_bill_as_published() -> None:
     assert not any("does not fit" in w for w in res.warnings)  # 671B RL fits 512 × 80 GB
 
 
+# DeepSeek-R1-Zero's published figures (Nature 2025, Section 2.1 and Supplementary B.4.4)
+R1_ZERO_ROLLOUTS = 10_400 * 32 * 16  # steps × questions per step × outputs per question
+R1_ZERO_GPU_HOURS = 64 * 8 * 198  # "64*8 H800 GPUs" for "about 198 hours" = 101,376
+R1_ACTIVE = 37e9  # DeepSeek-V3's activated parameters per token
+
+
+def r1_zero_implied_decode_mfu(mean_tokens: float, update_mfu: float) -> float:
+    """The decode MFU that leaves R1-Zero's published GPU-hours to its rollouts once its policy
+    update and log-probabilities, (6 + 4) × 37B per token of every rollout, took theirs."""
+    update = hours((6 + 4) * R1_ACTIVE * R1_ZERO_ROLLOUTS * mean_tokens, update_mfu)
+    decode = 2 * R1_ACTIVE * R1_ZERO_ROLLOUTS * mean_tokens
+    return decode / (PEAK * 3600 * (R1_ZERO_GPU_HOURS - update))
+
+
 def test_r1_zero_published_hours_imply_a_low_rollout_utilisation() -> None:
     # what decode MFU makes the published inputs take the published 101,376 GPU-hours, for a
     # mean response of 10K tokens (an assumption: the paper only draws the mean, Figure 1b)
     b = r1_budget(generated_tokens=10_000)
     b.runs[0] = b.runs[0].model_copy(update={"gpu_hours": None})
     ans = goal_seek(b, "gpu_hours=147336", "runs.r1-zero.decode_mfu")
-    samples, n = 5_324_800, 37e9
-    compute = (6 + 4) * n * samples * 10_000
-    decode = 2 * n * samples * 10_000
-    expected = decode / (PEAK * 3600 * (101_376 - hours(compute, 0.40)))
-    assert ans.value == pytest.approx(expected, rel=1e-6)
+    update_mfu = published_mfu(H800).point  # a blank MFU: the published Hopper median
+    assert ans.value == pytest.approx(r1_zero_implied_decode_mfu(10_000, update_mfu), rel=1e-6)
     assert 0.01 < ans.value < 0.02  # far below the 14% of DeepSeek's serving fleet
-    assert any("rollouts at the default decode MFU" in w for w in compute_budget(b).warnings)
+
+
+def test_rl_default_decode_mfu_is_derived_from_r1_zero() -> None:
+    # R1_ZERO_ROLLOUTS = 5,324,800 rollouts in 101,376 H800 GPU-hours. The mean response length
+    # is only drawn (Figure 1b: from about 1K tokens at the start to about 15K at step 10,400,
+    # roughly linearly), and every step samples the same 512 rollouts, so the run's mean length
+    # is the curve's average over the steps: about 8K, the assumption behind the default
+    update_mfu = published_mfu(H800).point
+    assert f"{update_mfu:.1%}" == "22.4%"  # median of the published Hopper runs (issue 11)
+    implied = r1_zero_implied_decode_mfu(RL_ASSUMED_MEAN_TOKENS, update_mfu)
+    assert RL_ASSUMED_MEAN_TOKENS == 8_000
+    assert f"{implied:.2%}" == "1.08%"
+    assert DEFAULT_RL_DECODE_MFU == 0.01 <= implied  # rounded down: more GPU-hours, not fewer
+    assert r1_zero_implied_decode_mfu(8_000, 0.40) == pytest.approx(0.0098, abs=1e-4)  # 40% MFU
+    # the range the same hours imply at mean lengths of 5K and 20K tokens
+    low, high = (r1_zero_implied_decode_mfu(g, update_mfu) for g in RL_RANGE_TOKENS)
+    assert RL_RANGE_TOKENS == (5_000, 20_000)
+    assert (round(low, 3), round(high, 3)) == RL_DECODE_MFU_RANGE == (0.006, 0.043)
+    # at the default, the model gives R1-Zero's published inputs at least its published hours
+    # (within 7%: the rounding down), never fewer
+    b = r1_budget(generated_tokens=RL_ASSUMED_MEAN_TOKENS)
+    b.runs[0] = b.runs[0].model_copy(update={"gpu_hours": None})
+    res = compute_budget(b)
+    assert res.runs["r1-zero"]["decode_mfu"] == DEFAULT_RL_DECODE_MFU
+    assert 1.0 <= res.runs["r1-zero"]["gpu_hours"] / R1_ZERO_GPU_HOURS < 1.07
+
+
+def test_rl_runs_at_the_default_are_warned_with_the_range() -> None:
+    b = r1_budget(generated_tokens=8_000)
+    b.runs[0] = b.runs[0].model_copy(update={"gpu_hours": None})
+    [warning] = [w for w in compute_budget(b).warnings if "decode MFU" in w]
+    assert warning.startswith("run 'r1-zero': rollouts at the default RL decode MFU of 1.0%, "
+                              "derived from one published run (DeepSeek-R1-Zero")
+    assert "assumed mean length of 8K tokens" in warning
+    assert "mean lengths of 5K-20K imply 0.6%-4.3%" in warning
+    assert "from 0.23× to 1.7× the GPU-hours shown" in warning  # 1%/4.3%, 1%/0.6%
+    # a stated decode MFU, or given GPU-hours, are not warned about
+    b.runs[0] = b.runs[0].model_copy(update={"decode_mfu": 0.02})
+    assert not any("decode MFU" in w for w in compute_budget(b).warnings)
+
+
+def test_generation_stages_keep_the_serving_default() -> None:
+    for stage, expected in [("rl", DEFAULT_RL_DECODE_MFU), ("synthetic_data", DEFAULT_DECODE_MFU),
+                            ("evaluation", DEFAULT_DECODE_MFU)]:
+        res = compute_budget(one_run(stage=stage, params=7e9, prompts=1_000,
+                                     generated_tokens=1_000))
+        assert res.runs["r"]["decode_mfu"] == expected == default_decode_mfu(stage)
+    assert DEFAULT_DECODE_MFU == 0.14 and DEFAULT_RL_DECODE_MFU == 0.01
+    res = compute_budget(one_run(stage="synthetic_data", params=7e9, prompts=1_000,
+                                 generated_tokens=1_000))
+    assert not any("decode MFU" in w for w in res.warnings)
+
+
+def test_a_blank_mfu_takes_the_published_median_in_every_stage() -> None:
+    # the run's own MFU, else the drivers', else the published runs' median (issue 11); the
+    # decode MFU is a separate input with its own default
+    n, k, g = 7e9, 1_000, 1_000.0
+    res, it = compute_item(one_run(stage="rl", params=n, prompts=k, generated_tokens=g,
+                                   drivers_mfu=None))
+    est = published_mfu(H100, n)
+    compute = (6 + 4) * n * k * g
+    assert it.quantity == pytest.approx(hours(compute, est.point)
+                                        + hours(2 * n * k * g, DEFAULT_RL_DECODE_MFU))
+    assert res.runs["r"]["mfu_source"] == "published"
+    assert f"MFU: {est.basis}" in it.basis
+    _, own = compute_item(one_run(stage="rl", params=n, prompts=k, generated_tokens=g,
+                                  drivers_mfu=None, mfu=0.3))
+    assert own.quantity == pytest.approx(hours(compute, 0.3)
+                                         + hours(2 * n * k * g, DEFAULT_RL_DECODE_MFU))
 
 
 # --------------------------------------------------------------------------------------------
@@ -302,6 +399,31 @@ def test_tornado_and_monte_carlo_move_the_new_inputs() -> None:
     stats = risk.stats("total")
     assert stats.min < t.base < stats.max
     assert risk.contributions()[0].rank_correlation < -0.99  # faster decode, cheaper run
+
+
+def test_every_line_of_a_run_carries_its_stage_not_in_its_text_only() -> None:
+    b = Budget(
+        drivers=Drivers(mfu=0.4, experiment_multiplier=0.5, restart_probability=0.1,
+                        interruption_rate_per_1000_gpu_days=2.0),
+        pools=[GpuPool(name="p", gpu_type="H100", gpu_count=256, price_per_gpu_hour=2.0)],
+        runs=[TrainingRun(name="base", params=7e9, tokens=1e12),
+              TrainingRun(name="rl", stage="rl", gpu_hours=10_000),
+              TrainingRun(name="abl", kind="experiment", stage="sft", gpu_hours=500)])
+    res = compute_budget(b)
+    by = {(it.kind, it.run): it for it in res.items if it.run is not None}
+    assert {k: it.stage for k, it in by.items()} == {
+        ("final_run", "base"): "pretraining", ("interruptions", "base"): "pretraining",
+        ("sweep", "base"): "pretraining", ("restart_risk", "base"): "pretraining",
+        ("final_run", "rl"): "rl", ("interruptions", "rl"): "rl", ("sweep", "rl"): "rl",
+        ("restart_risk", "rl"): "rl", ("experiment_run", "abl"): "sft"}
+    assert by[("final_run", "rl")].item == "RL: rl"  # the kind stays final_run
+    assert all(it.stage is None for it in res.items if it.run is None)  # pool, data, staff
+    assert [x if isinstance(x, str) else None for x in res.lines["stage"]] == [
+        it.stage for it in res.items]  # the frame's stage column (NaN where None)
+    split = stage_totals(res)
+    for it in res.items:  # the split never reads the words
+        it.item = "renamed"
+    assert stage_totals(res) == split
 
 
 def test_stage_totals_split_the_bill() -> None:
@@ -368,8 +490,9 @@ def test_pretraining_gpu_hours_are_six_n_d_over_peak_times_mfu(budget: Budget) -
         if run.gpu_hours is not None or run.flops is not None:
             continue
         pool = next(p for p in budget.pools if p.name == run.pool)
-        peak = cat.get(pool.gpu_type).peak_flops(run.precision)
-        mfu = run.mfu if run.mfu is not None else budget.drivers.mfu
+        spec = cat.get(pool.gpu_type)
+        peak = spec.peak_flops(run.precision)
+        mfu = run_mfu(run, spec, budget.drivers)[0]  # the run's, the drivers', or published
         n = run.active_params if run.active_params is not None else run.params
         assert res.runs[run.name]["gpu_hours"] == pytest.approx(
             6 * n * run.tokens / (peak * mfu * 3600), rel=1e-12)
@@ -393,6 +516,13 @@ def test_refresh_fingerprint_is_unchanged_for_budgets_that_do_not_use_stages() -
     before_stages = {"name", "kind", "pool", "params", "active_params", "tokens", "flops", "mfu",
                      "precision", "gpu_hours", "count", "start_month"}
     assert set(_stable_dump(b)["runs"][0]) == before_stages  # the payload hashed before
+    # the drivers issue 11 added (experiments_total_multiple, price_basis) are left out the same
+    # way at their defaults
+    assert not {"experiments_total_multiple", "price_basis"} & set(_stable_dump(b)["drivers"])
+    committed = b.model_copy(update={"drivers": b.drivers.model_copy(
+        update={"price_basis": "committed"})})
+    assert _stable_dump(committed)["drivers"]["price_basis"] == "committed"
+    assert fingerprint(committed) != fingerprint(b)
     staged = b.model_copy(update={"runs": [b.runs[0].model_copy(update={"stage": "sft"})]})
     assert fingerprint(staged) != fingerprint(b)
     assert "stage" in _stable_dump(staged)["runs"][0]
@@ -421,15 +551,16 @@ def test_doc_r1_implied_decode_table_is_the_arithmetic() -> None:
     from costsheet import parse_number
 
     rows = _doc_table("| mean generated tokens |")
-    assert len(rows) == 4
-    samples, n = 10_400 * 32 * 16, 37e9
+    assert [parse_number(r[0].replace(" (assumed)", "")) for r in rows] == [
+        5_000, 8_000, 10_000, 15_000, 20_000]
+    update_mfu = published_mfu(H800).point
     for g, update, left, implied, at_default in rows:
-        g_ = parse_number(g)
-        upd = hours((6 + 4) * n * samples * g_, 0.40)
+        g_ = parse_number(g.replace(" (assumed)", ""))
+        upd = hours((6 + 4) * R1_ACTIVE * R1_ZERO_ROLLOUTS * g_, update_mfu)
         assert parse_number(update) == round(upd)
-        assert parse_number(left) == round(101_376 - upd)
+        assert parse_number(left) == round(R1_ZERO_GPU_HOURS - upd)
         assert parse_number(implied) == pytest.approx(
-            2 * n * samples * g_ / (PEAK * 3600 * (101_376 - upd)), abs=5e-5)
+            r1_zero_implied_decode_mfu(g_, update_mfu), abs=5e-5)
         b = r1_budget(generated_tokens=g_)
         b.runs[0] = b.runs[0].model_copy(update={"gpu_hours": None})
         assert parse_number(at_default) == round(compute_budget(b).runs["r1-zero"]["gpu_hours"])
@@ -439,8 +570,12 @@ def test_doc_decode_defaults_are_the_code_and_their_arithmetic() -> None:
     from costsheet import parse_number
 
     rows = {r[0]: r for r in _doc_table("| default | value | source and why |")}
-    assert parse_number(rows["decode MFU (`runs.<name>.decode_mfu`)"][1]) == DEFAULT_DECODE_MFU
-    why = rows["decode MFU (`runs.<name>.decode_mfu`)"][2]
+    rl = rows["RL rollouts (`runs.<name>.decode_mfu`, stage `rl`)"]
+    assert parse_number(rl[1]) == DEFAULT_RL_DECODE_MFU
+    assert "8,000" in rl[2] and "0.6%" in rl[2] and "4.3%" in rl[2] and "1.08%" in rl[2]
+    key = "synthetic data, evaluation (`runs.<name>.decode_mfu`)"
+    assert parse_number(rows[key][1]) == DEFAULT_DECODE_MFU
+    why = rows[key][2]
     per_gpu = 14.8e3 / 8
     assert f"{2 * 37e9 * per_gpu / PEAK:.1%}" == "13.8%" and "13.8%" in why
     attention = 4 * 61 * 7_168 * 4_989  # DeepSeek-V3: 61 layers, hidden 7,168

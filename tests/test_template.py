@@ -129,7 +129,8 @@ def test_finance_conventions(tmp_path: Path) -> None:
         '"compute,data,staff,power_facilities,experiments"')
     drivers = wb["Drivers"]
     assert [drivers.cell(4, c).value for c in range(5, 8)] == ["Base", "Low", "High"]
-    assert drivers["A5"].value == "mfu" and drivers["E5"].value == 0.4
+    # the MFU is blank since issue 11: runs without one use published runs on their GPU
+    assert drivers["A5"].value == "mfu" and drivers["E5"].value is None
     assert drivers["E5"].number_format == "0.0%"
     for spec in LAYOUT[1:]:
         ws = wb[spec.name]

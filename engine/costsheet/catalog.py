@@ -41,12 +41,27 @@ class GpuSpec:
     price_source: str = ""
     spec_source: str = ""
     aliases: tuple[str, ...] = field(default=())
+    generation: str = ""  # chip generation (Ampere, Hopper, TPU v4, ...): groups published runs
+    price_basis: str = "on-demand"  # what price_per_gpu_hour is: on-demand, assumed, estimate
+    committed_price_per_gpu_hour: float | None = None
+    committed_price_term: str = ""
+    committed_price_date: str = ""
+    committed_price_source: str = ""
 
     def peak_flops(self, precision: str = "bf16") -> float:
         """Peak dense throughput (FLOP/s) at ``bf16`` or ``fp8``; fp8 falls back to bf16."""
         if precision == "fp8" and self.fp8_flops:
             return self.fp8_flops
         return self.bf16_flops
+
+    def rental_price(self, basis: str = "on-demand") -> tuple[float | None, str]:
+        """(price per GPU-hour, how it is described) on the ``on-demand`` or ``committed`` basis."""
+        if basis == "committed":
+            return self.committed_price_per_gpu_hour, (
+                f"catalog {self.committed_price_term} committed price "
+                f"({self.committed_price_source.split(': ')[-1]}, {self.committed_price_date})")
+        return self.price_per_gpu_hour, (
+            f"catalog {self.price_basis} price ({self.price_source}, {self.price_date})")
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -66,6 +81,12 @@ class GpuSpec:
             "price_source": self.price_source,
             "spec_source": self.spec_source,
             "aliases": list(self.aliases),
+            "generation": self.generation,
+            "price_basis": self.price_basis,
+            "committed_price_per_gpu_hour": self.committed_price_per_gpu_hour,
+            "committed_price_term": self.committed_price_term,
+            "committed_price_date": self.committed_price_date,
+            "committed_price_source": self.committed_price_source,
         }
 
 
@@ -103,6 +124,12 @@ def _spec_from_row(row: Mapping[str, str]) -> GpuSpec:
         price_source=row.get("price_source", "").strip(),
         spec_source=row.get("spec_source", "").strip(),
         aliases=tuple(a.strip() for a in row.get("aliases", "").split(";") if a.strip()),
+        generation=row.get("generation", "").strip(),
+        price_basis=row.get("price_basis", "").strip() or "on-demand",
+        committed_price_per_gpu_hour=_opt_float(row.get("committed_price_per_gpu_hour", "")),
+        committed_price_term=row.get("committed_price_term", "").strip(),
+        committed_price_date=row.get("committed_price_date", "").strip(),
+        committed_price_source=row.get("committed_price_source", "").strip(),
     )
 
 

@@ -10,13 +10,19 @@ class CostsheetError(Exception):
     """An expected failure: the CLI prints its message as ``error:`` lines, never a traceback.
 
     ``hint`` is printed as a ``tip:`` line. ``report`` holds cell-level problems, if any.
+    ``key`` names the one input or argument the problem concerns, for code to locate it: an
+    input key (``pools.h800.gpu_count``, ``runs.v3``, ``fx_rates.EUR``: the reader maps it to a
+    cell) or a function's argument (``vary``, ``low``: the CLI maps it to its flag). Messages
+    never spell a flag or a cell themselves.
     """
 
-    def __init__(self, message: str, *, hint: str | None = None, report: Report | None = None):
+    def __init__(self, message: str, *, hint: str | None = None, report: Report | None = None,
+                 key: str | None = None):
         super().__init__(message)
         self.message = message
         self.hint = hint
         self.report = report
+        self.key = key
 
 
 class InputError(CostsheetError, ValueError):

@@ -11,7 +11,7 @@ generated from them (field titles, help text and units live in ``json_schema_ext
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
@@ -133,6 +133,8 @@ OWNERSHIP = {"rent": "rent", "rented": "rent", "rental": "rent", "cloud": "rent"
 RUN_KINDS = {"final": "final", "finalrun": "final", "main": "final", "pretraining": "final",
              "experiment": "experiment", "ablation": "experiment", "sweep": "experiment",
              "最终": "final", "实验": "experiment"}
+PRICE_BASES = {"ondemand": "on-demand", "committed": "committed", "reserved": "committed",
+               "按需": "on-demand", "承诺": "committed", "预留": "committed"}
 PRECISIONS = {"bf16": "bf16", "fp16": "bf16", "16bit": "bf16", "fp8": "fp8", "8bit": "fp8"}
 FAMILY_CHOICES = {
     **{f.replace("_", ""): f for f in FAMILIES},
@@ -182,16 +184,17 @@ RECOMPUTES = {"none": "none", "no": "none", "off": "none", "selective": "selecti
 Ownership = Annotated[Literal["rent", "own"], BeforeValidator(_choice(OWNERSHIP))]
 RunKind = Annotated[Literal["final", "experiment"], BeforeValidator(_choice(RUN_KINDS))]
 Precision = Annotated[Literal["bf16", "fp8"], BeforeValidator(_choice(PRECISIONS))]
-Stage = Annotated[
-    Literal["pretraining", "midtraining", "sft", "preference", "rl", "distillation",
-            "synthetic_data", "evaluation"],
-    BeforeValidator(_choice(STAGES)),
-]
+StageName = Literal["pretraining", "midtraining", "sft", "preference", "rl", "distillation",
+                    "synthetic_data", "evaluation"]
+#: every training stage, in the order of a programme (``TrainingRun.stage``, ``LineItem.stage``)
+STAGE_NAMES: tuple[str, ...] = get_args(StageName)
+Stage = Annotated[StageName, BeforeValidator(_choice(STAGES))]
 Sharding = Annotated[Literal["none", "zero1", "zero2", "zero3"],
                      BeforeValidator(_choice(SHARDINGS))]
 Optimizer = Annotated[Literal["adam", "adam_8bit", "sgd"], BeforeValidator(_choice(OPTIMIZERS))]
 Recompute = Annotated[Literal["none", "selective", "full"],
                       BeforeValidator(_choice(RECOMPUTES))]
+PriceBasis = Annotated[Literal["on-demand", "committed"], BeforeValidator(_choice(PRICE_BASES))]
 Family = Annotated[
     Literal["compute", "data", "staff", "power_facilities", "experiments"],
     BeforeValidator(_choice(FAMILY_CHOICES)),
@@ -210,9 +213,11 @@ class _Model(BaseModel):
 class Drivers(_Model):
     """Assumptions that apply across the budget, one value per scenario."""
 
-    mfu: Fraction = Field(0.40, gt=0, **doc(
+    mfu: OptFraction = Field(None, gt=0, **doc(
         "Default MFU", "fraction",
-        "Model FLOPs utilisation: achieved / peak dense throughput. Published runs: 0.32-0.48."))
+        "Model FLOPs utilisation: achieved / peak dense BF16 throughput. Blank: the median of "
+        "published runs on the same chip generation (A100-class 38%, H100-class 22%; "
+        "`costsheet runs`)."))
     pue: Number = Field(1.2, ge=1.0, **doc(
         "PUE", "ratio", "Facility power / IT power (power usage effectiveness), >= 1."))
     avg_power_draw: Fraction = Field(0.75, **doc(
@@ -234,7 +239,8 @@ class Drivers(_Model):
         "Datacenter space and cooling per kW of IT load per month, for owned hardware."))
     experiment_multiplier: Number = Field(0.0, **doc(
         "Experiments multiple", "x final run",
-        "Sweeps and ablations as a multiple of the final runs' GPU-hours."))
+        "Sweeps and ablations as a multiple of the final runs' GPU-hours: the EXTRA GPU-hours "
+        "÷ the final run's (Epoch AI's 2.2 total is 1.2 here)."))
     interruption_rate_per_1000_gpu_days: Number = Field(0.0, **doc(
         "Interruption rate", "per 1,000 GPU-days",
         "Job interruptions per 1,000 GPU-days (Llama 3 405B: about 0.47)."))
@@ -255,12 +261,31 @@ class Drivers(_Model):
         "Reporting currency", "ISO code", "Currency of every total (USD, EUR, CNY, ...)."))
     start_month: Month = Field(None, **doc(
         "Start month", "YYYY-MM", "First month of the budget horizon."))
+    experiments_total_multiple: OptNumber = Field(None, ge=1.0, **doc(
+        "Experiments, total multiple", "x final run",
+        "Epoch AI's convention: ALL GPU-hours of the programme ÷ the final run's (e.g. 2.2). "
+        "Blank: use Experiments multiple. 2.2 here equals 1.2 there.",
+        quiet_if_missing=True))
+    price_basis: PriceBasis = Field("on-demand", **doc(
+        "Catalog price basis", "",
+        "Which catalog rental price a pool with no price uses: on-demand, or committed "
+        "(multi-year commitment; only some GPUs have one).", quiet_if_missing=True))
 
     @model_validator(mode="after")
     def _default_currency(self) -> Drivers:
         if self.currency is None:
             self.currency = "USD"
         return self
+
+    @property
+    def extra_experiments(self) -> Any:
+        """Sweeps and ablations as EXTRA GPU-hours ÷ the final run's, whichever way given.
+
+        Giving both is refused where the budget is computed (``compute_budget``), naming both.
+        """
+        if self.experiments_total_multiple is not None:
+            return self.experiments_total_multiple - 1.0
+        return self.experiment_multiplier
 
 
 DRIVER_KEYS: tuple[str, ...] = tuple(Drivers.model_fields)
@@ -351,8 +376,10 @@ class TrainingRun(_Model):
         "reads every sample. Blank: rule-based rewards, no model.", quiet_if_missing=True))
     decode_mfu: OptFraction = Field(None, gt=0, **doc(
         "Decode MFU", "fraction",
-        "Utilisation while generating tokens (memory-bound). Blank: 14%, DeepSeek's "
-        "published H800 decode throughput.", quiet_if_missing=True))
+        "Utilisation while generating tokens (memory-bound). Blank: RL 1% (from "
+        "DeepSeek-R1-Zero's published GPU-hours; 0.6-4.3% by its rollout length), synthetic "
+        "data and evaluation 14% (DeepSeek's published H800 serving throughput).",
+        quiet_if_missing=True))
     # -- will it fit: the model's shape and how it is spread over the pool's GPUs
     layers: OptCount = Field(None, gt=0, **doc(
         "Layers", "count", "Transformer layers (config.json num_hidden_layers).",

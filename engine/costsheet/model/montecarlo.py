@@ -25,10 +25,11 @@ import re
 import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from annotated_types import Ge, Gt, Le, Lt
+from pydantic import BaseModel
 
 from .. import inputs as _inp
 from ..catalog import Catalog
@@ -348,8 +349,10 @@ def valid_range(key: str) -> ValidRange:
     Raises :class:`InputError` for keys that are not numeric inputs (``currency``, ``name``).
     """
     section, _, fname = split_key(key)
-    model = {"drivers": _inp.Drivers, "pools": _inp.GpuPool, "runs": _inp.TrainingRun,
-             "data": _inp.CostLine, "other": _inp.CostLine, "staff": _inp.StaffLine}[section]
+    models: dict[str, type[BaseModel]] = {
+        "drivers": _inp.Drivers, "pools": _inp.GpuPool, "runs": _inp.TrainingRun,
+        "data": _inp.CostLine, "other": _inp.CostLine, "staff": _inp.StaffLine}
+    model = models[section]
     info = model.model_fields.get(fname)
     if info is None:
         raise InputError(f"{key}: no such input (fields: {', '.join(model.model_fields)})")
@@ -363,13 +366,13 @@ def valid_range(key: str) -> ValidRange:
         high = 10.0
     for m in info.metadata:
         if isinstance(m, Ge):
-            low = max(low, float(m.ge))
+            low = max(low, float(cast(float, m.ge)))
         elif isinstance(m, Gt):
-            low = max(low, float(m.gt) + (1.0 if whole else 1e-9))
+            low = max(low, float(cast(float, m.gt)) + (1.0 if whole else 1e-9))
         elif isinstance(m, Le):
-            high = min(high, float(m.le))
+            high = min(high, float(cast(float, m.le)))
         elif isinstance(m, Lt):
-            high = min(high, float(m.lt) - 1e-9)
+            high = min(high, float(cast(float, m.lt)) - 1e-9)
     if fname == "mfu":
         low = max(low, MFU_FLOOR)
     if fname in ("gpu_count", "count", "depreciation_life_years"):

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -80,7 +80,7 @@ def _stable_dump(budget: Budget) -> dict[str, Any]:
     """The budget as JSON, leaving out fields added later (``quiet_if_missing`` in their field
     metadata) while they hold their default: a budget that does not use them keeps the
     fingerprint it had before they existed, so upgrading logs no change of inputs."""
-    data = json.loads(budget.model_dump_json())
+    data: dict[str, Any] = json.loads(budget.model_dump_json())
     for section in ("drivers", "pools", "runs", "data", "staff", "other"):
         value = getattr(budget, section)
         lines = [value] if section == "drivers" else list(value)
@@ -162,7 +162,7 @@ def _number(value: Any) -> float | None:
 
 def previous_row(rows: Sequence[Mapping[str, Any]], scenario: str) -> Mapping[str, Any] | None:
     """The latest earlier row of the same scenario (rows as column title → value), or None."""
-    for row in reversed(rows):
+    for row in rows[::-1]:
         if str(row.get(SCENARIO) or "") == scenario:
             return row
     return None
@@ -235,7 +235,7 @@ def rows_as_dicts(header: Sequence[Any], rows: Sequence[Sequence[Any]]) -> list[
             for row in rows]
 
 
-def describe_change(entry: LogEntry, money) -> list[str]:
+def describe_change(entry: LogEntry, money: Callable[[float], str]) -> list[str]:
     """Lines for the terminal: the forecast and what moved since the previous refresh.
 
     ``money`` formats an amount (e.g. ``lambda x: format_money(x, currency)``).

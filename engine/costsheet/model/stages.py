@@ -31,10 +31,44 @@ ATTENTION_FLOPS = 4.0
 #: RL (GRPO/PPO): besides the update, the old policy and the reference model each read every
 #: update token once (log-probabilities for the ratio and the KL term), as verl runs it
 RL_LOGPROB_PASSES = 2
-#: decode utilisation when a run gives none: DeepSeek's published V3/R1 serving throughput on
-#: H800, 14.8k output tokens/s per 8-GPU node = 2 x 37B x 1,850 / 989.4 TFLOP/s = 13.8% of the
-#: BF16 peak (15.5% counting attention at its mean 4,989-token context); docs/model.md
+#: decode utilisation of synthetic data and evaluation when a run gives none: DeepSeek's
+#: published V3/R1 serving throughput on H800, 14.8k output tokens/s per 8-GPU node = 2 x 37B x
+#: 1,850 / 989.4 TFLOP/s = 13.8% of the BF16 peak (15.5% counting attention at its mean
+#: 4,989-token context); docs/model.md
 DEFAULT_DECODE_MFU = 0.14
+#: decode utilisation of RL rollouts when a run gives none, derived from one published run:
+#: DeepSeek-R1-Zero's 101,376 H800 GPU-hours for 10,400 steps x 32 questions x 16 outputs =
+#: 5,324,800 rollouts (Nature 2025, Supplementary B.4.4), less its policy update at the
+#: published Hopper median MFU, leaves 1.08% for rollouts of the mean length assumed below (read
+#: off Figure 1b), rounded down to 1% (more GPU-hours, not fewer); docs/model.md, *Decode
+#: utilisation*
+DEFAULT_RL_DECODE_MFU = 0.01
+RL_ASSUMED_MEAN_TOKENS = 8_000
+#: what the same published hours imply at mean lengths of 5K and 20K generated tokens
+RL_RANGE_TOKENS = (5_000, 20_000)
+RL_DECODE_MFU_RANGE = (0.006, 0.043)
+
+
+def default_decode_mfu(stage: str) -> float:
+    """The decode MFU of a run that gives none: RL rollouts' own, else the serving figure."""
+    return DEFAULT_RL_DECODE_MFU if stage == "rl" else DEFAULT_DECODE_MFU
+
+
+def rl_decode_warning(run_name: str) -> str:
+    """The Checks warning for an RL run left at the default rollout utilisation: where the
+    default comes from and how wide its uncertainty is."""
+    low, high = RL_DECODE_MFU_RANGE
+    return (
+        f"run {run_name!r}: rollouts at the default RL decode MFU of "
+        f"{DEFAULT_RL_DECODE_MFU:.1%}, derived from one published run (DeepSeek-R1-Zero: 101K "
+        f"H800 GPU-hours for 5.3M rollouts) at an assumed mean length of "
+        f"{RL_ASSUMED_MEAN_TOKENS / 1000:.0f}K tokens; mean lengths of "
+        f"{RL_RANGE_TOKENS[0] / 1000:.0f}K-{RL_RANGE_TOKENS[1] / 1000:.0f}K imply "
+        f"{low:.1%}-{high:.1%}, so the rollouts could take from "
+        f"{DEFAULT_RL_DECODE_MFU / high:.2f}× to {DEFAULT_RL_DECODE_MFU / low:.1f}× the GPU-hours "
+        "shown: set the run's decode MFU from your own rollout throughput, or give its GPU-hours"
+    )
+
 
 STAGE_LABELS: dict[str, str] = {
     "pretraining": "Pre-training",
@@ -270,27 +304,14 @@ def attention_share(run: TrainingRun) -> Value | None:
     return 2.0 * run.layers * run.hidden_size * seq / n  # type: ignore[operator]
 
 
-def stage_of_item(source: str, item: str, result: BudgetResult) -> str | None:
-    """The stage a line item belongs to, or None for pool-, data-, staff- and other lines.
-
-    Run lines carry ``runs.<name>`` as source; sweeps carry the driver and name their run after
-    ``': '`` (as :func:`costsheet.model.timeline.pool_of_item` reads them).
-    """
-    run = None
-    if source.startswith("runs."):
-        run = source[len("runs."):]
-    elif source == "drivers.experiment_multiplier" and ": " in item:
-        run = item.split(": ", 1)[1]
-    info = result.runs.get(run) if run is not None else None
-    return None if info is None else str(info.get("stage", "pretraining"))
-
-
 def stage_totals(result: BudgetResult) -> dict[str, Value]:
     """Amount per stage (every stage present, zero when unused), plus ``"other"``: pool lines
-    (idle capacity, electricity, colocation), data, staff and other lines."""
+    (idle capacity, electricity, colocation), data, staff and other lines. Lines are placed by
+    their ``stage`` (set on every line of a run: its GPU-hours, interruptions, sweeps and
+    restart risk), never by their text."""
     out: dict[str, Value] = {s: 0.0 for s in STAGE_LABELS}
     out["other"] = 0.0
     for it in result.items:
-        stage = stage_of_item(it.source, it.item, result) or "other"
+        stage = it.stage or "other"
         out[stage] = out[stage] + it.amount
     return out

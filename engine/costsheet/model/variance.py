@@ -23,10 +23,10 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import astuple, dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
@@ -384,7 +384,10 @@ def _floats(columns: Sequence[str]) -> dict[str, type]:
     return {k: float for k in columns if k not in ("month", "family", "status", "item")}
 
 
-def _by_family(rows: Sequence[Any], family: str) -> Any:
+_Row = TypeVar("_Row", "YtdRow", "LatestRow")
+
+
+def _by_family(rows: Sequence[_Row], family: str) -> _Row:
     for r in rows:
         if r.family == family:
             return r
@@ -465,7 +468,9 @@ def _pct(variance: float, base: float) -> float:
     return variance / base if base else math.nan
 
 
-def _monthly_rows(months, budget_mf, act_mf, done) -> list[MonthFamilyRow]:
+def _monthly_rows(months: list[str], budget_mf: Mapping[tuple[str, str], float],
+                  act_mf: Mapping[tuple[str, str], list[ConvertedActual]],
+                  done: Callable[[str], bool]) -> list[MonthFamilyRow]:
     nan = math.nan
     out: list[MonthFamilyRow] = []
     for mo in months:
@@ -521,7 +526,7 @@ def _latest(monthly: list[MonthFamilyRow]) -> list[LatestRow]:
     return out
 
 
-def _movers(tl: Timeline, counted: list[ConvertedActual], done, top: int,
+def _movers(tl: Timeline, counted: list[ConvertedActual], done: Callable[[str], bool], top: int,
             warnings: list[str]) -> list[MoverRow]:
     """Variance to date per line, biggest first.
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 #: ``section.key`` → (label, help)
 LABELS: dict[str, tuple[str, str]] = {
     # Drivers
-    "drivers.mfu": ("默认 MFU", "模型算力利用率：实际吞吐 / 峰值稠密吞吐。公开训练约 0.32-0.48。"),
+    "drivers.mfu": ("默认 MFU", "模型算力利用率：实际吞吐 / BF16 峰值稠密吞吐。"
+                    "留空：同代芯片公开训练的中位数（A100 类 38%，H100 类 22%；"
+                    "见 `costsheet runs`）。"),
     "drivers.pue": ("PUE", "数据中心总功率 / IT 功率（电能使用效率），>= 1。"),
     "drivers.avg_power_draw": ("平均功耗比例", "服务器平均功耗占峰值的比例。"),
     "drivers.kwh_price": ("电价", "每千瓦时价格；仅自有硬件计电费。"),
@@ -24,7 +26,9 @@ LABELS: dict[str, tuple[str, str]] = {
         "机房托管价",
         "自有硬件每千瓦 IT 负载"
         "每月的机房空间与制冷费用。"),
-    "drivers.experiment_multiplier": ("实验倍数", "扫参与消融实验占最终训练 GPU 时的倍数。"),
+    "drivers.experiment_multiplier": (
+        "实验倍数", "扫参与消融实验占最终训练 GPU 时的倍数：额外 GPU 时 ÷ 最终训练"
+        "（Epoch AI 的总倍数 2.2 在此为 1.2）。"),
     "drivers.interruption_rate_per_1000_gpu_days": (
         "中断率", "每 1,000 GPU 日的任务中断次数（Llama 3 405B 约 0.47）。"),
     "drivers.checkpoint_interval_hours": (
@@ -37,6 +41,12 @@ LABELS: dict[str, tuple[str, str]] = {
     "drivers.staff_burden": ("人员附加成本", "工资之外的雇主成本（税、福利、设备），例如 30%。"),
     "drivers.currency": ("报告币种", "所有合计使用的币种（USD、EUR、CNY ……）。"),
     "drivers.start_month": ("起始月份", "预算期的第一个月。"),
+    "drivers.experiments_total_multiple": (
+        "实验总倍数", "Epoch AI 的口径：整个项目的全部 GPU 时 ÷ 最终训练（例如 2.2）。"
+        "留空：使用实验倍数。此处 2.2 等于实验倍数 1.2。"),
+    "drivers.price_basis": (
+        "目录价格口径", "未填价格的资源池使用哪种目录租用价：on-demand（按需）或 committed"
+        "（多年承诺价；仅部分 GPU 有）。"),
     # Pools
     "pools.name": ("GPU 池", "简短且唯一的名称，例如 h800-main。"),
     "pools.gpu_type": ("GPU 型号", "目录中的 GPU（H100、H800、A100、B200、MI300X ……）。"),
@@ -80,8 +90,9 @@ LABELS: dict[str, tuple[str, str]] = {
                             "做前向计算。"),
     "runs.reward_model_params": ("奖励模型参数量", "强化学习、合成数据、评测：读取每个样本的奖励"
                                  "模型或评判模型的激活参数。留空：基于规则的奖励，无模型。"),
-    "runs.decode_mfu": ("解码 MFU", "逐 token 生成时的利用率（受显存带宽限制）。留空：14%，"
-                        "DeepSeek 公布的 H800 解码吞吐。"),
+    "runs.decode_mfu": ("解码 MFU", "逐 token 生成时的利用率（受显存带宽限制）。留空：强化学习 1%"
+                        "（由 DeepSeek-R1-Zero 公布的 GPU 小时推得；随 rollout 长度为 0.6–4.3%），"
+                        "合成数据和评测 14%（DeepSeek 公布的 H800 推理吞吐）。"),
     "runs.layers": ("层数", "Transformer 层数（config.json 中的 num_hidden_layers）。"),
     "runs.hidden_size": ("隐藏维度", "模型宽度（config.json 中的 hidden_size），例如 16,384。"),
     "runs.attention_heads": ("注意力头数", "查询头数（config.json 中的 num_attention_heads）。"),

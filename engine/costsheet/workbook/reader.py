@@ -588,7 +588,7 @@ class _Reader:
                     continue
                 cols[k] = c
         for col in spec.columns:
-            if col.key not in cols:
+            if col.key not in cols and not col.quiet_if_missing:  # optional columns added later
                 msg = (f"missing column {col.label_en!r} (key {col.key!r} in row {key_row})")
                 if col.required:
                     self.error(g.name, f"{key_row}:{key_row}", col.key, None, msg)

@@ -471,7 +471,7 @@ def _write_risk(wb: Any, a: RiskAnalysis) -> None:
     hist.anchor = f"{anchor_col}4"
     ws.add_chart(hist)
     # S-curve: scatter with a smooth line, probability against total
-    sc = ScatterChart()
+    sc = ScatterChart(scatterStyle="lineMarker")  # required by the schema; openpyxl omits it
     sc.title = "S-curve: probability the budget is enough"
     sc.style = 13
     xs = Reference(ws, min_col=1, min_row=s_first, max_row=s_last)

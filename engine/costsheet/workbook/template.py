@@ -120,6 +120,7 @@ class ColumnSpec:
     list_formula: str = ""  # a dropdown fed by a range instead of fixed choices
     scale: float = 1.0  # sheet value × scale = engine value (TFLOP/s → FLOP/s)
     width: float = 12.0
+    quiet_if_missing: bool = False  # added later: a workbook without the column reads as before
 
     def label(self, lang: str = "en") -> str:
         return (self.label_zh if lang == "zh" else "") or self.label_en
@@ -249,6 +250,7 @@ def _model_columns(
             choices=choices,
             choices_strict=strict_choices,
             width=_width(label, zh_label, unit, labels_zh.UNITS.get(unit, ""), kind),
+            quiet_if_missing=bool(extra.get("quiet_if_missing", False)),
         ))
     return tuple(cols)
 
