@@ -159,3 +159,16 @@ def test_a_check_across_drivers_is_reported_at_a_cell(tmp_path: Path,
     (err,) = res.report.problems
     assert (err.location, err.field, err.code) == (at, "pue", "invalid_value")
     assert err.message == "above 1.5 only with an average power draw of 80% or less"
+
+
+def test_a_check_across_a_run_s_fields_is_reported_at_the_field_it_names(tmp_path: Path) -> None:
+    """TrainingRun's checks across fields (an input only other stages use) are made by a model
+    validator; the reader reports them at that field's cell, with their code."""
+    path = _planted(tmp_path, {})
+    run = worked_example().runs[0]
+    assert run.stage == "pretraining"
+    at = _cell_of(path, f"runs.{run.name}.prompts")
+    path = _planted(tmp_path, {at: 100})
+    (err,) = read_budget(path).report.problems
+    assert (err.location, err.field, err.code) == (at, "prompts", "not_for_this_stage")
+    assert err.message.startswith("applies to rl, synthetic_data, evaluation runs")

@@ -173,6 +173,35 @@ def test_missing_sheet_and_missing_column(tmp_path: Path) -> None:
     assert ("Pools", "3:3", "power_w") in warnings
 
 
+def test_columns_added_later_are_not_missed_in_an_older_workbook(tmp_path: Path) -> None:
+    # a workbook written before the stage and memory columns (issue 16) existed: its Runs sheet
+    # ends at start_month. Columns marked quiet_if_missing read as their defaults, silently; a
+    # column every version had still warns when it is gone
+    from costsheet.workbook.template import SHEETS
+
+    quiet = [c.key for c in SHEETS["runs"].columns if c.quiet_if_missing]
+    assert "stage" in quiet and "decode_mfu" in quiet and "count" not in quiet
+    path = _example(tmp_path)
+    before = read_budget(path)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Runs"]
+    for col in range(ws.max_column, 0, -1):
+        if ws.cell(3, col).value in quiet:
+            ws.delete_cols(col)
+    wb.save(path)
+    result = read_budget(path)
+    assert result.ok
+    assert not [w for w in result.report.warnings if "missing column" in w.message]
+    assert result.budget.runs == before.budget.runs
+    ws = wb["Runs"]
+    [count] = [c for c in range(1, ws.max_column + 1) if ws.cell(3, c).value == "count"]
+    ws.cell(3, count).value = None
+    wb.save(path)
+    warnings = {(e.sheet, e.field) for e in read_budget(path).report.warnings
+                if "missing column" in e.message}
+    assert warnings == {("Runs", "count")}
+
+
 def test_zh_template_reads_identically(tmp_path: Path) -> None:
     en = read_budget(_example(tmp_path, "en.xlsx"))
     zh = read_budget(_example(tmp_path, "zh.xlsx", lang="zh"))

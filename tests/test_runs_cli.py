@@ -108,3 +108,24 @@ def test_money_is_not_compared_across_currencies() -> None:
     money = [p for p in comparison.placements if p.metric != "mfu"]
     assert all(p.value is None for p in money)
     assert any("CNY" in n for n in comparison.notes)
+
+
+def test_post_training_stages_are_not_compared_with_published_pretraining() -> None:
+    # published runs are pre-training: an RL or synthetic-data final run (issue 16) is neither
+    # the run placed nor part of the compute cost per million tokens
+    from costsheet import TrainingRun
+
+    budget = deepseek_v3_like()
+    base = compare_with_published(budget, compute_budget(budget))
+    rl = TrainingRun(name="rl", pool=budget.runs[0].pool, stage="rl", params=671e9,
+                     active_params=37e9, prompts=10_000_000, samples_per_prompt=16,
+                     generated_tokens=8_000)
+    staged = budget.model_copy(update={"runs": [*budget.runs, rl]})
+    result = compute_budget(staged)
+    assert result.runs["rl"]["gpu_hours"] > result.runs[base.run]["gpu_hours"]  # the largest
+    comparison = compare_with_published(staged, result)
+    assert comparison.run == base.run
+    assert [p.value for p in comparison.placements] == [p.value for p in base.placements]
+    only_rl = budget.model_copy(update={"runs": [rl]})
+    with pytest.raises(ValueError, match="no final pre-training run"):
+        compare_with_published(only_rl, compute_budget(only_rl))

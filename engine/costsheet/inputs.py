@@ -22,7 +22,7 @@ import re
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal, NamedTuple
+from typing import Annotated, Any, Literal, NamedTuple, get_args
 
 from pydantic import (
     BaseModel,
@@ -276,12 +276,57 @@ FAMILY_CHOICES = {
     "电力": "power_facilities", "实验": "experiments",
 }
 
+#: training stages (blank = pre-training, so workbooks written before stages read as before)
+STAGES = {
+    "pretraining": "pretraining", "pretrain": "pretraining", "pretrained": "pretraining",
+    "midtraining": "midtraining", "midtrain": "midtraining", "longcontext": "midtraining",
+    "contextextension": "midtraining", "longcontextextension": "midtraining",
+    "continuedpretraining": "midtraining", "annealing": "midtraining",
+    "sft": "sft", "supervisedfinetuning": "sft", "finetuning": "sft",
+    "instructiontuning": "sft",
+    "preference": "preference", "preferencetuning": "preference", "dpo": "preference",
+    "rl": "rl", "reinforcementlearning": "rl", "grpo": "rl", "ppo": "rl", "rlvr": "rl",
+    "rlhf": "rl",
+    "distillation": "distillation", "distill": "distillation", "kd": "distillation",
+    "syntheticdata": "synthetic_data", "synthetic": "synthetic_data",
+    "datageneration": "synthetic_data", "syntheticdatageneration": "synthetic_data",
+    "evaluation": "evaluation", "eval": "evaluation", "evals": "evaluation",
+    "benchmark": "evaluation", "benchmarks": "evaluation",
+    "预训练": "pretraining", "中期训练": "midtraining", "长上下文": "midtraining",
+    "长上下文扩展": "midtraining", "监督微调": "sft", "偏好": "preference",
+    "偏好优化": "preference", "强化学习": "rl", "蒸馏": "distillation",
+    "合成数据": "synthetic_data", "数据生成": "synthetic_data", "评测": "evaluation",
+    "评估": "evaluation",
+}
+#: how training states are sharded across the pool (ZeRO stage; FSDP full shard = zero3)
+SHARDINGS = {"none": "none", "0": "none", "zero0": "none", "ddp": "none", "replicated": "none",
+             "1": "zero1", "zero1": "zero1", "2": "zero2", "zero2": "zero2",
+             "shardgradop": "zero2", "3": "zero3", "zero3": "zero3", "fsdp": "zero3",
+             "fullshard": "zero3", "不分片": "none"}
+OPTIMIZERS = {"adam": "adam", "adamw": "adam", "adam8bit": "adam_8bit",
+              "adamw8bit": "adam_8bit", "8bitadam": "adam_8bit", "sgd": "sgd",
+              "sgdmomentum": "sgd", "momentum": "sgd"}
+RECOMPUTES = {"none": "none", "no": "none", "off": "none", "selective": "selective",
+              "full": "full", "all": "full", "不重算": "none", "选择性": "selective",
+              "完全": "full", "全部": "full"}
+
 Ownership = Annotated[Literal["rent", "own"], Kind("choice"),
                       BeforeValidator(_choice(OWNERSHIP))]
 RunKind = Annotated[Literal["final", "experiment"], Kind("choice"),
                     BeforeValidator(_choice(RUN_KINDS))]
 Precision = Annotated[Literal["bf16", "fp8"], Kind("choice"),
                       BeforeValidator(_choice(PRECISIONS))]
+StageName = Literal["pretraining", "midtraining", "sft", "preference", "rl", "distillation",
+                    "synthetic_data", "evaluation"]
+#: every training stage, in the order of a programme (``TrainingRun.stage``, ``LineItem.stage``)
+STAGE_NAMES: tuple[str, ...] = get_args(StageName)
+Stage = Annotated[StageName, Kind("choice"), BeforeValidator(_choice(STAGES))]
+Sharding = Annotated[Literal["none", "zero1", "zero2", "zero3"], Kind("choice"),
+                     BeforeValidator(_choice(SHARDINGS))]
+Optimizer = Annotated[Literal["adam", "adam_8bit", "sgd"], Kind("choice"),
+                      BeforeValidator(_choice(OPTIMIZERS))]
+Recompute = Annotated[Literal["none", "selective", "full"], Kind("choice"),
+                      BeforeValidator(_choice(RECOMPUTES))]
 PriceBasis = Annotated[Literal["on-demand", "committed"], Kind("choice"),
                        BeforeValidator(_choice(PRICE_BASES))]
 Family = Annotated[
@@ -358,11 +403,12 @@ class Drivers(_Model):
     experiments_total_multiple: OptNumber = Field(None, ge=1.0, **doc(
         "Experiments, total multiple", "x final run",
         "Epoch AI's convention: ALL GPU-hours of the programme ÷ the final run's (e.g. 2.2). "
-        "Blank: use Experiments multiple. 2.2 here equals 1.2 there."))
+        "Blank: use Experiments multiple. 2.2 here equals 1.2 there.",
+        quiet_if_missing=True))
     price_basis: PriceBasis = Field("on-demand", **doc(
         "Catalog price basis", "",
         "Which catalog rental price a pool with no price uses: on-demand, or committed "
-        "(multi-year commitment; only some GPUs have one)."))
+        "(multi-year commitment; only some GPUs have one).", quiet_if_missing=True))
 
     @model_validator(mode="after")
     def _default_currency(self) -> Drivers:
@@ -440,6 +486,83 @@ class TrainingRun(_Model):
         "GPU-hours", "GPU-hours", "Given GPU-hours override the FLOPs / throughput estimate."))
     count: Count = Field(1, ge=1, **doc("Repeats", "count", "Experiments: how many such runs."))
     start_month: Month = Field(None, **doc("Start month", "YYYY-MM", "When the run starts."))
+    stage: Stage = Field("pretraining", **doc(
+        "Stage", "",
+        "pretraining (blank), midtraining, sft, preference, rl, distillation, synthetic_data "
+        "or evaluation: which FLOPs formula applies (docs/model.md).", quiet_if_missing=True))
+    # -- what a stage generates (rl, synthetic_data, evaluation) and the other models it runs
+    prompts: OptCount = Field(None, gt=0, **doc(
+        "Prompts", "count",
+        "RL, synthetic data, evaluation: prompts over the whole run (RL: steps x prompts per "
+        "step), e.g. 332.8K.", quiet_if_missing=True))
+    samples_per_prompt: Count = Field(1, ge=1, **doc(
+        "Samples per prompt", "count",
+        "Completions generated for each prompt (GRPO group size, e.g. 16).",
+        quiet_if_missing=True))
+    prompt_tokens: OptNumber = Field(None, ge=0, **doc(
+        "Prompt tokens", "tokens per sample",
+        "Mean prompt length read before generating (prefill). Blank: 0.",
+        quiet_if_missing=True))
+    generated_tokens: OptNumber = Field(None, gt=0, **doc(
+        "Generated tokens", "tokens per sample",
+        "Mean tokens generated per sample (rollout, synthetic example, benchmark answer).",
+        quiet_if_missing=True))
+    teacher_params: OptNumber = Field(None, gt=0, **doc(
+        "Teacher parameters", "count",
+        "Distillation: active parameters of the teacher, run forward over the student's "
+        "tokens.", quiet_if_missing=True))
+    reward_model_params: OptNumber = Field(None, gt=0, **doc(
+        "Reward model parameters", "count",
+        "RL, synthetic data, evaluation: active parameters of a reward model or judge that "
+        "reads every sample. Blank: rule-based rewards, no model.", quiet_if_missing=True))
+    decode_mfu: OptFraction = Field(None, gt=0, **doc(
+        "Decode MFU", "fraction",
+        "Utilisation while generating tokens (memory-bound). Blank: RL 1% (from "
+        "DeepSeek-R1-Zero's published GPU-hours; 0.6-4.3% by its rollout length), synthetic "
+        "data and evaluation 14% (DeepSeek's published H800 serving throughput).",
+        quiet_if_missing=True))
+    # -- will it fit: the model's shape and how it is spread over the pool's GPUs
+    layers: OptCount = Field(None, gt=0, **doc(
+        "Layers", "count", "Transformer layers (config.json num_hidden_layers).",
+        quiet_if_missing=True))
+    hidden_size: OptCount = Field(None, gt=0, **doc(
+        "Hidden size", "count", "Model width (config.json hidden_size), e.g. 16,384.",
+        quiet_if_missing=True))
+    attention_heads: OptCount = Field(None, gt=0, **doc(
+        "Attention heads", "count", "Query heads (config.json num_attention_heads).",
+        quiet_if_missing=True))
+    kv_heads: OptCount = Field(None, gt=0, **doc(
+        "KV heads", "count",
+        "Key/value heads (grouped-query attention). Blank: as many as attention heads.",
+        quiet_if_missing=True))
+    seq_len: OptCount = Field(None, gt=0, **doc(
+        "Sequence length", "tokens",
+        "Training sequence length, for activation memory. Blank: activations not counted "
+        "(RL: prompt + generated tokens).", quiet_if_missing=True))
+    micro_batch: Count = Field(1, ge=1, **doc(
+        "Micro-batch", "sequences", "Sequences per GPU in one forward/backward pass.",
+        quiet_if_missing=True))
+    recompute: Recompute = Field("full", **doc(
+        "Recomputation", "",
+        "Activation recomputation: full (least memory), selective or none.",
+        quiet_if_missing=True))
+    sharding: Sharding = Field("zero3", **doc(
+        "Sharding", "",
+        "How weights, gradients and optimizer states are split over the pool's GPUs: zero3 "
+        "(FSDP full shard), zero2, zero1 or none (every GPU holds a copy).",
+        quiet_if_missing=True))
+    tensor_parallel: OptCount = Field(None, gt=0, **doc(
+        "Tensor parallel", "GPUs",
+        "GPUs that split each layer. Blank: 8 (one NVLink server), or fewer on a smaller "
+        "pool.", quiet_if_missing=True))
+    optimizer: Optimizer = Field("adam", **doc(
+        "Optimizer", "",
+        "adam (mixed precision, 12 bytes of states per parameter), adam_8bit (6) or sgd (8).",
+        quiet_if_missing=True))
+    concurrent_sequences: OptCount = Field(None, gt=0, **doc(
+        "Concurrent sequences", "sequences",
+        "Sequences generated at once, for KV-cache memory. Blank: samples per prompt.",
+        quiet_if_missing=True))
 
     @field_validator("active_params")
     @classmethod
@@ -448,6 +571,40 @@ class TrainingRun(_Model):
         if active is not None and params is not None and active > params:
             raise UnitError("more active parameters than parameters", "active_above_total")
         return active
+
+    @model_validator(mode="after")
+    def _check(self) -> TrainingRun:
+        """Checks across fields, each reported at the field it names (``field: message``)."""
+        if self.kv_heads is not None and self.attention_heads is not None:
+            if self.kv_heads > self.attention_heads:
+                raise UnitError("kv_heads: more key/value heads than attention heads",
+                                "kv_above_attention_heads")
+        for name, stages in STAGE_FIELDS.items():
+            value = getattr(self, name)
+            given = value != 1 if name == "samples_per_prompt" else value is not None
+            if given and self.stage not in stages:
+                raise UnitError(
+                    f"{name}: applies to {', '.join(stages)} runs, not to a "
+                    f"{self.stage} run; set the run's stage or clear the cell",
+                    "not_for_this_stage")
+        return self
+
+
+#: inputs that only some stages use: giving one to another stage is refused, not ignored
+GENERATING_STAGES = ("rl", "synthetic_data", "evaluation")
+TRAINING_STAGES = ("pretraining", "midtraining", "sft", "preference", "rl", "distillation")
+STAGE_FIELDS: dict[str, tuple[str, ...]] = {
+    "prompts": GENERATING_STAGES,
+    "samples_per_prompt": GENERATING_STAGES,
+    "prompt_tokens": GENERATING_STAGES,
+    "generated_tokens": GENERATING_STAGES,
+    "decode_mfu": GENERATING_STAGES,
+    "concurrent_sequences": GENERATING_STAGES,
+    "reward_model_params": GENERATING_STAGES,
+    "teacher_params": ("distillation",),
+    "tokens": TRAINING_STAGES,
+    "flops": TRAINING_STAGES,
+}
 
 
 class CostLine(_Model):

@@ -15,11 +15,13 @@ import numpy as np
 from ..catalog import Catalog, GpuSpec, default_catalog
 from ..errors import InputError
 from ..inputs import HOURS_PER_MONTH, Budget, Drivers, GpuPool, TrainingRun
-from .compute import RunCompute, average_power_w, gpu_hour_rate, run_compute
+from .compute import RunCompute, average_power_w, gpu_hour_rate, run_compute, run_mfu
 from .costlines import FxRate, cost_line, staff_line
 from .experiments import restart_risk_line, sweep_basis, sweep_gpu_hours
 from .items import BudgetResult, LineItem, Value, is_scalar, m, pct, q
+from .memory import fit_warning, memory_fit
 from .power import colocation_line, electricity_line
+from .stages import STAGE_LABELS, attention_share, rl_decode_warning
 from .utilisation import calibration_runs
 
 
@@ -41,6 +43,7 @@ class _Use:
     start_month: str | None
     months: float | None
     run: str  # the run whose GPU-hours these are
+    stage: str  # that run's training stage
     own_compute: bool = False  # the final run's own compute (what a restart redoes)
 
 
@@ -133,7 +136,7 @@ def compute_budget(
         if run.kind == "final" and nonzero(d.restart_probability):
             items.append(restart_risk_line(
                 run.name, d.restart_probability, d.restart_share_lost,
-                run_cost.get(run.name, 0.0), cur, runs[run.name].start_month))
+                run_cost.get(run.name, 0.0), cur, runs[run.name].start_month, run.stage))
 
     for line in budget.data:
         items.append(cost_line(line, fx, "data", cur))
@@ -183,6 +186,7 @@ def _gpu_uses(
         rc = run_compute(run, pool, specs[pool.name], d)
         runs[run.name] = rc
         months = _months_of(rc.wall_clock_days)
+        warnings.extend(_run_warnings(run, pool, specs[pool.name], d))
         if run.kind == "final":
             uses[pool.name].extend(_final_run_uses(run, rc, pool, d, months))
             if is_scalar(rc.mfu) and rc.mfu is not None and rc.mfu > 0.6:
@@ -192,7 +196,7 @@ def _gpu_uses(
                 "experiment_run", "experiments", f"Experiment: {run.name}",
                 rc.gpu_hours * run.count,
                 (f"{run.count} runs × " if run.count != 1 else "") + rc.basis,
-                f"runs.{run.name}", rc.start_month, months, run.name))
+                f"runs.{run.name}", rc.start_month, months, run.name, run.stage))
     return runs, uses
 
 
@@ -206,8 +210,9 @@ def _final_run_uses(run: TrainingRun, rc: RunCompute, pool: GpuPool, d: Drivers,
                     months: float | None) -> list[_Use]:
     """A final run's own GPU-hours, its interruptions and its sweeps and ablations."""
     src = f"runs.{run.name}"
-    out = [_Use("final_run", "compute", f"Final run: {run.name}", rc.gpu_hours * run.count,
-                rc.basis, src, rc.start_month, months, run.name, own_compute=True)]
+    out = [_Use("final_run", "compute", f"{_final_label(run.stage)}: {run.name}",
+                rc.gpu_hours * run.count, rc.basis, src, rc.start_month, months, run.name,
+                run.stage, own_compute=True)]
     if nonzero(rc.interruption_hours):
         lost_h = d.checkpoint_interval_hours / 2 + d.restart_hours
         out.append(_Use(
@@ -218,7 +223,7 @@ def _final_run_uses(run: TrainingRun, rc: RunCompute, pool: GpuPool, d: Drivers,
             f"(half of {q(d.checkpoint_interval_hours)} h checkpoint + "
             f"{q(d.restart_hours)} h restart) / 24,000 × {q(rc.gpu_hours)} GPU-h; "
             f"goodput {pct(rc.goodput)}",
-            src, rc.start_month, months, run.name))
+            src, rc.start_month, months, run.name, run.stage))
     extra = d.extra_experiments
     if nonzero(extra):
         total_given = d.experiments_total_multiple is not None
@@ -228,7 +233,7 @@ def _final_run_uses(run: TrainingRun, rc: RunCompute, pool: GpuPool, d: Drivers,
             sweep_basis(rc.gpu_hours * run.count, extra)
             + (f" ({q(d.experiments_total_multiple)} total − 1)" if total_given else ""),
             "drivers.experiments_total_multiple" if total_given
-            else "drivers.experiment_multiplier", rc.start_month, months, run.name))
+            else "drivers.experiment_multiplier", rc.start_month, months, run.name, run.stage))
     return out
 
 
@@ -269,7 +274,7 @@ def _price_pool(pool: GpuPool, spec: GpuSpec | None, pool_uses: list[_Use], d: D
         items.append(LineItem(
             u.family, u.item, u.gpu_hours, "GPU-hour", unit_cost, amount, cur, basis,
             u.source, u.start_month or pool.start_month, u.months, kind=u.kind, pool=pool.name,
-            run=u.run))
+            run=u.run, stage=u.stage))
         if u.own_compute:
             run_cost[u.run] = run_cost.get(u.run, 0.0) + amount
     info: dict[str, Value] = {"gpu_hours_used": used, "price_per_gpu_hour": unit_cost}
@@ -327,6 +332,48 @@ def _idle_line(pool: GpuPool, used: Value, unit_cost: Value, cur: str,
     return line, capacity, util
 
 
+def _final_label(stage: str) -> str:
+    """``Final run`` for pre-training (as before stages existed), else the stage's name."""
+    return "Final run" if stage == "pretraining" else STAGE_LABELS[stage]
+
+
+def _run_warnings(run: TrainingRun, pool: GpuPool, spec: GpuSpec | None,
+                  drivers: Drivers) -> list[str]:
+    """A run that cannot fit on its pool; RL rollouts at the default decode MFU; attention that
+    6·N·D leaves out at long sequences."""
+    out: list[str] = []
+    if spec is not None and spec.memory_gb and pool.gpu_count is not None \
+            and is_scalar(pool.gpu_count) and is_scalar(run.params):
+        fit = memory_fit(run, spec.memory_gb, pool.gpu_count, explain=False)
+        if fit is not None and fit.fits is False:  # say how, only when it does not fit
+            fit = memory_fit(run, spec.memory_gb, pool.gpu_count)
+            text = None if fit is None else fit_warning(fit, pool.name, spec.key)
+            if text is not None:
+                out.append(text)
+    if run.stage == "rl" and run.decode_mfu is None and run.gpu_hours is None \
+            and run.prompts is not None and run.generated_tokens is not None:
+        out.append(rl_decode_warning(run.name))
+    share = attention_share(run)
+    if share is not None and run.gpu_hours is None and run.flops is None and is_scalar(share) \
+            and share > ATTENTION_WARN_SHARE:
+        out.append(_attention_warning(run, share, run_mfu(run, spec, drivers)[0]))
+    return out
+
+
+def _attention_warning(run: TrainingRun, share: Value, mfu: Value | None) -> str:
+    seq = q(run.seq_len) if run.seq_len is not None else "prompt + generated"
+    head = (f"run {run.name!r}: at {seq} tokens per sequence, attention adds {share:.0%} to "
+            f"the 6 × N × D training FLOPs that MFU counts; ")
+    if mfu is None:
+        return head + "lower the run's MFU by as much, or give its GPU-hours"
+    return head + (f"if {pct(mfu)} is the utilisation of all FLOPs, use an MFU of about "
+                   f"{pct(mfu / (1 + share))}, or give the run's GPU-hours")
+
+
+#: warn when training attention FLOPs exceed this share of 6·N·D (long-context training)
+ATTENTION_WARN_SHARE = 0.10
+
+
 def _sum_known(values: list[Value | None]) -> Value | None:
     known = [v for v in values if v is not None]
     if not known:
@@ -363,4 +410,6 @@ def _run_info(rc: RunCompute) -> dict[str, Value]:
         "mfu": rc.mfu, "mfu_source": rc.mfu_source,
         "interruption_gpu_hours": rc.interruption_hours,
         "goodput": rc.goodput, "wall_clock_days": rc.wall_clock_days,
+        "stage": rc.stage, "compute_flops": rc.compute_flops, "decode_flops": rc.decode_flops,
+        "decode_mfu": rc.decode_mfu, "samples": rc.samples, "tokens": rc.tokens,
     }

@@ -1,8 +1,9 @@
 """A budget's own figures placed among published training runs (``costsheet runs --compare``).
 
-Three figures of the budget's main final run (the one with the most GPU-hours): its MFU, its
-price per GPU-hour and its compute cost per million training tokens, each with the share of
-published runs on similar hardware (the same chip generation, or every run when fewer than
+Three figures of the budget's main final pre-training run (the one with the most GPU-hours;
+published runs are pre-training, so post-training and data-generation stages are left out):
+its MFU, its price per GPU-hour and its compute cost per million training tokens, each with the
+share of published runs on similar hardware (the same chip generation, or every run when fewer than
 ``MIN_GROUP_RUNS`` share it) that lie below it. Few published runs state a cost, and the note
 says how few. Pure: takes a budget and its computed result.
 """
@@ -17,6 +18,7 @@ from ..inputs import Budget
 from ..reference_runs import load_reference_runs
 from .budget import budget_catalog, pool_for
 from .items import BudgetResult, is_scalar
+from .stages import STAGE_GROUPS
 from .utilisation import MIN_GROUP_RUNS, POOLED, calibration_runs, share_below
 
 
@@ -76,11 +78,32 @@ class RunsComparison:
                 "notes": list(self.notes)}
 
 
+def _pretraining(stage: object) -> bool:
+    """Pre-training or mid-training: what published runs' GPU-hours cover."""
+    return STAGE_GROUPS.get(str(stage or "pretraining")) == "pre-training"
+
+
 def _main_final_run(budget: Budget, result: BudgetResult) -> str:
-    finals = [(name, info) for name, info in result.runs.items() if info["kind"] == "final"]
+    finals = [(name, info) for name, info in result.runs.items()
+              if info["kind"] == "final" and _pretraining(info.get("stage"))]
     if not finals:
-        raise ValueError("the budget has no final run to compare")
+        raise ValueError("the budget has no final pre-training run to compare (published runs "
+                         "are pre-training)")
     return max(finals, key=lambda item: float(item[1]["gpu_hours"]))[0]
+
+
+def _pretraining_tokens(budget: Budget, result: BudgetResult) -> float | None:
+    """Tokens of the final pre-training and mid-training runs (None when one is unknown)."""
+    total = 0.0
+    for run in budget.runs:
+        info = result.runs[run.name]
+        if info["kind"] != "final" or not _pretraining(info.get("stage")):
+            continue
+        tokens = info.get("tokens")
+        if tokens is None or not is_scalar(tokens):
+            return None
+        total += float(tokens) * run.count
+    return total or None
 
 
 def compare_with_published(budget: Budget, result: BudgetResult,
@@ -110,9 +133,9 @@ def compare_with_published(budget: Budget, result: BudgetResult,
     usd = budget.currency == "USD"
     rate = result.pools.get(pool.name, {}).get("price_per_gpu_hour")
     final_compute = sum(float(it.amount) for it in result.items
-                        if it.kind == "final_run" and is_scalar(it.amount))
-    tokens = result.metrics.get("tokens")
-    tokens = float(tokens) if tokens is not None and is_scalar(tokens) else None
+                        if it.kind == "final_run" and _pretraining(it.stage)
+                        and is_scalar(it.amount))
+    tokens = _pretraining_tokens(budget, result)
     placements.append(Placement(
         "price_per_gpu_hour", "price per GPU-hour",
         float(rate) if usd and rate is not None and is_scalar(rate) else None,
@@ -125,8 +148,8 @@ def compare_with_published(budget: Budget, result: BudgetResult,
     notes.append(f"Only {len(costed)} published runs state a cost ("
                  + ", ".join(f"{model} ${cost:,.0f}" for model, cost, _, _ in costed)
                  + "): GPU-hours x a rental rate the authors assumed, compute only; the "
-                 "budget's figure is its final runs' own GPU-hours x their price (no idle "
-                 "capacity, interruptions or experiments) over their tokens.")
+                 "budget's figure is its final pre-training runs' own GPU-hours x their price "
+                 "(no idle capacity, interruptions or experiments) over their tokens.")
     if not usd:
         notes.append(f"The budget is in {budget.currency}; published costs are in USD, so money "
                      "is not compared.")

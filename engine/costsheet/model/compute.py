@@ -1,7 +1,8 @@
 """Compute: a run's FLOPs, MFU, GPU-hours and wall-clock time, and the price of a GPU-hour.
 
 The FLOPs / GPU-hours / MFU formulas live in ``flops.py`` (re-exported here); a run that states
-no MFU takes the published runs' median (``utilisation.py``).
+no MFU takes the published runs' median (``utilisation.py``); a run's stage decides which passes
+count and which of them run at the decode MFU (``stages.py``).
 
 Pure functions. Every numeric argument may be a float or a numpy array of Monte Carlo trials;
 nothing here branches on a numeric value.
@@ -22,6 +23,7 @@ from .flops import gpu_hours_for_flops as gpu_hours_for_flops
 from .flops import implied_mfu as implied_mfu
 from .flops import training_flops as training_flops
 from .items import Value, is_scalar, m, q
+from .stages import STAGE_LABELS, StageWork, default_decode_mfu, stage_work
 from .utilisation import PublishedMfu, mfu_at_precision, published_mfu
 
 
@@ -53,6 +55,11 @@ class RunCompute:
     wall_clock_days: Value | None
     basis: str
     start_month: str | None
+    stage: str = "pretraining"
+    compute_flops: Value | None = None  # FLOPs at the run's MFU (training, forward passes)
+    decode_flops: Value | None = None  # FLOPs generated token by token, at the decode MFU
+    decode_mfu: Value | None = None
+    samples: Value | None = None  # samples generated (rl, synthetic data, evaluation)
     mfu_source: str = ""  # "run", "drivers", "published" or "" (implied by given GPU-hours)
     published: PublishedMfu | None = None  # the estimate used when mfu_source is "published"
 
@@ -80,23 +87,31 @@ def run_compute(
     spec: GpuSpec | None,
     drivers: Drivers,
 ) -> RunCompute:
-    """FLOPs and GPU-hours of one run on its pool's GPUs."""
-    flops = run.flops
-    if flops is None and run.params is not None and run.tokens is not None:
-        flops = training_flops(run.params, run.tokens, run.active_params)
+    """FLOPs and GPU-hours of one run on its pool's GPUs.
+
+    A pre-training run (and mid-training, SFT) is one pass of 6·N·D at the run's MFU (its own,
+    else the drivers', else the published runs' median: :func:`run_mfu`). Other stages add
+    forward passes at the same MFU and generated tokens at the decode MFU (the run's own, else
+    the stage's default: :func:`costsheet.model.stages.default_decode_mfu`); given GPU-hours
+    are used as given, whatever the stage.
+    """
+    work = stage_work(run)
+    flops = _run_flops(run, work)
     peak = spec.peak_flops(run.precision) if spec is not None else None
-    published = None
+    decode_flops = None if work.plain else work.decode_flops
+    dmfu = None
+    if decode_flops is not None:
+        dmfu = run.decode_mfu if run.decode_mfu is not None else default_decode_mfu(run.stage)
+    published, source = None, ""
     if run.gpu_hours is not None:
         gpu_hours = run.gpu_hours
         basis = f"{q(gpu_hours)} GPU-hours given"
         mfu_out = implied_mfu(flops, gpu_hours, peak) if flops is not None and peak else None
-        mfu_given, source = False, ""
+        mfu_given = False
+        if not work.plain and flops is not None:
+            basis += f" [{work.text()}]"
     elif flops is None:
-        raise InputError(
-            f"run {run.name!r}: needs GPU-hours, or FLOPs, or parameters and tokens",
-            hint="give params and tokens (e.g. 7B and 2T), flops, or gpu_hours",
-            code="run_without_work", key=f"runs.{run.name}",
-        )
+        raise _missing_work(run, work)
     elif not peak:
         raise InputError(
             f"run {run.name!r}: needs a GPU type to turn FLOPs into GPU-hours",
@@ -105,12 +120,17 @@ def run_compute(
         )
     else:
         mfu, source, published = run_mfu(run, spec, drivers)
-        gpu_hours = gpu_hours_for_flops(flops, peak, mfu)
-        mfu_out, mfu_given = mfu, True
-        basis = (
-            f"{q(flops)} FLOP / ({q(peak / 1e12)} TFLOP/s {run.precision} × MFU {_pct(mfu)} "
-            f"× 3,600 s)"
-        )
+        if work.plain:
+            gpu_hours = gpu_hours_for_flops(flops, peak, mfu)
+            mfu_out, mfu_given = mfu, True
+            basis = (
+                f"{q(flops)} FLOP / ({q(peak / 1e12)} TFLOP/s {run.precision} × MFU "
+                f"{_pct(mfu)} × 3,600 s)"
+            )
+        else:
+            gpu_hours, basis = _staged_hours(work, peak, run.precision, mfu, dmfu)
+            mfu_out = implied_mfu(flops, gpu_hours, peak)
+            mfu_given = decode_flops is None
         if published is not None:
             basis += f"; MFU: {published.basis}"
     count = pool.gpu_count
@@ -128,7 +148,7 @@ def run_compute(
         kind=run.kind,
         pool=pool.name,
         count=run.count,
-        tokens=run.tokens,
+        tokens=run.tokens if work.plain else work.training_tokens,
         flops=flops,
         gpu_hours=gpu_hours,
         mfu=mfu_out,
@@ -138,9 +158,59 @@ def run_compute(
         wall_clock_days=wall,
         basis=basis,
         start_month=run.start_month or pool.start_month,
+        stage=run.stage,
+        compute_flops=work.compute_flops if not work.plain else flops,
+        decode_flops=decode_flops,
+        decode_mfu=dmfu,
+        samples=work.samples,
         mfu_source=source,
         published=published,
     )
+
+
+def _run_flops(run: TrainingRun, work: StageWork) -> Value | None:
+    """The run's FLOPs: given, or 6·N·D for a plain training pass, else its stage's passes."""
+    if not work.plain:
+        return work.flops
+    if run.flops is None and run.params is not None and run.tokens is not None:
+        return training_flops(run.params, run.tokens, run.active_params)
+    return run.flops
+
+
+def _missing_work(run: TrainingRun, work: StageWork) -> InputError:
+    """What a run lacks to count its FLOPs: the pre-training inputs, or its stage's."""
+    if work.plain or run.stage in ("pretraining", "midtraining", "sft"):
+        return InputError(
+            f"run {run.name!r}: needs GPU-hours, or FLOPs, or parameters and tokens",
+            hint="give params and tokens (e.g. 7B and 2T), flops, or gpu_hours",
+            code="run_without_work", key=f"runs.{run.name}",
+        )
+    return InputError(
+        f"run {run.name!r}: a {STAGE_LABELS[run.stage]} run needs GPU-hours, or "
+        f"{work.missing}",
+        hint="see docs/model.md, Stages, for what each stage needs",
+        code="run_without_work", key=f"runs.{run.name}",
+    )
+
+
+def _staged_hours(
+    work: StageWork, peak: float, precision: str, mfu: Value, decode_mfu: Value | None
+) -> tuple[Value, str]:
+    """GPU-hours of a stage's compute-bound FLOPs at MFU plus its generated FLOPs at the
+    decode MFU, and the basis that shows both and the passes behind them."""
+    hours: Value = 0.0
+    texts = []
+    compute = work.compute_flops
+    if compute is not None:
+        hours = hours + gpu_hours_for_flops(compute, peak, mfu)
+        texts.append(f"{q(compute)} FLOP / ({q(peak / 1e12)} TFLOP/s {precision} × MFU "
+                     f"{_pct(mfu)} × 3,600 s)")
+    decode = work.decode_flops
+    if decode is not None and decode_mfu is not None:
+        hours = hours + gpu_hours_for_flops(decode, peak, decode_mfu)
+        texts.append(f"{q(decode)} FLOP generated / ({q(peak / 1e12)} TFLOP/s {precision} × "
+                     f"decode MFU {_pct(decode_mfu)} × 3,600 s)")
+    return hours, " + ".join(texts) + f" [{work.text()}]"
 
 
 def _pct(x: Value) -> str:

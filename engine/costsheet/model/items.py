@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..inputs import FAMILIES
+from ..inputs import FAMILIES, STAGE_NAMES
 from ..units import format_money, format_quantity
 
 if TYPE_CHECKING:  # pandas is imported only when a frame is asked for
@@ -18,7 +18,7 @@ Value = Any  # a float, or a numpy array of trials when the model runs vectorise
 
 LINE_COLUMNS = [
     "family", "item", "quantity", "unit", "unit_cost", "amount", "currency", "basis",
-    "source", "start_month", "months", "kind",
+    "source", "start_month", "months", "kind", "stage",
 ]
 
 #: What a line is, whatever its words say (its ``item`` text is for people, not for code).
@@ -51,7 +51,9 @@ class LineItem:
     (``pools.h800``, ``staff.research scientist``). ``start_month``/``months`` place it in time.
     ``kind`` says what the line is (one of :data:`KINDS`), ``pool`` the GPU pool it belongs to
     (GPU-hour, electricity and colocation lines), ``run`` the training run it prices (run,
-    interruption, sweep and restart-risk lines): code finds lines by these, never by ``item``.
+    interruption, sweep and restart-risk lines), ``stage`` that run's training stage (one of
+    :data:`costsheet.inputs.STAGE_NAMES`; None for pool, data, staff and other lines): code
+    finds lines by these, never by ``item``.
     """
 
     family: str
@@ -68,10 +70,13 @@ class LineItem:
     kind: str = field(kw_only=True)
     pool: str | None = field(default=None, kw_only=True)
     run: str | None = field(default=None, kw_only=True)
+    stage: str | None = field(default=None, kw_only=True)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"unknown line kind {self.kind!r} (known: {', '.join(KINDS)})")
+        if self.stage is not None and self.stage not in STAGE_NAMES:
+            raise ValueError(f"unknown stage {self.stage!r} (known: {', '.join(STAGE_NAMES)})")
 
     def as_row(self) -> dict[str, Any]:
         return {c: getattr(self, c) for c in LINE_COLUMNS}

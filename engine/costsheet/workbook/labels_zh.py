@@ -78,6 +78,37 @@ LABELS: dict[str, tuple[str, str]] = {
     "runs.gpu_hours": ("GPU 小时", "给定的 GPU 小时优先于 FLOPs / 吞吐估算。"),
     "runs.count": ("次数", "实验：此类训练的次数。"),
     "runs.start_month": ("起始月份", "训练开始的月份。"),
+    "runs.stage": ("阶段", "pretraining（留空）、midtraining、sft、preference、rl、distillation、"
+                   "synthetic_data 或 evaluation：决定 FLOPs 的计算公式（见 docs/model.md）。"),
+    "runs.prompts": ("提示数", "强化学习、合成数据、评测：整个训练的提示总数（强化学习：步数 × 每步"
+                     "提示数），例如 332.8K。"),
+    "runs.samples_per_prompt": ("每提示采样数", "每个提示生成的回答数（GRPO 组大小，例如 16）。"),
+    "runs.prompt_tokens": ("提示 token 数", "生成前读入的平均提示长度（预填充）。留空：0。"),
+    "runs.generated_tokens": ("生成 token 数", "每个样本平均生成的 token 数（rollout、合成样本、"
+                              "评测回答）。"),
+    "runs.teacher_params": ("教师模型参数量", "蒸馏：教师模型的激活参数，对学生的训练 token "
+                            "做前向计算。"),
+    "runs.reward_model_params": ("奖励模型参数量", "强化学习、合成数据、评测：读取每个样本的奖励"
+                                 "模型或评判模型的激活参数。留空：基于规则的奖励，无模型。"),
+    "runs.decode_mfu": ("解码 MFU", "逐 token 生成时的利用率（受显存带宽限制）。留空：强化学习 1%"
+                        "（由 DeepSeek-R1-Zero 公布的 GPU 小时推得；随 rollout 长度为 0.6–4.3%），"
+                        "合成数据和评测 14%（DeepSeek 公布的 H800 推理吞吐）。"),
+    "runs.layers": ("层数", "Transformer 层数（config.json 中的 num_hidden_layers）。"),
+    "runs.hidden_size": ("隐藏维度", "模型宽度（config.json 中的 hidden_size），例如 16,384。"),
+    "runs.attention_heads": ("注意力头数", "查询头数（config.json 中的 num_attention_heads）。"),
+    "runs.kv_heads": ("KV 头数", "键/值头数（分组查询注意力）。留空：与注意力头数相同。"),
+    "runs.seq_len": ("序列长度", "训练序列长度，用于估算激活显存。留空：不计激活"
+                     "（强化学习：提示 + 生成 token 数）。"),
+    "runs.micro_batch": ("微批大小", "每块 GPU 一次前向/反向计算的序列数。"),
+    "runs.recompute": ("激活重计算", "full（显存最少）、selective 或 none。"),
+    "runs.sharding": ("状态分片", "权重、梯度和优化器状态在池内 GPU 间的切分方式：zero3"
+                      "（FSDP 完全分片）、zero2、zero1 或 none（每块 GPU 各存一份）。"),
+    "runs.tensor_parallel": ("张量并行", "切分每一层的 GPU 数。留空：8（一台 NVLink 服务器），"
+                             "池更小时取池的 GPU 数。"),
+    "runs.optimizer": ("优化器", "adam（混合精度，每参数 12 字节状态）、adam_8bit（6）"
+                       "或 sgd（8）。"),
+    "runs.concurrent_sequences": ("并发序列数", "同时生成的序列数，用于估算 KV 缓存显存。"
+                                  "留空：每提示采样数。"),
     # Data lines
     "data.name": ("项目", "内容说明。"),
     "data.kind": ("类别", "例如 dataset、crawl、storage、labelling、processing。"),
@@ -190,6 +221,10 @@ UNITS: dict[str, str] = {
     "reporting per unit": "报告币种/单位",
     "key": "键",
     "as the input": "同输入",
+    "tokens per sample": "token/样本",
+    "tokens": "token",
+    "sequences": "序列",
+    "GPUs": "GPU",
 }
 
 #: sheet key → (title, one-line introduction)

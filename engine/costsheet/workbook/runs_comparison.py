@@ -34,4 +34,5 @@ def compare_workbook(path: Path | str, scenario: str = "Base") -> RunsComparison
     try:
         return compare_with_published(budget, result)
     except ValueError as exc:
-        raise InputError(str(exc), hint="add a run of kind final") from exc
+        raise InputError(str(exc), hint="add a run of kind final with a blank or "
+                         "pretraining stage") from exc

@@ -579,8 +579,8 @@ def _scenario_columns(book: Book, g: Grid, key_row: int, last: int) -> list[tupl
 def _missing_columns(book: Book, g: Grid, spec: TableSpec, table: Table) -> None:
     at = f"{table.key_row}:{table.key_row}"
     for col in spec.columns:
-        if col.key in table.columns or col.key in spec.descriptive:
-            continue
+        if col.key in table.columns or col.key in spec.descriptive or col.quiet_if_missing:
+            continue  # quiet_if_missing: added later, a workbook without it reads as before
         msg = f"missing column {col.label_en!r} (key {col.key!r} in row {table.key_row})"
         if col.required:
             book.error(g.name, at, col.key, None, msg, "missing_column")

@@ -130,6 +130,7 @@ class ColumnSpec:
     width: float = 12.0
     heading: bool = False  # only names or comments a line: a row with nothing else is skipped
     old_keys: tuple[str, ...] = ()  # keys this column had in workbooks written before
+    quiet_if_missing: bool = False  # added later: a workbook without the column reads as before
 
     def label(self, lang: str = "en") -> str:
         return (self.label_zh if lang == "zh" else "") or self.label_en
@@ -248,6 +249,7 @@ def _model_columns(
             width=max(float(extra.get("width", 0.0)), width),
             heading=bool(extra.get("heading", False)),
             old_keys=tuple(extra.get("old_keys", ())),
+            quiet_if_missing=bool(extra.get("quiet_if_missing", False)),
         ))
     return tuple(cols)
 
