@@ -1,6 +1,7 @@
 # Two commands do all the set-up on a fresh Linux machine:
 #   make demo   creates .venv, installs costsheet and runs it on the shipped sample
 #   make test   creates .venv, installs costsheet with its test extras and runs the tests
+#   make lint   ruff, the layer contract (lint-imports) and the type checker (mypy)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -11,7 +12,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,dev]'
 	$(BIN)/python -m compileall -q engine/costsheet  # bytecode now, not at every start
 	touch $(STAMP)
 
@@ -26,6 +27,8 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py

@@ -1,7 +1,9 @@
-"""Run every speed measurement in bench/ one after the other (``make bench``).
+"""Run every measurement in bench/ one after the other (``make bench``).
 
-Each script prints its own table of ratios measured in one run; this only runs them in turn, each
-in a fresh process so that one's imports and caches don't flatter the next.
+The speed scripts (``*_bench.py``) print their own tables of ratios measured in one run;
+``fidelity.py`` prints how well the default utilisation predicts published GPU-hours. This only
+runs them in turn, each in a fresh process so that one's imports and caches don't flatter the
+next.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ HERE = Path(__file__).resolve().parent
 
 
 def main() -> int:
-    scripts = sorted(p for p in HERE.glob("*_bench.py"))
+    scripts = [*sorted(p for p in HERE.glob("*_bench.py")), HERE / "fidelity.py"]
     failed = 0
     for script in scripts:
         print(f"\n=== {script.name} ===", flush=True)

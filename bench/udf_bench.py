@@ -1,8 +1,10 @@
 """Speed of the Excel functions, measured in one run and printed as a table.
 
 Goals (issue 5): one LLMCOST call on a 10,000-row range ≤ 20 ms in process; ``import
-costsheet.udfs`` ≤ 0.5 s in a fresh process. Also shown: the same 10,000 rows as 10,000 scalar
-calls (what a sheet of one-cell formulas costs in Python alone), and 10,000 ``estimate()`` calls.
+costsheet.udfs`` ≤ 0.5 s in a fresh process. Also measured (issue 14): the same call through
+xlwings' own Windows UDF code (argument and result conversion), as far as it runs without
+Excel. Also shown: the same 10,000 rows as 10,000 scalar calls (what a sheet of one-cell
+formulas costs in Python alone), and 10,000 ``estimate()`` calls.
 
 Run: ``.venv/bin/python bench/udf_bench.py``
 """
@@ -53,6 +55,44 @@ def fresh_import_s(block_xlwings: bool, runs: int = 5) -> tuple[float, float]:
     return statistics.median(own), statistics.median(xlw)
 
 
+_XLWINGS_CALL = """
+import json, random, sys, time
+sys.path.insert(0, {tests!r})
+from support.xlwings_windows import MISSING, FakeRange, boot
+boot()
+from xlwings.com_server import XLPython
+import costsheet.udfs as u
+rng = random.Random(5)
+rows = [[rng.uniform(1e8, 1e12)] for _ in range({rows})]
+params, caller = FakeRange(rows), FakeRange([[None]] * {rows})
+server = XLPython()
+def best(fn, repeat=5):
+    out = []
+    for _ in range(repeat):
+        t = time.perf_counter(); fn(); out.append(time.perf_counter() - t)
+    return min(out) * 1000
+args = (params, "2T", "H100", MISSING, MISSING, MISSING)
+via = best(lambda: server.CallUDF("costsheet.udfs", "LLMCOST", args, None, caller))
+direct = best(lambda: u.LLMCOST.__wrapped__(rows, "2T", "H100"))
+print(json.dumps([via, direct]))
+"""
+
+
+def xlwings_call_ms() -> tuple[float, float]:
+    """(ms through xlwings' Windows UDF path, ms of the function alone) for LLMCOST on a
+    10,000-row range: XLPython.CallUDF -> call_udf -> conversion.read of the Range, the call,
+    conversion.write of the result, run on Linux with fake COM modules
+    (tests/support/xlwings_windows.py). Excel's own side (COM marshalling of 10,000 values
+    between the processes, the VBA wrapper) is not in it."""
+    from pathlib import Path
+
+    tests = str(Path(__file__).resolve().parents[1] / "tests")
+    out = subprocess.run([sys.executable, "-c", _XLWINGS_CALL.format(tests=tests, rows=ROWS)],
+                         capture_output=True, text=True, check=True).stdout
+    via, direct = json.loads(out.strip().splitlines()[-1])
+    return via, direct
+
+
 def main() -> None:
     from costsheet import estimate
     from costsheet.udfs import LLMCHINCHILLA, LLMCOST, LLMENERGY
@@ -72,6 +112,7 @@ def main() -> None:
                      repeat=2) * (ROWS / est_rows)
     own_s, xlwings_s = fresh_import_s(block_xlwings=False)
     lite_s, _ = fresh_import_s(block_xlwings=True)
+    via_ms, alone_ms = xlwings_call_ms()
 
     rows = [
         ("LLMCOST, one call on a 10,000-row range of numbers", f"{range_ms:.1f} ms",
@@ -82,6 +123,10 @@ def main() -> None:
          "ok" if energy_ms <= 20 else "MISSED"),
         ("LLMCHINCHILLA, one call on a 10,000-row range", f"{chin_ms:.1f} ms", "<= 20 ms",
          "ok" if chin_ms <= 20 else "MISSED"),
+        ("LLMCOST on 10,000 rows through xlwings' UDF path (CallUDF, no Excel)",
+         f"{via_ms:.1f} ms", "-", ""),
+        ("  of which the function itself (same process)", f"{alone_ms:.1f} ms", "-", ""),
+        ("  so xlwings' argument and result conversion", f"{via_ms - alone_ms:.1f} ms", "-", ""),
         ("LLMCOST, 10,000 scalar calls", f"{scalar_ms:.0f} ms", "-", ""),
         ("estimate(), 10,000 calls (1,000 timed, scaled)", f"{est_ms:.0f} ms", "-", ""),
         ("range call vs 10,000 scalar calls", f"{scalar_ms / range_ms:.0f}x faster", "-", ""),

@@ -1,29 +1,52 @@
 """Rebuild templates/costsheet-functions.xlsm.
 
-Usage (from the repo root, with the venv):
+Usage (from the repo root, with the venv and its test extra, which brings olefile):
     cd /tmp && xlwings quickstart costsheet_functions
     python templates/build_functions_template.py /tmp/costsheet_functions/costsheet_functions.xlsm \
         templates/costsheet-functions.xlsm
 
-Starts from the .xlsm that `xlwings quickstart` makes, names costsheet.udfs in its xlwings.conf
-sheet and adds example formulas; its VBA project must come through byte-identical.
+Starts from the .xlsm that `xlwings quickstart` makes (a copy of xlwings' quickstart.xlsm: its
+VBA project holds the reference to the xlwings add-in that the imported functions need) and:
+- names costsheet.udfs on its xlwings.conf sheet, and nothing else there: no Interpreter or
+  Conda rows, so the Python comes from the ribbon / `xlwings addin install` (a key on the sheet
+  wins over the ribbon even when its value is empty);
+- takes the sample macro SampleCall out of its VBA project (it would run
+  `import costsheet-functions`), leaving every other part of the project byte for byte
+  (tools/ovba.py);
+- adds example formulas with the values costsheet computes for them.
 """
 import hashlib
+import io
 import sys
 import zipfile
+from pathlib import Path
 
 from costsheet.udfs import LLMCHINCHILLA, LLMCOST, LLMCOSTTABLE, LLMENERGY, LLMFLOPS, LLMGPUHOURS
 from openpyxl import load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.formula import ArrayFormula
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+import ovba  # noqa: E402
+
 src, out = sys.argv[1], sys.argv[2]
 wb = load_workbook(src, keep_vba=True)
 conf = wb["_xlwings.conf"]
 conf.title = "xlwings.conf"  # without the leading underscore xlwings reads it
-for row in conf.iter_rows(min_col=1, max_col=2):
-    if row[0].value == "UDF Modules":
-        row[1].value = "costsheet.udfs"
+conf.delete_rows(1, conf.max_row)
+# xlwings reads A1 down to the first empty cell: one setting, then the notes after a gap
+conf["A1"], conf["B1"] = "UDF Modules", "costsheet.udfs"
+notes = [
+    "Only UDF Modules is set here. xlwings reads this sheet from A1 down to the first empty row.",
+    "The Python that runs the functions comes from the xlwings tab (Interpreter, or Conda Path "
+    "and Conda Env), which `xlwings addin install` fills in.",
+    "A setting typed here overrides the xlwings tab for this workbook, even when its value is "
+    "empty: add an Interpreter_Win row only to tie this workbook to one particular Python.",
+]
+for i, text in enumerate(notes, start=3):
+    conf[f"A{i}"] = text
+conf.column_dimensions["A"].width = 16
+conf.column_dimensions["B"].width = 18
 
 ws = wb["Sheet1"]
 ws.title = "Examples"
@@ -40,9 +63,9 @@ def text(cell, value):
 
 ws["A1"] = "costsheet: live Excel functions (xlwings)"
 ws["A1"].font = Font(bold=True, size=14)
-ws["A2"] = ("Set up once: pip install costsheet; xlwings addin install; then in Excel's xlwings "
-            "tab click Import Functions (UDF Modules = costsheet.udfs is already set on the "
-            "xlwings.conf sheet). Until then the Result cells show #NAME?.")
+ws["A2"] = ("Set up once, as docs/excel-functions.md says: install costsheet into Python, run "
+            "`xlwings addin install`, enable this workbook's macros, then click Import Functions "
+            "on the xlwings tab. Until then the Result cells show #NAME?.")
 ws["A3"] = ("Expected: what costsheet computed for the same inputs when this file was made; "
             "Result should match it.")
 for c, h in zip("ABCD", ["What", "Formula", "Result", "Expected"], strict=False):
@@ -140,11 +163,15 @@ ws.page_setup.fitToHeight = 0
 wb.active = 0
 wb.save(out)
 
-
-def digest(path):
-    with zipfile.ZipFile(path) as z:
-        return hashlib.sha256(z.read("xl/vbaProject.bin")).hexdigest()
-
-
-assert digest(src) == digest(out), "vbaProject.bin changed"
-print("vbaProject.bin identical:", digest(out))
+# the VBA project: xlwings' own, without the SampleCall macro
+with zipfile.ZipFile(src) as z:
+    original_vba = z.read("xl/vbaProject.bin")
+vba = ovba.replace_module_source(original_vba, "Module1", ovba.SAMPLE_REMOVED)
+buf = io.BytesIO()
+with zipfile.ZipFile(out) as zin, zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zout:
+    for info in zin.infolist():
+        data = vba if info.filename == "xl/vbaProject.bin" else zin.read(info.filename)
+        zout.writestr(info, data)
+Path(out).write_bytes(buf.getvalue())
+assert "Sub " not in ovba.module_source(vba, "Module1")
+print("vbaProject.bin:", hashlib.sha256(vba).hexdigest(), "(xlwings' without SampleCall)")

@@ -9,6 +9,7 @@ import costsheet
 import pytest
 from click.testing import CliRunner, Result
 from costsheet.cli import main
+from costsheet.model.utilisation import published_mfu
 
 JSON_KEYS = {"flops", "gpu_hours", "wall_clock_days", "compute_cost", "energy_kwh",
              "energy_cost", "co2_kg", "total_cost", "currency", "inputs"}
@@ -49,8 +50,10 @@ def test_json_has_every_key_with_defaults_resolved() -> None:
     assert data["currency"] == "USD"
     inputs = data["inputs"]
     assert INPUT_KEYS <= set(inputs)
-    # defaults, resolved
-    assert inputs["mfu"] == 0.4
+    # defaults, resolved (MFU: published H100-class runs' median, with its P10-P90 band)
+    mfu = published_mfu("H100")
+    assert inputs["mfu"] == mfu.point
+    assert data["mfu"] == mfu.point and "20 published Hopper runs" in data["mfu_basis"]
     assert inputs["pue"] == 1.2
     assert inputs["kwh_price"] == 0.08
     assert inputs["carbon"] == 0.4
@@ -61,7 +64,11 @@ def test_json_has_every_key_with_defaults_resolved() -> None:
     assert inputs["own"] is False and inputs["gpu_price"] is None
     assert inputs["params"] == 405e9 and inputs["tokens"] == 15.6e12
     # and every number is priced
-    assert data["gpu_hours"] == pytest.approx(3.7908e25 / (989.4e12 * 0.4 * 3600))
+    assert data["gpu_hours"] == pytest.approx(3.7908e25 / (989.4e12 * mfu.point * 3600))
+    assert data["gpu_hours_range"] == pytest.approx(
+        [3.7908e25 / (989.4e12 * m * 3600) for m in (mfu.p90, mfu.p10)])
+    assert data["total_cost_range"] == pytest.approx([g * 2.99 for g in data["gpu_hours_range"]])
+    assert data["gpu_tdp_energy_kwh"] == pytest.approx(data["gpu_hours"] * 0.7)
     assert data["compute_cost"] == pytest.approx(data["gpu_hours"] * 2.99)
     assert data["energy_kwh"] == pytest.approx(data["gpu_hours"] * inputs["power_w"] * 1.2 / 1e3)
     assert data["energy_cost"] == 0

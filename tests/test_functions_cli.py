@@ -66,20 +66,76 @@ def test_docs_reference_section_is_the_generated_one() -> None:
     assert res.output == reference_markdown()
 
 
-def test_shipped_workbook_names_the_udf_module_and_keeps_xlwings_vba() -> None:
+def _xlwings_conf(ws) -> dict[str, object]:
+    """The settings as xlwings' VBA reads them (GetConfigFromSheet): A1 down to the first
+    empty cell of column A, keys upper-cased."""
+    out: dict[str, object] = {}
+    for key, value in ws.iter_rows(min_col=1, max_col=2, values_only=True):
+        if key in (None, ""):
+            break
+        out[str(key).upper()] = value
+    return out
+
+
+def test_shipped_workbook_sets_only_the_udf_module() -> None:
     from openpyxl import load_workbook
 
-    path = ROOT / "templates" / "costsheet-functions.xlsm"
-    wb = load_workbook(path, keep_vba=True)
-    conf = {r[0]: r[1] for r in wb["xlwings.conf"].iter_rows(values_only=True) if r[0]}
-    assert conf["UDF Modules"] == "costsheet.udfs"
+    wb = load_workbook(ROOT / "templates" / "costsheet-functions.xlsm", keep_vba=True)
+    # nothing pins the interpreter or Conda: a key on the sheet wins over the ribbon even when
+    # empty, so only UDF Modules is there
+    assert _xlwings_conf(wb["xlwings.conf"]) == {"UDF MODULES": "costsheet.udfs"}
     formulas = [str(c.value.text if hasattr(c.value, "text") else c.value)
                 for row in wb["Examples"].iter_rows() for c in row
                 if c.data_type == "f" or hasattr(c.value, "text")]
     for name in udfs.__all__:
         assert any(f.startswith(f"={name}(") for f in formulas), name
-    with zipfile.ZipFile(path) as z:
-        vba = z.read("xl/vbaProject.bin")
-    # the VBA project of `xlwings quickstart` (xlwings 0.37.8), byte for byte: editing the
-    # sheets with openpyxl (keep_vba=True) must not touch it
-    assert hashlib.sha256(vba).hexdigest() == QUICKSTART_VBA_SHA256
+
+
+def test_shipped_workbook_keeps_xlwings_vba_without_the_sample_macro() -> None:
+    import io
+    import sys
+
+    import olefile
+
+    sys.path.insert(0, str(ROOT / "tools"))
+    import ovba
+
+    with zipfile.ZipFile(ROOT / "templates" / "costsheet-functions.xlsm") as z:
+        ours = z.read("xl/vbaProject.bin")
+    import xlwings
+
+    with zipfile.ZipFile(Path(xlwings.__file__).parent / "quickstart.xlsm") as z:
+        theirs = z.read("xl/vbaProject.bin")
+    # the VBA project of `xlwings quickstart` (xlwings 0.37.8) ...
+    assert hashlib.sha256(theirs).hexdigest() == QUICKSTART_VBA_SHA256
+    # ... byte for byte (its reference to the xlwings add-in, the document modules), except
+    # Module1, whose SampleCall macro would run `import costsheet-functions`, and the compiled
+    # caches, marked stale so Excel compiles the source it finds
+    a, b = olefile.OleFileIO(io.BytesIO(theirs)), olefile.OleFileIO(io.BytesIO(ours))
+    assert a.listdir() == b.listdir()
+    changed = {"/".join(p) for p in a.listdir()
+               if a.openstream(p).read() != b.openstream(p).read()}
+    assert changed == {"VBA/Module1", "VBA/_VBA_PROJECT"}
+    assert b.openstream("VBA/_VBA_PROJECT").read()[:4] == b"\xcc\x61\xff\xff"
+    assert "Sub SampleCall" in ovba.module_source(theirs, "Module1")  # the decoder reads theirs
+    source = ovba.module_source(ours, "Module1")
+    assert source.startswith('Attribute VB_Name = "Module1"\r\n')
+    code = [line for line in source.splitlines()[1:] if not line.lstrip().startswith("'")]
+    assert code == []  # comments only: no macro left
+    for module in ("ThisWorkbook", "Sheet1", "Sheet2"):
+        assert ovba.module_source(ours, module) == ovba.module_source(theirs, module)
+    dir_stream = ovba.decompress(b.openstream("VBA/dir").read())
+    assert b"xlwings.xlam" in dir_stream  # the reference the imported functions need
+
+
+def test_ovba_compression_round_trips() -> None:
+    import random
+    import sys
+
+    sys.path.insert(0, str(ROOT / "tools"))
+    import ovba
+
+    rng = random.Random(14)
+    for n in (0, 1, 5, 300, 4095, 4096, 4097, 9000):
+        data = bytes(rng.choice(b"ab c\r\nSub End") for _ in range(n))
+        assert ovba.decompress(ovba.compress(data)) == data

@@ -15,15 +15,11 @@ from costsheet.model.refresh_log import FIXED_COLUMNS, FORECAST_TOTAL
 from costsheet.model.timeline import build_timeline
 from costsheet.model.variance import ActualLine
 from costsheet.workbook.actuals import fill_actuals, read_actuals
-from costsheet.workbook.monthly_sample import (
-    MONTHLY_FX,
-    monthly_actuals,
-    monthly_budget,
-    write_monthly_sample,
-)
 from costsheet.workbook.run import run_workbook
 from costsheet.workbook.template import workbook_bytes
+from make_samples import write_monthly_sample
 from openpyxl import load_workbook
+from sample_budgets import MONTHLY_FX, monthly_actuals, monthly_budget
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -52,7 +52,7 @@ PLANTED: dict[str, tuple[str, str]] = {
     "FX!A7": ("currency", "unknown currency code"),
     "Overrides!A7": ("scenario", "unknown scenario"),
     "Overrides!B8": ("key", "unknown pool"),
-    "GPU catalog!F7": ("bf16_flops", "required for a new GPU type"),
+    "GPU catalog!F7": ("bf16_dense_tflops", "required for a new GPU type"),
 }
 
 
@@ -139,7 +139,8 @@ def test_check_json_is_the_same_report_as_data(planted: Path) -> None:
     assert data["scenarios"] == ["Base", "Low", "High"]
     assert len(data["errors"]) == len(PLANTED)
     first = data["errors"][0]
-    assert set(first) == {"sheet", "cell", "field", "value", "message", "severity", "text"}
+    assert set(first) == {"sheet", "cell", "field", "value", "message", "severity", "code",
+                          "text"}
     locs = {f"{e['sheet']}!{e['cell']}" for e in data["errors"]}
     assert locs == set(PLANTED)
 
@@ -172,6 +173,35 @@ def test_missing_sheet_and_missing_column(tmp_path: Path) -> None:
     assert ("Pools", "3:3", "power_w") in warnings
 
 
+def test_columns_added_later_are_not_missed_in_an_older_workbook(tmp_path: Path) -> None:
+    # a workbook written before the stage and memory columns (issue 16) existed: its Runs sheet
+    # ends at start_month. Columns marked quiet_if_missing read as their defaults, silently; a
+    # column every version had still warns when it is gone
+    from costsheet.workbook.template import SHEETS
+
+    quiet = [c.key for c in SHEETS["runs"].columns if c.quiet_if_missing]
+    assert "stage" in quiet and "decode_mfu" in quiet and "count" not in quiet
+    path = _example(tmp_path)
+    before = read_budget(path)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Runs"]
+    for col in range(ws.max_column, 0, -1):
+        if ws.cell(3, col).value in quiet:
+            ws.delete_cols(col)
+    wb.save(path)
+    result = read_budget(path)
+    assert result.ok
+    assert not [w for w in result.report.warnings if "missing column" in w.message]
+    assert result.budget.runs == before.budget.runs
+    ws = wb["Runs"]
+    [count] = [c for c in range(1, ws.max_column + 1) if ws.cell(3, c).value == "count"]
+    ws.cell(3, count).value = None
+    wb.save(path)
+    warnings = {(e.sheet, e.field) for e in read_budget(path).report.warnings
+                if "missing column" in e.message}
+    assert warnings == {("Runs", "count")}
+
+
 def test_zh_template_reads_identically(tmp_path: Path) -> None:
     en = read_budget(_example(tmp_path, "en.xlsx"))
     zh = read_budget(_example(tmp_path, "zh.xlsx", lang="zh"))
@@ -195,7 +225,7 @@ def test_example_round_trips_and_maps_cells(tmp_path: Path) -> None:
     assert cells["drivers.mfu@High"] == "Drivers!G5"
     assert cells["pools.h100-cloud.price_per_gpu_hour@High"] == "Overrides!C6"
     assert cells["staff.ML engineer.annual_salary"] == "Staff!C7"
-    assert cells["fx.EUR"] == "FX!B6"
+    assert cells["fx_rates.EUR"] == "FX!B6"
 
 
 def test_scenarios_blank_inherits_and_new_columns(tmp_path: Path) -> None:

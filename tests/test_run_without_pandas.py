@@ -17,7 +17,7 @@ import pytest
 from costsheet.inputs import FAMILIES
 from costsheet.model.timeline import build_timeline
 from costsheet.model.variance import compute_variance
-from costsheet.workbook.monthly_sample import monthly_actuals, monthly_budget
+from sample_budgets import monthly_actuals, monthly_budget
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = sorted((ROOT / "samples").glob("*.xlsx"))

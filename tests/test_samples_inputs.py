@@ -8,15 +8,10 @@ from pathlib import Path
 import pytest
 from costsheet.model.budget import compute_budget
 from costsheet.model.scenarios import apply_scenario
-from costsheet.workbook.examples import (
-    SAMPLES,
-    deepseek_v3_like,
-    frontier_owned,
-    small_7b_rented,
-    worked_example,
-)
+from costsheet.workbook.examples import worked_example
 from costsheet.workbook.reader import read_budget
 from costsheet.workbook.template import workbook_bytes
+from sample_budgets import SAMPLES, deepseek_v3_like, frontier_owned, small_7b_rented
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DIR = ROOT / "samples"
@@ -93,3 +88,14 @@ def test_sample_shapes_match_their_story() -> None:
     res = compute_budget(frontier)
     assert all(float(v) > 0 for v in res.totals.values())
     assert deepseek_v3_like().runs[0].gpu_hours == 2_788_000
+
+
+def test_make_samples_reproduces_every_committed_workbook(tmp_path: Path) -> None:
+    """`python samples/make_samples.py` writes exactly the committed bytes (it lives outside the
+    package: costsheet itself never imports it)."""
+    from make_samples import write_samples
+
+    written = write_samples(tmp_path)
+    assert sorted(p.name for p in written) == sorted(p.name for p in SAMPLE_DIR.glob("*.xlsx"))
+    for path in written:
+        assert path.read_bytes() == (SAMPLE_DIR / path.name).read_bytes(), path.name

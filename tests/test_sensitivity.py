@@ -7,6 +7,7 @@ from costsheet.errors import InputError
 from costsheet.inputs import FAMILIES, Budget, Drivers, GpuPool, StaffLine, TrainingRun
 from costsheet.model.budget import compute_budget
 from costsheet.model.sensitivity import compare_scenarios, label_for, tornado
+from costsheet.model.utilisation import published_mfu
 
 
 def budget() -> Budget:
@@ -41,8 +42,10 @@ def test_tornado_order_and_swings_match_hand_computation() -> None:
     order = [b.key for b in t.moving]
     assert order == ["pools.cloud.price_per_gpu_hour", "staff.team.headcount",
                      "experiment_multiplier", "staff_burden"]
-    # GPU-hours are given, so MFU moves nothing; rented power is in the price
-    for key in ("mfu", "kwh_price", "pue"):
+    # GPU-hours are given, so MFU moves nothing (and, with the MFU driver blank since issue 11,
+    # no run takes the default: no MFU bar at all); rented power is in the price
+    assert swings.get("mfu", 0.0) == 0.0
+    for key in ("kwh_price", "pue"):
         assert swings[key] == 0.0
     assert t.bars[: len(order)] == t.moving
     assert t.base == pytest.approx(5_600_000)
@@ -79,6 +82,12 @@ def test_tornado_on_a_family_and_a_figure() -> None:
         "runs": [TrainingRun(name="final", pool="cloud", params="7B", tokens="2T")]})
     days = tornado(b, target="wall_clock_days")
     assert days.moving[0].key == "mfu"
+    # the MFU driver is blank: its bar runs from published runs' P10 to P90 around their median
+    published = published_mfu("H100")
+    bar = days.moving[0]
+    assert (bar.base_value, bar.low_value, bar.high_value) == pytest.approx(
+        (published.point, published.p10, published.p90), abs=1e-4)
+    assert bar.source == "published runs' P10 / P90"
     with pytest.raises(InputError, match="unknown target"):
         tornado(budget(), target="happiness")
 

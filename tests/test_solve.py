@@ -10,11 +10,12 @@ from click.testing import CliRunner
 from costsheet.catalog import default_catalog
 from costsheet.cli import main
 from costsheet.errors import InputError
+from costsheet.flags import biggest_run_from_arguments, flag_budget
 from costsheet.inputs import Budget, Drivers, GpuPool, StaffLine, TrainingRun
 from costsheet.model.budget import compute_budget
 from costsheet.model.scenarios import apply_overrides
 from costsheet.model.sensitivity import measure
-from costsheet.model.solve import biggest_run, flag_budget, goal_seek, parse_target
+from costsheet.model.solve import biggest_run, goal_seek, parse_target
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -109,9 +110,9 @@ def test_unreachable_target_is_a_clear_error() -> None:
        gpu=st.sampled_from(["H100", "A100", "B200", "MI300X"]))
 def test_biggest_run_spends_the_money_compute_optimally(money: float, price: float, mfu: float,
                                                         gpu: str) -> None:
-    ans = biggest_run(money, gpu=gpu, price=price, mfu=mfu, gpu_count=1024)
+    ans = biggest_run_from_arguments(money, gpu=gpu, price=price, mfu=mfu, gpu_count=1024)
     spec = default_catalog().get(gpu)
-    flops = money / price * 3600 * spec.bf16_flops * mfu
+    flops = money / price * 3600 * spec.peak_flops("bf16") * mfu
     assert ans.flops == pytest.approx(flops, rel=1e-9)
     assert ans.params == pytest.approx(math.sqrt(flops / 120), rel=1e-9)
     assert ans.tokens == pytest.approx(20 * ans.params, rel=1e-12)
@@ -125,7 +126,7 @@ def test_biggest_run_on_a_budget_pool_and_owned_hardware() -> None:
     assert ans.precision == "fp8" and ans.mfu == 0.4
     assert ans.model_run_cost == pytest.approx(5e6, rel=1e-3)
     assert ans.model_total > ans.model_run_cost  # interruptions and sweeps on top
-    own = biggest_run("5M", gpu="H100", own=True, mfu="40%")
+    own = biggest_run_from_arguments("5M", gpu="H100", own=True, mfu="40%")
     assert own.ownership == "own" and own.price_per_gpu_hour == pytest.approx(
         30_000 * 1.6 / 0.81 / (4 * 8760))
     assert own.model_run_cost == pytest.approx(5e6, rel=1e-3)

@@ -23,6 +23,7 @@ from costsheet.workbook.template import (
     INPUT_FONT,
     KEY_ROW,
     LAYOUT,
+    README_EN,
     SHEETS,
     new_template,
     reference_markdown,
@@ -129,7 +130,8 @@ def test_finance_conventions(tmp_path: Path) -> None:
         '"compute,data,staff,power_facilities,experiments"')
     drivers = wb["Drivers"]
     assert [drivers.cell(4, c).value for c in range(5, 8)] == ["Base", "Low", "High"]
-    assert drivers["A5"].value == "mfu" and drivers["E5"].value == 0.4
+    # the MFU is blank since issue 11: runs without one use published runs on their GPU
+    assert drivers["A5"].value == "mfu" and drivers["E5"].value is None
     assert drivers["E5"].number_format == "0.0%"
     for spec in LAYOUT[1:]:
         ws = wb[spec.name]
@@ -183,3 +185,19 @@ def test_libreoffice_opens_the_template(tmp_path: Path) -> None:
     pools = sheets["Pools"]
     assert pools[KEY_ROW - 1][:3] == ["name", "gpu_type", "gpu_count"]
     assert pools[FIRST_ROW - 1][:3] == ["h100-cloud", "H100", "512"]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_readme_names_every_sheet_run_writes(lang: str) -> None:
+    from costsheet.workbook.monthly_sheets import MONTHLY_SHEETS
+    from costsheet.workbook.risk_sheets import RISK_SHEETS
+    from costsheet.workbook.template import RUN_SHEETS
+    from costsheet.workbook.writer import OWNED_SHEETS
+
+    written = (*OWNED_SHEETS, *RISK_SHEETS, *MONTHLY_SHEETS)
+    assert sorted(RUN_SHEETS) == sorted(written)
+    lines = labels_zh.README_LINES if lang == "zh" else README_EN
+    (step,) = [ln for ln in lines if "costsheet run" in ln]
+    for name in written:
+        assert name in step, (lang, name)
+    assert ("nine" if lang == "en" else "九") in step

@@ -55,7 +55,7 @@ def owned_budget(term_months: float | None = 12, pool_start: str = "2026-01",
 def owned_charge(budget: Budget) -> float:
     result = compute_budget(budget)
     return math.fsum(float(it.amount) for it in result.items
-                     if pool_of_item(it, result) == "cluster")
+                     if pool_of_item(it) == "cluster")
 
 
 # --- months and spreading -------------------------------------------------------------------

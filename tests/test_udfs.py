@@ -21,6 +21,7 @@ from costsheet.model.chinchilla import (
     optimal_params_tokens,
 )
 from costsheet.model.compute import training_flops
+from costsheet.model.utilisation import published_mfu
 from costsheet.udfs import (
     ARG_HELP,
     LLMCHINCHILLA,
@@ -51,10 +52,15 @@ def is_error(x: object) -> bool:
 
 def test_llmcost_golden_7b_2t_h100() -> None:
     # 6 × 7e9 × 2e12 = 8.4e22 FLOP; / (989.4e12 × 0.4 × 3600) = 58,958.29 GPU-h; × $2.99
-    cost = LLMCOST("7B", "2T", "H100")
+    cost = LLMCOST("7B", "2T", "H100", None, "40%")
     assert cost == pytest.approx(8.4e22 / (989.4e12 * 0.4 * 3600) * 2.99, rel=1e-12)
-    assert close(cost, estimate("7B", "2T", gpu="H100").compute_cost)
-    assert close(cost, estimate("7B", "2T", gpu="H100").total_cost)
+    assert close(cost, estimate("7B", "2T", gpu="H100", mfu="40%").compute_cost)
+    # MFU blank: the same default as `costsheet estimate` (published H100-class runs' median)
+    default = LLMCOST("7B", "2T", "H100")
+    assert close(default, estimate("7B", "2T", gpu="H100").compute_cost)
+    assert close(default, estimate("7B", "2T", gpu="H100").total_cost)
+    assert default == pytest.approx(8.4e22 / (989.4e12 * published_mfu("H100").point * 3600)
+                                    * 2.99, rel=1e-12)
 
 
 def test_every_scalar_function_equals_estimate() -> None:
@@ -77,7 +83,8 @@ def test_text_suffixes_commas_and_percentages() -> None:
 def test_omitted_optional_arguments_are_the_defaults() -> None:
     assert LLMCOST("7B", "2T", "H100") == LLMCOST("7B", "2T", "H100", None, None, None)
     assert LLMCOST("7B", "2T", "H100") == LLMCOST("7B", "2T", "H100", "", " ", None)
-    assert LLMGPUHOURS("7B", "2T", "H100") == LLMGPUHOURS("7B", "2T", "H100", 0.4)
+    assert LLMGPUHOURS("7B", "2T", "H100") == LLMGPUHOURS(
+        "7B", "2T", "H100", published_mfu("H100").point)
     assert LLMENERGY(1000, "H100") == LLMENERGY(1000, "H100", 1.2, None)
     assert LLMFLOPS("7B", "2T") == LLMFLOPS("7B", "2T", None)
 
@@ -177,7 +184,8 @@ def test_per_cell_gpu_and_optional_ranges() -> None:
     assert close(out[2][0], estimate("7B", "2T", gpu="A100", price=1.5).compute_cost)
     assert out[3][0] is None  # blank GPU → empty result
     mfus = LLMGPUHOURS("7B", "2T", "H100", ["40", "40%", None])
-    assert is_error(mfus[0][0]) and mfus[1][0] == mfus[2][0] == LLMGPUHOURS("7B", "2T", "H100")
+    assert is_error(mfus[0][0]) and mfus[1][0] == LLMGPUHOURS("7B", "2T", "H100", "40%")
+    assert mfus[2][0] == LLMGPUHOURS("7B", "2T", "H100")  # blank MFU → the default
 
 
 def test_a_one_cell_range_gives_a_one_cell_range() -> None:

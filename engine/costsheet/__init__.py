@@ -45,6 +45,10 @@ _LAZY: dict[str, tuple[str, str]] = {
     "biggest_run": ("costsheet.model.solve", "biggest_run"),
     "build_timeline": ("costsheet.model.timeline", "build_timeline"),
     "compute_variance": ("costsheet.model.variance", "compute_variance"),
+    "published_mfu": ("costsheet.model.utilisation", "published_mfu"),
+    "PublishedMfu": ("costsheet.model.utilisation", "PublishedMfu"),
+    "load_reference_runs": ("costsheet.reference_runs", "load_reference_runs"),
+    "ReferenceRun": ("costsheet.reference_runs", "ReferenceRun"),
 }
 
 
@@ -65,6 +69,10 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "Distribution",
+    "PublishedMfu",
+    "ReferenceRun",
+    "load_reference_runs",
+    "published_mfu",
     "ReadResult",
     "RunResult",
     "add_input_sheets",

@@ -4,33 +4,39 @@ The shipped catalog lives in ``data/gpus.csv`` beside this module. A workbook ca
 entries (see :func:`Catalog.with_overrides`). Look-ups accept the short aliases people use
 (``H100``, ``A100``, ``a100-80gb``); an unknown name raises an :class:`UnknownGpuError` that lists
 the known ones.
+
+One name per quantity: the CSV header, the GPU catalog sheet's keys, :class:`GpuSpec`'s fields,
+:class:`~costsheet.inputs.GpuCatalogRow` and ``to_dict()`` all say ``bf16_dense_tflops`` (peak
+dense throughput in TFLOP/s); :meth:`GpuSpec.peak_flops` gives FLOP/s to the model.
 """
 
 from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, fields, replace
 from functools import lru_cache
 from importlib import resources
 from typing import Any
 
 from .errors import InputError
+from .inputs import TFLOPS, GpuCatalogRow
 
-TFLOPS = 1e12
+__all__ = ["TFLOPS", "Catalog", "GpuSpec", "UnknownGpuError", "default_catalog",
+           "normalise_name"]
 
 
 @dataclass(frozen=True)
 class GpuSpec:
-    """One accelerator type. Throughput in FLOP/s, power in W, prices in USD."""
+    """One accelerator type. Throughput in TFLOP/s (dense), power in W, prices in USD."""
 
     key: str
     name: str
     vendor: str = ""
     memory_gb: float | None = None
-    bf16_flops: float = 0.0
-    fp8_flops: float | None = None
+    bf16_dense_tflops: float = 0.0
+    fp8_dense_tflops: float | None = None
     tdp_w: float = 0.0
     server_power_ratio: float = 1.0
     purchase_price_per_gpu: float | None = None
@@ -41,32 +47,39 @@ class GpuSpec:
     price_source: str = ""
     spec_source: str = ""
     aliases: tuple[str, ...] = field(default=())
+    generation: str = ""  # chip generation (Ampere, Hopper, TPU v4, ...): groups published runs
+    price_basis: str = "on-demand"  # what price_per_gpu_hour is: on-demand, assumed, estimate
+    committed_price_per_gpu_hour: float | None = None
+    committed_price_term: str = ""
+    committed_price_date: str = ""
+    committed_price_source: str = ""
 
     def peak_flops(self, precision: str = "bf16") -> float:
         """Peak dense throughput (FLOP/s) at ``bf16`` or ``fp8``; fp8 falls back to bf16."""
-        if precision == "fp8" and self.fp8_flops:
-            return self.fp8_flops
-        return self.bf16_flops
+        if precision == "fp8" and self.fp8_dense_tflops:
+            return self.fp8_dense_tflops * TFLOPS
+        return self.bf16_dense_tflops * TFLOPS
+
+    def rental_price(self, basis: str = "on-demand") -> tuple[float | None, str]:
+        """(price per GPU-hour, how it is described) on the ``on-demand`` or ``committed`` basis."""
+        if basis == "committed":
+            return self.committed_price_per_gpu_hour, (
+                f"catalog {self.committed_price_term} committed price "
+                f"({self.committed_price_source.split(': ')[-1]}, {self.committed_price_date})")
+        return self.price_per_gpu_hour, (
+            f"catalog {self.price_basis} price ({self.price_source}, {self.price_date})")
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "key": self.key,
-            "name": self.name,
-            "vendor": self.vendor,
-            "memory_gb": self.memory_gb,
-            "bf16_dense_flops": self.bf16_flops,
-            "fp8_dense_flops": self.fp8_flops,
-            "tdp_w": self.tdp_w,
-            "server_power_ratio": self.server_power_ratio,
-            "purchase_price_per_gpu": self.purchase_price_per_gpu,
-            "purchase_price_date": self.purchase_price_date,
-            "purchase_price_source": self.purchase_price_source,
-            "price_per_gpu_hour": self.price_per_gpu_hour,
-            "price_date": self.price_date,
-            "price_source": self.price_source,
-            "spec_source": self.spec_source,
-            "aliases": list(self.aliases),
-        }
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        out["aliases"] = list(self.aliases)
+        return out
+
+    @classmethod
+    def from_row(cls, row: GpuCatalogRow) -> GpuSpec:
+        """A new catalog entry from a row (``bf16_dense_tflops`` and ``tdp_w`` needed)."""
+        values = {k: v for k, v in row.model_dump().items() if k != "key"}
+        values.setdefault("name", row.key)
+        return cls(key=row.key, **values)
 
 
 class UnknownGpuError(InputError):
@@ -78,32 +91,10 @@ def normalise_name(name: str) -> str:
     return re.sub(r"[\s_\-]+", "", str(name)).upper()
 
 
-def _opt_float(text: str) -> float | None:
-    text = (text or "").strip()
-    return float(text) if text else None
-
-
-def _spec_from_row(row: Mapping[str, str]) -> GpuSpec:
-    return GpuSpec(
-        key=row["key"].strip(),
-        name=row.get("name", "").strip() or row["key"].strip(),
-        vendor=row.get("vendor", "").strip(),
-        memory_gb=_opt_float(row.get("memory_gb", "")),
-        bf16_flops=float(row["bf16_dense_tflops"]) * TFLOPS,
-        fp8_flops=(
-            float(row["fp8_dense_tflops"]) * TFLOPS if row.get("fp8_dense_tflops") else None
-        ),
-        tdp_w=float(row["tdp_w"]),
-        server_power_ratio=float(row.get("server_power_ratio") or 1.0),
-        purchase_price_per_gpu=_opt_float(row.get("purchase_price_per_gpu", "")),
-        purchase_price_date=row.get("purchase_price_date", "").strip(),
-        purchase_price_source=row.get("purchase_price_source", "").strip(),
-        price_per_gpu_hour=_opt_float(row.get("price_per_gpu_hour", "")),
-        price_date=row.get("price_date", "").strip(),
-        price_source=row.get("price_source", "").strip(),
-        spec_source=row.get("spec_source", "").strip(),
-        aliases=tuple(a.strip() for a in row.get("aliases", "").split(";") if a.strip()),
-    )
+def _csv_row(row: Mapping[str, str]) -> GpuCatalogRow:
+    values: dict[str, Any] = {k: v for k, v in row.items() if k and (v or "").strip()}
+    values.setdefault("server_power_ratio", 1.0)
+    return GpuCatalogRow.model_validate(values)
 
 
 class Catalog:
@@ -121,7 +112,7 @@ class Catalog:
         for key in self._specs:
             self._index[normalise_name(key)] = key
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[GpuSpec]:
         return iter(self._specs.values())
 
     def __len__(self) -> int:
@@ -141,27 +132,30 @@ class Catalog:
             raise UnknownGpuError(
                 f"unknown GPU {name!r} (known: {', '.join(self.keys)})",
                 hint="add it on the GPU catalog sheet, or use one of the known names",
+                code="unknown_gpu",
             )
         return key
 
     def get(self, name: str) -> GpuSpec:
         return self._specs[self.resolve_key(name)]
 
-    def with_overrides(self, rows: Iterable[Mapping[str, Any]]) -> Catalog:
+    def with_overrides(self, rows: Iterable[GpuCatalogRow | Mapping[str, Any]]) -> Catalog:
         """A new catalog where each row updates an existing entry (by key or alias) or adds one.
 
-        A row is a mapping of :class:`GpuSpec` field names to values; ``None`` leaves a field as
-        it is. A new entry needs at least ``bf16_flops`` and ``tdp_w``.
+        A row is a :class:`~costsheet.inputs.GpuCatalogRow` or a mapping of its field names
+        (old names such as ``bf16_flops`` in FLOP/s are accepted); a blank (``None``) value
+        leaves a field as it is. A new entry needs at least ``bf16_dense_tflops`` and ``tdp_w``.
         """
         specs = dict(self._specs)
-        for row in rows:
-            name = str(row["key"])
-            updates = {k: v for k, v in row.items() if v is not None and k != "key"}
-            if name in self:
-                key = self.resolve_key(name)
+        for given in rows:
+            row = given if isinstance(given, GpuCatalogRow) else GpuCatalogRow.model_validate(
+                dict(given))
+            updates = {k: v for k, v in row.model_dump().items() if k != "key"}
+            if row.key in self:
+                key = self.resolve_key(row.key)
                 specs[key] = replace(specs[key], **updates)
             else:
-                specs[name] = GpuSpec(key=name, name=updates.pop("name", name), **updates)
+                specs[row.key] = GpuSpec.from_row(row)
         return Catalog(specs.values())
 
 
@@ -170,4 +164,4 @@ def default_catalog() -> Catalog:
     """The catalog shipped in ``costsheet/data/gpus.csv``."""
     text = resources.files("costsheet").joinpath("data/gpus.csv").read_text(encoding="utf-8")
     rows = csv.DictReader(text.splitlines())
-    return Catalog(_spec_from_row(row) for row in rows)
+    return Catalog(GpuSpec.from_row(_csv_row(row)) for row in rows)

@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from .errors import CostsheetError
+from .errors import CostsheetError, InputError
 from .units import format_money, format_quantity
 
 
@@ -22,36 +22,88 @@ def _flag(field: str) -> str:
     return "--" + field.replace("_", "-") if field else ""
 
 
-def fail(exc: CostsheetError, *, flags: bool = False) -> None:
-    """Print an expected failure and exit 2."""
-    if exc.report is not None and exc.report.problems:
+FLAG_BUDGET = "costsheet.flag_budget"  # ctx.meta: the budget was described with flags
+
+
+def _option_flag(name: str) -> str | None:
+    """The current command's flag for its argument ``name`` (``money`` → ``--budget``)."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return None
+    for param in ctx.command.params:
+        if isinstance(param, click.Option) and param.name == name:
+            return next((o for o in param.opts if o.startswith("--")), param.opts[0])
+    return None
+
+
+def flag_for(key: str) -> str | None:
+    """The flag that sets ``key``, or None: an argument of the command (``vary`` → ``--vary``),
+    or an input of a budget the flags describe (``pools.cluster.gpu_type`` → ``--gpu``)."""
+    if "." not in key:
+        return _option_flag(key)
+    ctx = click.get_current_context(silent=True)
+    if ctx is None or not ctx.meta.get(FLAG_BUDGET):
+        return None
+    from .flags import argument_for
+
+    arg = argument_for(key)
+    return _option_flag(arg) if arg else None
+
+
+def _no_flag(key: str) -> str | None:
+    return None
+
+
+def _error_flag(key: str, flags: bool) -> str | None:
+    """The flag to show with an error about ``key``: :func:`flag_for` for a command whose flags
+    describe a budget; else only the command's own option for an argument (``as_of`` →
+    ``--as-of``), since an input key of a workbook command names a cell, not a flag."""
+    if flags:
+        return flag_for(key)
+    return None if "." in key else _option_flag(key)
+
+
+def fail(exc: CostsheetError, *, flags: bool = False, tip: str | None = None) -> None:
+    """Print an expected failure and exit 2.
+
+    With ``flags``, a problem about an argument or flag-described input is shown with its flag
+    (``error: --gpu-price: ...``); ``tip`` is the tip for a report that brings none.
+    """
+    flag_of = flag_for if flags else _no_flag
+    problems = exc.report.problems if exc.report is not None else []
+    if exc.report is not None and problems:
         if exc.report.source and not flags:  # name the workbook once, above its cells
             from pathlib import Path
 
             name = Path(exc.report.source).name
             head = exc.message if exc.message.startswith(name) else f"{name}: {exc.message}"
             click.echo(f"error: {head}", err=True)
-        for err in exc.report.problems:
-            if flags and not err.sheet:
+        for err in problems:
+            flag = None if err.sheet else flag_of(err.field)
+            if flag:
                 got = "" if err.value in (None, "") else f" (got {err.value!r})"
-                click.echo(f"error: {_flag(err.field)}: {err.message}{got}", err=True)
+                click.echo(f"error: {flag}: {err.message}{got}", err=True)
             else:
                 click.echo(f"error: {err}", err=True)
     else:
-        click.echo(f"error: {exc.message}", err=True)
-    if exc.hint:
-        click.echo(f"tip: {exc.hint}", err=True)
+        flag = _error_flag(exc.key, flags) if exc.key else None
+        click.echo(f"error: {flag}: {exc.message}" if flag else f"error: {exc.message}", err=True)
+    hint = exc.hint or (tip if problems else None)
+    if hint:
+        click.echo(f"tip: {hint}", err=True)
     sys.exit(2)
 
 
-def expected_errors(flags: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def expected_errors(
+    flags: bool = False, tip: str | None = None
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             try:
                 return fn(*args, **kwargs)
             except CostsheetError as exc:
-                fail(exc, flags=flags)
+                fail(exc, flags=flags, tip=tip)
 
         return wrapper
 
@@ -78,7 +130,8 @@ def run_flags(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--gpu-hours", help="GPU-hours, instead of deriving them, e.g. 2.788M."),
         click.option("--gpu", help="GPU type from the catalog (`costsheet gpus`), e.g. H100."),
         click.option("--gpu-count", help="GPUs in the cluster (for wall-clock days), e.g. 2,048."),
-        click.option("--mfu", help="Model FLOPs utilisation, 0.4 or 40% (default 40%)."),
+        click.option("--mfu", help="Model FLOPs utilisation, 0.4 or 40% (default: the median of "
+                     "published runs on the GPU's generation, with a range; `costsheet runs`)."),
         click.option("--price", help="Rental price per GPU-hour (default: the catalog's)."),
         click.option("--own", is_flag=True, help="Owned hardware: depreciation instead of rent."),
         click.option("--gpu-price", help="With --own: purchase price per GPU (default: catalog)."),
@@ -98,18 +151,36 @@ def run_flags(fn: Callable[..., Any]) -> Callable[..., Any]:
 @main.command()
 @run_flags
 @click.option("--carbon", help="Grid intensity, kg CO2 per kWh (default 0.4).")
-@expected_errors(flags=True)
+@click.option("--price-basis", type=click.Choice(["on-demand", "committed"]), default=None,
+              help="Which catalog price to rent at when --price is not given (default on-demand; "
+              "committed: multi-year commitment, where the catalog has one).")
+@click.option("--server-premium", help="With --own: server cost per GPU / GPU price (default 1.6).")
+@click.option("--networking-share", help="With --own: interconnect share of the cluster's cost, "
+              "e.g. 19% (default).")
+@click.option("--experiments",
+              help="Sweeps and ablations: EXTRA GPU-hours / final run's, e.g. 1.2.")
+@click.option("--experiments-total", help="The same the Epoch AI way: ALL GPU-hours / final "
+              "run's, e.g. 2.2 (= --experiments 1.2).")
+@click.option("--staff", help="R&D staff line: headcount, e.g. 10 (with --staff-salary).")
+@click.option("--staff-salary", help="Annual salary per person, e.g. 300k (burden 30% added).")
+@click.option("--staff-months", help="Months of the staff line (default 12).")
+@expected_errors(flags=True, tip="run `costsheet estimate --help` for the accepted forms")
 def estimate(as_json: bool, own: bool, fp8: bool, currency: str, **flags: Any) -> None:
     """Estimate the cost of one training run from a few numbers.
+
+    Without --mfu or --gpu-hours the MFU is the median of published runs on the GPU's chip
+    generation, and the result shows their P10-P90 range.
 
     \b
     Examples:
       costsheet estimate --gpu H800 --gpu-hours 2.788M --price 2
       costsheet estimate --params 405B --tokens 15.6T --gpu H100 --mfu 40% --gpu-count 16384
       costsheet estimate --params 671B --active-params 37B --tokens 14.8T
+      costsheet estimate --params 70B --tokens 2T --gpu H100 --experiments-total 2.2
     """
     from .estimate import estimate as run_estimate
 
+    click.get_current_context().meta[FLAG_BUDGET] = True
     result = run_estimate(own=own, currency=currency, precision="fp8" if fp8 else "bf16",
                           **flags)
     if as_json:
@@ -128,8 +199,13 @@ def render_estimate(e: Any) -> None:
         rows.append(("Training FLOPs", f"{e.flops:.4g}"))
     if e.gpu_hours is not None:
         how = "given" if inp.get("gpu_hours") is not None else (
-            f"{inp.get('gpu')} at MFU {inp['mfu']:.0%}")
+            f"{inp.get('gpu')} at MFU {e.mfu:.1%}"
+            + (" of the FP8 peak" if inp.get("precision") == "fp8" else ""))
         rows.append(("GPU-hours", f"{e.gpu_hours:,.0f}  ({how})"))
+        if e.gpu_hours_range is not None:
+            low, high = e.gpu_hours_range
+            rows.append(("  P10-P90 range", f"{low:,.0f} to {high:,.0f}"))
+            rows.append(("  MFU from", e.mfu_basis))
         if e.mfu is not None and inp.get("gpu_hours") is not None:
             rows.append(("Implied MFU", f"{e.mfu:.1%}"))
     if e.wall_clock_days is not None:
@@ -139,14 +215,26 @@ def render_estimate(e: Any) -> None:
         how = f"{format_money(rate, cur)}/GPU-h" if rate is not None else "owned, depreciated"
         rows.append(("Compute cost", f"{format_money(e.compute_cost, cur)}  ({how})"))
     if e.energy_kwh is not None:
-        rows.append(("Energy", f"{format_quantity(e.energy_kwh)} kWh"))
+        rows.append(("Energy", f"{format_quantity(e.energy_kwh)} kWh  (facility: server share, "
+                               f"average draw, PUE)"))
+        if e.gpu_tdp_energy_kwh is not None:
+            rows.append(("GPU TDP energy", f"{format_quantity(e.gpu_tdp_energy_kwh)} kWh  "
+                                           "(GPU-hours x TDP, as model cards report)"))
         if e.energy_cost is not None:
             note = "  (in the rental price)" if not inp.get("own") else ""
             rows.append(("Energy cost", f"{format_money(e.energy_cost, cur)}{note}"))
     if e.co2_kg is not None:
         rows.append(("CO2", f"{e.co2_kg / 1000:,.0f} t"))
+    if e.families is not None:
+        for fam, label in (("staff", "Staff"), ("experiments", "Experiments")):
+            if e.families.get(fam):
+                rows.append((label, format_money(e.families[fam], cur)))
     if e.total_cost is not None:
         rows.append(("Total", format_money(e.total_cost, cur)))
+        if e.total_cost_range is not None:
+            low, high = e.total_cost_range
+            rows.append(("  P10-P90 range",
+                         f"{format_money(low, cur)} to {format_money(high, cur)}"))
     width = max(len(k) for k, _ in rows) if rows else 10
     for k, val in rows:
         click.echo(f"  {k:<{width}}  {val}")
@@ -175,10 +263,10 @@ def gpus(as_json: bool) -> None:
     click.echo(f"{'GPU':<10} {'BF16 TFLOP/s':>12} {'FP8':>8} {'TDP W':>6} "
                f"{'$/GPU-h':>8} {'$/GPU':>8}  price source")
     for s in cat:
-        fp8 = f"{s.fp8_flops / 1e12:,.0f}" if s.fp8_flops else "-"
+        fp8 = f"{s.fp8_dense_tflops:,.0f}" if s.fp8_dense_tflops else "-"
         rent = f"{s.price_per_gpu_hour:.2f}" if s.price_per_gpu_hour is not None else "-"
         buy = f"{s.purchase_price_per_gpu:,.0f}" if s.purchase_price_per_gpu else "-"
-        click.echo(f"{s.key:<10} {s.bf16_flops / 1e12:>12,.1f} {fp8:>8} {s.tdp_w:>6,.0f} "
+        click.echo(f"{s.key:<10} {s.bf16_dense_tflops:>12,.1f} {fp8:>8} {s.tdp_w:>6,.0f} "
                    f"{rent:>8} {buy:>8}  {s.price_source} ({s.price_date})")
 
 
@@ -233,7 +321,6 @@ def check(workbook: str, as_json: bool) -> None:
 
     Exit code 0 when the budget can be computed, 2 when anything must be fixed.
     """
-    from .errors import InputError
     from .workbook.run import read_workbook
 
     inputs = read_workbook(workbook)
@@ -273,7 +360,10 @@ def check(workbook: str, as_json: bool) -> None:
 @expected_errors()
 def run(workbook: str, out: str | None, scenarios: tuple[str, ...], as_json: bool,
         as_of: str | None, trials: int | None, seed: int | None) -> None:
-    """Compute a filled budget workbook and write the Summary, Line items and Checks sheets.
+    """Compute a filled budget workbook and write its result sheets back into it.
+
+    Writes (or replaces) costsheet's nine sheets: Summary, Line items, Checks, Scenarios,
+    Sensitivity, Risk, Monthly, Variance and Refresh log. Your own sheets are kept as they are.
 
     \b
     Examples:
@@ -433,8 +523,10 @@ def functions(as_json: bool, markdown: bool) -> None:
 @click.option("--scenario", default="Base", show_default=True, help="Workbook scenario.")
 @run_flags
 @click.option("--term-months", help="Reserved or owned term in months (billed whole).")
-@expected_errors(flags=True)
-def solve(args: tuple[str, ...], as_json: bool, fp8: bool, own: bool, **opts: Any) -> None:
+@expected_errors(flags=True, tip="run `costsheet solve --help` for the accepted forms")
+def solve(args: tuple[str, ...], as_json: bool, fp8: bool, own: bool, target: str | None,
+          vary: str | None, low: str | None, high: str | None, money: str | None,
+          pool: str | None, scenario: str, **flags: Any) -> None:
     """Goal seek: the input that hits a target, or the biggest compute-optimal run.
 
     \b
@@ -446,14 +538,168 @@ def solve(args: tuple[str, ...], as_json: bool, fp8: bool, own: bool, **opts: An
       costsheet solve budget.xlsx --target total=5M --vary pools.h800.price_per_gpu_hour
       costsheet solve chinchilla budget.xlsx --budget 5M --pool h800
     """
-    from .model.solve import solve_command
-
-    answer = solve_command(list(args), own=own, precision="fp8" if fp8 else None, **opts)
+    chinchilla, workbook = _solve_words(args)
+    precision = "fp8" if fp8 else None
+    budget = None
+    if workbook is not None:
+        given = [k for k, v in flags.items() if v not in (None, "", False) and k != "currency"]
+        if given or own:
+            raise InputError(
+                "with a workbook, the budget comes from the workbook: leave out "
+                + ", ".join(_flag(k) for k in given + (["own"] if own else [])))
+        budget = _read_budget_file(workbook)
+    else:
+        click.get_current_context().meta[FLAG_BUDGET] = True
+    if chinchilla:
+        answer: Any = _solve_chinchilla(budget, money, target, vary, pool, scenario, own,
+                                        precision, flags)
+    else:
+        answer = _solve_seek(budget, target, vary, low, high, money, pool, scenario, own,
+                             precision, flags)
     if as_json:
         dump_json(answer.to_dict())
         return
     for line in answer.lines():
         click.echo(line)
+
+
+def _solve_words(args: tuple[str, ...]) -> tuple[bool, str | None]:
+    """`[chinchilla] [WORKBOOK]` → (chinchilla?, workbook path or None)."""
+    words = list(args)
+    chinchilla = bool(words) and words[0].lower() in ("chinchilla", "compute-optimal")
+    if chinchilla:
+        words = words[1:]
+    if len(words) > 1:
+        raise InputError(f"too many arguments: {' '.join(args)}",
+                         hint="costsheet solve [chinchilla] [WORKBOOK] [options]")
+    return chinchilla, (words[0] if words else None)
+
+
+def _solve_chinchilla(budget: Any, money: str | None, target: str | None, vary: str | None,
+                      pool: str | None, scenario: str, own: bool, precision: str | None,
+                      flags: dict[str, Any]) -> Any:
+    if target or vary:
+        raise InputError("chinchilla takes --budget, not --target/--vary")
+    if money in (None, ""):
+        raise InputError("chinchilla needs --budget, the money to spend (e.g. 5M)")
+    if budget is not None:
+        from .model.scenarios import apply_scenario
+        from .model.solve import biggest_run
+
+        return biggest_run(money, apply_scenario(budget, scenario), pool=pool,
+                           precision=precision)
+    from .flags import biggest_run_from_arguments
+
+    return biggest_run_from_arguments(money, own=own, precision=precision, **flags)
+
+
+def _solve_seek(budget: Any, target: str | None, vary: str | None, low: str | None,
+                high: str | None, money: str | None, pool: str | None, scenario: str,
+                own: bool, precision: str | None, flags: dict[str, Any]) -> Any:
+    from .model.solve import goal_seek
+
+    if not target or not vary:
+        raise InputError("give --target and --vary (or use `costsheet solve chinchilla`)",
+                         hint="e.g. costsheet solve --target total=5M --vary mfu --params 70B "
+                              "--tokens 1.4T --gpu H100")
+    if money not in (None, "") or pool:
+        raise InputError("--budget and --pool are for `costsheet solve chinchilla`")
+    if budget is not None:
+        return goal_seek(budget, target, vary, low=low, high=high, scenario=scenario)
+    from .flags import flag_budget
+
+    budget = flag_budget(own=own, precision=precision or "bf16", **flags)
+    if not budget.runs:
+        raise InputError("describe the run: --params and --tokens, --flops or --gpu-hours",
+                         hint="e.g. --params 70B --tokens 1.4T --gpu H100 --gpu-count 1024")
+    return goal_seek(budget, target, vary, low=low, high=high)
+
+
+def _read_budget_file(workbook: str) -> Any:
+    """The budget of a workbook, or an error that lists its bad cells (as `check` does)."""
+    from pathlib import Path
+
+    from .workbook.reader import read_budget
+
+    read = read_budget(Path(workbook))
+    if read.fatal is not None:
+        raise read.fatal
+    if read.budget is None or not read.report.ok:
+        name = Path(workbook).name
+        n = len(read.report.problems)
+        raise InputError(f"{name}: {n} problem{'s' if n != 1 else ''} found",
+                         hint=f"fix these cells (`costsheet check {name}`)", report=read.report)
+    return read.budget
+
+
+# ---------------------------------------------------------------------------------------------
+# costsheet runs: published training runs (library: reference_runs, model.utilisation,
+# model.comparison, workbook.runs_comparison)
+
+
+@main.command()
+@click.option("--gpu", help="Only runs on this GPU's chip generation (H100 also lists H800).")
+@click.option("--moe/--dense", "moe", default=None, help="Only mixture-of-experts / dense runs.")
+@click.option("--compare", "workbook", type=click.Path(dir_okay=False),
+              help="Place this budget's MFU, $/GPU-hour and cost per M tokens among the runs.")
+@click.option("--scenario", default="Base", show_default=True, help="With --compare: scenario.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@expected_errors()
+def runs(gpu: str | None, moe: bool | None, workbook: str | None, scenario: str,
+         as_json: bool) -> None:
+    """Published training runs: GPU-hours, what they cover and the MFU they imply.
+
+    \b
+    Examples:
+      costsheet runs
+      costsheet runs --gpu H100 --moe
+      costsheet runs --compare budget.xlsx
+    """
+    if workbook is not None:
+        from .workbook.runs_comparison import compare_workbook
+
+        comparison = compare_workbook(workbook, scenario=scenario)
+        if as_json:
+            dump_json(comparison.to_dict())
+            return
+        click.echo(f"{click.format_filename(workbook)}: run {comparison.run!r} on "
+                   f"{comparison.gpu or 'no catalog GPU'} ({scenario})")
+        for p in comparison.placements:
+            click.echo(f"  {p.sentence()}")
+        for note in comparison.notes:
+            click.echo(f"  note: {note}")
+        return
+    from .model.utilisation import run_implied_mfu
+    from .reference_runs import select_runs
+
+    chosen = select_runs(gpu=gpu, moe=moe)
+    if as_json:
+        dump_json([{**r.to_dict(), "implied_mfu": run_implied_mfu(r)} for r in chosen])
+        return
+    render_runs(chosen)
+
+
+def render_runs(chosen: list[Any]) -> None:
+    from .model.utilisation import run_implied_mfu
+
+    head = (f"{'run':<34} {'date':<7} {'params':>12} {'tokens':>8} {'GPU':<9} "
+            f"{'GPU-hours':>10} {'MFU':>6}  covers")
+    click.echo(head)
+    for r in chosen:
+        mfu = run_implied_mfu(r)
+        params = format_quantity(r.params_total) if r.params_total else "?"
+        if r.params_active is not None:
+            params += f"/{format_quantity(r.params_active)}"
+        covers = r.gpu_hours_cover + ("" if r.gpu_hours_kind == "reported"
+                                      else f", {r.gpu_hours_kind.replace('_', ' ')}")
+        flags = ("" if r.in_statistics else " [not in statistics]") + (
+            " [secondary]" if r.confidence == "secondary" else "")
+        click.echo(f"{r.model[:34]:<34} {r.date:<7} {params:>12} "
+                   f"{format_quantity(r.tokens) if r.tokens else '-':>8} {r.accelerator:<9} "
+                   f"{format_quantity(r.gpu_hours):>10} "
+                   f"{'-' if mfu is None else f'{mfu:.1%}':>6}  {covers}{flags}")
+    click.echo(f"\n{len(chosen)} runs. MFU = 6 x active parameters x tokens / (GPU-hours x 3,600 "
+               "x BF16 peak); sources and notes: `costsheet runs --json`.")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,22 +1,40 @@
-"""Errors are data: a CellError names where a problem is; a Report collects them all at once."""
+"""Errors are data: a CellError names where a problem is; a Report collects them all at once.
+
+Every problem carries a machine-readable ``code`` (``not_a_number``, ``unknown_gpu``,
+``percent_typed_as_number``, ``unknown_pool``, ...) beside its message, so programs branch on the
+code and people read the message. Library errors (:class:`CostsheetError`) also carry the
+``key`` of the input they concern (``runs.final``, ``pools.h800.gpu_count``, ``drivers.mfu``): the
+workbook reader turns that key into a ``Sheet!Cell``, and the command line into a flag.
+"""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+#: the code of a problem nothing more specific is known about
+GENERIC = "invalid_value"
+
 
 class CostsheetError(Exception):
     """An expected failure: the CLI prints its message as ``error:`` lines, never a traceback.
 
     ``hint`` is printed as a ``tip:`` line. ``report`` holds cell-level problems, if any.
+    ``code`` says what went wrong in one word (``unknown_pool``), for programs to branch on.
+    ``key`` names the one input or argument the problem concerns, for code to locate it: an
+    input key (``pools.h800.gpu_count``, ``runs.v3``, ``fx_rates.EUR``: the reader maps it to a
+    cell) or a function's argument (``vary``, ``low``: the CLI maps it to its flag). Messages
+    never spell a flag or a cell themselves.
     """
 
-    def __init__(self, message: str, *, hint: str | None = None, report: Report | None = None):
+    def __init__(self, message: str, *, hint: str | None = None, report: Report | None = None,
+                 code: str = "error", key: str | None = None):
         super().__init__(message)
         self.message = message
         self.hint = hint
         self.report = report
+        self.code = code
+        self.key = key
 
 
 class InputError(CostsheetError, ValueError):
@@ -28,7 +46,7 @@ class CellError:
     """One problem, located: ``Runs!D7: tokens: not a number (got 'abc')``.
 
     ``sheet`` and ``cell`` are empty for problems that are not in a workbook (a CLI flag, say);
-    ``field`` is then the flag or argument name.
+    ``field`` is then the flag or argument name. ``code`` is the problem in one word.
     """
 
     sheet: str
@@ -37,6 +55,7 @@ class CellError:
     value: Any
     message: str
     severity: str = "error"  # "error" or "warning"
+    code: str = GENERIC
 
     @property
     def location(self) -> str:
@@ -78,8 +97,9 @@ class Report:
         value: Any,
         message: str,
         severity: str = "error",
+        code: str = GENERIC,
     ) -> None:
-        self.errors.append(CellError(sheet, cell, field_name, value, message, severity))
+        self.errors.append(CellError(sheet, cell, field_name, value, message, severity, code))
 
     def extend(self, other: Report) -> None:
         self.errors.extend(other.errors)
@@ -111,5 +131,6 @@ class Report:
         if not self.ok:
             n = len(self.problems)
             raise InputError(
-                f"{n} problem{'s' if n != 1 else ''} found", hint=hint, report=self
+                f"{n} problem{'s' if n != 1 else ''} found", hint=hint, report=self,
+                code="invalid_inputs",
             )

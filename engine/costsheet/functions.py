@@ -52,9 +52,9 @@ def list_functions() -> list[FunctionInfo]:
             for p in inspect.signature(fn).parameters.values()
         ]
         shown = ", ".join(f"[{a.name}]" if a.optional else a.name for a in args)
-        doc = inspect.getdoc(fn) or ""
-        summary = " ".join(doc.split("\n\n", 1)[0].split())
-        out.append(FunctionInfo(name, f"{name}({shown})", summary, doc, args))
+        # the Python function's whole docstring; Excel gets its first paragraph (udfs._excel)
+        doc = inspect.getdoc(getattr(fn, "__wrapped__", fn)) or ""
+        out.append(FunctionInfo(name, f"{name}({shown})", udfs.summary(doc), doc, args))
     return out
 
 

@@ -1,19 +1,41 @@
-"""The inputs of a training budget, as pydantic models.
+"""The inputs of a training budget, as pydantic models: one model per input sheet.
 
 Every numeric field accepts what people type: ``7B``, ``14.8T``, ``2.788M``, ``1,082,990``,
 ``$2.00``; every fraction field accepts ``0.4`` or ``40%`` and refuses ``40`` with a message that
-says so. Field names carry their units (``price_per_gpu_hour``, ``power_w``, ``kwh_price``).
+says so. Field names carry their units (``price_per_gpu_hour``, ``power_w``, ``kwh_price``,
+``bf16_dense_tflops``).
 
 These models are the single description of the inputs: the Excel template and the reader are
-generated from them (field titles, help text and units live in ``json_schema_extra``).
+generated from them. Each field's type declares how it is typed in a cell (:class:`Kind`:
+number, count, fraction, month, currency, choice, text); titles, units, help text and the
+template's column hints live in ``json_schema_extra`` (:func:`doc`).
+
+Sheets and their models: Drivers → :class:`Drivers`, Pools → :class:`GpuPool`, Runs →
+:class:`TrainingRun`, Data and Other → :class:`CostLine`, Staff → :class:`StaffLine`, GPU catalog
+→ :class:`GpuCatalogRow`, FX → :class:`FxRow`, Overrides → :class:`OverrideRow`, Uncertainty →
+:class:`UncertaintyRow`, Actuals → :class:`ActualLine`.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal, NamedTuple, get_args
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from .units import UnitError, parse_count, parse_fraction, parse_number
 
@@ -27,15 +49,53 @@ FAMILY_LABELS: dict[str, str] = {
 }
 HOURS_PER_YEAR = 8760.0
 HOURS_PER_MONTH = HOURS_PER_YEAR / 12  # 730
+TFLOPS = 1e12
+
+#: ISO 4217 codes in use (widely quoted non-ISO ones are deliberately absent).
+ISO_CURRENCIES: frozenset[str] = frozenset("""
+AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP BYN
+BZD CAD CDF CHF CLP CNH CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL
+GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW
+KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN
+NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK
+SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS
+VES VND VUV WST XAF XCD XOF XPF YER ZAR ZMW ZWL
+""".split())
+
+
+@dataclass(frozen=True)
+class Kind:
+    """How a field is typed in a cell, declared on its type: the template's column kind.
+
+    ``number``, ``count``, ``fraction``, ``month``, ``currency``, ``choice`` (the values of its
+    ``Literal``, or a list the template gives) or ``text``.
+    """
+
+    name: str
+
+
+KINDS: tuple[str, ...] = ("number", "count", "fraction", "month", "currency", "choice", "text")
+
+
+def kind_of(field: Any) -> Kind:
+    """The :class:`Kind` a model field declares (a pydantic ``FieldInfo``); TypeError if none."""
+    for meta in field.metadata:
+        if isinstance(meta, Kind):
+            return meta
+    raise TypeError(f"field of type {field.annotation!r} declares no Kind")
 
 
 def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+def _required() -> UnitError:
+    return UnitError("is required", "required")
+
+
 def _number(value: Any) -> Any:
     if _blank(value):
-        raise UnitError("is required")
+        raise _required()
     return parse_number(value)
 
 
@@ -43,16 +103,29 @@ def _opt_number(value: Any) -> Any:
     return None if _blank(value) else parse_number(value)
 
 
-def _fraction(max_value: float):
+def _positive(value: Any) -> Any:
+    number = _number(value)
+    if number <= 0:
+        raise UnitError("must be more than 0", "not_positive")
+    return number
+
+
+def _signed_number(value: Any) -> float:
+    if _blank(value):
+        raise _required()
+    return parse_number(value, allow_negative=True)
+
+
+def _fraction(max_value: float) -> Callable[[Any], Any]:
     def parse(value: Any) -> Any:
         if _blank(value):
-            raise UnitError("is required")
+            raise _required()
         return parse_fraction(value, max_value=max_value)
 
     return parse
 
 
-def _opt_fraction(max_value: float):
+def _opt_fraction(max_value: float) -> Callable[[Any], Any]:
     def parse(value: Any) -> Any:
         return None if _blank(value) else parse_fraction(value, max_value=max_value)
 
@@ -61,7 +134,7 @@ def _opt_fraction(max_value: float):
 
 def _count(value: Any) -> Any:
     if _blank(value):
-        raise UnitError("is required")
+        raise _required()
     return parse_count(value)
 
 
@@ -73,6 +146,21 @@ def _opt_text(value: Any) -> Any:
     if _blank(value):
         return None
     return str(value).strip()
+
+
+def _req(value: Any) -> Any:
+    if _blank(value):
+        raise _required()
+    return value
+
+
+def _aliases(value: Any) -> Any:
+    """``'H100-SXM; H100 80GB'`` (a cell) or a list → a tuple of names; blank → None."""
+    if _blank(value):
+        return None
+    if isinstance(value, str):
+        return tuple(a.strip() for a in value.split(";") if a.strip())
+    return tuple(str(a).strip() for a in value)
 
 
 _MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
@@ -87,8 +175,15 @@ def parse_month(value: Any) -> str | None:
     text = str(value).strip()
     m = _MONTH.match(text) or re.match(r"^(\d{4})-(\d{1,2})-\d{1,2}(?:[ T].*)?$", text)
     if not m or not 1 <= int(m.group(2)) <= 12:
-        raise UnitError("not a month: write it as YYYY-MM, e.g. 2026-01")
+        raise UnitError("not a month: write it as YYYY-MM, e.g. 2026-01", "not_a_month")
     return f"{int(m.group(1)):04d}-{int(m.group(2)):02d}"
+
+
+def _req_month(value: Any) -> str:
+    out = parse_month(value)
+    if out is None:
+        raise _required()
+    return out
 
 
 def _currency(value: Any) -> Any:
@@ -96,11 +191,27 @@ def _currency(value: Any) -> Any:
         return None
     text = str(value).strip().upper()
     if not re.fullmatch(r"[A-Z]{3}", text):
-        raise UnitError("not a currency code: use a three-letter ISO code such as USD, EUR, CNY")
+        raise UnitError("not a currency code: use a three-letter ISO code such as USD, EUR, CNY",
+                        "not_a_currency_code")
     return text
 
 
-def _choice(options: dict[str, str]):
+def _iso_currency(examples: str, *, three_letters: bool = True) -> Callable[[Any], Any]:
+    """A currency that must be an ISO 4217 code; ``examples`` end the message."""
+
+    def parse(value: Any) -> Any:
+        if _blank(value):
+            return None
+        text = _currency(value) if three_letters else str(value).strip().upper()
+        if text not in ISO_CURRENCIES:
+            raise UnitError(f"unknown currency code (use an ISO code such as {examples})",
+                            "unknown_currency")
+        return text
+
+    return parse
+
+
+def _choice(options: dict[str, str]) -> Callable[[Any], Any]:
     """Accept any of the spellings in ``options`` (case-insensitive) → canonical value."""
 
     def parse(value: Any) -> Any:
@@ -110,22 +221,40 @@ def _choice(options: dict[str, str]):
         if key in options:
             return options[key]
         canon = sorted(set(options.values()))
-        raise UnitError(f"must be one of {', '.join(canon)}")
+        raise UnitError(f"must be one of {', '.join(canon)}", "not_a_choice")
 
     return parse
 
 
-Number = Annotated[float, BeforeValidator(_number)]
-OptNumber = Annotated[float | None, BeforeValidator(_opt_number)]
-Count = Annotated[int, BeforeValidator(_count)]
-OptCount = Annotated[int | None, BeforeValidator(_opt_count)]
-Fraction = Annotated[float, BeforeValidator(_fraction(1.0))]
-OptFraction = Annotated[float | None, BeforeValidator(_opt_fraction(1.0))]
-Overhead = Annotated[float, BeforeValidator(_fraction(10.0))]  # may exceed 100% (e.g. 130%)
-OptOverhead = Annotated[float | None, BeforeValidator(_opt_fraction(10.0))]
-Month = Annotated[str | None, BeforeValidator(parse_month)]
-Currency = Annotated[str | None, BeforeValidator(_currency)]
-Text = Annotated[str | None, BeforeValidator(_opt_text)]
+Number = Annotated[float, Kind("number"), BeforeValidator(_number)]
+OptNumber = Annotated[float | None, Kind("number"), BeforeValidator(_opt_number)]
+PositiveNumber = Annotated[float, Kind("number"), BeforeValidator(_positive)]
+SignedNumber = Annotated[float, Kind("number"), BeforeValidator(_signed_number)]
+Count = Annotated[int, Kind("count"), BeforeValidator(_count)]
+OptCount = Annotated[int | None, Kind("count"), BeforeValidator(_opt_count)]
+Fraction = Annotated[float, Kind("fraction"), BeforeValidator(_fraction(1.0))]
+OptFraction = Annotated[float | None, Kind("fraction"), BeforeValidator(_opt_fraction(1.0))]
+# an overhead may exceed 100% (e.g. 130%)
+Overhead = Annotated[float, Kind("fraction"), BeforeValidator(_fraction(10.0))]
+OptOverhead = Annotated[float | None, Kind("fraction"), BeforeValidator(_opt_fraction(10.0))]
+Month = Annotated[str | None, Kind("month"), BeforeValidator(parse_month)]
+RequiredMonth = Annotated[str, Kind("month"), BeforeValidator(_req_month)]
+#: a three-letter code (actuals: an unknown one is reported against the FX sheet's rates)
+Currency = Annotated[str | None, Kind("currency"), BeforeValidator(_currency)]
+#: the currency of an input line: an ISO 4217 code
+LineCurrency = Annotated[str | None, Kind("currency"),
+                         BeforeValidator(_iso_currency("EUR, CNY"))]
+ReportingCurrency = Annotated[str | None, Kind("currency"),
+                              BeforeValidator(_iso_currency("USD, EUR, CNY"))]
+FxCurrency = Annotated[str, Kind("currency"), BeforeValidator(_req),
+                       BeforeValidator(_iso_currency("EUR, CNY, GBP", three_letters=False))]
+Text = Annotated[str | None, Kind("text"), BeforeValidator(_opt_text)]
+RequiredText = Annotated[str, Kind("text"), BeforeValidator(_req), BeforeValidator(_opt_text)]
+Name = Annotated[str, Kind("text")]
+Aliases = Annotated[tuple[str, ...] | None, Kind("text"), BeforeValidator(_aliases)]
+#: a cell read as it is: its parsing depends on another cell (the input it sets)
+RawNumber = Annotated[Any, Kind("number")]
+ChoiceText = Annotated[str | None, Kind("choice"), BeforeValidator(_opt_text)]
 
 OWNERSHIP = {"rent": "rent", "rented": "rent", "rental": "rent", "cloud": "rent",
              "own": "own", "owned": "own", "buy": "own", "bought": "own", "purchase": "own",
@@ -133,6 +262,8 @@ OWNERSHIP = {"rent": "rent", "rented": "rent", "rental": "rent", "cloud": "rent"
 RUN_KINDS = {"final": "final", "finalrun": "final", "main": "final", "pretraining": "final",
              "experiment": "experiment", "ablation": "experiment", "sweep": "experiment",
              "最终": "final", "实验": "experiment"}
+PRICE_BASES = {"ondemand": "on-demand", "committed": "committed", "reserved": "committed",
+               "按需": "on-demand", "承诺": "committed", "预留": "committed"}
 PRECISIONS = {"bf16": "bf16", "fp16": "bf16", "16bit": "bf16", "fp8": "fp8", "8bit": "fp8"}
 FAMILY_CHOICES = {
     **{f.replace("_", ""): f for f in FAMILIES},
@@ -145,17 +276,72 @@ FAMILY_CHOICES = {
     "电力": "power_facilities", "实验": "experiments",
 }
 
-Ownership = Annotated[Literal["rent", "own"], BeforeValidator(_choice(OWNERSHIP))]
-RunKind = Annotated[Literal["final", "experiment"], BeforeValidator(_choice(RUN_KINDS))]
-Precision = Annotated[Literal["bf16", "fp8"], BeforeValidator(_choice(PRECISIONS))]
+#: training stages (blank = pre-training, so workbooks written before stages read as before)
+STAGES = {
+    "pretraining": "pretraining", "pretrain": "pretraining", "pretrained": "pretraining",
+    "midtraining": "midtraining", "midtrain": "midtraining", "longcontext": "midtraining",
+    "contextextension": "midtraining", "longcontextextension": "midtraining",
+    "continuedpretraining": "midtraining", "annealing": "midtraining",
+    "sft": "sft", "supervisedfinetuning": "sft", "finetuning": "sft",
+    "instructiontuning": "sft",
+    "preference": "preference", "preferencetuning": "preference", "dpo": "preference",
+    "rl": "rl", "reinforcementlearning": "rl", "grpo": "rl", "ppo": "rl", "rlvr": "rl",
+    "rlhf": "rl",
+    "distillation": "distillation", "distill": "distillation", "kd": "distillation",
+    "syntheticdata": "synthetic_data", "synthetic": "synthetic_data",
+    "datageneration": "synthetic_data", "syntheticdatageneration": "synthetic_data",
+    "evaluation": "evaluation", "eval": "evaluation", "evals": "evaluation",
+    "benchmark": "evaluation", "benchmarks": "evaluation",
+    "预训练": "pretraining", "中期训练": "midtraining", "长上下文": "midtraining",
+    "长上下文扩展": "midtraining", "监督微调": "sft", "偏好": "preference",
+    "偏好优化": "preference", "强化学习": "rl", "蒸馏": "distillation",
+    "合成数据": "synthetic_data", "数据生成": "synthetic_data", "评测": "evaluation",
+    "评估": "evaluation",
+}
+#: how training states are sharded across the pool (ZeRO stage; FSDP full shard = zero3)
+SHARDINGS = {"none": "none", "0": "none", "zero0": "none", "ddp": "none", "replicated": "none",
+             "1": "zero1", "zero1": "zero1", "2": "zero2", "zero2": "zero2",
+             "shardgradop": "zero2", "3": "zero3", "zero3": "zero3", "fsdp": "zero3",
+             "fullshard": "zero3", "不分片": "none"}
+OPTIMIZERS = {"adam": "adam", "adamw": "adam", "adam8bit": "adam_8bit",
+              "adamw8bit": "adam_8bit", "8bitadam": "adam_8bit", "sgd": "sgd",
+              "sgdmomentum": "sgd", "momentum": "sgd"}
+RECOMPUTES = {"none": "none", "no": "none", "off": "none", "selective": "selective",
+              "full": "full", "all": "full", "不重算": "none", "选择性": "selective",
+              "完全": "full", "全部": "full"}
+
+Ownership = Annotated[Literal["rent", "own"], Kind("choice"),
+                      BeforeValidator(_choice(OWNERSHIP))]
+RunKind = Annotated[Literal["final", "experiment"], Kind("choice"),
+                    BeforeValidator(_choice(RUN_KINDS))]
+Precision = Annotated[Literal["bf16", "fp8"], Kind("choice"),
+                      BeforeValidator(_choice(PRECISIONS))]
+StageName = Literal["pretraining", "midtraining", "sft", "preference", "rl", "distillation",
+                    "synthetic_data", "evaluation"]
+#: every training stage, in the order of a programme (``TrainingRun.stage``, ``LineItem.stage``)
+STAGE_NAMES: tuple[str, ...] = get_args(StageName)
+Stage = Annotated[StageName, Kind("choice"), BeforeValidator(_choice(STAGES))]
+Sharding = Annotated[Literal["none", "zero1", "zero2", "zero3"], Kind("choice"),
+                     BeforeValidator(_choice(SHARDINGS))]
+Optimizer = Annotated[Literal["adam", "adam_8bit", "sgd"], Kind("choice"),
+                      BeforeValidator(_choice(OPTIMIZERS))]
+Recompute = Annotated[Literal["none", "selective", "full"], Kind("choice"),
+                      BeforeValidator(_choice(RECOMPUTES))]
+PriceBasis = Annotated[Literal["on-demand", "committed"], Kind("choice"),
+                       BeforeValidator(_choice(PRICE_BASES))]
 Family = Annotated[
     Literal["compute", "data", "staff", "power_facilities", "experiments"],
-    BeforeValidator(_choice(FAMILY_CHOICES)),
+    Kind("choice"), BeforeValidator(_choice(FAMILY_CHOICES)),
 ]
 
 
 def doc(title: str, unit: str = "", help: str = "", **extra: Any) -> dict[str, Any]:
-    """Template metadata for a field: its visible label, unit and help text."""
+    """Template metadata for a field: its visible label, unit and help text.
+
+    ``extra`` holds column hints: ``heading=True`` for a column that only names or comments a
+    line (a row with nothing else filled is skipped), ``width`` for the template's minimum
+    column width.
+    """
     return {"json_schema_extra": {"title_text": title, "unit": unit, "help": help, **extra}}
 
 
@@ -166,9 +352,11 @@ class _Model(BaseModel):
 class Drivers(_Model):
     """Assumptions that apply across the budget, one value per scenario."""
 
-    mfu: Fraction = Field(0.40, gt=0, **doc(
+    mfu: OptFraction = Field(None, gt=0, **doc(
         "Default MFU", "fraction",
-        "Model FLOPs utilisation: achieved / peak dense throughput. Published runs: 0.32-0.48."))
+        "Model FLOPs utilisation: achieved / peak dense BF16 throughput. Blank: the median of "
+        "published runs on the same chip generation (A100-class 38%, H100-class 22%; "
+        "`costsheet runs`)."))
     pue: Number = Field(1.2, ge=1.0, **doc(
         "PUE", "ratio", "Facility power / IT power (power usage effectiveness), >= 1."))
     avg_power_draw: Fraction = Field(0.75, **doc(
@@ -190,7 +378,8 @@ class Drivers(_Model):
         "Datacenter space and cooling per kW of IT load per month, for owned hardware."))
     experiment_multiplier: Number = Field(0.0, **doc(
         "Experiments multiple", "x final run",
-        "Sweeps and ablations as a multiple of the final runs' GPU-hours."))
+        "Sweeps and ablations as a multiple of the final runs' GPU-hours: the EXTRA GPU-hours "
+        "÷ the final run's (Epoch AI's 2.2 total is 1.2 here)."))
     interruption_rate_per_1000_gpu_days: Number = Field(0.0, **doc(
         "Interruption rate", "per 1,000 GPU-days",
         "Job interruptions per 1,000 GPU-days (Llama 3 405B: about 0.47)."))
@@ -207,16 +396,35 @@ class Drivers(_Model):
     staff_burden: Overhead = Field(0.30, **doc(
         "Staff burden", "fraction of salary",
         "Employer costs on top of salary (taxes, benefits, equipment), e.g. 30%."))
-    currency: Currency = Field("USD", **doc(
+    currency: ReportingCurrency = Field("USD", **doc(
         "Reporting currency", "ISO code", "Currency of every total (USD, EUR, CNY, ...)."))
     start_month: Month = Field(None, **doc(
         "Start month", "YYYY-MM", "First month of the budget horizon."))
+    experiments_total_multiple: OptNumber = Field(None, ge=1.0, **doc(
+        "Experiments, total multiple", "x final run",
+        "Epoch AI's convention: ALL GPU-hours of the programme ÷ the final run's (e.g. 2.2). "
+        "Blank: use Experiments multiple. 2.2 here equals 1.2 there.",
+        quiet_if_missing=True))
+    price_basis: PriceBasis = Field("on-demand", **doc(
+        "Catalog price basis", "",
+        "Which catalog rental price a pool with no price uses: on-demand, or committed "
+        "(multi-year commitment; only some GPUs have one).", quiet_if_missing=True))
 
     @model_validator(mode="after")
     def _default_currency(self) -> Drivers:
         if self.currency is None:
             self.currency = "USD"
         return self
+
+    @property
+    def extra_experiments(self) -> Any:
+        """Sweeps and ablations as EXTRA GPU-hours ÷ the final run's, whichever way given.
+
+        Giving both is refused where the budget is computed (``compute_budget``), naming both.
+        """
+        if self.experiments_total_multiple is not None:
+            return self.experiments_total_multiple - 1.0
+        return self.experiment_multiplier
 
 
 DRIVER_KEYS: tuple[str, ...] = tuple(Drivers.model_fields)
@@ -225,7 +433,8 @@ DRIVER_KEYS: tuple[str, ...] = tuple(Drivers.model_fields)
 class GpuPool(_Model):
     """A set of GPUs of one type, rented or owned."""
 
-    name: str = Field(..., min_length=1, **doc("Pool", "", "A short unique name, e.g. h800-main."))
+    name: Name = Field(..., min_length=1, **doc(
+        "Pool", "", "A short unique name, e.g. h800-main.", heading=True))
     gpu_type: Text = Field(None, **doc(
         "GPU type", "", "A GPU from the catalog (H100, H800, A100, B200, MI300X, ...)."))
     gpu_count: OptCount = Field(None, **doc("GPUs", "count", "How many GPUs the pool has."))
@@ -246,7 +455,8 @@ class GpuPool(_Model):
         "Average power per GPU including its share of the server (blank: TDP x server ratio x "
         "average draw)."))
     start_month: Month = Field(None, **doc("Start month", "YYYY-MM", "When the pool starts."))
-    currency: Currency = Field(None, **doc("Currency", "ISO code", "Blank: reporting currency."))
+    currency: LineCurrency = Field(None, **doc(
+        "Currency", "ISO code", "Blank: reporting currency."))
 
     @model_validator(mode="after")
     def _name(self) -> GpuPool:
@@ -257,7 +467,7 @@ class GpuPool(_Model):
 class TrainingRun(_Model):
     """One training run: the final run, or a listed experiment."""
 
-    name: str = Field(..., min_length=1, **doc("Run", "", "A short unique name."))
+    name: Name = Field(..., min_length=1, **doc("Run", "", "A short unique name.", heading=True))
     kind: RunKind = Field("final", **doc(
         "Kind", "", "final (the run you ship) or experiment (an ablation or test run)."))
     pool: Text = Field(None, **doc("Pool", "", "The GPU pool it runs on (blank: the only pool)."))
@@ -276,13 +486,125 @@ class TrainingRun(_Model):
         "GPU-hours", "GPU-hours", "Given GPU-hours override the FLOPs / throughput estimate."))
     count: Count = Field(1, ge=1, **doc("Repeats", "count", "Experiments: how many such runs."))
     start_month: Month = Field(None, **doc("Start month", "YYYY-MM", "When the run starts."))
+    stage: Stage = Field("pretraining", **doc(
+        "Stage", "",
+        "pretraining (blank), midtraining, sft, preference, rl, distillation, synthetic_data "
+        "or evaluation: which FLOPs formula applies (docs/model.md).", quiet_if_missing=True))
+    # -- what a stage generates (rl, synthetic_data, evaluation) and the other models it runs
+    prompts: OptCount = Field(None, gt=0, **doc(
+        "Prompts", "count",
+        "RL, synthetic data, evaluation: prompts over the whole run (RL: steps x prompts per "
+        "step), e.g. 332.8K.", quiet_if_missing=True))
+    samples_per_prompt: Count = Field(1, ge=1, **doc(
+        "Samples per prompt", "count",
+        "Completions generated for each prompt (GRPO group size, e.g. 16).",
+        quiet_if_missing=True))
+    prompt_tokens: OptNumber = Field(None, ge=0, **doc(
+        "Prompt tokens", "tokens per sample",
+        "Mean prompt length read before generating (prefill). Blank: 0.",
+        quiet_if_missing=True))
+    generated_tokens: OptNumber = Field(None, gt=0, **doc(
+        "Generated tokens", "tokens per sample",
+        "Mean tokens generated per sample (rollout, synthetic example, benchmark answer).",
+        quiet_if_missing=True))
+    teacher_params: OptNumber = Field(None, gt=0, **doc(
+        "Teacher parameters", "count",
+        "Distillation: active parameters of the teacher, run forward over the student's "
+        "tokens.", quiet_if_missing=True))
+    reward_model_params: OptNumber = Field(None, gt=0, **doc(
+        "Reward model parameters", "count",
+        "RL, synthetic data, evaluation: active parameters of a reward model or judge that "
+        "reads every sample. Blank: rule-based rewards, no model.", quiet_if_missing=True))
+    decode_mfu: OptFraction = Field(None, gt=0, **doc(
+        "Decode MFU", "fraction",
+        "Utilisation while generating tokens (memory-bound). Blank: RL 1% (from "
+        "DeepSeek-R1-Zero's published GPU-hours; 0.6-4.3% by its rollout length), synthetic "
+        "data and evaluation 14% (DeepSeek's published H800 serving throughput).",
+        quiet_if_missing=True))
+    # -- will it fit: the model's shape and how it is spread over the pool's GPUs
+    layers: OptCount = Field(None, gt=0, **doc(
+        "Layers", "count", "Transformer layers (config.json num_hidden_layers).",
+        quiet_if_missing=True))
+    hidden_size: OptCount = Field(None, gt=0, **doc(
+        "Hidden size", "count", "Model width (config.json hidden_size), e.g. 16,384.",
+        quiet_if_missing=True))
+    attention_heads: OptCount = Field(None, gt=0, **doc(
+        "Attention heads", "count", "Query heads (config.json num_attention_heads).",
+        quiet_if_missing=True))
+    kv_heads: OptCount = Field(None, gt=0, **doc(
+        "KV heads", "count",
+        "Key/value heads (grouped-query attention). Blank: as many as attention heads.",
+        quiet_if_missing=True))
+    seq_len: OptCount = Field(None, gt=0, **doc(
+        "Sequence length", "tokens",
+        "Training sequence length, for activation memory. Blank: activations not counted "
+        "(RL: prompt + generated tokens).", quiet_if_missing=True))
+    micro_batch: Count = Field(1, ge=1, **doc(
+        "Micro-batch", "sequences", "Sequences per GPU in one forward/backward pass.",
+        quiet_if_missing=True))
+    recompute: Recompute = Field("full", **doc(
+        "Recomputation", "",
+        "Activation recomputation: full (least memory), selective or none.",
+        quiet_if_missing=True))
+    sharding: Sharding = Field("zero3", **doc(
+        "Sharding", "",
+        "How weights, gradients and optimizer states are split over the pool's GPUs: zero3 "
+        "(FSDP full shard), zero2, zero1 or none (every GPU holds a copy).",
+        quiet_if_missing=True))
+    tensor_parallel: OptCount = Field(None, gt=0, **doc(
+        "Tensor parallel", "GPUs",
+        "GPUs that split each layer. Blank: 8 (one NVLink server), or fewer on a smaller "
+        "pool.", quiet_if_missing=True))
+    optimizer: Optimizer = Field("adam", **doc(
+        "Optimizer", "",
+        "adam (mixed precision, 12 bytes of states per parameter), adam_8bit (6) or sgd (8).",
+        quiet_if_missing=True))
+    concurrent_sequences: OptCount = Field(None, gt=0, **doc(
+        "Concurrent sequences", "sequences",
+        "Sequences generated at once, for KV-cache memory. Blank: samples per prompt.",
+        quiet_if_missing=True))
+
+    @field_validator("active_params")
+    @classmethod
+    def _not_above_params(cls, active: float | None, info: ValidationInfo) -> float | None:
+        params = info.data.get("params")
+        if active is not None and params is not None and active > params:
+            raise UnitError("more active parameters than parameters", "active_above_total")
+        return active
 
     @model_validator(mode="after")
     def _check(self) -> TrainingRun:
-        if self.active_params is not None and self.params is not None:
-            if self.active_params > self.params:
-                raise ValueError("active_params: more active parameters than parameters")
+        """Checks across fields, each reported at the field it names (``field: message``)."""
+        if self.kv_heads is not None and self.attention_heads is not None:
+            if self.kv_heads > self.attention_heads:
+                raise UnitError("kv_heads: more key/value heads than attention heads",
+                                "kv_above_attention_heads")
+        for name, stages in STAGE_FIELDS.items():
+            value = getattr(self, name)
+            given = value != 1 if name == "samples_per_prompt" else value is not None
+            if given and self.stage not in stages:
+                raise UnitError(
+                    f"{name}: applies to {', '.join(stages)} runs, not to a "
+                    f"{self.stage} run; set the run's stage or clear the cell",
+                    "not_for_this_stage")
         return self
+
+
+#: inputs that only some stages use: giving one to another stage is refused, not ignored
+GENERATING_STAGES = ("rl", "synthetic_data", "evaluation")
+TRAINING_STAGES = ("pretraining", "midtraining", "sft", "preference", "rl", "distillation")
+STAGE_FIELDS: dict[str, tuple[str, ...]] = {
+    "prompts": GENERATING_STAGES,
+    "samples_per_prompt": GENERATING_STAGES,
+    "prompt_tokens": GENERATING_STAGES,
+    "generated_tokens": GENERATING_STAGES,
+    "decode_mfu": GENERATING_STAGES,
+    "concurrent_sequences": GENERATING_STAGES,
+    "reward_model_params": GENERATING_STAGES,
+    "teacher_params": ("distillation",),
+    "tokens": TRAINING_STAGES,
+    "flops": TRAINING_STAGES,
+}
 
 
 class CostLine(_Model):
@@ -292,7 +614,7 @@ class CostLine(_Model):
     other lines of any family.
     """
 
-    name: str = Field(..., min_length=1, **doc("Item", "", "What it is."))
+    name: Name = Field(..., min_length=1, **doc("Item", "", "What it is.", heading=True))
     family: Family = Field("data", **doc(
         "Family", "", "compute, data, staff, power_facilities or experiments."))
     kind: Text = Field(None, **doc(
@@ -305,13 +627,15 @@ class CostLine(_Model):
     overhead: Overhead = Field(0.0, **doc(
         "Overhead", "fraction", "Added on top, e.g. 15% QA on labelling."))
     start_month: Month = Field(None, **doc("Start month", "YYYY-MM", "When it is paid."))
-    currency: Currency = Field(None, **doc("Currency", "ISO code", "Blank: reporting currency."))
+    currency: LineCurrency = Field(None, **doc(
+        "Currency", "ISO code", "Blank: reporting currency."))
 
 
 class StaffLine(_Model):
     """A role: headcount x annual salary x (1 + burden) x allocation x months / 12."""
 
-    role: str = Field(..., min_length=1, **doc("Role", "", "e.g. research scientist."))
+    role: Name = Field(..., min_length=1, **doc(
+        "Role", "", "e.g. research scientist.", heading=True))
     headcount: Number = Field(..., **doc("Headcount", "people", "How many people (may be 0.5)."))
     annual_salary: Number = Field(..., **doc(
         "Annual salary", "per year", "Base salary per person."))
@@ -321,7 +645,182 @@ class StaffLine(_Model):
         "Allocation", "fraction", "Share of their time on this model."))
     months: Number = Field(12.0, **doc("Months", "months", "Months on this budget."))
     start_month: Month = Field(None, **doc("Start month", "YYYY-MM", "First month."))
-    currency: Currency = Field(None, **doc("Currency", "ISO code", "Blank: reporting currency."))
+    currency: LineCurrency = Field(None, **doc(
+        "Currency", "ISO code", "Blank: reporting currency."))
+
+
+class GpuCatalogRow(_Model):
+    """A GPU type of the catalog: a row of the GPU catalog sheet, or of ``data/gpus.csv``.
+
+    On the sheet a row overrides an existing type (blank cells keep the catalog's values) or
+    adds one. Throughput is in TFLOP/s, as datasheets print it. Python mappings written before
+    the names were unified (``bf16_flops``/``bf16_dense_flops`` in FLOP/s) are still accepted.
+    """
+
+    key: Name = Field(..., min_length=1, **doc(
+        "GPU type", "", "Catalog key: an existing type (its values are overridden) or a new "
+        "one (added).", heading=True, width=14))
+    aliases: Aliases = Field(None, **doc("Aliases", "", "Other names, separated by ';'.",
+                                         width=18))
+    name: Text = Field(None, **doc("Full name", "", "The full name.", width=22))
+    vendor: Text = Field(None, **doc("Vendor", "", "e.g. NVIDIA, AMD.", width=10))
+    memory_gb: OptNumber = Field(None, **doc("Memory", "GB", "Memory per GPU."))
+    bf16_dense_tflops: OptNumber = Field(None, **doc(
+        "BF16 peak", "TFLOP/s", "Peak dense BF16 throughput. Required for a new type.",
+        old_keys=("bf16_flops",)))
+    fp8_dense_tflops: OptNumber = Field(None, **doc(
+        "FP8 peak", "TFLOP/s", "Peak dense FP8 throughput (blank: no FP8).",
+        old_keys=("fp8_flops",)))
+    tdp_w: OptNumber = Field(None, **doc(
+        "TDP", "W", "GPU thermal design power. Required for a new type."))
+    server_power_ratio: OptNumber = Field(None, **doc(
+        "Server power ratio", "x", "Server power / sum of GPU TDPs."))
+    purchase_price_per_gpu: OptNumber = Field(None, **doc(
+        "Purchase price", "USD per GPU", "Price of one GPU, in USD."))
+    purchase_price_date: Text = Field(None, **doc(
+        "Purchase price date", "YYYY-MM", "When the price was seen.", width=12))
+    purchase_price_source: Text = Field(None, **doc(
+        "Purchase price source", "", "Where the price comes from.", width=24))
+    price_per_gpu_hour: OptNumber = Field(None, **doc(
+        "Rental price", "USD per GPU-hour", "On-demand price of one GPU-hour, in USD.",
+        width=18))
+    price_date: Text = Field(None, **doc(
+        "Rental price date", "YYYY-MM", "When the price was seen.", width=12))
+    price_source: Text = Field(None, **doc(
+        "Rental price source", "", "Where the price comes from.", width=24))
+    spec_source: Text = Field(None, **doc(
+        "Spec source", "", "Where the throughput and power come from.", sheet=False))
+    generation: Text = Field(None, **doc(
+        "Generation", "", "Chip generation (Ampere, Hopper, TPU v4, ...): groups published runs "
+        "for the default MFU.", sheet=False))
+    price_basis: Text = Field(None, **doc(
+        "Rental price basis", "", "What the rental price is: on-demand, assumed or estimate.",
+        sheet=False))
+    committed_price_per_gpu_hour: OptNumber = Field(None, **doc(
+        "Committed price", "USD per GPU-hour",
+        "Price of one GPU-hour on a multi-year commitment, in USD.", sheet=False))
+    committed_price_term: Text = Field(None, **doc(
+        "Committed term", "", "The commitment, e.g. 3 years.", sheet=False))
+    committed_price_date: Text = Field(None, **doc(
+        "Committed price date", "YYYY-MM", "When the price was seen.", sheet=False))
+    committed_price_source: Text = Field(None, **doc(
+        "Committed price source", "", "Where the price comes from.", sheet=False))
+
+    #: keys of Python mappings written before the names were unified, in FLOP/s
+    OLD_FLOPS_KEYS: typing.ClassVar[dict[str, str]] = {
+        "bf16_flops": "bf16_dense_tflops", "bf16_dense_flops": "bf16_dense_tflops",
+        "fp8_flops": "fp8_dense_tflops", "fp8_dense_flops": "fp8_dense_tflops"}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _old_keys(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or not any(k in data for k in cls.OLD_FLOPS_KEYS):
+            return data
+        data = dict(data)
+        for old, new in cls.OLD_FLOPS_KEYS.items():
+            if old not in data:
+                continue
+            value = data.pop(old)
+            if new in data:
+                raise UnitError(f"{old}: give {new} (TFLOP/s) only", "given_twice")
+            data[new] = None if _blank(value) else parse_number(value) / TFLOPS
+        return data
+
+    @model_serializer(mode="wrap")
+    def _set_values(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """Only the values a row sets (blank cells keep the catalog's)."""
+        return {k: v for k, v in handler(self).items() if v is not None}
+
+
+class FxRow(_Model):
+    """A row of the FX sheet: a currency's budget rate (blank month) or one month's actual rate."""
+
+    currency: FxCurrency = Field(..., **doc(
+        "Currency", "ISO code", "Three-letter ISO code, e.g. CNY.", heading=True, width=11))
+    rate: PositiveNumber = Field(..., **doc(
+        "Rate", "reporting per unit",
+        "Units of the reporting currency for one unit of this currency.", width=20))
+    month: Month = Field(None, **doc(
+        "Month", "YYYY-MM",
+        "Blank: the budget rate. A month: the actual rate of that month, for the Actuals sheet "
+        "(a currency with monthly rows needs one per month of actuals).", width=11))
+    note: Text = Field(None, **doc(
+        "Note", "", "Date and source of the rate.", heading=True, width=30))
+
+
+class OverrideRow(_Model):
+    """A row of the Overrides sheet: one input's value in one scenario.
+
+    ``value`` is read as typed: it is parsed as the input it sets (a fraction for ``mfu``, a
+    count for ``gpu_count``, ...), which only the whole budget knows.
+    """
+
+    scenario: RequiredText = Field(..., **doc(
+        "Scenario", "", "A scenario column name on the Drivers sheet, e.g. High.",
+        heading=True, width=12))
+    key: RequiredText = Field(..., **doc(
+        "Input key", "key",
+        "e.g. pools.h800.price_per_gpu_hour or runs.final.tokens (section.name.field).",
+        width=40))
+    value: RawNumber = Field(..., **doc(
+        "Value", "", "The value in that scenario, typed as on the input sheet (2.80, 14.8T, 35%).",
+        width=12))
+    note: Text = Field(None, **doc("Note", "", "Why.", heading=True, width=40))
+
+    @field_validator("value", mode="before")
+    @classmethod
+    def _value(cls, value: Any) -> Any:
+        return _req(value)
+
+
+class UncertaintyRow(_Model):
+    """A row of the Uncertainty sheet: an input key, a distribution and its parameters.
+
+    The parameters are read as typed: they are parsed as the input they describe (a fraction
+    for ``mfu``), which only the whole budget knows (:mod:`costsheet.workbook.uncertainty`).
+    """
+
+    input: Text = Field(None, **doc(
+        "Input", "key",
+        "A driver key (mfu, kwh_price, ...) or an input key such as "
+        "pools.h800.price_per_gpu_hour (section.name.field).", width=36))
+    distribution: ChoiceText = Field(None, **doc(
+        "Distribution", "",
+        "fixed, uniform, triangular, pert, normal, lognormal or bernoulli.", width=14))
+    low: RawNumber = Field(None, **doc(
+        "Low", "as the input",
+        "uniform, triangular, pert: the lowest value; normal, lognormal: the 5th percentile."))
+    most_likely: RawNumber = Field(None, **doc(
+        "Most likely", "as the input", "triangular, pert: the most likely value; fixed: the "
+        "value."))
+    high: RawNumber = Field(None, **doc(
+        "High", "as the input",
+        "uniform, triangular, pert: the highest value; normal, lognormal: the 95th percentile."))
+    mean: RawNumber = Field(None, **doc(
+        "Mean", "as the input",
+        "normal, lognormal: the mean (with sd, instead of low and high); bernoulli: the "
+        "probability."))
+    sd: RawNumber = Field(None, **doc(
+        "Std. dev.", "as the input", "normal, lognormal: the standard deviation."))
+    note: Text = Field(None, **doc("Note", "", "Where the range comes from.", heading=True,
+                                   width=30))
+
+
+class ActualLine(_Model):
+    """One booked amount: a month, a family (optionally a line item), an amount and currency."""
+
+    month: RequiredMonth = Field(..., **doc(
+        "Month", "YYYY-MM", "The month the cost belongs to (invoice or booking month)."))
+    family: Annotated[Family, BeforeValidator(_req)] = Field(..., **doc(
+        "Family", "", "compute, data, staff, power_facilities or experiments."))
+    item: Text = Field(None, **doc(
+        "Line item", "", "Optional: the budget line it pays for (its name on the input sheet)."))
+    amount: SignedNumber = Field(..., **doc(
+        "Amount", "", "What was booked, in its currency; a credit is negative."))
+    currency: Currency = Field(None, **doc(
+        "Currency", "ISO code", "Blank: the reporting currency."))
+    note: Text = Field(None, **doc("Note", "", "Invoice number, supplier, comment.",
+                                   heading=True))
 
 
 class Budget(_Model):
@@ -336,9 +835,18 @@ class Budget(_Model):
     data: list[CostLine] = Field(default_factory=list)
     staff: list[StaffLine] = Field(default_factory=list)
     other: list[CostLine] = Field(default_factory=list)
-    gpu_catalog: list[dict[str, Any]] = Field(default_factory=list)
+    gpu_catalog: list[GpuCatalogRow] = Field(default_factory=list)
     scenarios: dict[str, dict[str, Any]] = Field(default_factory=dict)
     fx_rates: dict[str, float] = Field(default_factory=dict)
+
+    @field_validator("fx_rates")
+    @classmethod
+    def _fx_codes(cls, rates: dict[str, float]) -> dict[str, float]:
+        for code in rates:
+            if code not in ISO_CURRENCIES:
+                raise UnitError(f"unknown currency code {code!r} (use an ISO code such as EUR, "
+                                "CNY, GBP)", "unknown_currency")
+        return rates
 
     @model_validator(mode="after")
     def _unique(self) -> Budget:
@@ -347,7 +855,8 @@ class Budget(_Model):
             for item in getattr(self, attr):
                 key = item.name.lower()
                 if key in seen:
-                    raise ValueError(f"{attr}: duplicate {label} name {item.name!r}")
+                    raise UnitError(f"{attr}: duplicate {label} name {item.name!r}",
+                                    "duplicate_name")
                 seen.add(key)
         return self
 
@@ -360,8 +869,24 @@ class Budget(_Model):
         return ["Base", *[s for s in self.scenarios if s != "Base"]]
 
 
-def validation_messages(exc: ValidationError) -> list[tuple[tuple[Any, ...], str, Any]]:
-    """(location, message, input) for each problem pydantic found, in plain words."""
+class Problem(NamedTuple):
+    """One problem pydantic found, in plain words: where, what, the value, and its code."""
+
+    loc: tuple[Any, ...]
+    message: str
+    value: Any
+    code: str
+
+
+_CODES = {"missing": "required", "extra_forbidden": "unknown_field",
+          "literal_error": "not_a_choice", "greater_than": "out_of_range",
+          "greater_than_equal": "out_of_range", "less_than": "out_of_range",
+          "less_than_equal": "out_of_range", "string_too_short": "required"}
+
+
+def validation_problems(exc: ValidationError) -> list[Problem]:
+    """Each problem pydantic found as a :class:`Problem` (message in plain words, with a code:
+    the :class:`UnitError`'s own, or one for pydantic's checks)."""
     out = []
     for err in exc.errors(include_url=False):
         msg = err["msg"]
@@ -373,10 +898,17 @@ def validation_messages(exc: ValidationError) -> list[tuple[tuple[Any, ...], str
         elif err["type"] == "extra_forbidden":
             msg = "is not a known field"
         msg = msg.replace("Input should be", "must be")
+        cause = (err.get("ctx") or {}).get("error")
+        code = getattr(cause, "code", None) or _CODES.get(err["type"], "invalid_value")
         loc, value = tuple(err["loc"]), err.get("input")
         # a whole-model check says "field: message": locate it on that field, not the model
         head, sep, rest = msg.partition(": ")
         if sep and isinstance(value, dict) and head in value:
             loc, msg, value = (*loc, head), rest, value[head]
-        out.append((loc, msg, value))
+        out.append(Problem(loc, msg, value, code))
     return out
+
+
+def validation_messages(exc: ValidationError) -> list[tuple[tuple[Any, ...], str, Any]]:
+    """(location, message, input) for each problem pydantic found, in plain words."""
+    return [(p.loc, p.message, p.value) for p in validation_problems(exc)]

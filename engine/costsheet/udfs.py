@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -32,16 +33,17 @@ from .model.compute import (
     training_flops,
 )
 from .model.power import energy_kwh
+from .model.utilisation import published_mfu
 from .units import UnitError, parse_count, parse_fraction, parse_number
 
 try:  # the classic add-in and xlwings Lite both provide these
     from xlwings import arg, func
 except ImportError:  # pragma: no cover - exercised in a subprocess test
 
-    def func(f: Any = None, **kwargs: Any) -> Any:
+    def func(f: Any = None, **kwargs: Any) -> Any:  # type: ignore[no-redef]
         return f if f is not None else (lambda g: g)
 
-    def arg(*args: Any, **kwargs: Any) -> Any:
+    def arg(*args: Any, **kwargs: Any) -> Any:  # type: ignore[misc]
         return lambda g: g
 
 
@@ -55,6 +57,26 @@ __all__ = [
 ]
 
 ERROR_PREFIX = "#costsheet: "
+CATEGORY = "costsheet"  # the group in Excel's Insert Function dialog
+
+#: Excel's error values. xlwings hands them over as these strings when ``err_to_str=True`` (set
+#: on every argument below); without it they arrive as None, i.e. as an empty cell, and an
+#: optional argument would silently take its default.
+EXCEL_ERRORS = frozenset({
+    "#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
+    "#SPILL!", "#CONNECT!", "#BLOCKED!", "#UNKNOWN!", "#FIELD!", "#CALC!", "#DATA!",
+    "#PYTHON!", "#BUSY!",
+})
+#: The classic add-in (pywin32) passes the error values xlwings does not map (#SPILL!, #CALC!,
+#: ...) as their COM codes: 0x800A0000 + XlCVError as a signed int.
+_XL_ERROR_CODES = {
+    -2146828288 + code: text for code, text in (
+        (2000, "#NULL!"), (2007, "#DIV/0!"), (2015, "#VALUE!"), (2023, "#REF!"),
+        (2029, "#NAME?"), (2036, "#NUM!"), (2042, "#N/A"), (2043, "#GETTING_DATA"),
+        (2045, "#SPILL!"), (2046, "#CONNECT!"), (2047, "#BLOCKED!"), (2048, "#UNKNOWN!"),
+        (2049, "#FIELD!"), (2050, "#CALC!"),
+    )
+}
 PRECISION = "bf16"  # MFU refers to the GPU's BF16 dense peak, as in `costsheet estimate`
 
 ARG_HELP: dict[str, str] = {
@@ -62,7 +84,8 @@ ARG_HELP: dict[str, str] = {
     "tokens": "Training tokens, e.g. 2T or 14.8T.",
     "gpu": "GPU type from the catalog, e.g. H100 (see `costsheet gpus`).",
     "price_per_gpu_hour": "Rental price per GPU-hour (blank: the catalog's on-demand price).",
-    "mfu": "Model FLOPs utilisation, 0.4 or 40% (blank: the default, 40%).",
+    "mfu": "Model FLOPs utilisation, 0.4 or 40% (blank: the median of published runs on the "
+           "GPU's generation, as `costsheet estimate`).",
     "active_params": "Active parameters per token for MoE models, e.g. 37B (blank: all).",
     "gpu_hours": "GPU-hours, e.g. 1.2M.",
     "pue": "Power usage effectiveness, >= 1 (blank: the default, 1.2).",
@@ -123,6 +146,20 @@ def _message(name: str, problem: str, value: Any) -> str:
     return f"{ERROR_PREFIX}{name}: {problem} (got {value!r})"
 
 
+def _excel_error(v: Any) -> str | None:
+    """The Excel error value a cell holds (#DIV/0!, #N/A, ...), or None."""
+    if type(v) is str:
+        text = v.strip().upper()
+        return text if text in EXCEL_ERRORS else None
+    if type(v) is int:
+        return _XL_ERROR_CODES.get(v)
+    return None
+
+
+def _error_message(name: str, error: str) -> str:
+    return f"{ERROR_PREFIX}{name}: the cell holds the error {error}; fix that cell"
+
+
 def _read_numbers(name: str, x: Any, parse: Callable[[Any], float], fast_max: float,
                   whole: bool = False) -> _Col:
     """Parse every cell with ``parse`` (a costsheet.units parser).
@@ -143,9 +180,12 @@ def _read_numbers(name: str, x: Any, parse: Callable[[Any], float], fast_max: fl
     slow: list[int] = []
     for i, v in enumerate(cells):
         t = type(v)
-        if t is float or t is int or t is np.float64:
+        if t is float or t is np.float64 or (t is int and v not in _XL_ERROR_CODES):
             fast_idx.append(i)
             fast_val.append(v)
+        elif t is Decimal:  # a currency-formatted cell through pywin32 (VT_CY)
+            fast_idx.append(i)
+            fast_val.append(float(v))
         elif v is None or (t is str and not v.strip()):
             blank[i] = True
         else:
@@ -162,11 +202,14 @@ def _read_numbers(name: str, x: Any, parse: Callable[[Any], float], fast_max: fl
     cache: dict[Any, float | str] = {}
     for i in slow:
         v = cells[i]
+        if type(v) is Decimal:
+            v = float(v)
         key = (type(v), v) if isinstance(v, (str, int, float)) else None
         got = cache.get(key) if key is not None else None
         if got is None:
+            error = _excel_error(v)
             try:
-                got = float(parse(v))
+                got = _error_message(name, error) if error else float(parse(v))
             except UnitError as exc:
                 got = _message(name, str(exc), v)
             if key is not None:
@@ -201,11 +244,13 @@ class _Gpus:
     price_per_gpu_hour: np.ndarray  # NaN where the catalog has no rental price
     power_w: np.ndarray  # average W per GPU incl. server share, at the default draw
     keys: np.ndarray  # object: catalog key per cell
+    mfu: np.ndarray  # the default MFU: median of published runs on the GPU's generation
 
 
 @functools.lru_cache(maxsize=256)
-def _gpu_facts(name: str) -> tuple[str, float, float, float] | str:
-    """(key, peak FLOP/s, catalog price per GPU-hour or NaN, default power W), or a message."""
+def _gpu_facts(name: str) -> tuple[str, float, float, float, float] | str:
+    """(key, peak FLOP/s, catalog price per GPU-hour or NaN, default power W, default MFU), or a
+    message."""
     try:
         spec: GpuSpec = default_catalog().get(name)
     except CostsheetError as exc:
@@ -213,7 +258,9 @@ def _gpu_facts(name: str) -> tuple[str, float, float, float] | str:
     pool = GpuPool(name="udf", gpu_type=spec.key)
     power_w = float(average_power_w(pool, spec, _DRIVERS)[0])
     price = spec.price_per_gpu_hour
-    return (spec.key, spec.peak_flops(PRECISION), np.nan if price is None else price, power_w)
+    mfu = published_mfu(spec).point
+    return (spec.key, spec.peak_flops(PRECISION), np.nan if price is None else price, power_w,
+            mfu)
 
 
 def _gpus(x: Any, name: str = "gpu") -> _Gpus:
@@ -223,13 +270,18 @@ def _gpus(x: Any, name: str = "gpu") -> _Gpus:
     bad = np.zeros(n, dtype=bool)
     errors = np.full(n, None, dtype=object)
     keys = np.full(n, None, dtype=object)
-    facts = np.full((n, 3), np.nan)
+    facts = np.full((n, 4), np.nan)
     for i, v in enumerate(cells):
         if _is_blank(v):
             blank[i] = True
             continue
-        got = _gpu_facts(v.strip()) if isinstance(v, str) else _message(
-            name, "not a GPU name", v)
+        error = _excel_error(v)
+        if error:
+            got: tuple[str, float, float, float, float] | str = _error_message(name, error)
+        elif isinstance(v, str):
+            got = _gpu_facts(v.strip())
+        else:
+            got = _message(name, "not a GPU name", v)
         if isinstance(got, str):
             bad[i] = True
             errors[i] = got
@@ -239,7 +291,7 @@ def _gpus(x: Any, name: str = "gpu") -> _Gpus:
     col = _Col(name, shape, is_range, np.full(shape, np.nan), blank.reshape(shape),
                bad.reshape(shape), errors.reshape(shape))
     return _Gpus(col, facts[:, 0].reshape(shape), facts[:, 1].reshape(shape),
-                 facts[:, 2].reshape(shape), keys.reshape(shape))
+                 facts[:, 2].reshape(shape), keys.reshape(shape), facts[:, 3].reshape(shape))
 
 
 # --- combining and answering --------------------------------------------------------------------
@@ -312,9 +364,19 @@ def _answer(frame: _Frame, values: np.ndarray) -> Any:
     return rows
 
 
+def summary(doc: str | None) -> str:
+    """The first paragraph of a docstring on one line: what Excel shows as the description."""
+    return " ".join((doc or "").strip().split("\n\n", 1)[0].split())
+
+
 def _excel(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Register ``fn`` as an Excel function: every argument may be a range (``ndim=2``), its
-    help comes from :data:`ARG_HELP`, and no exception ever reaches the cell."""
+    """Register ``fn`` as an Excel function in the ``costsheet`` category: every argument may
+    be a range (``ndim=2``) and keeps error cells as their text (``err_to_str``), its help comes
+    from :data:`ARG_HELP`, and no exception ever reaches the cell.
+
+    xlwings takes the description Excel shows from ``__doc__`` (cut at 255 characters), so the
+    registered function carries only the docstring's first paragraph; the whole docstring stays
+    on the Python function (``__wrapped__``) for ``costsheet functions`` and the docs."""
 
     @functools.wraps(fn)
     def safe(*args: Any, **kwargs: Any) -> Any:
@@ -327,10 +389,11 @@ def _excel(fn: Callable[..., Any]) -> Callable[..., Any]:
         except Exception as exc:  # a cell shows a message, never a traceback
             return f"{ERROR_PREFIX}unexpected error ({type(exc).__name__}: {exc})"
 
+    safe.__doc__ = summary(fn.__doc__)
     wrapped: Any = safe
     for name in reversed(fn.__code__.co_varnames[: fn.__code__.co_argcount]):
-        wrapped = arg(name, ndim=2, doc=ARG_HELP[name])(wrapped)
-    return func(wrapped)
+        wrapped = arg(name, ndim=2, err_to_str=True, doc=ARG_HELP[name])(wrapped)
+    return func(category=CATEGORY)(wrapped)
 
 
 # --- shared pieces of the model path ------------------------------------------------------------
@@ -359,8 +422,8 @@ def _flops_of(p: _Col, t: _Col, a: _Col) -> np.ndarray:
     return training_flops(_or_default(a, p.values), t.values)
 
 
-def _mfu(frame: _Frame, mfu: _Col) -> np.ndarray:
-    values = _or_default(mfu, _DRIVERS.mfu)
+def _mfu(frame: _Frame, mfu: _Col, gpus: _Gpus) -> np.ndarray:
+    values = _or_default(mfu, gpus.mfu)
     frame.fail(values <= 0.0, _message("mfu", "must be above 0", 0))
     return values
 
@@ -372,7 +435,7 @@ def _run(params: Any, tokens: Any, gpu: Any, mfu: Any, active_params: Any,
     m = _fraction("mfu", mfu)
     frame = _frame([p, t, g.col, *extra_required], [m, a, *extra_optional])
     _check_active(frame, p, a)
-    mfu_values = _mfu(frame, m)
+    mfu_values = _mfu(frame, m, g)
     with np.errstate(all="ignore"):
         flops = _flops_of(p, t, a)
         gpu_hours = gpu_hours_for_flops(flops, g.peak_flops, mfu_values)
@@ -410,7 +473,8 @@ def LLMGPUHOURS(params: Any, tokens: Any, gpu: Any, mfu: Any = None,
                 active_params: Any = None) -> Any:
     """GPU-hours to train: 6 × active parameters × tokens / (peak BF16 FLOP/s × MFU × 3,600).
 
-    MFU blank: the default, 40%. Equals the GPU-hours of `costsheet estimate`.
+    MFU blank: the median of published runs on the GPU's generation. Equals the GPU-hours of
+    `costsheet estimate`.
     """
     run = _run(params, tokens, gpu, mfu, active_params)
     return _answer(run.frame, run.gpu_hours)
@@ -503,7 +567,7 @@ def LLMCHINCHILLA(budget: Any, gpu: Any, price_per_gpu_hour: Any = None,
         raise _ShapeError("LLMCHINCHILLA takes a single budget or a column of budgets")
     rate = _rent(frame, g, price)
     frame.fail(rate <= 0.0, ERROR_PREFIX + "price_per_gpu_hour: must be above 0")
-    mfu_values = _mfu(frame, m)
+    mfu_values = _mfu(frame, m, g)
     with np.errstate(all="ignore"):
         best = compute_optimal_for_budget(b.values, rate, g.peak_flops, mfu_values)
     params = _answer(frame, best.params)

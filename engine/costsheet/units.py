@@ -1,4 +1,5 @@
-"""Numbers as people type them: ``7B``, ``14.8T``, ``2.788M``, ``1,082,990``, ``$2.00``, ``40%``.
+"""Numbers as people type them: ``7B``, ``14.8T``, ``2.788M``, ``1,082,990``, ``$2.00``, ``40%``,
+``90万``, full-width ``１２``.
 
 Every parser raises :class:`UnitError` (a ``ValueError``) with a message that can be shown to a
 finance user as it is.
@@ -8,7 +9,11 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
+from dataclasses import dataclass
 from typing import Any
+
+from .currencies import MARK_TEXTS, MarkError, mark_currencies
 
 SUFFIXES: dict[str, float] = {
     "": 1.0,
@@ -29,57 +34,143 @@ SUFFIXES: dict[str, float] = {
 
 CURRENCY_SIGNS = "$€£¥"
 
+#: Chinese magnitude words (万 = 10^4, 亿 = 10^8) and the combinations people write.
+CHINESE_MAGNITUDES: dict[str, float] = {
+    "十": 1e1, "百": 1e2, "千": 1e3, "万": 1e4, "十万": 1e5, "百万": 1e6, "千万": 1e7,
+    "亿": 1e8, "十亿": 1e9, "百亿": 1e10, "千亿": 1e11, "万亿": 1e12,
+}
+
+_MARK = "|".join(re.escape(m) for m in MARK_TEXTS) + r"|[A-Za-z]{3}(?![A-Za-z])"
 _NUMBER = re.compile(
-    r"""^\s*
+    rf"""^\s*
     (?P<sign>[-+]?)\s*
-    (?P<cur>[A-Z]{3}\s+|[$€£¥])?\s*
-    (?P<num>(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?|\.\d+)
+    (?:(?P<cur>{_MARK})\s*)?
+    (?P<sign2>[-+]?)\s*
+    (?P<num>(?:\d{{1,3}}(?:,\d{{3}})+|\d+)(?:\.\d*)?|\.\d+)
     (?P<exp>[eE][-+]?\d+)?
-    \s*(?P<suffix>[kKmMbBGtTPE]|mn|bn)?
-    \s*(?P<cur2>\s[A-Z]{3})?
+    \s*(?:(?P<suffix>mn|bn|[kKmMbBGtTPE])(?![A-Za-z])|(?P<zh>[十百千万亿]+))?
+    \s*(?P<cur2>{_MARK})?
     \s*$""",
     re.VERBOSE,
 )
+_SPACED = re.compile(r"^[-+]?\d{1,3}(?: \d{3})+(?:[.,]\d+)?$")
+_DECIMAL_COMMA = re.compile(
+    r"^[-+]?(?:\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+,\d{1,2}|\d{1,3}(?:\.\d{3})+)$")
 
 
 class UnitError(ValueError):
-    """A value that cannot be read as the number, fraction or unit asked for."""
+    """A value that cannot be read as the number, fraction or unit asked for.
+
+    ``code`` names the problem in one word (``not_a_number``, ``percent_typed_as_number``, ...);
+    see :mod:`costsheet.errors`.
+    """
+
+    def __init__(self, message: str, code: str = "invalid_value"):
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Money:
+    """An amount as typed, with the currency mark it carried (``None`` when it had none)."""
+
+    amount: float
+    mark: str | None = None
 
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+def normalise_text(text: str) -> str:
+    """Full-width digits and signs as ASCII (NFKC), the Unicode minus as ``-``, trimmed."""
+    text = unicodedata.normalize("NFKC", text)
+    return text.replace("\u2212", "-").replace("_", "").strip()
+
+
+def _why_not(text: str) -> UnitError:
+    """The most helpful reason a text is not a number."""
+    bare = re.sub(rf"^(?:{_MARK})\s*|\s*(?:{_MARK})$", "", text).strip()
+    if _SPACED.match(bare):
+        return UnitError("not a number: spaces between digit groups; write it without them "
+                         f"({bare.replace(' ', '')}) or with commas", "spaced_digit_groups")
+    if _DECIMAL_COMMA.match(bare):
+        return UnitError("not a number: looks like a decimal comma (as in 1.024,5); costsheet "
+                         "reads '.' as the decimal mark and ',' between thousands: write 1024.5",
+                         "decimal_comma")
+    if re.search(r"[十百千万亿]", text):
+        return UnitError("not a number: use 万, 亿 or one of "
+                         + ", ".join(k for k in CHINESE_MAGNITUDES if len(k) > 1)
+                         + " after the digits", "unknown_magnitude")
+    return UnitError("not a number", "not_a_number")
+
+
+def _read(value: Any) -> Money:
+    """The amount and currency mark of a number or text; percent text is not handled here."""
+    if _is_number(value):
+        return Money(float(value))
+    if not isinstance(value, str):
+        raise UnitError("not a number", "not_a_number")
+    text = normalise_text(value)
+    if not text:
+        raise UnitError("is empty", "empty")
+    negative = text.startswith("(") and text.endswith(")")  # accounting style (1,234)
+    m = _NUMBER.match(text[1:-1] if negative else text)
+    if not m or (m.group("cur") and m.group("cur2")) or (m.group("sign") and m.group("sign2")):
+        raise _why_not(text)
+    mark = m.group("cur") or m.group("cur2")
+    if mark is not None:
+        try:
+            mark_currencies(mark)
+        except MarkError:
+            raise UnitError("not a number", "not_a_number") from None
+    number = float(m.group("num").replace(",", "") + (m.group("exp") or ""))
+    zh = m.group("zh")
+    if zh is not None and zh not in CHINESE_MAGNITUDES:
+        raise _why_not(zh)
+    number *= CHINESE_MAGNITUDES[zh] if zh else SUFFIXES[m.group("suffix") or ""]
+    if negative or "-" in (m.group("sign"), m.group("sign2")):
+        number = -number
+    return Money(number, mark)
+
+
+def _checked(number: float, allow_negative: bool) -> float:
+    if not math.isfinite(number):
+        raise UnitError("not a finite number", "not_finite")
+    if abs(number) > 1e40:
+        raise UnitError("too large to be a real quantity", "too_large")
+    if number < 0 and not allow_negative:
+        raise UnitError("must not be negative", "negative")
+    return number
+
+
 def parse_number(value: Any, *, allow_negative: bool = False) -> float:
     """Read a number: a Python number, or text like ``7B``, ``1,082,990``, ``3.8e25``, ``$2``.
 
-    Percent text (``40%``) is read as the fraction 0.4. Non-finite values are refused.
+    Percent text (``40%``) is read as the fraction 0.4; ``90万`` is 900,000 and ``7千亿``
+    700 billion; full-width digits are read as digits. Non-finite values are refused. A currency
+    mark is accepted and dropped: use :func:`parse_money` where the mark matters.
     """
-    if _is_number(value):
-        number = float(value)
-    elif isinstance(value, str):
-        text = value.strip().replace("\u00a0", " ").replace("_", "")
-        if not text:
-            raise UnitError("is empty")
+    if isinstance(value, str):
+        text = normalise_text(value)
         if text.endswith("%"):
-            number = parse_number(text[:-1], allow_negative=allow_negative) / 100.0
-            return number
-        m = _NUMBER.match(text)
-        if not m:
-            raise UnitError("not a number")
-        number = float(m.group("num").replace(",", "") + (m.group("exp") or ""))
-        number *= SUFFIXES[m.group("suffix") or ""]
-        if m.group("sign") == "-":
-            number = -number
-    else:
-        raise UnitError("not a number")
-    if not math.isfinite(number):
-        raise UnitError("not a finite number")
-    if abs(number) > 1e40:
-        raise UnitError("too large to be a real quantity")
-    if number < 0 and not allow_negative:
-        raise UnitError("must not be negative")
-    return number
+            if not text[:-1].strip():
+                raise UnitError("not a number", "not_a_number")
+            return parse_number(text[:-1], allow_negative=allow_negative) / 100.0
+    return _checked(_read(value).amount, allow_negative)
+
+
+def parse_money(value: Any, *, allow_negative: bool = False) -> Money:
+    """Read an amount of money and the currency mark typed with it (``¥900,000`` → 900000, ``¥``).
+
+    A percentage is refused (an amount typed as ``12%`` is not 0.12 of a currency); the mark is
+    kept so the caller can check it against the line's currency
+    (:func:`costsheet.currencies.resolve_mark`).
+    """
+    if isinstance(value, str) and normalise_text(value).endswith("%"):
+        raise UnitError("is a percentage, not an amount of money", "percent_as_money")
+    money = _read(value)
+    return Money(_checked(money.amount, allow_negative), money.mark)
 
 
 def parse_fraction(value: Any, *, max_value: float = 1.0) -> float:
@@ -88,7 +179,7 @@ def parse_fraction(value: Any, *, max_value: float = 1.0) -> float:
     ``max_value`` is the largest fraction that makes sense (1.0 for MFU or a share; larger for
     an overhead such as an employer burden of 130%).
     """
-    if isinstance(value, str) and value.strip().endswith("%"):
+    if isinstance(value, str) and normalise_text(value).endswith("%"):
         number = parse_number(value)
     else:
         number = parse_number(value)
@@ -96,11 +187,13 @@ def parse_fraction(value: Any, *, max_value: float = 1.0) -> float:
             if 1 < number <= 100:
                 raise UnitError(
                     f"looks like a percentage typed as {_fmt_plain(number)}; "
-                    f"write {_fmt_plain(number)}% or {_fmt_plain(number / 100)}"
+                    f"write {_fmt_plain(number)}% or {_fmt_plain(number / 100)}",
+                    "percent_typed_as_number",
                 )
-            raise UnitError(f"must be a fraction between 0 and {_fmt_plain(max_value)}")
+            raise UnitError(f"must be a fraction between 0 and {_fmt_plain(max_value)}",
+                            "not_a_fraction")
     if number > max_value:
-        raise UnitError(f"must be at most {_fmt_plain(max_value * 100)}%")
+        raise UnitError(f"must be at most {_fmt_plain(max_value * 100)}%", "too_large")
     return number
 
 
@@ -108,7 +201,7 @@ def parse_count(value: Any) -> int:
     """A whole, non-negative number such as a GPU count (``2,048`` or ``2k``)."""
     number = parse_number(value)
     if abs(number - round(number)) > 1e-9:
-        raise UnitError("must be a whole number")
+        raise UnitError("must be a whole number", "not_a_whole_number")
     return int(round(number))
 
 

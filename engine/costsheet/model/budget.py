@@ -14,12 +14,15 @@ import numpy as np
 
 from ..catalog import Catalog, GpuSpec, default_catalog
 from ..errors import InputError
-from ..inputs import HOURS_PER_MONTH, Budget, GpuPool
-from .compute import RunCompute, average_power_w, gpu_hour_rate, run_compute
-from .costlines import cost_line, staff_line
+from ..inputs import HOURS_PER_MONTH, Budget, Drivers, GpuPool, TrainingRun
+from .compute import RunCompute, average_power_w, gpu_hour_rate, run_compute, run_mfu
+from .costlines import FxRate, cost_line, staff_line
 from .experiments import restart_risk_line, sweep_basis, sweep_gpu_hours
 from .items import BudgetResult, LineItem, Value, is_scalar, m, pct, q
+from .memory import fit_warning, memory_fit
 from .power import colocation_line, electricity_line
+from .stages import STAGE_LABELS, attention_share, rl_decode_warning
+from .utilisation import calibration_runs
 
 
 def nonzero(x: Value) -> bool:
@@ -29,6 +32,9 @@ def nonzero(x: Value) -> bool:
 
 @dataclass
 class _Use:
+    """GPU-hours a run (or its interruptions, or its sweeps) takes from a pool."""
+
+    kind: str
     family: str
     item: str
     gpu_hours: Value
@@ -36,7 +42,9 @@ class _Use:
     source: str
     start_month: str | None
     months: float | None
-    run: str | None = None
+    run: str  # the run whose GPU-hours these are
+    stage: str  # that run's training stage
+    own_compute: bool = False  # the final run's own compute (what a restart redoes)
 
 
 def budget_catalog(budget: Budget, catalog: Catalog | None = None) -> Catalog:
@@ -44,24 +52,32 @@ def budget_catalog(budget: Budget, catalog: Catalog | None = None) -> Catalog:
     return base.with_overrides(budget.gpu_catalog) if budget.gpu_catalog else base
 
 
-def pool_for(budget: Budget, name: str | None, what: str) -> GpuPool:
+def pool_for(budget: Budget, name: str | None, what: str, key: str | None = None) -> GpuPool:
+    """The pool called ``name`` (any case), or the only pool when ``name`` is None.
+
+    ``what`` names who asks, for the message (may be blank); ``key`` is the input or argument
+    the error concerns.
+    """
+    head = f"{what}: " if what else ""
     if name is None:
         if len(budget.pools) == 1:
             return budget.pools[0]
         if not budget.pools:
-            raise InputError(f"{what}: there is no GPU pool to run on")
+            raise InputError(f"{head}there is no GPU pool to run on", code="no_pool", key=key)
         raise InputError(
-            f"{what}: name its pool (there are {len(budget.pools)}: "
-            f"{', '.join(p.name for p in budget.pools)})"
+            f"{head}name its pool (there are {len(budget.pools)}: "
+            f"{', '.join(p.name for p in budget.pools)})", code="pool_not_named", key=key,
         )
     for pool in budget.pools:
         if pool.name.lower() == name.lower():
             return pool
     known = ", ".join(p.name for p in budget.pools) or "none"
-    raise InputError(f"{what}: unknown pool {name!r} (known: {known})")
+    raise InputError(f"{head}unknown pool {name!r} (known: {known})", code="unknown_pool",
+                     key=key)
 
 
-def make_fx(budget: Budget):
+def make_fx(budget: Budget) -> FxRate:
+    """Rate and basis note from a currency to the budget's reporting currency (FX sheet)."""
     reporting = budget.currency
 
     def fx(currency: str | None) -> tuple[float, str]:
@@ -71,7 +87,8 @@ def make_fx(budget: Budget):
         if rate is None:
             raise InputError(
                 f"no exchange rate from {currency} to {reporting}",
-                hint="add the rate on the FX sheet",
+                hint="add the rate on the FX sheet", code="no_fx_rate",
+                key=f"fx_rates.{currency}",
             )
         return rate, f"× {rate:g} {reporting}/{currency}"
 
@@ -95,133 +112,31 @@ def compute_budget(
     specs: dict[str, GpuSpec | None] = {
         p.name: (cat.get(p.gpu_type) if p.gpu_type else None) for p in budget.pools
     }
-    items: list[LineItem] = []
     warnings: list[str] = []
-    uses: dict[str, list[_Use]] = defaultdict(list)
-    runs: dict[str, RunCompute] = {}
-
-    for run in budget.runs:
-        pool = pool_for(budget, run.pool, f"run {run.name!r}")
-        rc = run_compute(run, pool, specs[pool.name], d)
-        runs[run.name] = rc
-        months = _months_of(rc.wall_clock_days)
-        src = f"runs.{run.name}"
-        if run.kind == "final":
-            uses[pool.name].append(_Use(
-                "compute", f"Final run: {run.name}", rc.gpu_hours * run.count, rc.basis, src,
-                rc.start_month, months, run.name))
-            if nonzero(rc.interruption_hours):
-                lost_h = d.checkpoint_interval_hours / 2 + d.restart_hours
-                uses[pool.name].append(_Use(
-                    "experiments", f"Interruptions: {run.name}",
-                    rc.interruption_hours * run.count,
-                    f"{q(d.interruption_rate_per_1000_gpu_days)}/1,000 GPU-days × "
-                    f"{q(pool.gpu_count)} GPUs × {q(lost_h)} h lost each "
-                    f"(half of {q(d.checkpoint_interval_hours)} h checkpoint + "
-                    f"{q(d.restart_hours)} h restart) / 24,000 × {q(rc.gpu_hours)} GPU-h; "
-                    f"goodput {pct(rc.goodput)}",
-                    src, rc.start_month, months))
-            if nonzero(d.experiment_multiplier):
-                uses[pool.name].append(_Use(
-                    "experiments", f"Sweeps and ablations: {run.name}",
-                    sweep_gpu_hours(rc.gpu_hours * run.count, d.experiment_multiplier),
-                    sweep_basis(rc.gpu_hours * run.count, d.experiment_multiplier),
-                    "drivers.experiment_multiplier", rc.start_month, months))
-            if is_scalar(rc.mfu) and rc.mfu is not None and rc.mfu > 0.6:
-                warnings.append(
-                    f"run {run.name!r}: MFU {rc.mfu:.0%} is above 60%; published runs reach "
-                    "32-48%")
-        else:
-            uses[pool.name].append(_Use(
-                "experiments", f"Experiment: {run.name}", rc.gpu_hours * run.count,
-                (f"{run.count} runs × " if run.count != 1 else "") + rc.basis, src,
-                rc.start_month, months))
-
+    _check_experiments(d)
+    runs, uses = _gpu_uses(budget, specs, warnings)
+    items: list[LineItem] = []
     pool_info: dict[str, dict[str, Value]] = {}
     run_cost: dict[str, Value] = {}
     energy_total: Value = 0.0
+    tdp_energy: Value | None = 0.0  # None once a used pool has no catalog GPU (no TDP)
     for pool in budget.pools:
-        spec = specs[pool.name]
-        pool_uses = uses.get(pool.name, [])
-        held = pool.term_months is not None
-        if not pool_uses and not held:
-            pool_info[pool.name] = {"gpu_hours_used": 0.0, "capacity_gpu_hours": None,
-                                    "utilisation": None}
-            warnings.append(f"pool {pool.name!r}: no run uses it, so it costs nothing")
-            continue
-        rate = gpu_hour_rate(pool, spec, d, cur)
-        fx_rate, fx_note = fx(rate.currency)
-        unit_cost = rate.rate * fx_rate
-        used: Value = 0.0
-        for u in pool_uses:
-            used = used + u.gpu_hours
-        src = f"pools.{pool.name}"
-        for u in pool_uses:
-            if pool.gpu_count is not None and nonzero(pool.gpu_count):
-                hours_txt = f"{q(pool.gpu_count)} GPUs × {q(u.gpu_hours / pool.gpu_count)} h"
-            else:
-                hours_txt = f"{q(u.gpu_hours)} GPU-h"
-            basis = (
-                f"{hours_txt} × {m(rate.rate, rate.currency)}/GPU-h {fx_note}".rstrip()
-                + f" [{u.basis}; {rate.basis}]"
-            )
-            amount = u.gpu_hours * unit_cost
-            items.append(LineItem(
-                u.family, u.item, u.gpu_hours, "GPU-hour", unit_cost, amount, cur, basis,
-                u.source, u.start_month or pool.start_month, u.months))
-            if u.run is not None:
-                run_cost[u.run] = run_cost.get(u.run, 0.0) + amount
-        info: dict[str, Value] = {"gpu_hours_used": used, "price_per_gpu_hour": unit_cost}
-        colo_hours = used
-        if held:
-            if pool.gpu_count is None or not nonzero(pool.gpu_count):
-                raise InputError(f"pool {pool.name!r}: a reserved term needs a GPU count")
-            capacity = pool.gpu_count * pool.term_months * HOURS_PER_MONTH
-            idle = np.maximum(capacity - used, 0.0)
-            kind = "reserved" if pool.ownership == "rent" else "owned"
-            items.append(LineItem(
-                "compute", f"Idle {kind} capacity: {pool.name}", idle, "GPU-hour", unit_cost,
-                idle * unit_cost, cur,
-                f"{q(pool.gpu_count)} GPUs × {q(pool.term_months)} months × 730 h = "
-                f"{q(capacity)} GPU-h held − {q(used)} used = {q(idle)} idle × "
-                f"{m(unit_cost, cur)}/GPU-h",
-                src, pool.start_month, pool.term_months))
-            util = used / capacity
-            info.update(capacity_gpu_hours=capacity, utilisation=util)
-            colo_hours = np.maximum(capacity, used)
-            if is_scalar(util):
-                if util > 1.0 + 1e-9:
-                    warnings.append(
-                        f"pool {pool.name!r}: runs need {q(used)} GPU-hours but the pool holds "
-                        f"{q(capacity)} ({util:.0%}); the excess is charged at the same rate")
-                elif util < 0.5:
-                    warnings.append(
-                        f"pool {pool.name!r}: mostly idle ({util:.0%} of {q(capacity)} "
-                        "GPU-hours used)")
-        else:
-            info.update(capacity_gpu_hours=None, utilisation=None)
-        if pool_uses or held:
-            power_w, power_basis = average_power_w(pool, spec, d)
-            months = pool.term_months
-            line = electricity_line(
-                pool.name, pool.ownership == "own", used, power_w, power_basis, d.pue,
-                d.kwh_price, cur, pool.start_month, months)
-            items.append(line)
-            energy_total = energy_total + line.quantity
-            info["energy_kwh"] = line.quantity
-            info["power_w"] = power_w
-            if pool.ownership == "own" and nonzero(d.colocation_per_kw_month):
-                items.append(colocation_line(
-                    pool.name, colo_hours, power_w, d.colocation_per_kw_month, cur,
-                    pool.start_month, months))
-        pool_info[pool.name] = info
+        priced = _price_pool(pool, specs[pool.name], uses.get(pool.name, []), d, cur, fx,
+                             warnings)
+        items.extend(priced.items)
+        for run_name, amount in priced.run_cost.items():
+            run_cost[run_name] = run_cost.get(run_name, 0.0) + amount
+        if priced.energy_kwh is not None:
+            energy_total = energy_total + priced.energy_kwh
+            tdp = priced.info["gpu_tdp_energy_kwh"]
+            tdp_energy = None if tdp_energy is None or tdp is None else tdp_energy + tdp
+        pool_info[pool.name] = priced.info
 
     for run in budget.runs:
         if run.kind == "final" and nonzero(d.restart_probability):
-            rc = runs[run.name]
             items.append(restart_risk_line(
                 run.name, d.restart_probability, d.restart_share_lost,
-                run_cost.get(run.name, 0.0), cur, rc.start_month))
+                run_cost.get(run.name, 0.0), cur, runs[run.name].start_month, run.stage))
 
     for line in budget.data:
         items.append(cost_line(line, fx, "data", cur))
@@ -234,6 +149,7 @@ def compute_budget(
 
     finals = [rc for rc in runs.values() if rc.kind == "final"]
     metrics = _metrics(finals, energy_total, d.grid_kg_co2_per_kwh)
+    metrics["gpu_tdp_energy_kwh"] = tdp_energy
     result = BudgetResult(
         items=items, currency=cur, metrics=metrics, pools=pool_info,
         runs={name: _run_info(rc) for name, rc in runs.items()},
@@ -245,6 +161,217 @@ def compute_budget(
     else:
         metrics["cost_per_million_tokens"] = None
     return result
+
+
+def _check_experiments(d: Drivers) -> None:
+    """Sweeps and ablations given both ways (Epoch AI's total multiple and the extra multiple)
+    are refused here, not by a Drivers validator: the reader reports it against its cell."""
+    if d.experiments_total_multiple is not None and nonzero(d.experiment_multiplier):
+        raise InputError(
+            "drivers: the experiments are given twice: experiments_total_multiple (all GPU-hours "
+            "÷ the final run's, Epoch AI's way) and experiment_multiplier (the extra ÷ the final "
+            "run's)", hint="keep one: a total multiple of 2.2 is an experiments multiple of 1.2",
+            code="given_twice", key="drivers.experiments_total_multiple")
+
+
+def _gpu_uses(
+    budget: Budget, specs: dict[str, GpuSpec | None], warnings: list[str]
+) -> tuple[dict[str, RunCompute], dict[str, list[_Use]]]:
+    """Every run's compute, and the GPU-hours each pool gives to runs, in budget order."""
+    d = budget.drivers
+    uses: dict[str, list[_Use]] = defaultdict(list)
+    runs: dict[str, RunCompute] = {}
+    for run in budget.runs:
+        pool = pool_for(budget, run.pool, f"run {run.name!r}", key=f"runs.{run.name}.pool")
+        rc = run_compute(run, pool, specs[pool.name], d)
+        runs[run.name] = rc
+        months = _months_of(rc.wall_clock_days)
+        warnings.extend(_run_warnings(run, pool, specs[pool.name], d))
+        if run.kind == "final":
+            uses[pool.name].extend(_final_run_uses(run, rc, pool, d, months))
+            if is_scalar(rc.mfu) and rc.mfu is not None and rc.mfu > 0.6:
+                warnings.append(_high_mfu_warning(run.name, float(rc.mfu)))
+        else:
+            uses[pool.name].append(_Use(
+                "experiment_run", "experiments", f"Experiment: {run.name}",
+                rc.gpu_hours * run.count,
+                (f"{run.count} runs × " if run.count != 1 else "") + rc.basis,
+                f"runs.{run.name}", rc.start_month, months, run.name, run.stage))
+    return runs, uses
+
+
+def _high_mfu_warning(run_name: str, mfu: float) -> str:
+    published = [c.mfu for c in calibration_runs()]
+    return (f"run {run_name!r}: MFU {mfu:.0%} is above 60%; the published runs in "
+            f"`costsheet runs` imply {min(published):.0%}-{max(published):.0%}")
+
+
+def _final_run_uses(run: TrainingRun, rc: RunCompute, pool: GpuPool, d: Drivers,
+                    months: float | None) -> list[_Use]:
+    """A final run's own GPU-hours, its interruptions and its sweeps and ablations."""
+    src = f"runs.{run.name}"
+    out = [_Use("final_run", "compute", f"{_final_label(run.stage)}: {run.name}",
+                rc.gpu_hours * run.count, rc.basis, src, rc.start_month, months, run.name,
+                run.stage, own_compute=True)]
+    if nonzero(rc.interruption_hours):
+        lost_h = d.checkpoint_interval_hours / 2 + d.restart_hours
+        out.append(_Use(
+            "interruptions", "experiments", f"Interruptions: {run.name}",
+            rc.interruption_hours * run.count,
+            f"{q(d.interruption_rate_per_1000_gpu_days)}/1,000 GPU-days × "
+            f"{q(pool.gpu_count)} GPUs × {q(lost_h)} h lost each "
+            f"(half of {q(d.checkpoint_interval_hours)} h checkpoint + "
+            f"{q(d.restart_hours)} h restart) / 24,000 × {q(rc.gpu_hours)} GPU-h; "
+            f"goodput {pct(rc.goodput)}",
+            src, rc.start_month, months, run.name, run.stage))
+    extra = d.extra_experiments
+    if nonzero(extra):
+        total_given = d.experiments_total_multiple is not None
+        out.append(_Use(
+            "sweep", "experiments", f"Sweeps and ablations: {run.name}",
+            sweep_gpu_hours(rc.gpu_hours * run.count, extra),
+            sweep_basis(rc.gpu_hours * run.count, extra)
+            + (f" ({q(d.experiments_total_multiple)} total − 1)" if total_given else ""),
+            "drivers.experiments_total_multiple" if total_given
+            else "drivers.experiment_multiplier", rc.start_month, months, run.name, run.stage))
+    return out
+
+
+@dataclass
+class _PricedPool:
+    items: list[LineItem]
+    info: dict[str, Value]
+    run_cost: dict[str, Value]  # final run → its own compute cost on this pool
+    energy_kwh: Value | None  # None: the pool is not used and holds nothing
+
+
+def _price_pool(pool: GpuPool, spec: GpuSpec | None, pool_uses: list[_Use], d: Drivers,
+                cur: str, fx: FxRate, warnings: list[str]) -> _PricedPool:
+    """A pool's GPU-hour lines at its rate, its idle capacity, electricity and colocation."""
+    held = pool.term_months is not None
+    if not pool_uses and not held:
+        warnings.append(f"pool {pool.name!r}: no run uses it, so it costs nothing")
+        return _PricedPool([], {"gpu_hours_used": 0.0, "capacity_gpu_hours": None,
+                                "utilisation": None}, {}, None)
+    rate = gpu_hour_rate(pool, spec, d, cur)
+    fx_rate, fx_note = fx(rate.currency)
+    unit_cost = rate.rate * fx_rate
+    used: Value = 0.0
+    for u in pool_uses:
+        used = used + u.gpu_hours
+    items: list[LineItem] = []
+    run_cost: dict[str, Value] = {}
+    for u in pool_uses:
+        if pool.gpu_count is not None and nonzero(pool.gpu_count):
+            hours_txt = f"{q(pool.gpu_count)} GPUs × {q(u.gpu_hours / pool.gpu_count)} h"
+        else:
+            hours_txt = f"{q(u.gpu_hours)} GPU-h"
+        basis = (
+            f"{hours_txt} × {m(rate.rate, rate.currency)}/GPU-h {fx_note}".rstrip()
+            + f" [{u.basis}; {rate.basis}]"
+        )
+        amount = u.gpu_hours * unit_cost
+        items.append(LineItem(
+            u.family, u.item, u.gpu_hours, "GPU-hour", unit_cost, amount, cur, basis,
+            u.source, u.start_month or pool.start_month, u.months, kind=u.kind, pool=pool.name,
+            run=u.run, stage=u.stage))
+        if u.own_compute:
+            run_cost[u.run] = run_cost.get(u.run, 0.0) + amount
+    info: dict[str, Value] = {"gpu_hours_used": used, "price_per_gpu_hour": unit_cost}
+    colo_hours = used
+    if held:
+        idle, capacity, util = _idle_line(pool, used, unit_cost, cur, warnings)
+        items.append(idle)
+        info.update(capacity_gpu_hours=capacity, utilisation=util)
+        colo_hours = np.maximum(capacity, used)
+    else:
+        info.update(capacity_gpu_hours=None, utilisation=None)
+    power_w, power_basis = average_power_w(pool, spec, d)
+    line = electricity_line(
+        pool.name, pool.ownership == "own", used, power_w, power_basis, d.pue,
+        d.kwh_price, cur, pool.start_month, pool.term_months)
+    items.append(line)
+    info["energy_kwh"] = line.quantity
+    info["gpu_tdp_energy_kwh"] = None if spec is None else used * spec.tdp_w / 1000.0
+    info["power_w"] = power_w
+    if pool.ownership == "own" and nonzero(d.colocation_per_kw_month):
+        items.append(colocation_line(
+            pool.name, colo_hours, power_w, d.colocation_per_kw_month, cur,
+            pool.start_month, pool.term_months))
+    return _PricedPool(items, info, run_cost, line.quantity)
+
+
+def _idle_line(pool: GpuPool, used: Value, unit_cost: Value, cur: str,
+               warnings: list[str]) -> tuple[LineItem, Value, Value]:
+    """The idle capacity of a pool held for a term: (line, capacity GPU-hours, utilisation)."""
+    if pool.gpu_count is None or not nonzero(pool.gpu_count):
+        raise InputError(f"pool {pool.name!r}: a reserved term needs a GPU count",
+                         code="term_without_gpu_count", key=f"pools.{pool.name}.gpu_count")
+    assert pool.term_months is not None
+    capacity = pool.gpu_count * pool.term_months * HOURS_PER_MONTH
+    idle = np.maximum(capacity - used, 0.0)
+    held_as = "reserved" if pool.ownership == "rent" else "owned"
+    line = LineItem(
+        "compute", f"Idle {held_as} capacity: {pool.name}", idle, "GPU-hour", unit_cost,
+        idle * unit_cost, cur,
+        f"{q(pool.gpu_count)} GPUs × {q(pool.term_months)} months × 730 h = "
+        f"{q(capacity)} GPU-h held − {q(used)} used = {q(idle)} idle × "
+        f"{m(unit_cost, cur)}/GPU-h",
+        f"pools.{pool.name}", pool.start_month, pool.term_months,
+        kind="idle_capacity", pool=pool.name)
+    util = used / capacity
+    if is_scalar(util):
+        if util > 1.0 + 1e-9:
+            warnings.append(
+                f"pool {pool.name!r}: runs need {q(used)} GPU-hours but the pool holds "
+                f"{q(capacity)} ({util:.0%}); the excess is charged at the same rate")
+        elif util < 0.5:
+            warnings.append(
+                f"pool {pool.name!r}: mostly idle ({util:.0%} of {q(capacity)} "
+                "GPU-hours used)")
+    return line, capacity, util
+
+
+def _final_label(stage: str) -> str:
+    """``Final run`` for pre-training (as before stages existed), else the stage's name."""
+    return "Final run" if stage == "pretraining" else STAGE_LABELS[stage]
+
+
+def _run_warnings(run: TrainingRun, pool: GpuPool, spec: GpuSpec | None,
+                  drivers: Drivers) -> list[str]:
+    """A run that cannot fit on its pool; RL rollouts at the default decode MFU; attention that
+    6·N·D leaves out at long sequences."""
+    out: list[str] = []
+    if spec is not None and spec.memory_gb and pool.gpu_count is not None \
+            and is_scalar(pool.gpu_count) and is_scalar(run.params):
+        fit = memory_fit(run, spec.memory_gb, pool.gpu_count, explain=False)
+        if fit is not None and fit.fits is False:  # say how, only when it does not fit
+            fit = memory_fit(run, spec.memory_gb, pool.gpu_count)
+            text = None if fit is None else fit_warning(fit, pool.name, spec.key)
+            if text is not None:
+                out.append(text)
+    if run.stage == "rl" and run.decode_mfu is None and run.gpu_hours is None \
+            and run.prompts is not None and run.generated_tokens is not None:
+        out.append(rl_decode_warning(run.name))
+    share = attention_share(run)
+    if share is not None and run.gpu_hours is None and run.flops is None and is_scalar(share) \
+            and share > ATTENTION_WARN_SHARE:
+        out.append(_attention_warning(run, share, run_mfu(run, spec, drivers)[0]))
+    return out
+
+
+def _attention_warning(run: TrainingRun, share: Value, mfu: Value | None) -> str:
+    seq = q(run.seq_len) if run.seq_len is not None else "prompt + generated"
+    head = (f"run {run.name!r}: at {seq} tokens per sequence, attention adds {share:.0%} to "
+            f"the 6 × N × D training FLOPs that MFU counts; ")
+    if mfu is None:
+        return head + "lower the run's MFU by as much, or give its GPU-hours"
+    return head + (f"if {pct(mfu)} is the utilisation of all FLOPs, use an MFU of about "
+                   f"{pct(mfu / (1 + share))}, or give the run's GPU-hours")
+
+
+#: warn when training attention FLOPs exceed this share of 6·N·D (long-context training)
+ATTENTION_WARN_SHARE = 0.10
 
 
 def _sum_known(values: list[Value | None]) -> Value | None:
@@ -280,6 +407,9 @@ def _metrics(finals: list[RunCompute], energy_kwh: Value, grid: Value) -> dict[s
 def _run_info(rc: RunCompute) -> dict[str, Value]:
     return {
         "kind": rc.kind, "pool": rc.pool, "flops": rc.flops, "gpu_hours": rc.gpu_hours,
-        "mfu": rc.mfu, "interruption_gpu_hours": rc.interruption_hours,
+        "mfu": rc.mfu, "mfu_source": rc.mfu_source,
+        "interruption_gpu_hours": rc.interruption_hours,
         "goodput": rc.goodput, "wall_clock_days": rc.wall_clock_days,
+        "stage": rc.stage, "compute_flops": rc.compute_flops, "decode_flops": rc.decode_flops,
+        "decode_mfu": rc.decode_mfu, "samples": rc.samples, "tokens": rc.tokens,
     }

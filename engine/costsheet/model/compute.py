@@ -1,4 +1,8 @@
-"""Compute: training FLOPs, GPU-hours, wall-clock time and the price of a GPU-hour.
+"""Compute: a run's FLOPs, MFU, GPU-hours and wall-clock time, and the price of a GPU-hour.
+
+The FLOPs / GPU-hours / MFU formulas live in ``flops.py`` (re-exported here); a run that states
+no MFU takes the published runs' median (``utilisation.py``); a run's stage decides which passes
+count and which of them run at the decode MFU (``stages.py``).
 
 Pure functions. Every numeric argument may be a float or a numpy array of Monte Carlo trials;
 nothing here branches on a numeric value.
@@ -14,25 +18,13 @@ from ..catalog import GpuSpec
 from ..errors import InputError
 from ..inputs import HOURS_PER_YEAR, Drivers, GpuPool, TrainingRun
 from ..units import format_money
+from .flops import SECONDS_PER_HOUR as SECONDS_PER_HOUR
+from .flops import gpu_hours_for_flops as gpu_hours_for_flops
+from .flops import implied_mfu as implied_mfu
+from .flops import training_flops as training_flops
 from .items import Value, is_scalar, m, q
-
-SECONDS_PER_HOUR = 3600.0
-
-
-def training_flops(params: Value, tokens: Value, active_params: Value | None = None) -> Value:
-    """Training FLOPs ≈ 6 × N_active × D (forward and backward pass, dense transformer)."""
-    n = params if active_params is None else active_params
-    return 6.0 * n * tokens
-
-
-def gpu_hours_for_flops(flops: Value, peak_flops: Value, mfu: Value) -> Value:
-    """GPU-hours = FLOPs / (peak dense FLOP/s × MFU × 3600)."""
-    return flops / (peak_flops * mfu * SECONDS_PER_HOUR)
-
-
-def implied_mfu(flops: Value, gpu_hours: Value, peak_flops: Value) -> Value:
-    """The MFU that FLOPs and GPU-hours imply: FLOPs / (GPU-hours × 3600 × peak)."""
-    return flops / (gpu_hours * SECONDS_PER_HOUR * peak_flops)
+from .stages import STAGE_LABELS, StageWork, default_decode_mfu, stage_work
+from .utilisation import PublishedMfu, mfu_at_precision, published_mfu
 
 
 def interruption_overhead(drivers: Drivers, gpu_count: Value) -> Value:
@@ -57,12 +49,36 @@ class RunCompute:
     flops: Value | None
     gpu_hours: Value  # useful GPU-hours of one repeat
     mfu: Value | None  # used to derive GPU-hours, or implied by given GPU-hours
-    mfu_given: bool
+    mfu_given: bool  # MFU was an input (the run's, the drivers' or published runs'), not implied
     interruption_hours: Value  # extra GPU-hours lost to interruptions (final runs)
     goodput: Value
     wall_clock_days: Value | None
     basis: str
     start_month: str | None
+    stage: str = "pretraining"
+    compute_flops: Value | None = None  # FLOPs at the run's MFU (training, forward passes)
+    decode_flops: Value | None = None  # FLOPs generated token by token, at the decode MFU
+    decode_mfu: Value | None = None
+    samples: Value | None = None  # samples generated (rl, synthetic data, evaluation)
+    mfu_source: str = ""  # "run", "drivers", "published" or "" (implied by given GPU-hours)
+    published: PublishedMfu | None = None  # the estimate used when mfu_source is "published"
+
+
+def run_mfu(run: TrainingRun, spec: GpuSpec | None,
+            drivers: Drivers) -> tuple[Value | None, str, PublishedMfu | None]:
+    """(MFU relative to the run's precision, where it came from, the published estimate used).
+
+    The run's own MFU, else the drivers', else the median of published runs on the same chip
+    generation (``costsheet.model.utilisation``), restated for the run's precision.
+    """
+    if run.mfu is not None:
+        return run.mfu, "run", None
+    if drivers.mfu is not None:
+        return drivers.mfu, "drivers", None
+    if spec is None:
+        return None, "", None
+    est = published_mfu(spec, run.active_params or run.params)
+    return mfu_at_precision(est.point, spec, run.precision), "published", est
 
 
 def run_compute(
@@ -71,34 +87,52 @@ def run_compute(
     spec: GpuSpec | None,
     drivers: Drivers,
 ) -> RunCompute:
-    """FLOPs and GPU-hours of one run on its pool's GPUs."""
-    flops = run.flops
-    if flops is None and run.params is not None and run.tokens is not None:
-        flops = training_flops(run.params, run.tokens, run.active_params)
+    """FLOPs and GPU-hours of one run on its pool's GPUs.
+
+    A pre-training run (and mid-training, SFT) is one pass of 6·N·D at the run's MFU (its own,
+    else the drivers', else the published runs' median: :func:`run_mfu`). Other stages add
+    forward passes at the same MFU and generated tokens at the decode MFU (the run's own, else
+    the stage's default: :func:`costsheet.model.stages.default_decode_mfu`); given GPU-hours
+    are used as given, whatever the stage.
+    """
+    work = stage_work(run)
+    flops = _run_flops(run, work)
     peak = spec.peak_flops(run.precision) if spec is not None else None
-    mfu = run.mfu if run.mfu is not None else drivers.mfu
+    decode_flops = None if work.plain else work.decode_flops
+    dmfu = None
+    if decode_flops is not None:
+        dmfu = run.decode_mfu if run.decode_mfu is not None else default_decode_mfu(run.stage)
+    published, source = None, ""
     if run.gpu_hours is not None:
         gpu_hours = run.gpu_hours
         basis = f"{q(gpu_hours)} GPU-hours given"
         mfu_out = implied_mfu(flops, gpu_hours, peak) if flops is not None and peak else None
         mfu_given = False
+        if not work.plain and flops is not None:
+            basis += f" [{work.text()}]"
     elif flops is None:
-        raise InputError(
-            f"run {run.name!r}: needs GPU-hours, or FLOPs, or parameters and tokens",
-            hint="give params and tokens (e.g. 7B and 2T), flops, or gpu_hours",
-        )
+        raise _missing_work(run, work)
     elif not peak:
         raise InputError(
             f"run {run.name!r}: needs a GPU type to turn FLOPs into GPU-hours",
             hint="give the pool a GPU type from the catalog, or give the run's GPU-hours",
+            code="no_gpu_type", key=f"pools.{pool.name}.gpu_type",
         )
     else:
-        gpu_hours = gpu_hours_for_flops(flops, peak, mfu)
-        mfu_out, mfu_given = mfu, True
-        basis = (
-            f"{q(flops)} FLOP / ({q(peak / 1e12)} TFLOP/s {run.precision} × MFU {_pct(mfu)} "
-            f"× 3,600 s)"
-        )
+        mfu, source, published = run_mfu(run, spec, drivers)
+        if work.plain:
+            gpu_hours = gpu_hours_for_flops(flops, peak, mfu)
+            mfu_out, mfu_given = mfu, True
+            basis = (
+                f"{q(flops)} FLOP / ({q(peak / 1e12)} TFLOP/s {run.precision} × MFU "
+                f"{_pct(mfu)} × 3,600 s)"
+            )
+        else:
+            gpu_hours, basis = _staged_hours(work, peak, run.precision, mfu, dmfu)
+            mfu_out = implied_mfu(flops, gpu_hours, peak)
+            mfu_given = decode_flops is None
+        if published is not None:
+            basis += f"; MFU: {published.basis}"
     count = pool.gpu_count
     if run.kind == "final" and count is not None:
         overhead = interruption_overhead(drivers, count)
@@ -114,7 +148,7 @@ def run_compute(
         kind=run.kind,
         pool=pool.name,
         count=run.count,
-        tokens=run.tokens,
+        tokens=run.tokens if work.plain else work.training_tokens,
         flops=flops,
         gpu_hours=gpu_hours,
         mfu=mfu_out,
@@ -124,7 +158,59 @@ def run_compute(
         wall_clock_days=wall,
         basis=basis,
         start_month=run.start_month or pool.start_month,
+        stage=run.stage,
+        compute_flops=work.compute_flops if not work.plain else flops,
+        decode_flops=decode_flops,
+        decode_mfu=dmfu,
+        samples=work.samples,
+        mfu_source=source,
+        published=published,
     )
+
+
+def _run_flops(run: TrainingRun, work: StageWork) -> Value | None:
+    """The run's FLOPs: given, or 6·N·D for a plain training pass, else its stage's passes."""
+    if not work.plain:
+        return work.flops
+    if run.flops is None and run.params is not None and run.tokens is not None:
+        return training_flops(run.params, run.tokens, run.active_params)
+    return run.flops
+
+
+def _missing_work(run: TrainingRun, work: StageWork) -> InputError:
+    """What a run lacks to count its FLOPs: the pre-training inputs, or its stage's."""
+    if work.plain or run.stage in ("pretraining", "midtraining", "sft"):
+        return InputError(
+            f"run {run.name!r}: needs GPU-hours, or FLOPs, or parameters and tokens",
+            hint="give params and tokens (e.g. 7B and 2T), flops, or gpu_hours",
+            code="run_without_work", key=f"runs.{run.name}",
+        )
+    return InputError(
+        f"run {run.name!r}: a {STAGE_LABELS[run.stage]} run needs GPU-hours, or "
+        f"{work.missing}",
+        hint="see docs/model.md, Stages, for what each stage needs",
+        code="run_without_work", key=f"runs.{run.name}",
+    )
+
+
+def _staged_hours(
+    work: StageWork, peak: float, precision: str, mfu: Value, decode_mfu: Value | None
+) -> tuple[Value, str]:
+    """GPU-hours of a stage's compute-bound FLOPs at MFU plus its generated FLOPs at the
+    decode MFU, and the basis that shows both and the passes behind them."""
+    hours: Value = 0.0
+    texts = []
+    compute = work.compute_flops
+    if compute is not None:
+        hours = hours + gpu_hours_for_flops(compute, peak, mfu)
+        texts.append(f"{q(compute)} FLOP / ({q(peak / 1e12)} TFLOP/s {precision} × MFU "
+                     f"{_pct(mfu)} × 3,600 s)")
+    decode = work.decode_flops
+    if decode is not None and decode_mfu is not None:
+        hours = hours + gpu_hours_for_flops(decode, peak, decode_mfu)
+        texts.append(f"{q(decode)} FLOP generated / ({q(peak / 1e12)} TFLOP/s {precision} × "
+                     f"decode MFU {_pct(decode_mfu)} × 3,600 s)")
+    return hours, " + ".join(texts) + f" [{work.text()}]"
 
 
 def _pct(x: Value) -> str:
@@ -155,15 +241,18 @@ def gpu_hour_rate(
         if pool.price_per_gpu_hour is not None:
             cur = pool.currency or reporting_currency
             return GpuHourRate(pool.price_per_gpu_hour, cur, "rental price")
-        if spec is None or spec.price_per_gpu_hour is None:
+        price_basis = drivers.price_basis
+        price, how = spec.rental_price(price_basis) if spec is not None else (None, "")
+        if price is None:
+            what = "committed price" if price_basis == "committed" else "rental price"
             raise InputError(
-                f"pool {pool.name!r}: no rental price per GPU-hour",
-                hint="give the pool a price per GPU-hour",
+                f"pool {pool.name!r}: no {what} per GPU-hour"
+                + (f" for {spec.key} in the catalog" if spec is not None else ""),
+                hint="give the pool a price per GPU-hour"
+                + (", or use the on-demand price basis" if price_basis == "committed" else ""),
+                code="no_rental_price", key=f"pools.{pool.name}.price_per_gpu_hour",
             )
-        return GpuHourRate(
-            spec.price_per_gpu_hour, "USD",
-            f"catalog on-demand price ({spec.price_source}, {spec.price_date})",
-        )
+        return GpuHourRate(price, "USD", how)
     if pool.purchase_price_per_gpu is not None:
         price, cur, src = pool.purchase_price_per_gpu, pool.currency or reporting_currency, ""
     elif spec is not None and spec.purchase_price_per_gpu is not None:
@@ -173,6 +262,7 @@ def gpu_hour_rate(
         raise InputError(
             f"pool {pool.name!r}: no purchase price per GPU",
             hint="give the pool a purchase price per GPU",
+            code="no_purchase_price", key=f"pools.{pool.name}.purchase_price_per_gpu",
         )
     capex = price * drivers.server_premium / (1.0 - drivers.networking_share)
     life_h = drivers.depreciation_life_years * HOURS_PER_YEAR
@@ -191,7 +281,8 @@ def average_power_w(pool: GpuPool, spec: GpuSpec | None, drivers: Drivers) -> tu
     if spec is None:
         raise InputError(
             f"pool {pool.name!r}: no GPU type, so no power: give its average power in W",
-            hint="give power_w (e.g. --power-w 1000)",
+            hint="give the pool's average power per GPU in W, e.g. 1000",
+            code="no_power", key=f"pools.{pool.name}.power_w",
         )
     w = spec.tdp_w * spec.server_power_ratio * drivers.avg_power_draw
     return w, (

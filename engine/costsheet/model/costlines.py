@@ -13,6 +13,7 @@ FxRate = Callable[[str | None], tuple[float, str]]
 def cost_line(line: CostLine, fx: FxRate, section: str, currency: str = "USD") -> LineItem:
     """quantity × unit cost × months (when monthly) × (1 + overhead), converted to reporting.
 
+    ``section`` is the input sheet the line is on (``data`` or ``other``), and its kind.
     ``currency`` is the reporting currency: the unit cost of a line without its own currency
     is shown in it.
     """
@@ -31,6 +32,7 @@ def cost_line(line: CostLine, fx: FxRate, section: str, currency: str = "USD") -
     return LineItem(
         line.family, line.name, line.quantity, unit, line.unit_cost * rate, amount, "",
         " ".join(parts), f"{section}.{line.name}", line.start_month, line.months,
+        kind=section,
     )
 
 
@@ -52,5 +54,5 @@ def staff_line(line: StaffLine, drivers: Drivers, fx: FxRate) -> LineItem:
     unit_cost = line.annual_salary * (1.0 + burden) * line.allocation * line.months / 12.0 * rate
     return LineItem(
         "staff", line.role, line.headcount, "person", unit_cost, amount, "", basis,
-        f"staff.{line.role}", line.start_month, line.months,
+        f"staff.{line.role}", line.start_month, line.months, kind="staff",
     )

@@ -12,6 +12,7 @@ def restart_risk_line(
     run_cost: Value,
     currency: str,
     start_month: str | None,
+    stage: str | None = None,
 ) -> LineItem:
     """Expected cost of a failed or diverged final run: probability × share redone × run cost.
 
@@ -24,7 +25,8 @@ def restart_risk_line(
         share_lost * run_cost, amount, currency,
         f"{pct(probability)} chance × {pct(share_lost)} of the run redone × "
         f"{m(run_cost, currency)} run compute",
-        f"runs.{run_name}", start_month, None,
+        f"runs.{run_name}", start_month, None, kind="restart_risk", run=run_name,
+        stage=stage,
     )
 
 

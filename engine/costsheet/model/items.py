@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..inputs import FAMILIES
+from ..inputs import FAMILIES, STAGE_NAMES
 from ..units import format_money, format_quantity
 
 if TYPE_CHECKING:  # pandas is imported only when a frame is asked for
@@ -18,8 +18,28 @@ Value = Any  # a float, or a numpy array of trials when the model runs vectorise
 
 LINE_COLUMNS = [
     "family", "item", "quantity", "unit", "unit_cost", "amount", "currency", "basis",
-    "source", "start_month", "months",
+    "source", "start_month", "months", "kind", "stage",
 ]
+
+#: What a line is, whatever its words say (its ``item`` text is for people, not for code).
+KINDS: dict[str, str] = {
+    "final_run": "GPU-hours of a final training run",
+    "experiment_run": "GPU-hours of a listed experiment run (ablation, test run)",
+    "interruptions": "GPU-hours a final run loses to interruptions (checkpoint and restart)",
+    "sweep": "GPU-hours of sweeps and ablations, a multiple of a final run's",
+    "idle_capacity": "GPU-hours a reserved or owned pool holds but no run uses",
+    "restart_risk": "expected cost of redoing part of a failed final run",
+    "electricity": "energy of a pool's GPU-hours (charged for owned pools; 0 when rented)",
+    "colocation": "datacenter space and cooling of an owned pool",
+    "data": "a line of the Data sheet",
+    "staff": "a line of the Staff sheet",
+    "other": "a line of the Other sheet",
+    "purchase": "owned GPUs bought (monthly cash view)",
+    "depreciation": "owned GPUs depreciated straight-line (monthly P&L view)",
+}
+#: kinds that price GPU-hours of a pool at its rate
+GPU_HOUR_KINDS = frozenset({"final_run", "experiment_run", "interruptions", "sweep",
+                            "idle_capacity"})
 
 
 @dataclass
@@ -29,6 +49,11 @@ class LineItem:
     ``basis`` says how the amount was computed, in words and numbers a reader can check
     (``2,048 GPUs x 1,361 h x $2.00/GPU-h``). ``source`` names the input it came from
     (``pools.h800``, ``staff.research scientist``). ``start_month``/``months`` place it in time.
+    ``kind`` says what the line is (one of :data:`KINDS`), ``pool`` the GPU pool it belongs to
+    (GPU-hour, electricity and colocation lines), ``run`` the training run it prices (run,
+    interruption, sweep and restart-risk lines), ``stage`` that run's training stage (one of
+    :data:`costsheet.inputs.STAGE_NAMES`; None for pool, data, staff and other lines): code
+    finds lines by these, never by ``item``.
     """
 
     family: str
@@ -42,6 +67,16 @@ class LineItem:
     source: str = ""
     start_month: str | None = None
     months: float | None = None
+    kind: str = field(kw_only=True)
+    pool: str | None = field(default=None, kw_only=True)
+    run: str | None = field(default=None, kw_only=True)
+    stage: str | None = field(default=None, kw_only=True)
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown line kind {self.kind!r} (known: {', '.join(KINDS)})")
+        if self.stage is not None and self.stage not in STAGE_NAMES:
+            raise ValueError(f"unknown stage {self.stage!r} (known: {', '.join(STAGE_NAMES)})")
 
     def as_row(self) -> dict[str, Any]:
         return {c: getattr(self, c) for c in LINE_COLUMNS}

@@ -25,10 +25,11 @@ import re
 import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from annotated_types import Ge, Gt, Le, Lt
+from pydantic import BaseModel
 
 from .. import inputs as _inp
 from ..catalog import Catalog
@@ -106,7 +107,8 @@ class Distribution:
     def lognormal_mean_sd(cls, mean: float, sd: float) -> Distribution:
         """A lognormal with this mean and standard deviation (of the value itself)."""
         if mean <= 0:
-            raise InputError("lognormal: the mean must be positive")
+            raise InputError("lognormal: the mean must be positive", code="out_of_range",
+                             key="mean")
         if sd < 0:
             raise InputError("lognormal: the standard deviation must not be negative")
         s2 = math.log1p((sd / mean) ** 2)
@@ -223,7 +225,7 @@ def _order(*values: float) -> None:
     if any(a > b for a, b in zip(values, values[1:], strict=False)):
         raise InputError(
             "distribution parameters are out of order: need low <= "
-            + ("mode <= high" if len(values) == 3 else "high"))
+            + ("mode <= high" if len(values) == 3 else "high"), code="out_of_order", key="low")
 
 
 _INTERVAL = re.compile(r"^\s*(.+?)\s*(?:\bto\b|\.\.|–|—|~)\s*(.+?)\s*$", re.IGNORECASE)
@@ -277,7 +279,9 @@ def make_distribution(
     def need(**kw: float | None) -> None:
         missing = [name for name, v in kw.items() if v is None]
         if missing:
-            raise InputError(f"{k} needs {', '.join(missing)}")
+            named = next((m for m in missing if m in ("low", "mode", "high", "mean", "sd")), None)
+            raise InputError(f"{k} needs {', '.join(missing)}", code="missing_parameter",
+                             key=named)
 
     if k == "fixed":
         need(value=value if value is not None else mean if mean is not None else mode)
@@ -301,13 +305,14 @@ def make_distribution(
         need(low=low, high=high)
         if low <= 0:  # type: ignore[operator]
             raise InputError("lognormal needs a positive low end (use normal for ranges "
-                             "that include zero)")
+                             "that include zero)", code="out_of_range", key="low")
         d = Distribution.interval(low, high)  # type: ignore[arg-type]
         return Distribution("lognormal", d.params)
     if k == "bernoulli":
         need(p=p if p is not None else value)
         return Distribution.bernoulli(p if p is not None else value)  # type: ignore[arg-type]
-    raise InputError(f"unknown distribution {kind!r} (known: {', '.join(KINDS)})")
+    raise InputError(f"unknown distribution {kind!r} (known: {', '.join(KINDS)})",
+                     code="unknown_distribution", key="distribution")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -348,8 +353,10 @@ def valid_range(key: str) -> ValidRange:
     Raises :class:`InputError` for keys that are not numeric inputs (``currency``, ``name``).
     """
     section, _, fname = split_key(key)
-    model = {"drivers": _inp.Drivers, "pools": _inp.GpuPool, "runs": _inp.TrainingRun,
-             "data": _inp.CostLine, "other": _inp.CostLine, "staff": _inp.StaffLine}[section]
+    models: dict[str, type[BaseModel]] = {
+        "drivers": _inp.Drivers, "pools": _inp.GpuPool, "runs": _inp.TrainingRun,
+        "data": _inp.CostLine, "other": _inp.CostLine, "staff": _inp.StaffLine}
+    model = models[section]
     info = model.model_fields.get(fname)
     if info is None:
         raise InputError(f"{key}: no such input (fields: {', '.join(model.model_fields)})")
@@ -363,13 +370,13 @@ def valid_range(key: str) -> ValidRange:
         high = 10.0
     for m in info.metadata:
         if isinstance(m, Ge):
-            low = max(low, float(m.ge))
+            low = max(low, float(cast(float, m.ge)))
         elif isinstance(m, Gt):
-            low = max(low, float(m.gt) + (1.0 if whole else 1e-9))
+            low = max(low, float(cast(float, m.gt)) + (1.0 if whole else 1e-9))
         elif isinstance(m, Le):
-            high = min(high, float(m.le))
+            high = min(high, float(cast(float, m.le)))
         elif isinstance(m, Lt):
-            high = min(high, float(m.lt) - 1e-9)
+            high = min(high, float(cast(float, m.lt)) - 1e-9)
     if fname == "mfu":
         low = max(low, MFU_FLOOR)
     if fname in ("gpu_count", "count", "depreciation_life_years"):

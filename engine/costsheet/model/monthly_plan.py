@@ -115,7 +115,7 @@ def plan_monthly(
     :class:`~costsheet.model.variance.FxError` for currencies that cannot be converted.
     """
     sc = _scenario(results, scenario)
-    asof = as_month(as_of, "--as-of") if as_of is not None else None
+    asof = as_month(as_of, "as-of month", key="as_of") if as_of is not None else None
     fallback = f"{now.year:04d}-{now.month:02d}"
     tl = build_timeline(budget, scenario=sc, view="cash", result=results[sc], catalog=catalog,
                         fallback_start=fallback)
@@ -153,7 +153,8 @@ def _scenario(results: Mapping[str, BudgetResult], scenario: str | None) -> str:
         return sc
     lower = {n.casefold(): n for n in names}
     if sc.casefold() not in lower:
-        raise InputError(f"--scenario: unknown scenario {sc!r} (known: {', '.join(names)})")
+        raise InputError(f"unknown scenario {sc!r} (known: {', '.join(names)})",
+                         key="scenario")
     return lower[sc.casefold()]
 
 

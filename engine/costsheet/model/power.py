@@ -30,12 +30,12 @@ def electricity_line(
         return LineItem(
             "power_facilities", f"Electricity: {pool_name}", kwh, "kWh", kwh_price,
             kwh * kwh_price, currency, f"{head} = {q(kwh)} kWh × {m(kwh_price, currency)}/kWh",
-            f"pools.{pool_name}", start_month, months,
+            f"pools.{pool_name}", start_month, months, kind="electricity", pool=pool_name,
         )
     return LineItem(
         "power_facilities", f"Electricity: {pool_name} (in rental price)", kwh, "kWh", 0.0,
         0.0 * kwh, currency, f"{head} = {q(kwh)} kWh; included in the rental price, not charged",
-        f"pools.{pool_name}", start_month, months,
+        f"pools.{pool_name}", start_month, months, kind="electricity", pool=pool_name,
     )
 
 
@@ -55,5 +55,5 @@ def colocation_line(
         price_per_kw_month, kw_months * price_per_kw_month, currency,
         f"{q(gpu_hours)} GPU-h × {q(power_w)} W / 1000 / 730 h = {q(kw_months)} kW-months × "
         f"{m(price_per_kw_month, currency)}/kW-month",
-        f"pools.{pool_name}", start_month, months,
+        f"pools.{pool_name}", start_month, months, kind="colocation", pool=pool_name,
     )

@@ -15,13 +15,13 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from ..inputs import FAMILIES, FAMILY_LABELS, Budget
-from .variance import ActualLine, FxRates
+from ..inputs import FAMILIES, FAMILY_LABELS, ActualLine, Budget
+from .variance import FxRates
 
 TIME = "Time"
 AS_OF = "As of"
@@ -66,7 +66,7 @@ def fingerprint(
     else:
         fx = dict(actual_fx) if actual_fx is not None else None
     payload = {
-        "budget": json.loads(budget.model_dump_json()),
+        "budget": _stable_dump(budget),
         "actuals": [json.loads(a.model_dump_json()) for a in actuals],
         "actual_fx": fx,
         "as_of": as_of,
@@ -74,6 +74,26 @@ def fingerprint(
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True,
                       default=str)
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def _stable_dump(budget: Budget) -> dict[str, Any]:
+    """The budget as JSON, leaving out fields added later (``quiet_if_missing`` in their field
+    metadata) while they hold their default: a budget that does not use them keeps the
+    fingerprint it had before they existed, so upgrading logs no change of inputs."""
+    data: dict[str, Any] = json.loads(budget.model_dump_json())
+    for section in ("drivers", "pools", "runs", "data", "staff", "other"):
+        value = getattr(budget, section)
+        lines = [value] if section == "drivers" else list(value)
+        dumped = [data[section]] if section == "drivers" else data[section]
+        for line, out in zip(lines, dumped, strict=True):
+            for name, info in type(line).model_fields.items():
+                extra = info.json_schema_extra
+                value = getattr(line, name)
+                if isinstance(extra, dict) and extra.get("quiet_if_missing") and (
+                        value is None or isinstance(value, (str, int, float))) \
+                        and value == info.default:
+                    out.pop(name, None)
+    return data
 
 
 @dataclass
@@ -142,7 +162,7 @@ def _number(value: Any) -> float | None:
 
 def previous_row(rows: Sequence[Mapping[str, Any]], scenario: str) -> Mapping[str, Any] | None:
     """The latest earlier row of the same scenario (rows as column title → value), or None."""
-    for row in reversed(rows):
+    for row in rows[::-1]:
         if str(row.get(SCENARIO) or "") == scenario:
             return row
     return None
@@ -215,7 +235,7 @@ def rows_as_dicts(header: Sequence[Any], rows: Sequence[Sequence[Any]]) -> list[
             for row in rows]
 
 
-def describe_change(entry: LogEntry, money) -> list[str]:
+def describe_change(entry: LogEntry, money: Callable[[float], str]) -> list[str]:
     """Lines for the terminal: the forecast and what moved since the previous refresh.
 
     ``money`` formats an amount (e.g. ``lambda x: format_money(x, currency)``).

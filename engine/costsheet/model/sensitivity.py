@@ -22,14 +22,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from pydantic import BaseModel
 
 from ..catalog import Catalog
 from ..errors import InputError
 from ..inputs import DRIVER_KEYS, FAMILIES, FAMILY_LABELS, Budget, Drivers
-from .budget import compute_budget
+from .budget import budget_catalog, compute_budget, pool_for
 from .items import BudgetResult, Value
 from .montecarlo import valid_range
 from .scenarios import _find, apply_overrides, apply_scenario, get_value, split_key
+from .utilisation import mfu_at_precision, published_mfu
 
 DEFAULT_SWING = 0.20
 METRICS: tuple[str, ...] = ("gpu_hours", "wall_clock_days", "flops", "tokens", "energy_kwh",
@@ -74,8 +76,10 @@ def label_for(key: str) -> str:
     section, name, fname = split_key(key)
     from .. import inputs as _inp
 
-    model = {"drivers": Drivers, "pools": _inp.GpuPool, "runs": _inp.TrainingRun,
-             "data": _inp.CostLine, "other": _inp.CostLine, "staff": _inp.StaffLine}[section]
+    models: dict[str, type[BaseModel]] = {
+        "drivers": Drivers, "pools": _inp.GpuPool, "runs": _inp.TrainingRun,
+        "data": _inp.CostLine, "other": _inp.CostLine, "staff": _inp.StaffLine}
+    model = models[section]
     info = model.model_fields.get(fname)
     extra = info.json_schema_extra if info is not None else None
     title = extra.get("title_text", fname) if isinstance(extra, dict) else fname
@@ -221,6 +225,28 @@ def _one_at_a_time(
     return out
 
 
+def _published_mfu_band(budget: Budget, catalog: Catalog | None) -> tuple[float, float,
+                                                                           float] | None:
+    """(median, P10, P90) MFU of published runs for the first final run that takes the default.
+
+    With a blank default MFU, moving the ``mfu`` driver moves every run that states neither an
+    MFU nor GPU-hours; the ends are the published band of the first such final run's GPU (a
+    budget mixing chip generations gets that run's band), restated for its precision.
+    """
+    cat = budget_catalog(budget, catalog)
+    for run in budget.runs:
+        if run.kind != "final" or run.mfu is not None or run.gpu_hours is not None:
+            continue
+        pool = pool_for(budget, run.pool, f"run {run.name!r}")
+        if pool.gpu_type is None:
+            continue
+        spec = cat.get(pool.gpu_type)
+        est = published_mfu(spec)
+        return tuple(mfu_at_precision(x, spec, run.precision)  # type: ignore[return-value]
+                     for x in (est.point, est.p10, est.p90))
+    return None
+
+
 def tornado(
     budget: Budget,
     catalog: Catalog | None = None,
@@ -263,15 +289,26 @@ def tornado(
         rng = valid_range(key)
         base_x = _number(get_value(base_budget, key))
         lo_x, hi_x = _number(lows.get(key)), _number(highs.get(key))
+        band = _published_mfu_band(base_budget, catalog) if key == "mfu" and base_x is None \
+            else None
+        if band is not None:  # blank default MFU: published runs' median, P10 and P90
+            base_x = band[0]
+            lo_x = band[1] if lo_x is None else lo_x
+            hi_x = band[2] if hi_x is None else hi_x
         if base_x is None and (lo_x is None or hi_x is None):
             continue
         if lo_x is None:
             lo_x = float(rng.clip(np.array([base_x * (1 - swing)]))[0])  # type: ignore[operator]
         if hi_x is None:
             hi_x = float(rng.clip(np.array([base_x * (1 + swing)]))[0])  # type: ignore[operator]
-        src_low = f"{low_scenario} scenario" if key in lows else f"-{swing:.0%}"
-        src_high = f"{high_scenario} scenario" if key in highs else f"+{swing:.0%}"
-        source = pct if (key not in lows and key not in highs) else f"{src_low} / {src_high}"
+        own = ("published P10", "published P90") if band is not None else (
+            f"-{swing:.0%}", f"+{swing:.0%}")
+        src_low = f"{low_scenario} scenario" if key in lows else own[0]
+        src_high = f"{high_scenario} scenario" if key in highs else own[1]
+        if key in lows or key in highs:
+            source = f"{src_low} / {src_high}"
+        else:
+            source = "published runs' P10 / P90" if band is not None else pct
         ends.append((key, base_x, _tidy(lo_x), _tidy(hi_x), source))
     points = [(key, x) for key, _b, lo_x, hi_x, _s in ends for x in (lo_x, hi_x)]
     values = _one_at_a_time(base_budget, catalog, scenario, points,

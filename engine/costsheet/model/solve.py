@@ -12,7 +12,9 @@ exact to about 1e-12. A target the input cannot reach in its allowed range is an
 (Chinchilla: N = sqrt(FLOPs / 120), D = 20 N; see :mod:`costsheet.model.chinchilla`), then feeds
 the run back through the model to check it spends the money.
 
-:func:`flag_budget` builds the one-pool, one-run budget the command line describes with flags.
+Pure: a :class:`~costsheet.inputs.Budget` in, an answer out. The budget a command line describes
+with flags is built by :mod:`costsheet.flags`; reading a workbook is the CLI's business. Errors
+about one argument carry it as ``key`` (``vary``, ``low``, ``target``, ``pool``, ``money``).
 """
 
 from __future__ import annotations
@@ -23,23 +25,22 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from pydantic import ValidationError
 
 from ..catalog import Catalog
 from ..errors import InputError, Report
-from ..inputs import Budget, Drivers, GpuPool, TrainingRun, validation_messages
-from ..units import UnitError, format_money, format_quantity, parse_number
+from ..inputs import FAMILIES, Budget, TrainingRun
+from ..units import UnitError, format_money, format_quantity, parse_fraction, parse_number
 from .budget import budget_catalog, compute_budget, make_fx, pool_for
 from .chinchilla import TOKENS_PER_PARAM, compute_optimal_for_budget
 from .compute import gpu_hour_rate
 from .montecarlo import valid_range
 from .scenarios import apply_overrides, apply_scenario, get_value, split_key
-from .sensitivity import FAMILIES, TARGET_LABELS, check_target, label_for, measure
+from .sensitivity import TARGET_LABELS, check_target, label_for, measure
+from .utilisation import mfu_at_precision, published_mfu
 
 GRID_POINTS = 257
 REFINE_POINTS = 65
 REFINE_ROUNDS = 8
-FLAG_POOL = "cluster"  # the pool of a budget described by flags
 OWNERSHIP_WORDS = {"own": "own", "owned": "own", "owning": "own", "buy": "own",
                    "rent": "rent", "rented": "rent", "renting": "rent", "cloud": "rent"}
 
@@ -74,9 +75,8 @@ def parse_target(
     """
     m = _TARGET.match(text or "")
     if not m:
-        raise InputError(
-            f"target {text!r} is not METRIC=VALUE",
-            hint="e.g. --target total=5M, --target wall_clock_days=60, --target 'total<=5M'")
+        raise InputError(f"{text!r} is not METRIC=VALUE", key="target",
+                         hint="e.g. total=5M, wall_clock_days=60 or 'total<=5M'")
     metric = check_target(m.group(1))
     relation = {"<": "<=", "≤": "<=", ">": ">=", "≥": ">="}.get(m.group(2), m.group(2))
     goal_text = m.group(3)
@@ -100,8 +100,8 @@ def _goal_from_budget(
         return float(measure(compute_budget(b, catalog), metric))
     known = ", ".join(budget.scenario_names)
     raise InputError(
-        f"target value {text!r} is not a number, a scenario ({known}), own or rent",
-        hint="e.g. --target total=5M or --target total=own (the cost of owning the same GPUs)")
+        f"value {text!r} is not a number, a scenario ({known}), own or rent",
+        key="target", hint="e.g. total=5M, or total=own (the cost of owning the same GPUs)")
 
 
 def resolve_key(budget: Budget, vary: str) -> str:
@@ -116,7 +116,7 @@ def resolve_key(budget: Budget, vary: str) -> str:
     run = finals[0] if len(finals) == 1 else None
     if alias in ("price", "price_per_gpu_hour", "rent", "gpu_price", "purchase_price",
                  "purchase_price_per_gpu", "gpu_count", "gpus"):
-        pool = pool_for(budget, run.pool if run else None, f"--vary {vary}")
+        pool = pool_for(budget, run.pool if run else None, vary, key="vary")
         fname = {"gpus": "gpu_count", "gpu_count": "gpu_count", "gpu_price":
                  "purchase_price_per_gpu", "purchase_price": "purchase_price_per_gpu",
                  "purchase_price_per_gpu": "purchase_price_per_gpu"}.get(alias,
@@ -124,8 +124,8 @@ def resolve_key(budget: Budget, vary: str) -> str:
         return f"pools.{pool.name}.{fname}"
     if alias in ("tokens", "params", "active_params", "flops"):
         if run is None:
-            raise InputError(f"--vary {vary}: name the run (runs.<name>.{alias}); "
-                             f"there are {len(finals)} final runs")
+            raise InputError(f"{vary}: name the run (runs.<name>.{alias}); "
+                             f"there are {len(finals)} final runs", key="vary")
         return f"runs.{run.name}.{alias}"
     if alias == "mfu" and run is not None and run.mfu is not None:
         return f"runs.{run.name}.mfu"
@@ -280,14 +280,15 @@ def goal_seek(
         base_achieved: float | None = float(measure(base_res, tgt.metric))
     except InputError:  # e.g. no wall-clock days before a GPU count is found
         base_achieved = None
-    if base_value is None and key.endswith(".price_per_gpu_hour"):
-        base_value = float(base_res.pools[split_key(key)[1]]["price_per_gpu_hour"])
+    pool_name = split_key(key)[1]
+    if base_value is None and pool_name is not None and key.endswith(".price_per_gpu_hour"):
+        base_value = float(base_res.pools[pool_name]["price_per_gpu_hour"])
     lo_d, hi_d = _default_range(key, base_value)
     low, high = _bound(low, "low"), _bound(high, "high")
     lo = max(rng.low, lo_d if low is None else float(low))
     hi = min(rng.high, hi_d if high is None else float(high))
     if not lo < hi:
-        raise InputError(f"--vary {vary}: empty search range {lo:g} to {hi:g}")
+        raise InputError(f"{vary}: empty search range {lo:g} to {hi:g}", key="vary")
 
     def f(xs: np.ndarray) -> np.ndarray:
         res = compute_budget(apply_overrides(b, {key: xs}), cat, scenario=scenario)
@@ -307,7 +308,7 @@ def goal_seek(
             f"cannot reach {tgt.describe(base_res.currency)} by varying {label_for(key)} "
             f"({key}) between {fmt_input(key, lo, base_res.currency)} and "
             f"{fmt_input(key, hi, base_res.currency)}: {span}",
-            hint="choose another input to vary, or widen the search with --low/--high")
+            hint="choose another input to vary, or widen the search with low and high")
     a, c = bracket
     for _ in range(REFINE_ROUNDS):
         if c - a <= 1e-13 * max(abs(a), abs(c), 1e-300):
@@ -425,44 +426,40 @@ class ComputeOptimalAnswer:
 
 def biggest_run(
     money: Any,
-    budget: Budget | None = None,
+    budget: Budget,
     *,
     pool: str | None = None,
     mfu: Any = None,
     tokens_per_param: float = TOKENS_PER_PARAM,
     precision: str | None = None,
     catalog: Catalog | None = None,
-    **flags: Any,
 ) -> ComputeOptimalAnswer:
-    """The biggest compute-optimal run ``money`` buys on a pool.
+    """The biggest compute-optimal run ``money`` buys on a pool of ``budget``.
 
-    With ``budget`` (a workbook), ``pool`` names one of its pools (blank: the only one or the
-    final run's) and its drivers apply; without it, ``flags`` describe the pool as for
-    :func:`flag_budget` (``gpu``, ``price``, ``own``, ``gpu_price``, ``gpu_count``, …).
-    ``mfu`` defaults to the pool's final run's MFU, else the drivers'.
+    ``pool`` names one of its pools (blank: the only one or the final run's) and the budget's
+    drivers apply. ``mfu`` defaults to the pool's final run's MFU, else the drivers', else the
+    median of published runs on the pool's chip generation. (A pool described by arguments:
+    :func:`costsheet.flags.biggest_run_from_arguments`.)
     """
     report = Report(source="solve")
-    amount = _parse(parse_number, "budget", money, report)
-    mfu_v = None if mfu in (None, "") else _parse(_fraction, "mfu", mfu, report)
-    report.raise_if_errors(hint="run `costsheet solve --help` for the accepted forms")
-    if budget is None:
-        budget = flag_budget(mfu=mfu, precision=precision or "bf16", **flags)
-        pool = FLAG_POOL
-    elif flags:
-        raise InputError(f"with a workbook, describe the pool there, not with "
-                         f"{', '.join('--' + k.replace('_', '-') for k in flags)}")
+    amount = _parse(parse_number, "money", money, report)
+    mfu_v = None if mfu in (None, "") else _parse(parse_fraction, "mfu", mfu, report)
+    report.raise_if_errors()
     cat = budget_catalog(budget, catalog)
     finals = [r for r in budget.runs if r.kind == "final"]
     if pool is None and len(budget.pools) != 1 and len(finals) == 1:
         pool = finals[0].pool
-    p = pool_for(budget, pool, "solve chinchilla")
+    p = pool_for(budget, pool, "", key="pool")
     run0 = next((r for r in finals if (r.pool or p.name).lower() == p.name.lower()), None)
     if p.gpu_type is None:
-        raise InputError(f"pool {p.name!r}: needs a GPU type to turn money into FLOPs")
+        raise InputError(f"pool {p.name!r}: needs a GPU type to turn money into FLOPs",
+                         key=f"pools.{p.name}.gpu_type")
     spec = cat.get(p.gpu_type)
     prec = precision or (run0.precision if run0 else "bf16")
     u = mfu_v if mfu_v is not None else (
         run0.mfu if run0 is not None and run0.mfu is not None else budget.drivers.mfu)
+    if u is None:  # no MFU stated anywhere: published runs on this GPU's generation (#11)
+        u = mfu_at_precision(published_mfu(spec).point, spec, prec)
     rate = gpu_hour_rate(p, spec, budget.drivers, budget.currency)
     fx_rate, _ = make_fx(budget)(rate.currency)
     price = float(rate.rate) * fx_rate
@@ -475,7 +472,7 @@ def biggest_run(
         "data": [], "staff": [], "other": [], "scenarios": {}})
     res = compute_budget(check, cat)
     run_cost = math.fsum(float(it.amount) for it in res.items
-                         if it.source == "runs.compute-optimal" and it.family == "compute")
+                         if it.kind == "final_run" and it.run == "compute-optimal")
     return ComputeOptimalAnswer(
         money=amount, currency=budget.currency, pool=p.name, gpu=spec.key, ownership=p.ownership,
         price_per_gpu_hour=price, price_basis=rate.basis, mfu=float(u), precision=prec,
@@ -489,12 +486,6 @@ def _opt(x: Any) -> float | None:
     return None if x is None else float(x)
 
 
-def _fraction(value: Any) -> float:
-    from ..units import parse_fraction
-
-    return parse_fraction(value)
-
-
 def _parse(parser: Any, name: str, value: Any, report: Report) -> Any:
     if value is None or (isinstance(value, str) and not value.strip()):
         report.add("", "", name, value, "is required")
@@ -506,169 +497,16 @@ def _parse(parser: Any, name: str, value: Any, report: Report) -> Any:
         return None
 
 
-# ---------------------------------------------------------------------------------------------
-# A budget from flags
-
-
-def flag_budget(
-    *,
-    params: Any = None,
-    active_params: Any = None,
-    tokens: Any = None,
-    flops: Any = None,
-    gpu_hours: Any = None,
-    gpu: str | None = None,
-    gpu_count: Any = None,
-    mfu: Any = None,
-    price: Any = None,
-    own: bool = False,
-    gpu_price: Any = None,
-    life_years: Any = None,
-    term_months: Any = None,
-    power_w: Any = None,
-    pue: Any = None,
-    kwh_price: Any = None,
-    currency: str = "USD",
-    precision: str = "bf16",
-) -> Budget:
-    """A one-pool (``cluster``), one-final-run (``run``) budget from command-line flags.
-
-    Every problem is reported at once, named by its flag.
-    """
-    report = Report(source="solve")
-    drivers = _build(Drivers, {"mfu": mfu, "pue": pue, "kwh_price": kwh_price,
-                               "depreciation_life_years": life_years, "currency": currency},
-                     report, {"depreciation_life_years": "life_years"})
-    pool = _build(GpuPool, {
-        "name": FLAG_POOL, "gpu_type": gpu, "gpu_count": gpu_count,
-        "ownership": "own" if own else "rent", "price_per_gpu_hour": price,
-        "purchase_price_per_gpu": gpu_price, "term_months": term_months, "power_w": power_w,
-        "currency": currency}, report,
-        {"gpu_type": "gpu", "price_per_gpu_hour": "price", "purchase_price_per_gpu": "gpu_price"})
-    has_run = any(v not in (None, "") for v in (params, tokens, flops, gpu_hours))
-    run = _build(TrainingRun, {
-        "name": "run", "pool": FLAG_POOL, "params": params, "active_params": active_params,
-        "tokens": tokens, "flops": flops, "gpu_hours": gpu_hours, "precision": precision},
-        report) if has_run else None
-    if gpu:
-        try:
-            default_gpu_check(gpu)
-        except InputError as exc:
-            report.add("", "", "gpu", gpu, exc.message)
-    report.raise_if_errors(hint="run `costsheet solve --help` for the accepted forms")
-    return Budget(drivers=drivers, pools=[pool], runs=[run] if run is not None else [])
-
-
-def default_gpu_check(gpu: str) -> None:
-    from ..catalog import default_catalog
-
-    default_catalog().get(gpu)
-
-
-def _build(model: Any, values: dict[str, Any], report: Report,
-           names: dict[str, str] | None = None) -> Any:
-    clean = {k: v for k, v in values.items() if v is not None and v != ""}
-    try:
-        return model(**clean)
-    except ValidationError as exc:
-        for loc, msg, value in validation_messages(exc):
-            name = str(loc[0]) if loc else ""
-            report.add("", "", (names or {}).get(name, name), value, msg)
-        return None
-
-
-def seek_from_flags(target: str, vary: str, *, low: Any = None, high: Any = None,
-                    **flags: Any) -> GoalSeekAnswer:
-    """:func:`goal_seek` on the budget :func:`flag_budget` builds from ``flags``."""
-    budget = flag_budget(**flags)
-    if not budget.runs:
-        raise InputError("describe the run: --params and --tokens, --flops or --gpu-hours",
-                         hint="e.g. --params 70B --tokens 1.4T --gpu H100 --gpu-count 1024")
-    return goal_seek(budget, target, vary, low=low, high=high)
-
-
 def _bound(value: Any, name: str) -> float | None:
     if value in (None, ""):
         return None
     try:
         return parse_number(value, allow_negative=True)
     except UnitError as exc:
-        raise InputError(f"--{name}: {exc} (got {value!r})") from None
-
-
-def solve_command(
-    args: list[str],
-    *,
-    target: str | None = None,
-    vary: str | None = None,
-    low: Any = None,
-    high: Any = None,
-    money: Any = None,
-    pool: str | None = None,
-    scenario: str = "Base",
-    own: bool = False,
-    precision: str | None = None,
-    **flags: Any,
-) -> GoalSeekAnswer | ComputeOptimalAnswer:
-    """What ``costsheet solve [chinchilla] [WORKBOOK] ...`` does (see its ``--help``).
-
-    The one place in this module that touches a file: a workbook given in ``args`` is read with
-    the workbook reader (imported only then), and everything else runs on the budget it returns.
-    """
-    words = list(args)
-    chinchilla = bool(words) and words[0].lower() in ("chinchilla", "compute-optimal")
-    if chinchilla:
-        words = words[1:]
-    if len(words) > 1:
-        raise InputError(f"too many arguments: {' '.join(args)}",
-                         hint="costsheet solve [chinchilla] [WORKBOOK] [options]")
-    given = {k: v for k, v in flags.items() if v not in (None, "", False) and k != "currency"}
-    if own:
-        given["own"] = True
-    budget = None
-    if words:
-        if given:
-            raise InputError(
-                "with a workbook, the budget comes from the workbook: leave out "
-                + ", ".join("--" + k.replace("_", "-") for k in given))
-        budget = _read_workbook(words[0])
-    if chinchilla:
-        if target or vary:
-            raise InputError("chinchilla takes --budget, not --target/--vary")
-        if money in (None, ""):
-            raise InputError("chinchilla needs --budget, the money to spend (e.g. 5M)")
-        if budget is not None:
-            b = apply_scenario(budget, scenario)
-            return biggest_run(money, b, pool=pool, precision=precision)
-        mfu = flags.pop("mfu", None)
-        return biggest_run(money, mfu=mfu, own=own, precision=precision, **flags)
-    if not target or not vary:
-        raise InputError("give --target and --vary (or use `costsheet solve chinchilla`)",
-                         hint="e.g. costsheet solve --target total=5M --vary mfu --params 70B "
-                              "--tokens 1.4T --gpu H100")
-    if money not in (None, "") or pool:
-        raise InputError("--budget and --pool are for `costsheet solve chinchilla`")
-    if budget is not None:
-        return goal_seek(budget, target, vary, low=low, high=high, scenario=scenario)
-    return seek_from_flags(target, vary, low=low, high=high, own=own,
-                           precision=precision or "bf16", **flags)
-
-
-def _read_workbook(path: str) -> Budget:
-    from pathlib import Path
-
-    from ..workbook.reader import read_budget
-
-    read = read_budget(Path(path))
-    if read.budget is None or not read.report.ok:
-        n = len(read.report.problems)
-        raise InputError(f"{Path(path).name}: {n} problem{'s' if n != 1 else ''} found",
-                         hint=f"fix these cells (`costsheet check {Path(path).name}`)",
-                         report=read.report)
-    return read.budget
+        raise InputError(f"{exc} (got {value!r})", key=name) from None
 
 
 __all__ = [
-    "ComputeOptimalAnswer", "GoalSeekAnswer", "Target", "biggest_run", "flag_budget",
-    "goal_seek", "parse_target", "resolve_key", "seek_from_flags", "solve_command",
+    "ComputeOptimalAnswer", "GoalSeekAnswer", "Target", "biggest_run", "goal_seek",
+    "parse_target", "resolve_key",
 ]

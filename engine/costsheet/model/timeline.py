@@ -47,11 +47,12 @@ from typing import TYPE_CHECKING, Literal
 
 from ..catalog import Catalog
 from ..errors import InputError
-from ..inputs import FAMILIES, Budget, GpuPool, parse_month
+from ..inputs import FAMILIES, Budget, Drivers, GpuPool, parse_month
 from ..units import UnitError
 from .budget import budget_catalog, compute_budget, make_fx
 from .compute import gpu_hour_rate
-from .items import BudgetResult, LineItem, is_scalar, m, q
+from .costlines import FxRate
+from .items import GPU_HOUR_KINDS, BudgetResult, LineItem, is_scalar, m, q
 from .scenarios import apply_scenario
 
 if TYPE_CHECKING:
@@ -90,14 +91,16 @@ def month_range(start: str, end: str) -> list[str]:
     return [month_at(i) for i in range(month_index(start), month_index(end) + 1)]
 
 
-def as_month(value: object, what: str = "month") -> str:
-    """A month as typed (``2026-3``, a date) → ``'2026-03'``; InputError naming ``what``."""
+def as_month(value: object, what: str = "month", *, key: str | None = None) -> str:
+    """A month as typed (``2026-3``, a date) → ``'2026-03'``; InputError naming ``what``, or,
+    given ``key`` (the argument the month came from), carrying it for the caller to name."""
+    prefix = "" if key else f"{what}: "
     try:
         out = parse_month(value)
     except UnitError as exc:
-        raise InputError(f"{what}: {exc} (got {value!r})") from None
+        raise InputError(f"{prefix}{exc} (got {value!r})", key=key) from None
     if out is None:
-        raise InputError(f"{what}: is required")
+        raise InputError(f"{prefix}is required" if not key else f"{what} is required", key=key)
     return out
 
 
@@ -170,22 +173,16 @@ class OwnedHardware:
     basis: str
 
 
-def pool_of_item(item: LineItem, result: BudgetResult) -> str | None:
+#: lines priced per pool but not in GPU-hours: placed over the months the pool's runs use
+POOL_KINDS = frozenset({"electricity", "colocation"})
+
+
+def pool_of_item(item: LineItem) -> str | None:
     """The pool whose GPU-hours a line prices (run, interruption, sweep or idle line), or None.
 
     Electricity and colocation lines (kWh, kW-months) are not GPU-hour lines and give None.
     """
-    if item.unit != "GPU-hour":
-        return None
-    if item.source.startswith("pools."):
-        return item.source[len("pools."):]
-    run = None
-    if item.source.startswith("runs."):
-        run = item.source[len("runs."):]
-    elif ": " in item.item:  # sweeps carry the driver as source; their run is in the name
-        run = item.item.split(": ", 1)[1]
-    info = result.runs.get(run) if run is not None else None
-    return None if info is None else str(info["pool"])
+    return item.pool if item.kind in GPU_HOUR_KINDS else None
 
 
 def owned_hardware(
@@ -201,9 +198,9 @@ def owned_hardware(
     fx = make_fx(budget)
     charged: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for it in result.items:
-        pool = pool_of_item(it, result)
-        if pool is not None:
-            charged[pool][it.family] += float(it.amount)
+        pool_name = pool_of_item(it)
+        if pool_name is not None:
+            charged[pool_name][it.family] += float(it.amount)
     out: list[OwnedHardware] = []
     warnings: list[str] = []
     for pool in budget.pools:
@@ -218,11 +215,12 @@ def owned_hardware(
     return out, warnings
 
 
-def _owned(pool: GpuPool, cat: Catalog, d, fx, currency: str,
+def _owned(pool: GpuPool, cat: Catalog, d: Drivers, fx: FxRate, currency: str,
            charged: dict[str, float]) -> OwnedHardware:
     spec = cat.get(pool.gpu_type) if pool.gpu_type else None
     rate = gpu_hour_rate(pool, spec, d, currency)
     fx_rate, _ = fx(rate.currency)
+    assert rate.capex_per_gpu is not None  # an owned pool's rate is its depreciation
     capex_per_gpu = float(rate.capex_per_gpu) * fx_rate
     count = int(pool.gpu_count or 0)
     capex = capex_per_gpu * count
@@ -421,14 +419,15 @@ def build_timeline(
             (entries if mo in hz else outside).append(e)
 
     for it, (start, months) in zip(model_items, placed, strict=True):
-        if pool_of_item(it, result) in owned_names:
+        if pool_of_item(it) in owned_names:
             continue  # replaced below
         put(it, start, months)
     for o in owned:
         start = o.start_month or hz.start
         if view == "cash":
             put(LineItem("compute", f"Purchase: {o.pool}", o.gpu_count, "GPU", o.capex_per_gpu,
-                         o.capex, result.currency, o.basis, f"pools.{o.pool}", start, None),
+                         o.capex, result.currency, o.basis, f"pools.{o.pool}", start, None,
+                         kind="purchase", pool=o.pool),
                 start, None)
         else:
             for family in FAMILIES:
@@ -440,7 +439,8 @@ def build_timeline(
                     o.capex_per_gpu * share, o.capex * share, result.currency,
                     f"{o.basis} / {q(o.life_months)} months straight-line"
                     + (f" × {share:.1%} share" if share < 1.0 else ""),
-                    f"pools.{o.pool}", start, o.life_months), start, o.life_months)
+                    f"pools.{o.pool}", start, o.life_months, kind="depreciation", pool=o.pool),
+                    start, o.life_months)
     if outside:
         before = sum(1 for e in outside if month_index(e.month) < month_index(hz.start))
         if before:
@@ -471,8 +471,8 @@ def _pool_spans(items: list[LineItem], result: BudgetResult) -> dict[str, tuple[
     lo: dict[str, int] = {}
     hi: dict[str, float] = {}
     for it in items:
-        pool = pool_of_item(it, result)
-        if pool is None or it.start_month is None or it.source.startswith("pools."):
+        pool = pool_of_item(it)
+        if pool is None or it.start_month is None or it.kind == "idle_capacity":
             continue
         s = month_index(it.start_month)
         e = s + max(it.months or 1.0, 1.0)
@@ -485,11 +485,11 @@ def _placed(it: LineItem, spans: dict[str, tuple[str, float]],
             held: dict[str, tuple[str, float]], result: BudgetResult, default_start: str
             ) -> tuple[str, float | None]:
     """Start month and months of a model line (see the module doc)."""
-    pool = pool_of_item(it, result)
+    pool = pool_of_item(it)
     if pool is not None and pool in held:
         return held[pool]
-    if it.months is None and it.source.startswith("pools.") and it.unit != "GPU-hour":
-        span = spans.get(it.source[len("pools."):])
+    if it.months is None and it.kind in POOL_KINDS and it.pool is not None:
+        span = spans.get(it.pool)
         if span is not None:
             return span
     return it.start_month or default_start, it.months

@@ -23,58 +23,19 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import astuple, dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Annotated, Any
-
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..catalog import Catalog
 from ..errors import InputError, Report
-from ..inputs import FAMILIES, Budget, Currency, Family, Text, doc, parse_month
-from ..units import UnitError, parse_number
+from ..inputs import FAMILIES, Budget
+from ..inputs import ActualLine as ActualLine  # moved to inputs; still importable from here
 from .timeline import HorizonSpec, Timeline, as_month, build_timeline, month_index
 
 if TYPE_CHECKING:
     import pandas as pd
-
-
-def _req_month(value: Any) -> str:
-    out = parse_month(value)
-    if out is None:
-        raise UnitError("is required")
-    return out
-
-
-def _signed_number(value: Any) -> float:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        raise UnitError("is required")
-    return parse_number(value, allow_negative=True)
-
-
-def _req(value: Any) -> Any:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        raise UnitError("is required")
-    return value
-
-
-class ActualLine(BaseModel):
-    """One booked amount: a month, a family (optionally a line item), an amount and currency."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    month: Annotated[str, BeforeValidator(_req_month)] = Field(..., **doc(
-        "Month", "YYYY-MM", "The month the cost belongs to (invoice or booking month)."))
-    family: Annotated[Family, BeforeValidator(_req)] = Field(..., **doc(
-        "Family", "", "compute, data, staff, power_facilities or experiments."))
-    item: Text = Field(None, **doc(
-        "Line item", "", "Optional: the budget line it pays for (its name on the input sheet)."))
-    amount: Annotated[float, BeforeValidator(_signed_number)] = Field(..., **doc(
-        "Amount", "", "What was booked, in its currency; a credit is negative."))
-    currency: Currency = Field(None, **doc(
-        "Currency", "ISO code", "Blank: the reporting currency."))
-    note: Text = Field(None, **doc("Note", "", "Invoice number, supplier, comment."))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -384,7 +345,10 @@ def _floats(columns: Sequence[str]) -> dict[str, type]:
     return {k: float for k in columns if k not in ("month", "family", "status", "item")}
 
 
-def _by_family(rows: Sequence[Any], family: str) -> Any:
+_Row = TypeVar("_Row", "YtdRow", "LatestRow")
+
+
+def _by_family(rows: Sequence[_Row], family: str) -> _Row:
     for r in rows:
         if r.family == family:
             return r
@@ -465,7 +429,9 @@ def _pct(variance: float, base: float) -> float:
     return variance / base if base else math.nan
 
 
-def _monthly_rows(months, budget_mf, act_mf, done) -> list[MonthFamilyRow]:
+def _monthly_rows(months: list[str], budget_mf: Mapping[tuple[str, str], float],
+                  act_mf: Mapping[tuple[str, str], list[ConvertedActual]],
+                  done: Callable[[str], bool]) -> list[MonthFamilyRow]:
     nan = math.nan
     out: list[MonthFamilyRow] = []
     for mo in months:
@@ -521,7 +487,7 @@ def _latest(monthly: list[MonthFamilyRow]) -> list[LatestRow]:
     return out
 
 
-def _movers(tl: Timeline, counted: list[ConvertedActual], done, top: int,
+def _movers(tl: Timeline, counted: list[ConvertedActual], done: Callable[[str], bool], top: int,
             warnings: list[str]) -> list[MoverRow]:
     """Variance to date per line, biggest first.
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 #: ``section.key`` → (label, help)
 LABELS: dict[str, tuple[str, str]] = {
     # Drivers
-    "drivers.mfu": ("默认 MFU", "模型算力利用率：实际吞吐 / 峰值稠密吞吐。公开训练约 0.32-0.48。"),
+    "drivers.mfu": ("默认 MFU", "模型算力利用率：实际吞吐 / BF16 峰值稠密吞吐。"
+                    "留空：同代芯片公开训练的中位数（A100 类 38%，H100 类 22%；"
+                    "见 `costsheet runs`）。"),
     "drivers.pue": ("PUE", "数据中心总功率 / IT 功率（电能使用效率），>= 1。"),
     "drivers.avg_power_draw": ("平均功耗比例", "服务器平均功耗占峰值的比例。"),
     "drivers.kwh_price": ("电价", "每千瓦时价格；仅自有硬件计电费。"),
@@ -24,7 +26,9 @@ LABELS: dict[str, tuple[str, str]] = {
         "机房托管价",
         "自有硬件每千瓦 IT 负载"
         "每月的机房空间与制冷费用。"),
-    "drivers.experiment_multiplier": ("实验倍数", "扫参与消融实验占最终训练 GPU 时的倍数。"),
+    "drivers.experiment_multiplier": (
+        "实验倍数", "扫参与消融实验占最终训练 GPU 时的倍数：额外 GPU 时 ÷ 最终训练"
+        "（Epoch AI 的总倍数 2.2 在此为 1.2）。"),
     "drivers.interruption_rate_per_1000_gpu_days": (
         "中断率", "每 1,000 GPU 日的任务中断次数（Llama 3 405B 约 0.47）。"),
     "drivers.checkpoint_interval_hours": (
@@ -37,6 +41,12 @@ LABELS: dict[str, tuple[str, str]] = {
     "drivers.staff_burden": ("人员附加成本", "工资之外的雇主成本（税、福利、设备），例如 30%。"),
     "drivers.currency": ("报告币种", "所有合计使用的币种（USD、EUR、CNY ……）。"),
     "drivers.start_month": ("起始月份", "预算期的第一个月。"),
+    "drivers.experiments_total_multiple": (
+        "实验总倍数", "Epoch AI 的口径：整个项目的全部 GPU 时 ÷ 最终训练（例如 2.2）。"
+        "留空：使用实验倍数。此处 2.2 等于实验倍数 1.2。"),
+    "drivers.price_basis": (
+        "目录价格口径", "未填价格的资源池使用哪种目录租用价：on-demand（按需）或 committed"
+        "（多年承诺价；仅部分 GPU 有）。"),
     # Pools
     "pools.name": ("GPU 池", "简短且唯一的名称，例如 h800-main。"),
     "pools.gpu_type": ("GPU 型号", "目录中的 GPU（H100、H800、A100、B200、MI300X ……）。"),
@@ -68,6 +78,37 @@ LABELS: dict[str, tuple[str, str]] = {
     "runs.gpu_hours": ("GPU 小时", "给定的 GPU 小时优先于 FLOPs / 吞吐估算。"),
     "runs.count": ("次数", "实验：此类训练的次数。"),
     "runs.start_month": ("起始月份", "训练开始的月份。"),
+    "runs.stage": ("阶段", "pretraining（留空）、midtraining、sft、preference、rl、distillation、"
+                   "synthetic_data 或 evaluation：决定 FLOPs 的计算公式（见 docs/model.md）。"),
+    "runs.prompts": ("提示数", "强化学习、合成数据、评测：整个训练的提示总数（强化学习：步数 × 每步"
+                     "提示数），例如 332.8K。"),
+    "runs.samples_per_prompt": ("每提示采样数", "每个提示生成的回答数（GRPO 组大小，例如 16）。"),
+    "runs.prompt_tokens": ("提示 token 数", "生成前读入的平均提示长度（预填充）。留空：0。"),
+    "runs.generated_tokens": ("生成 token 数", "每个样本平均生成的 token 数（rollout、合成样本、"
+                              "评测回答）。"),
+    "runs.teacher_params": ("教师模型参数量", "蒸馏：教师模型的激活参数，对学生的训练 token "
+                            "做前向计算。"),
+    "runs.reward_model_params": ("奖励模型参数量", "强化学习、合成数据、评测：读取每个样本的奖励"
+                                 "模型或评判模型的激活参数。留空：基于规则的奖励，无模型。"),
+    "runs.decode_mfu": ("解码 MFU", "逐 token 生成时的利用率（受显存带宽限制）。留空：强化学习 1%"
+                        "（由 DeepSeek-R1-Zero 公布的 GPU 小时推得；随 rollout 长度为 0.6–4.3%），"
+                        "合成数据和评测 14%（DeepSeek 公布的 H800 推理吞吐）。"),
+    "runs.layers": ("层数", "Transformer 层数（config.json 中的 num_hidden_layers）。"),
+    "runs.hidden_size": ("隐藏维度", "模型宽度（config.json 中的 hidden_size），例如 16,384。"),
+    "runs.attention_heads": ("注意力头数", "查询头数（config.json 中的 num_attention_heads）。"),
+    "runs.kv_heads": ("KV 头数", "键/值头数（分组查询注意力）。留空：与注意力头数相同。"),
+    "runs.seq_len": ("序列长度", "训练序列长度，用于估算激活显存。留空：不计激活"
+                     "（强化学习：提示 + 生成 token 数）。"),
+    "runs.micro_batch": ("微批大小", "每块 GPU 一次前向/反向计算的序列数。"),
+    "runs.recompute": ("激活重计算", "full（显存最少）、selective 或 none。"),
+    "runs.sharding": ("状态分片", "权重、梯度和优化器状态在池内 GPU 间的切分方式：zero3"
+                      "（FSDP 完全分片）、zero2、zero1 或 none（每块 GPU 各存一份）。"),
+    "runs.tensor_parallel": ("张量并行", "切分每一层的 GPU 数。留空：8（一台 NVLink 服务器），"
+                             "池更小时取池的 GPU 数。"),
+    "runs.optimizer": ("优化器", "adam（混合精度，每参数 12 字节状态）、adam_8bit（6）"
+                       "或 sgd（8）。"),
+    "runs.concurrent_sequences": ("并发序列数", "同时生成的序列数，用于估算 KV 缓存显存。"
+                                  "留空：每提示采样数。"),
     # Data lines
     "data.name": ("项目", "内容说明。"),
     "data.kind": ("类别", "例如 dataset、crawl、storage、labelling、processing。"),
@@ -104,8 +145,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "gpu_catalog.name": ("全称", "完整名称。"),
     "gpu_catalog.vendor": ("厂商", "例如 NVIDIA、AMD。"),
     "gpu_catalog.memory_gb": ("显存", "每 GPU 显存。"),
-    "gpu_catalog.bf16_flops": ("BF16 峰值", "BF16 稠密峰值吞吐。新型号必填。"),
-    "gpu_catalog.fp8_flops": ("FP8 峰值", "FP8 稠密峰值吞吐（留空：无 FP8）。"),
+    "gpu_catalog.bf16_dense_tflops": ("BF16 峰值", "BF16 稠密峰值吞吐。新型号必填。"),
+    "gpu_catalog.fp8_dense_tflops": ("FP8 峰值", "FP8 稠密峰值吞吐（留空：无 FP8）。"),
     "gpu_catalog.tdp_w": ("TDP", "GPU 热设计功耗。新型号必填。"),
     "gpu_catalog.server_power_ratio": ("服务器功率系数", "服务器功率 / GPU TDP 之和。"),
     "gpu_catalog.purchase_price_per_gpu": ("采购价格", "每 GPU 价格（美元）。"),
@@ -180,6 +221,10 @@ UNITS: dict[str, str] = {
     "reporting per unit": "报告币种/单位",
     "key": "键",
     "as the input": "同输入",
+    "tokens per sample": "token/样本",
+    "tokens": "token",
+    "sequences": "序列",
+    "GPUs": "GPU",
 }
 
 #: sheet key → (title, one-line introduction)
@@ -219,7 +264,8 @@ README_LINES: list[str] = [
     "使用方法",
     "1. 在黄色单元格（蓝色字体）中填写输入。灰色小字的键行请勿修改：程序按键读取。",
     "2. 检查：costsheet check budget.xlsx（列出每个有问题的单元格，文件不会被修改）。",
-    "3. 计算：costsheet run budget.xlsx（写回 Summary、Line items、Checks 三张表）。",
+    "3. 计算：costsheet run budget.xlsx（写回九张表：Summary、Line items、Checks、Scenarios、"
+    "Sensitivity、Risk、Monthly、Variance、Refresh log）。",
     "",
     "颜色",
     "黄色底 + 蓝色字：输入",

@@ -35,6 +35,7 @@ from .sheetkit import (
     money_format,
     named_style,
     series,
+    size,
     text_categories,
     text_font,
 )
@@ -246,7 +247,7 @@ def _monthly_charts(sh: OwnedSheet, plan: MonthlyPlan, cash_rows: Sequence[Month
                                  f"${get_column_letter(col)}${header_row}", FAMILY_COLORS[f]))
     _text_cats(bar, ws.title, 1, first, last)
     _axes(bar, cur)
-    bar.width, bar.height = max(18.0, 0.9 * len(cash_rows) + 6), 9.0
+    size(bar, max(18.0, 0.9 * len(cash_rows) + 6), 9.0)
     bar.anchor = f"{chart_col}{header_row}"
     ws.add_chart(bar)
 
@@ -259,7 +260,7 @@ def _monthly_charts(sh: OwnedSheet, plan: MonthlyPlan, cash_rows: Sequence[Month
     line.series.append(s)
     _text_cats(line, ws.title, 1, first, last)
     _axes(line, cur)
-    line.width, line.height = bar.width, 8.0
+    size(line, bar.width, 8.0)
     line.anchor = f"{chart_col}{header_row + 20}"
     ws.add_chart(line)
 
@@ -407,7 +408,7 @@ def _variance_charts(sh: OwnedSheet, cur: str, head_row: int, months: int,
     bar.series.append(series(ws, 4, first, last, f"$D${head_row}", "C55A11"))
     _text_cats(bar, ws.title, 1, first, last)
     _axes(bar, cur)
-    bar.width, bar.height = max(18.0, 0.9 * months + 6), 8.5
+    size(bar, max(18.0, 0.9 * months + 6), 8.5)
     bar.anchor = f"{chart_col}4"
     ws.add_chart(bar)
 
@@ -419,7 +420,7 @@ def _variance_charts(sh: OwnedSheet, cur: str, head_row: int, months: int,
         s.smooth = False
     _text_cats(line, ws.title, 1, first, last)
     _axes(line, cur)
-    line.width, line.height = bar.width, 8.5
+    size(line, bar.width, 8.5)
     line.anchor = f"{chart_col}23"
     ws.add_chart(line)
 

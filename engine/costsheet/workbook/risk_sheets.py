@@ -21,7 +21,9 @@ from collections.abc import Callable
 from typing import Any
 
 from openpyxl.chart import BarChart, Reference, ScatterChart, Series
+from openpyxl.chart.axis import NumericAxis
 from openpyxl.chart.data_source import AxDataSource, NumRef, StrRef
+from openpyxl.chart.series import Series as ChartSeries
 from openpyxl.chart.series import SeriesLabel
 from openpyxl.chart.shapes import GraphicalProperties
 from openpyxl.drawing.line import LineProperties
@@ -46,6 +48,7 @@ from .sheetkit import (
     named_style,
     quoted,
     series,
+    size,
     text_font,
 )
 
@@ -74,7 +77,7 @@ def _finish(out: OwnedSheet, min_widths: list[float]) -> None:
 
 
 def _series(ws: Any, col: int, first: int, last: int, title_cell: tuple[int, int],
-            color: str) -> Series:
+            color: str) -> ChartSeries:
     return series(ws, col, first, last, f"${get_column_letter(title_cell[1])}${title_cell[0]}",
                   color)
 
@@ -207,7 +210,7 @@ def _difference_chart(out: OwnedSheet, a: RiskAnalysis, diff_head: int,
     if chart.series:
         chart.x_axis.tickLblPos = "low"  # scenario names below the plot, not over the bars
         chart.legend.position = "b"
-        chart.width, chart.height = max(14.0, 3.0 * len(comps) + 8.0), 9.0
+        size(chart, max(14.0, 3.0 * len(comps) + 8.0), 9.0)
         chart.anchor = f"A{last + 3}"
         ws.add_chart(chart)
 
@@ -273,7 +276,7 @@ def _tornado_chart(out: OwnedSheet, a: RiskAnalysis, head: int, n: int, last: in
     _show_axes(chart, 900)
     chart.x_axis.tickLblPos = "low"  # labels left of the plot even for negative bars
     chart.legend.position = "b"
-    chart.width, chart.height = 20.0, max(7.0, 0.8 * n + 3.0)
+    size(chart, 20.0, max(7.0, 0.8 * n + 3.0))
     chart.anchor = f"B{last + 3}"
     ws.add_chart(chart)
 
@@ -390,7 +393,7 @@ def _histogram_chart(out: OwnedSheet, a: RiskAnalysis, rows: tuple[int, int, flo
     hist.y_axis.title = "Trials"
     _show_axes(hist, 800)
     hist.legend = None
-    hist.width, hist.height = 18.0, 8.5
+    size(hist, 18.0, 8.5)
     hist.anchor = f"{_ANCHOR_COL}4"
     ws.add_chart(hist)
 
@@ -399,7 +402,7 @@ def _s_curve_chart(out: OwnedSheet, a: RiskAnalysis, rows: tuple[int, int]) -> N
     """Scatter with a line: the probability the budget is enough, against the total."""
     ws, cur, r = out.ws, a.currency, a.risk
     head, last = rows
-    sc = ScatterChart()
+    sc = ScatterChart(scatterStyle="lineMarker")  # required by the schema; openpyxl omits it
     sc.title = "S-curve: probability the budget is enough"
     sc.style = 13
     xs = Reference(ws, min_col=1, min_row=head + 1, max_row=last)
@@ -420,12 +423,14 @@ def _s_curve_chart(out: OwnedSheet, a: RiskAnalysis, rows: tuple[int, int]) -> N
     lo, hi = r.percentile(0), r.percentile(100)
     if hi > lo:
         step = _nice_step(hi - lo)
-        sc.x_axis.scaling.min = math.floor(lo / step) * step
-        sc.x_axis.scaling.max = math.ceil(hi / step) * step
-        sc.x_axis.majorUnit = step
+        x_axis = sc.x_axis
+        assert isinstance(x_axis, NumericAxis)  # a scatter chart's x axis holds numbers
+        x_axis.scaling.min = math.floor(lo / step) * step
+        x_axis.scaling.max = math.ceil(hi / step) * step
+        x_axis.majorUnit = step
     _show_axes(sc, 800)
     sc.legend = None
-    sc.width, sc.height = 18.0, 8.5
+    size(sc, 18.0, 8.5)
     sc.anchor = f"{_ANCHOR_COL}22"
     ws.add_chart(sc)
 
@@ -445,7 +450,7 @@ def _shares_chart(out: OwnedSheet, rows: tuple[int, int]) -> None:
     bar.y_axis.scaling.min = 0
     _show_axes(bar, 800)
     bar.legend = None
-    bar.width, bar.height = 18.0, max(5.0, 0.8 * (last - first + 1) + 3.0)
+    size(bar, 18.0, max(5.0, 0.8 * (last - first + 1) + 3.0))
     bar.anchor = f"{_ANCHOR_COL}40"
     ws.add_chart(bar)
 
@@ -453,7 +458,7 @@ def _shares_chart(out: OwnedSheet, rows: tuple[int, int]) -> None:
 def _nice_step(span: float) -> float:
     """A round axis step (1, 2 or 5 × 10^k) giving about five intervals over ``span``."""
     raw = span / 5.0
-    mag = 10 ** math.floor(math.log10(raw))
+    mag: float = 10 ** math.floor(math.log10(raw))
     return next(m * mag for m in (1, 2, 5, 10) if m * mag >= raw)
 
 

@@ -5,12 +5,13 @@ The steps, in order, and what each guarantees:
 1. pre-flight: the file is a readable workbook package (opened once, as a
    :class:`~costsheet.workbook.ooxml.Package` passed to every later step); the file to be
    written is not open in Excel or LibreOffice (lock file) and can be replaced (not read-only);
-2. read: every input problem is collected and raised at once as an
+2. read: every input sheet is read from that package (openpyxl over its bytes, never the file
+   again); every input problem is collected and raised at once as an
    :class:`~costsheet.errors.InputError` carrying the report; the file is not touched;
-3. compute: each scenario is Base with its overrides (:func:`apply_scenario`), computed by
-   :func:`compute_budget`; then the monthly plan (:func:`~costsheet.model.monthly_plan.
-   plan_monthly`, with the Refresh log's earlier rows) and the scenario, sensitivity and risk
-   analyses (:func:`~costsheet.model.risk_analysis.analyse`);
+3. compute: each scenario is Base with its overrides (:func:`apply_scenario`), computed once by
+   :func:`compute_budget` (the reader's trial compute, reused); then the monthly plan
+   (:func:`~costsheet.model.monthly_plan.plan_monthly`, with the Refresh log's earlier rows) and
+   the scenario, sensitivity and risk analyses (:func:`~costsheet.model.risk_analysis.analyse`);
 4. write: the nine owned sheets (Summary, Line items, Checks, Monthly, Variance, Refresh log,
    Scenarios, Sensitivity, Risk) are built in a scratch workbook and grafted into the user's
    file at the zip level (:func:`~costsheet.workbook.ooxml.graft_sheets`): only sheets recorded
@@ -101,9 +102,14 @@ def _totals(r: BudgetResult) -> dict[str, Any]:
 
 
 def compute_scenarios(
-    budget: Budget, scenarios: Sequence[str] | None = None, catalog: Catalog | None = None
+    budget: Budget, scenarios: Sequence[str] | None = None, catalog: Catalog | None = None,
+    computed: dict[str, BudgetResult] | None = None,
 ) -> dict[str, BudgetResult]:
-    """Compute ``scenarios`` (default: every scenario of the budget, Base first), by name."""
+    """Compute ``scenarios`` (default: every scenario of the budget, Base first), by name.
+
+    ``computed`` holds scenarios computed already (the reader's ``ReadResult.results``, with
+    the same catalog): they are taken as they are.
+    """
     known = budget.scenario_names
     if scenarios:
         lower = {s.casefold(): s for s in known}
@@ -120,6 +126,9 @@ def compute_scenarios(
         names = known
     out: dict[str, BudgetResult] = {}
     for name in names:
+        if computed and name in computed:
+            out[name] = computed[name]
+            continue
         try:
             out[name] = compute_budget(apply_scenario(budget, name), catalog, scenario=name)
         except CostsheetError as exc:
@@ -132,7 +141,7 @@ def compute_scenarios(
 
 def _same_totals(a: BudgetResult, b: BudgetResult) -> bool:
     ta, tb = a.to_dict(), b.to_dict()
-    return ta["families"] == tb["families"] and ta["metrics"] == tb["metrics"]
+    return bool(ta["families"] == tb["families"] and ta["metrics"] == tb["metrics"])
 
 
 def scenario_checks(budget: Budget, results: dict[str, BudgetResult]) -> list[Check]:
@@ -250,6 +259,7 @@ def run_budget(
     monthly_scenario: str | None = None,
     risk: dict[str, Any] | None = None,
     package: Package | None = None,
+    computed: dict[str, BudgetResult] | None = None,
 ) -> RunResult:
     """Compute ``budget`` and write the owned sheets into the workbook ``path`` (or ``out``).
 
@@ -260,13 +270,14 @@ def run_budget(
     ``risk`` holds the keyword arguments of :func:`costsheet.model.risk_analysis.analyse`
     (``uncertainties``, ``trials``, ``seed``, ``progress``) for the Scenarios, Sensitivity and
     Risk sheets. ``package``: the workbook ``path`` already open (else it is opened here).
+    ``computed``: scenarios computed already with ``catalog`` (not computed again).
     """
     source = Path(path)
     target = Path(out) if out is not None else source
     pkg = package if package is not None else Package.open(source)
     pre = _preflight(pkg, target)
     remove = _owned_to_replace(pkg)
-    results = compute_scenarios(budget, scenarios, catalog)
+    results = compute_scenarios(budget, scenarios, catalog, computed)
     checks = pre + _reader_checks(report) + scenario_checks(budget, results)
     first = next(iter(results.values()))
     from .. import __version__
@@ -326,11 +337,12 @@ class WorkbookInputs:
             )
 
 
-def read_workbook(path: Path | str) -> WorkbookInputs:
+def read_workbook(source: Path | str | Package) -> WorkbookInputs:
     """Read and validate every input sheet of a budget workbook; the file is never changed.
 
     This is ``costsheet check``: the budget sheets, the Actuals sheet and the Uncertainty sheet,
-    every problem collected into one report.
+    every problem collected into one report. ``source``: the workbook's path, or its package
+    already open (``run`` passes the one it opened: the file is read once).
     """
     from .reader import read_budget
     from .uncertainty import (
@@ -340,15 +352,17 @@ def read_workbook(path: Path | str) -> WorkbookInputs:
         uncertainties_from,
     )
 
-    source = Path(path)
+    path = source.path if isinstance(source, Package) else Path(source)
     read = read_budget(source)
     report = read.report
-    inputs = WorkbookInputs(source, read, report)
+    inputs = WorkbookInputs(path, read, report)
     if read.fatal is not None or read.budget is None:
         return inputs
-    inputs.actuals = read_actuals(source, read.budget.currency, read.budget.fx_rates)
+    sheets = read.book or path  # the sheets the reader loaded: nothing is read twice
+    inputs.actuals = read_actuals(sheets, read.budget.currency, read.budget.fx_rates,
+                                  fx=read.fx)
     report.extend(inputs.actuals.report)
-    unc = read_uncertainty(source, read.budget)
+    unc = read_uncertainty(sheets, read.budget)
     stated = uncertainties_from(getattr(read, "intervals", {}), unc)
     report.extend(unc.report)
     if stated:
@@ -385,7 +399,7 @@ def run_workbook(
     package = Package.open(source)
     _preflight(package, target)
     _owned_to_replace(package)
-    inputs = read_workbook(source)
+    inputs = read_workbook(package)
     inputs.raise_if_errors()
     read, report, actuals = inputs.read, inputs.report, inputs.actuals
     assert read.budget is not None
@@ -393,7 +407,8 @@ def run_workbook(
             **({"note": inputs.uncertainty_note} if inputs.uncertainty_note else {}),
             **({"trials": trials} if trials is not None else {}),
             **({"seed": seed} if seed is not None else {})}
+    computed = read.results if catalog is None else None  # the reader computed them
     return run_budget(source, read.budget, out=out, scenarios=scenarios, catalog=catalog,
                       report=report, now=now, keep_backups=keep_backups, actuals=actuals,
                       as_of=as_of, monthly_scenario=monthly_scenario, risk=risk,
-                      package=package)
+                      package=package, computed=computed)

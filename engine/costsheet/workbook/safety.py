@@ -27,6 +27,8 @@ from pathlib import Path
 
 from costsheet.errors import CostsheetError
 
+from .targets import keep_owner
+
 __all__ = [
     "BACKUP_DIR",
     "atomic_write",
@@ -127,14 +129,16 @@ _MAPPED = {errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM,
            getattr(errno, "EDQUOT", errno.ENOSPC)}
 
 
-def atomic_write(out: Path, write: Callable[[Path], None]) -> None:
+def atomic_write(out: Path, write: Callable[[Path], None], *,
+                 before_replace: Callable[[], None] | None = None) -> None:
     """Create or replace ``out`` atomically with what ``write(temp_path)`` writes.
 
     ``write`` gets a fresh temporary path in the same folder; afterwards the file is fsynced
     and renamed over ``out`` (keeping ``out``'s permission bits). A read-only ``out`` or folder is
     refused first (:func:`check_writable`). On any exception the temporary
     file is removed and ``out`` is untouched; disk-full, permission and read-only errors become a
-    :class:`CostsheetError`.
+    :class:`CostsheetError`. ``before_replace`` runs just before the rename (e.g.
+    :func:`~costsheet.workbook.targets.check_unchanged`); if it raises, nothing is replaced.
     """
     out = Path(out)
     folder = out.parent if str(out.parent) else Path(".")
@@ -151,12 +155,14 @@ def atomic_write(out: Path, write: Callable[[Path], None]) -> None:
             os.fsync(fh.fileno())
         if out.exists():
             with contextlib.suppress(OSError):
-                os.chmod(tmp, stat.S_IMODE(out.stat().st_mode))
+                keep_owner(tmp, out)
         else:
             with contextlib.suppress(OSError):
                 umask = os.umask(0)
                 os.umask(umask)
                 os.chmod(tmp, 0o666 & ~umask)
+        if before_replace is not None:
+            before_replace()
         os.replace(tmp, out)
         tmp = None
         _fsync_dir(folder)
@@ -226,6 +232,16 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+def _backup_folder(folder: Path) -> None:
+    """Refuse clearly when the backups folder's name is taken by something else."""
+    if folder.exists() and not folder.is_dir():
+        raise CostsheetError(
+            f"cannot keep a backup: {folder.name} next to the workbook is a file, not a "
+            "folder; nothing was changed",
+            hint=f"rename or move the file {folder} (costsheet keeps previous versions in a "
+            "folder of that name)")
+
+
 _BACKUP_RE = r"^{stem}\.(\d{{8}}-\d{{6}})(?:-(\d+))?{ext}$"
 
 
@@ -249,6 +265,7 @@ def make_backup(path: Path, keep: int = 3) -> Path | None:
                 found.append(((m.group(1), int(m.group(2) or 0)), item))
         return sorted(found)
 
+    _backup_folder(folder)
     copying: Path | None = None
     try:
         folder.mkdir(exist_ok=True)
@@ -257,9 +274,18 @@ def make_backup(path: Path, keep: int = 3) -> Path | None:
         same = [key[1] for key, _item in existing() if key[0] >= stamp]
         n = max(same) + 1 if same else 0
         name = f"{path.stem}.{stamp}-{n}{path.suffix}" if n else f"{path.stem}.{stamp}{path.suffix}"
-        target = copying = folder / name
-        shutil.copy2(path, target)
+        target = folder / name
+        # copied under a temporary name, then renamed: a run killed mid-copy never leaves a
+        # truncated file under a backup's name (clean_stale_temp_files removes the temp later)
+        fd, temp = tempfile.mkstemp(prefix=_temp_prefix(), suffix=path.suffix, dir=folder)
+        os.close(fd)
+        copying = Path(temp)
+        shutil.copy2(path, copying)
+        with open(copying, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(copying, target)
         copying = None
+        clean_stale_temp_files(folder)
     except OSError as exc:
         if copying is not None:  # a partial copy (disk full) must not pass for a backup
             with contextlib.suppress(OSError):

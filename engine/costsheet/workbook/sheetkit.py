@@ -26,7 +26,9 @@ from typing import Any
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.chart import Reference, Series
+from openpyxl.chart._chart import ChartBase
 from openpyxl.chart.data_source import AxDataSource, StrRef
+from openpyxl.chart.series import Series as ChartSeries
 from openpyxl.chart.series import SeriesLabel
 from openpyxl.chart.shapes import GraphicalProperties
 from openpyxl.chart.text import RichText
@@ -49,6 +51,7 @@ __all__ = [
     "named_style",
     "quoted",
     "series",
+    "size",
     "text_categories",
     "text_font",
     "text_width",
@@ -253,14 +256,22 @@ def axis_text(size: int = 900) -> RichText:
                                  endParaRPr=CharacterProperties(sz=size))])
 
 
-def series(ws: Any, col: int, first: int, last: int, title_cell: str, color: str) -> Series:
+def series(ws: Any, col: int, first: int, last: int, title_cell: str,
+           color: str) -> ChartSeries:
     """A series of rows ``first`` to ``last`` of column ``col``, titled by ``title_cell``
     (``$B$4``) of the same sheet, filled and outlined in ``color``."""
-    s = Series(Reference(ws, min_col=col, min_row=first, max_row=last), title_from_data=False)
+    s: ChartSeries = Series(Reference(ws, min_col=col, min_row=first, max_row=last),
+                            title_from_data=False)
     s.tx = SeriesLabel(strRef=StrRef(f=f"{quoted(ws.title)}!{title_cell}"))
     s.graphicalProperties = GraphicalProperties(solidFill=color)
     s.graphicalProperties.line.solidFill = color
     return s
+
+
+def size(chart: ChartBase, width_cm: float, height_cm: float) -> None:
+    """Set ``chart``'s size in centimetres."""
+    chart.width = width_cm  # type: ignore[assignment]  # openpyxl's stubs say int; it takes cm
+    chart.height = height_cm
 
 
 def text_categories(chart: Any, ref: str) -> None:

@@ -1,8 +1,9 @@
 """The budget template: the layout spec of every input sheet, and `costsheet new`.
 
-The layout is generated from the pydantic input models in :mod:`costsheet.inputs` (field names
-are the stable keys; titles, units and help come from each field's ``json_schema_extra``), plus
-the GPU catalog sheet (from :class:`costsheet.catalog.GpuSpec`), FX and scenario overrides.
+The layout is generated from the pydantic input models in :mod:`costsheet.inputs`, one model per
+sheet (field names are the stable keys; each field's type declares its kind, see
+:class:`costsheet.inputs.Kind`; titles, units, help and column hints come from each field's
+``json_schema_extra``).
 
 Table sheets (Pools, Runs, Data, Staff, Other, GPU catalog, FX, Overrides)::
 
@@ -24,25 +25,33 @@ import re
 import typing
 import zipfile
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
-from ..catalog import TFLOPS, default_catalog
+if TYPE_CHECKING:
+    from openpyxl.styles import Font
+
+from ..catalog import default_catalog
 from ..errors import InputError
 from ..inputs import (
+    ActualLine,
     Budget,
     CostLine,
     Drivers,
+    FxRow,
+    GpuCatalogRow,
     GpuPool,
+    OverrideRow,
     StaffLine,
     TrainingRun,
+    UncertaintyRow,
+    kind_of,
 )
-from ..model.variance import ActualLine
 from . import labels_zh
 
 LANGS = ("en", "zh")
@@ -85,8 +94,8 @@ NUMBER_FORMATS: dict[str, str] = {
     "unit_cost": MONEY_FMT,
     "power_w": COUNT_FMT,
     "tdp_w": COUNT_FMT,
-    "bf16_flops": "#,##0.0",
-    "fp8_flops": "#,##0.0",
+    "bf16_dense_tflops": "#,##0.0",
+    "fp8_dense_tflops": "#,##0.0",
     "memory_gb": COUNT_FMT,
     "kwh_price": "0.000",
     "pue": "0.00",
@@ -118,8 +127,10 @@ class ColumnSpec:
     choices: tuple[str, ...] = ()
     choices_strict: bool = True
     list_formula: str = ""  # a dropdown fed by a range instead of fixed choices
-    scale: float = 1.0  # sheet value × scale = engine value (TFLOP/s → FLOP/s)
     width: float = 12.0
+    heading: bool = False  # only names or comments a line: a row with nothing else is skipped
+    old_keys: tuple[str, ...] = ()  # keys this column had in workbooks written before
+    quiet_if_missing: bool = False  # added later: a workbook without the column reads as before
 
     def label(self, lang: str = "en") -> str:
         return (self.label_zh if lang == "zh" else "") or self.label_en
@@ -170,25 +181,10 @@ class SheetSpec:
 
 
 def _kind(info: Any) -> tuple[str, tuple[str, ...]]:
-    """What a pydantic field holds: number, count, fraction, month, currency, choice, text."""
-    for meta in info.metadata:
-        func = getattr(meta, "func", None)
-        if func is None:
-            continue
-        name = getattr(func, "__qualname__", "")
-        if "fraction" in name:
-            return "fraction", ()
-        if "count" in name:
-            return "count", ()
-        if "number" in name:
-            return "number", ()
-        if "month" in name:
-            return "month", ()
-        if "currency" in name:
-            return "currency", ()
-        if "_choice" in name:
-            return "choice", tuple(typing.get_args(info.annotation))
-    return "text", ()
+    """The kind a pydantic field declares (:class:`costsheet.inputs.Kind`), with its choices."""
+    kind = kind_of(info).name
+    choices = tuple(typing.get_args(info.annotation)) if kind == "choice" else ()
+    return kind, tuple(c for c in choices if isinstance(c, str))
 
 
 def _format_for(key: str, kind: str) -> str:
@@ -224,9 +220,10 @@ def _model_columns(
 ) -> tuple[ColumnSpec, ...]:
     cols = []
     for key, info in model.model_fields.items():
-        if key in skip:
+        extra: dict[str, Any] = (dict(info.json_schema_extra)
+                                  if isinstance(info.json_schema_extra, dict) else {})
+        if key in skip or extra.get("sheet", True) is False:
             continue
-        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
         kind, choices = _kind(info)
         zh_label, zh_help = labels_zh.LABELS.get(f"{section}.{key}", ("", ""))
         unit = str(extra.get("unit", ""))
@@ -234,6 +231,7 @@ def _model_columns(
         if defaults and key in defaults:
             default = defaults[key]
         label = str(extra.get("title_text", key))
+        width = _width(label, zh_label, unit, labels_zh.UNITS.get(unit, ""), kind)
         cols.append(ColumnSpec(
             key=key,
             label_en=label,
@@ -248,99 +246,23 @@ def _model_columns(
             number_format=_format_for(key, kind),
             choices=choices,
             choices_strict=strict_choices,
-            width=_width(label, zh_label, unit, labels_zh.UNITS.get(unit, ""), kind),
+            width=max(float(extra.get("width", 0.0)), width),
+            heading=bool(extra.get("heading", False)),
+            old_keys=tuple(extra.get("old_keys", ())),
+            quiet_if_missing=bool(extra.get("quiet_if_missing", False)),
         ))
     return tuple(cols)
 
 
 def _with(cols: tuple[ColumnSpec, ...], key: str, **changes: Any) -> tuple[ColumnSpec, ...]:
-    from dataclasses import replace
-
     return tuple(replace(c, **changes) if c.key == key else c for c in cols)
 
 
-def _plain(section: str, key: str, label: str, unit: str, help_text: str, kind: str,
-           *, required: bool = False, fmt: str | None = None, scale: float = 1.0,
-           width: float | None = None) -> ColumnSpec:
-    zh_label, zh_help = labels_zh.LABELS.get(f"{section}.{key}", ("", ""))
-    unit_zh = labels_zh.UNITS.get(unit, "")
-    return ColumnSpec(
-        key=key, label_en=label, unit_en=unit, help_en=help_text, kind=kind,
-        label_zh=zh_label, unit_zh=unit_zh, help_zh=zh_help, required=required,
-        number_format=fmt or _format_for(key, kind), scale=scale,
-        width=max(width or 0.0, _width(label, zh_label, unit, unit_zh, kind)),
-    )
-
-
-def _gpu_catalog_columns() -> tuple[ColumnSpec, ...]:
-    s = "gpu_catalog"
-    return (
-        _plain(s, "key", "GPU type", "", "Catalog key: an existing type (its values are "
-               "overridden) or a new one (added).", "text", required=True, width=14),
-        _plain(s, "aliases", "Aliases", "", "Other names, separated by ';'.", "text", width=18),
-        _plain(s, "name", "Full name", "", "The full name.", "text", width=22),
-        _plain(s, "vendor", "Vendor", "", "e.g. NVIDIA, AMD.", "text", width=10),
-        _plain(s, "memory_gb", "Memory", "GB", "Memory per GPU.", "number"),
-        _plain(s, "bf16_flops", "BF16 peak", "TFLOP/s",
-               "Peak dense BF16 throughput. Required for a new type.", "number", scale=TFLOPS),
-        _plain(s, "fp8_flops", "FP8 peak", "TFLOP/s",
-               "Peak dense FP8 throughput (blank: no FP8).", "number", scale=TFLOPS),
-        _plain(s, "tdp_w", "TDP", "W", "GPU thermal design power. Required for a new type.",
-               "number"),
-        _plain(s, "server_power_ratio", "Server power ratio", "x",
-               "Server power / sum of GPU TDPs.", "number"),
-        _plain(s, "purchase_price_per_gpu", "Purchase price", "USD per GPU",
-               "Price of one GPU, in USD.", "number"),
-        _plain(s, "purchase_price_date", "Purchase price date", "YYYY-MM",
-               "When the price was seen.", "text", width=12),
-        _plain(s, "purchase_price_source", "Purchase price source", "",
-               "Where the price comes from.", "text", width=24),
-        _plain(s, "price_per_gpu_hour", "Rental price", "USD per GPU-hour",
-               "On-demand price of one GPU-hour, in USD.", "number", width=18),
-        _plain(s, "price_date", "Rental price date", "YYYY-MM", "When the price was seen.",
-               "text", width=12),
-        _plain(s, "price_source", "Rental price source", "", "Where the price comes from.",
-               "text", width=24),
-    )
-
-
-def _fx_columns() -> tuple[ColumnSpec, ...]:
-    return (
-        _plain("fx", "currency", "Currency", "ISO code",
-               "Three-letter ISO code, e.g. CNY.", "currency", required=True, width=11),
-        _plain("fx", "rate", "Rate", "reporting per unit",
-               "Units of the reporting currency for one unit of this currency.", "number",
-               required=True, width=20),
-        _plain("fx", "month", "Month", "YYYY-MM",
-               "Blank: the budget rate. A month: the actual rate of that month, for the "
-               "Actuals sheet (a currency with monthly rows needs one per month of actuals).",
-               "month", width=11),
-        _plain("fx", "note", "Note", "", "Date and source of the rate.", "text", width=30),
-    )
-
-
-def _override_columns() -> tuple[ColumnSpec, ...]:
-    return (
-        _plain("overrides", "scenario", "Scenario", "",
-               "A scenario column name on the Drivers sheet, e.g. High.", "text",
-               required=True, width=12),
-        _plain("overrides", "key", "Input key", "key",
-               "e.g. pools.h800.price_per_gpu_hour or runs.final.tokens (section.name.field).",
-               "text", required=True, width=40),
-        _plain("overrides", "value", "Value", "",
-               "The value in that scenario, typed as on the input sheet (2.80, 14.8T, 35%).",
-               "number", required=True, width=12),
-        _plain("overrides", "note", "Note", "", "Why.", "text", width=40),
-    )
-
-
 def _uncertainty_columns() -> tuple[ColumnSpec, ...]:
-    from .uncertainty import CHOICES, COLUMNS
+    from ..model.montecarlo import KINDS
 
-    widths = {"input": 36.0, "distribution": 14.0, "note": 30.0}
-    cols = tuple(_plain("uncertainty", key, label, unit, help_text, kind, width=widths.get(key))
-                 for key, label, unit, help_text, kind in COLUMNS)
-    return _with(cols, "distribution", choices=CHOICES, choices_strict=False)
+    return _with(_model_columns(UncertaintyRow, "uncertainty"), "distribution", choices=KINDS,
+                 choices_strict=False)
 
 
 def build_layout() -> tuple[SheetSpec, ...]:
@@ -375,23 +297,26 @@ def build_layout() -> tuple[SheetSpec, ...]:
                   other, CostLine),
         SheetSpec("GPU catalog", "gpu_catalog", "GPU catalog overrides",
                   "Override or add GPU types; blank cells keep the built-in catalog's values "
-                  "(see `costsheet gpus`).", _gpu_catalog_columns(), None, required=False),
+                  "(see `costsheet gpus`).", _model_columns(GpuCatalogRow, "gpu_catalog"),
+                  GpuCatalogRow, required=False),
         SheetSpec("FX", "fx", "Exchange rates",
                   "Lines in a currency other than the reporting currency need a rate: "
-                  "1 unit = rate x reporting currency.", _fx_columns(), None, required=False),
+                  "1 unit = rate x reporting currency.", _model_columns(FxRow, "fx"), FxRow,
+                  required=False),
         SheetSpec("Overrides", "overrides", "Scenario overrides",
                   "Let a scenario change any numeric input, e.g. in High pool h800 costs "
-                  "2.80 per GPU-hour.", _override_columns(), None, required=False),
+                  "2.80 per GPU-hour.", _model_columns(OverrideRow, "overrides"), OverrideRow,
+                  required=False),
         SheetSpec("Actuals", "actuals", "Actuals",
                   "What was booked, one row per month and family (optionally a line item), in "
                   "any currency with a rate on the FX sheet. Read by `costsheet run` for the "
-                  "Variance sheet.", _model_columns(ActualLine, "actuals"), None,
+                  "Variance sheet.", _model_columns(ActualLine, "actuals"), ActualLine,
                   required=False),
         SheetSpec("Uncertainty", "uncertainty", "Uncertainty (Monte Carlo)",
                   "One uncertain input per row: a driver or input key, a distribution and its "
                   "parameters. Read by `costsheet run` for the Risk sheet. A range such as "
                   "0.35 to 0.45 typed in a driver's Base cell also counts (a 90% interval).",
-                  _uncertainty_columns(), None, required=False),
+                  _uncertainty_columns(), UncertaintyRow, required=False),
     )
 
 
@@ -413,8 +338,6 @@ def _cell_value(col: ColumnSpec, value: Any) -> Any:
         return None
     if isinstance(value, tuple | list):
         return "; ".join(str(v) for v in value)
-    if isinstance(value, float) and col.scale != 1.0:
-        return value / col.scale
     if isinstance(value, float) and value.is_integer() and col.kind in ("number", "count"):
         return int(value)
     return value
@@ -425,7 +348,7 @@ def table_rows(budget: Budget, section: str) -> list[dict[str, Any]]:
     if section in ("pools", "runs", "data", "staff", "other"):
         return [line.model_dump() for line in getattr(budget, section)]
     if section == "gpu_catalog":
-        return [dict(row) for row in budget.gpu_catalog]
+        return [row.model_dump() for row in budget.gpu_catalog]
     if section == "fx":
         return [{"currency": k, "rate": v} for k, v in budget.fx_rates.items()]
     if section == "actuals":
@@ -458,7 +381,7 @@ def driver_scenarios(budget: Budget) -> dict[str, dict[str, Any]]:
 # writing the template
 
 
-def _styles():
+def _styles() -> dict[str, Any]:
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
     thin = Side(style="thin", color="BFBFBF")
@@ -619,11 +542,15 @@ def _write_drivers(ws: Any, spec: SheetSpec, budget: Budget, scenarios: list[str
     ws.freeze_panes = f"C{DRIVERS_FIRST_ROW}"
 
 
-def Font_bold_blue():  # noqa: N802 - a style factory
+def Font_bold_blue() -> Font:  # noqa: N802 - a style factory
     from openpyxl.styles import Font
 
     return Font(bold=True, color=INPUT_FONT)
 
+
+#: the sheets `costsheet run` writes, as the README names them (a test keeps them in step)
+RUN_SHEETS: tuple[str, ...] = ("Summary", "Line items", "Checks", "Scenarios", "Sensitivity",
+                               "Risk", "Monthly", "Variance", "Refresh log")
 
 README_EN = [
     "costsheet training budget template",
@@ -632,8 +559,8 @@ README_EN = [
     "1. Fill the yellow cells (blue text): they are the inputs. Do not edit the small grey key "
     "rows: costsheet reads by key.",
     "2. Check: costsheet check budget.xlsx (lists every bad cell; the file is not changed).",
-    "3. Compute: costsheet run budget.xlsx (writes the Summary, Line items and Checks sheets "
-    "back into this workbook).",
+    "3. Compute: costsheet run budget.xlsx (writes nine sheets back into this workbook: "
+    f"{', '.join(RUN_SHEETS[:-1])} and {RUN_SHEETS[-1]}).",
     "",
     "Colours",
     "Light yellow fill + blue text: an input",
@@ -698,6 +625,7 @@ def workbook_for(budget: Budget | None = None, *, lang: str = "en") -> Any:
     st = _styles()
     wb = Workbook()
     readme = wb.active
+    assert readme is not None  # a new Workbook has one sheet
     readme.title = README_SHEET
     _write_readme(readme, lang, st)
     for spec in LAYOUT:
@@ -770,7 +698,11 @@ def new_template(path: Path | str, *, lang: str = "en", example: bool | Budget =
     else:
         budget = example or None
     data = workbook_bytes(budget, lang=lang)
-    atomic_write(path, lambda tmp: Path(tmp).write_bytes(data))
+
+    def write(tmp: Path) -> None:
+        Path(tmp).write_bytes(data)
+
+    atomic_write(path, write)
     return path
 
 
@@ -820,10 +752,18 @@ def reference_markdown() -> str:
         f"| {UNIT_ROW} | units |",
         f"| {FIRST_ROW}… | one input line per row (light yellow, blue text) |",
         "",
-        "Empty rows are skipped, and so is a row with only its first cell filled (a heading). "
-        "Columns without a key are ignored (add your own notes). Numbers may be typed as `7B`, "
-        "`14.8T`, `2.788M`, `1,082,990`; fractions as `40%` or `0.4` (a bare `40` is refused). "
-        "Months are `YYYY-MM`.",
+        "Empty rows are skipped, and so is a row that only names or comments a line (only its "
+        "name, GPU type, currency or scenario, or only a note: a heading). Columns without a key "
+        "are ignored (add your own notes). Numbers may be typed as `7B`, `14.8T`, `2.788M`, "
+        "`1,082,990`; fractions as `40%` or `0.4` (a bare `40` is refused). Months are "
+        "`YYYY-MM`.",
+        "",
+        "Every input sheet reads cells the same way. A formula is read as the result Excel saved "
+        "with it; a formula saved without a result (a file written by a script) is evaluated "
+        "by costsheet, with a warning, or reported at its cell when it cannot be (volatile "
+        "functions, links to other workbooks, ...). A cell showing an Excel error (`#REF!`, "
+        "`#DIV/0!`, ...) is an error at its cell. Merged cells over inputs (only the top-left "
+        "cell is read) and hidden rows or columns holding inputs are warnings.",
         "",
         "The **Drivers** sheet has one driver per row: `key | label | unit | help | Base | Low | "
         "High | …`. The first scenario column must be `Base`; add any number of scenario columns "
@@ -851,10 +791,12 @@ def reference_markdown() -> str:
                 choices = ", ".join(col.choices) if col.choices_strict else (
                     "from the catalog or the GPU catalog sheet" if col.key == "gpu_type"
                     else "a pool name" if col.key == "pool" else "")
+                old = "".join(f" Workbooks written before call it `{k}`; still read."
+                              for k in col.old_keys)
                 out.append(
                     f"| {get_column_letter(j)} | `{col.key}` | {_md(col.label_en)} | "
                     f"{_md(col.unit_en)} | {_md(_fmt_default(col))} | {_md(choices)} | "
-                    f"{_md(col.help_en)} |")
+                    f"{_md(col.help_en)}{old} |")
             if spec.fixed:
                 fixed = ", ".join(f"`{k}` = {v}" for k, v in spec.fixed.items())
                 out += ["", f"Every line on this sheet has {fixed}."]

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import CostsheetError, Report
-from ..inputs import Budget
+from ..inputs import Budget, UncertaintyRow, kind_of
 from ..model.montecarlo import (
     KINDS,
     Distribution,
@@ -38,6 +38,8 @@ from ..model.montecarlo import (
 )
 from ..model.scenarios import get_value, split_key
 from ..units import UnitError, parse_fraction, parse_number
+from .tables import Book, Row, TableSpec, read_table, validate_row
+from .template import SHEETS
 
 __all__ = [
     "COLUMNS", "UNCERTAINTY_SHEET", "UncertaintyRead", "driver_interval", "is_interval_text",
@@ -45,29 +47,21 @@ __all__ = [
 ]
 
 UNCERTAINTY_SHEET = "Uncertainty"
-KEY_ROW_MAX = 10  # the key row is looked for in the first rows
+PARAMS = ("low", "most_likely", "high", "mean", "sd")
 
-#: (key, label, unit, help, kind) of each column, in sheet order.
-COLUMNS: tuple[tuple[str, str, str, str, str], ...] = (
-    ("input", "Input", "key",
-     "A driver key (mfu, kwh_price, ...) or an input key such as "
-     "pools.h800.price_per_gpu_hour (section.name.field).", "text"),
-    ("distribution", "Distribution", "",
-     "fixed, uniform, triangular, pert, normal, lognormal or bernoulli.", "choice"),
-    ("low", "Low", "as the input",
-     "uniform, triangular, pert: the lowest value; normal, lognormal: the 5th percentile.",
-     "number"),
-    ("most_likely", "Most likely", "as the input",
-     "triangular, pert: the most likely value; fixed: the value.", "number"),
-    ("high", "High", "as the input",
-     "uniform, triangular, pert: the highest value; normal, lognormal: the 95th percentile.",
-     "number"),
-    ("mean", "Mean", "as the input",
-     "normal, lognormal: the mean (with sd, instead of low and high); bernoulli: the "
-     "probability.", "number"),
-    ("sd", "Std. dev.", "as the input", "normal, lognormal: the standard deviation.", "number"),
-    ("note", "Note", "", "Where the range comes from.", "text"),
-)
+
+def _columns() -> tuple[tuple[str, str, str, str, str], ...]:
+    out = []
+    for key, info in UncertaintyRow.model_fields.items():
+        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+        out.append((key, str(extra["title_text"]), str(extra["unit"]), str(extra["help"]),
+                    kind_of(info).name))
+    return tuple(out)
+
+
+#: (key, label, unit, help, kind) of each column, in sheet order (from
+#: :class:`~costsheet.inputs.UncertaintyRow`).
+COLUMNS: tuple[tuple[str, str, str, str, str], ...] = _columns()
 CHOICES: tuple[str, ...] = KINDS
 
 
@@ -105,120 +99,96 @@ def _canon(key: str) -> str:
     return fname if section == "drivers" else f"{section}.{name}.{fname}"
 
 
-def _find_key_row(rows: list[tuple[Any, ...]]) -> tuple[int, dict[str, int]] | None:
-    keys = {k for k, *_ in COLUMNS}
-    for r, row in enumerate(rows[:KEY_ROW_MAX], start=1):
-        found = {str(v).strip().lower(): c for c, v in enumerate(row, start=1)
-                 if v is not None and str(v).strip().lower() in keys}
-        if "input" in found and "distribution" in found:
-            return r, found
-    return None
+def read_uncertainty(source: Path | str | Book, budget: Budget) -> UncertaintyRead:
+    """Read the Uncertainty sheet (if the workbook has one) against ``budget``.
 
-
-def read_uncertainty(path: Path | str, budget: Budget) -> UncertaintyRead:
-    """Read the Uncertainty sheet of ``path`` (if it has one) against ``budget``.
-
-    Never changes the file. Every bad cell is an error in ``report`` with its Sheet!Cell; a
-    workbook without the sheet gives an empty result.
+    ``source`` is the workbook's path, or its sheets as the budget reader read them
+    (``ReadResult.book``). Never changes the file. Every bad cell is an error in ``report``
+    with its Sheet!Cell; a workbook without the sheet gives an empty result.
     """
-    from openpyxl.utils import get_column_letter
-
-    from .readonly_workbook import open_read_only
-
-    out = UncertaintyRead(report=Report(source=str(path)))
-    wb = open_read_only(Path(path), data_only=True)
-    try:
-        name = next((n for n in wb.sheetnames if n.strip().lower() == "uncertainty"), None)
-        if name is None:
-            return out
-        out.present = True
-        ws = wb[name]
-        ws.reset_dimensions()
-        rows = [tuple(r) for r in ws.iter_rows(values_only=True)]
-    finally:
-        wb.close()
-    rep = out.report
-    found = _find_key_row(rows)
-    if found is None:
-        rep.add(name, "A3", "input", None,
-                "missing key row: expected the keys input, distribution, low, most_likely, "
-                "high, mean, sd above the first line (copy the top rows from a new template)")
-        return out
-    key_row, cols = found
+    if isinstance(source, Book):
+        out = UncertaintyRead(report=Report(source=str(source.path)))
+        book = source.reporting_to(out.report)
+    else:
+        out = UncertaintyRead(report=Report(source=str(source)))
+        book = Book.open(Path(source), [UNCERTAINTY_SHEET], out.report)
+    out.present = book.grid(UNCERTAINTY_SHEET) is not None
+    table = read_table(book, TableSpec.of(SHEETS["uncertainty"])) if out.present else None
     seen: dict[str, str] = {}
-    for r in range(key_row + 3, len(rows) + 1):  # keys, labels, units, then lines
-        row = rows[r - 1]
-
-        def raw(key: str, row: tuple[Any, ...] = row) -> Any:
-            c = cols.get(key)
-            if c is None or c > len(row):
-                return None
-            v = row[c - 1]
-            return None if v is None or (isinstance(v, str) and not v.strip()) else v
-
-        def ref(key: str, r: int = r) -> str:
-            return f"{get_column_letter(cols.get(key, 1))}{r}"
-
-        values = {k: raw(k) for k, *_ in COLUMNS if k != "note"}
-        if all(v is None for v in values.values()):
+    for row in table.rows if table else []:
+        if "input" in row.bad or "distribution" in row.bad:
             continue
-        key_text, kind = values["input"], values["distribution"]
-        if key_text is None:
-            rep.add(name, ref("input"), "input", None, "is required")
+        unc = validate_row(book, UncertaintyRow, row)
+        if not isinstance(unc, UncertaintyRow):
             continue
-        try:
-            key = _canon(str(key_text).strip())
-            rng = valid_range(key)
-            if "." in key:
-                get_value(budget, key)
-        except CostsheetError as exc:
-            rep.add(name, ref("input"), "input", key_text, exc.message)
+        key = _input_key(out.report, row, unc, seen, budget)
+        if key is None:
             continue
-        if key in seen:
-            rep.add(name, ref("input"), "input", key_text, f"given twice (also {seen[key]})")
+        dist = _distribution(out.report, row, unc, key)
+        if dist is None:
             continue
-        if kind is None:
-            rep.add(name, ref("distribution"), "distribution", None,
-                    f"is required: one of {', '.join(CHOICES)}")
-            continue
-        fraction = rng.high <= 1.0
-        params: dict[str, float] = {}
-        bad = False
-        for k in ("low", "most_likely", "high", "mean", "sd"):
-            v = values[k]
-            if v is None:
-                continue
-            try:
-                prob = str(kind).strip().lower() == "bernoulli" and k == "mean"
-                params[k] = parse_fraction(v) if (fraction or prob) else parse_number(
-                    v, allow_negative=True)
-            except UnitError as exc:
-                rep.add(name, ref(k), k, v, str(exc))
-                bad = True
-        if bad:
-            continue
-        try:
-            dist = make_distribution(
-                str(kind), value=params.get("most_likely"), low=params.get("low"),
-                mode=params.get("most_likely"), high=params.get("high"),
-                mean=params.get("mean"), sd=params.get("sd"), p=params.get("mean"))
-        except CostsheetError as exc:
-            where = "distribution" if "unknown distribution" in exc.message else _blame(
-                exc.message, params)
-            rep.add(name, ref(where), where, values.get(where), exc.message)
-            continue
-        seen[key] = f"{name}!{ref('input')}"
+        seen[key] = row.ref("input")
         out.uncertainties[key] = dist
-        out.cells[key] = f"{name}!{ref('input')}"
+        out.cells[key] = row.ref("input")
     return out
 
 
-def _blame(message: str, params: Mapping[str, float]) -> str:
-    """The column a distribution's complaint is about (the first one it names)."""
-    for k in ("low", "mode", "high", "mean", "sd"):
-        if k in message:
-            return "most_likely" if k == "mode" else k
-    return "distribution"
+def _input_key(rep: Report, row: Row, unc: UncertaintyRow, seen: dict[str, str],
+               budget: Budget) -> str | None:
+    """The canonical key of the row's input (checked against the budget), or None."""
+    if unc.input is None:
+        rep.add(row.sheet, row.cells["input"], "input", None, "is required", code="required")
+        return None
+    try:
+        key = _canon(unc.input)
+        valid_range(key)
+        if "." in key:
+            get_value(budget, key)
+    except CostsheetError as exc:
+        rep.add(row.sheet, row.cells["input"], "input", row.get("input"), exc.message,
+                code=exc.code)
+        return None
+    if key in seen:
+        rep.add(row.sheet, row.cells["input"], "input", row.get("input"),
+                f"given twice (also {seen[key]})", code="given_twice")
+        return None
+    return key
+
+
+def _distribution(rep: Report, row: Row, unc: UncertaintyRow, key: str) -> Distribution | None:
+    """The row's distribution, its parameters read as the input they describe; or None."""
+    kind = unc.distribution
+    if kind is None:
+        rep.add(row.sheet, row.cells.get("distribution", row.first), "distribution", None,
+                f"is required: one of {', '.join(CHOICES)}", code="required")
+        return None
+    fraction = valid_range(key).high <= 1.0
+    params: dict[str, float] = {}
+    bad = False
+    for k in PARAMS:
+        v = getattr(unc, k)
+        if v is None or k in row.bad:
+            bad = bad or k in row.bad
+            continue
+        try:
+            prob = kind.lower() == "bernoulli" and k == "mean"
+            params[k] = parse_fraction(v) if (fraction or prob) else parse_number(
+                v, allow_negative=True)
+        except UnitError as exc:
+            rep.add(row.sheet, row.cells[k], k, v, str(exc), code=exc.code)
+            bad = True
+    if bad:
+        return None
+    try:
+        return make_distribution(
+            kind, value=params.get("most_likely"), low=params.get("low"),
+            mode=params.get("most_likely"), high=params.get("high"), mean=params.get("mean"),
+            sd=params.get("sd"), p=params.get("mean"))
+    except CostsheetError as exc:
+        where = {"mode": "most_likely"}.get(exc.key or "", exc.key or "distribution")
+        rep.add(row.sheet, row.cells.get(where, row.first), where, row.get(where),
+                exc.message, code=exc.code)
+        return None
 
 
 SCENARIO_RANGE_NOTE = (

@@ -48,6 +48,7 @@ from .sheetkit import (
     money_format,
     named_style,
     quoted,
+    size,
     text_categories,
     text_font,
     text_width,
@@ -354,8 +355,7 @@ def _stacked_chart(ws: Any, results: Sequence[BudgetResult], lay: _Layout,
         chart.series.append(series)
     text_categories(chart, str(cats))
     chart.legend.position = "b"
-    chart.width = max(16.0, 3.0 * n + 8.0)
-    chart.height = 9.5
+    size(chart, max(16.0, 3.0 * n + 8.0), 9.5)
     return chart
 
 
@@ -394,10 +394,10 @@ def _split_chart(ws: Any, scenario: str, lay: _Layout,
                 showSerName=False, showLegendKey=False))
     chart.series.append(series)
     text_categories(chart, str(cats))
+    assert chart.legend is not None  # a new chart has one
     chart.legend.position = "r"
     chart.layout = Layout(manualLayout=ManualLayout(x=0.02, y=0.12, w=0.55, h=0.82))
-    chart.width = 13.0
-    chart.height = 9.5
+    size(chart, 13.0, 9.5)
     return chart
 
 
