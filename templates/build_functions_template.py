@@ -13,7 +13,8 @@ VBA project holds the reference to the xlwings add-in that the imported function
 - takes the sample macro SampleCall out of its VBA project (it would run
   `import costsheet-functions`), leaving every other part of the project byte for byte
   (tools/ovba.py);
-- adds example formulas with the values costsheet computes for them.
+- adds example formulas with the values costsheet computes for them;
+- writes its fonts' children in the order Excel's schema wants (openpyxl does not).
 """
 import hashlib
 import io
@@ -22,6 +23,7 @@ import zipfile
 from pathlib import Path
 
 from costsheet.udfs import LLMCHINCHILLA, LLMCOST, LLMCOSTTABLE, LLMENERGY, LLMFLOPS, LLMGPUHOURS
+from costsheet.workbook.ooxml.styles import fonts_in_schema_order
 from openpyxl import load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.formula import ArrayFormula
@@ -171,6 +173,8 @@ buf = io.BytesIO()
 with zipfile.ZipFile(out) as zin, zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zout:
     for info in zin.infolist():
         data = vba if info.filename == "xl/vbaProject.bin" else zin.read(info.filename)
+        if info.filename == "xl/styles.xml":
+            data = fonts_in_schema_order(data)
         zout.writestr(info, data)
 Path(out).write_bytes(buf.getvalue())
 assert "Sub " not in ovba.module_source(vba, "Module1")

@@ -27,12 +27,6 @@ SAMPLES = sorted(p.name for p in (ROOT / "samples").glob("*.xlsx"))
 REAL = real_workbook_names()
 TRIALS = "300"  # Monte Carlo trials per run: enough for the Risk sheet, quick
 
-FONT_ORDER = (
-    "styles.xml written whole by openpyxl, its fonts in openpyxl's child order (name, b, i, "
-    "color, sz ...), which the SDK's CT_Font sequence rejects. The graft appends its fonts in "
-    "CT_Font order (ooxml/xmltext.py), so runs and `new --into` pass; a new template and the "
-    "functions workbook have no user styles.xml to append to (still to fix, issue 14)")
-
 
 @dataclass
 class Written:
@@ -138,21 +132,10 @@ def test_costsheet_introduces_no_schema_or_package_problem(case: str, made: Any)
     assert {p.rule for p in accepted} <= set(ACCEPTED)
 
 
-def _font_cases() -> list[Any]:
-    """Every case, the ones whose whole styles.xml openpyxl writes marked as the known failure:
-    strict, so each one is seen to flip when openpyxl's own fonts are put in order too."""
-    font_written = {"new", "functions"}
-    out = []
-    for c in CASES:
-        kind = c.split(":")[0]
-        marks = [pytest.mark.xfail(strict=True, reason=FONT_ORDER)] if kind in font_written \
-            else []
-        out.append(pytest.param(c, marks=marks))
-    return out
-
-
-@pytest.mark.parametrize("case", _font_cases())
+@pytest.mark.parametrize("case", CASES)
 def test_fonts_costsheet_writes_are_in_the_sdk_order(case: str, made: Any) -> None:
+    """Fonts in CT_Font child order: appended by the graft, and written whole by openpyxl in a
+    new template or the functions workbook (put in order by ooxml/styles.py when saved)."""
     _unexpected, fonts, _accepted = _introduced(made(case))
     assert not fonts, f"{len(fonts)} fonts in the wrong child order:\n" + _show(fonts[:5])
 
@@ -188,3 +171,21 @@ def test_the_check_catches_a_missing_scatter_style(tmp_path: Path) -> None:
 def test_real_workbooks_are_all_checked() -> None:
     require_real_workbooks()
     assert REAL and all((REAL_WORKBOOKS / n).is_file() for n in REAL)
+
+
+def test_fonts_openpyxl_wrote_are_put_in_schema_order_and_nothing_else_changes() -> None:
+    from costsheet.workbook.ooxml.styles import fonts_in_schema_order
+
+    head = '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    before = (head + '<fonts count="2"><font><name val="Calibri" /><family val="2" />'
+              '<b val="1" /><color rgb="FF000000" /><sz val="11" /></font>'
+              '<font><b val="1" /><sz val="9" /></font></fonts>'
+              '<dxfs count="1"><dxf><font><color rgb="FFFF0000" /><i val="1" /></font></dxf>'
+              '</dxfs></styleSheet>').encode()
+    after = fonts_in_schema_order(before)
+    assert after == (head + '<fonts count="2"><font><b val="1" /><sz val="11" />'
+                     '<color rgb="FF000000" /><name val="Calibri" /><family val="2" /></font>'
+                     '<font><b val="1" /><sz val="9" /></font></fonts>'
+                     '<dxfs count="1"><dxf><font><i val="1" /><color rgb="FFFF0000" /></font>'
+                     '</dxf></dxfs></styleSheet>').encode()
+    assert fonts_in_schema_order(after) == after  # in order already: the same bytes

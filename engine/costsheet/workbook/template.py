@@ -53,6 +53,7 @@ from ..inputs import (
     kind_of,
 )
 from . import labels_zh
+from .ooxml.styles import fonts_in_schema_order
 
 LANGS = ("en", "zh")
 KEY_ROW = 3
@@ -666,6 +667,8 @@ def workbook_bytes(budget: Budget | None = None, *, lang: str = "en",
             data = src.read(info.filename)
             if info.filename == "docProps/core.xml":
                 data = _CORE_TIME.sub(lambda m: m.group(1) + stamp + m.group(3), data)
+            elif info.filename == "xl/styles.xml":  # fonts in the order Excel's schema wants
+                data = fonts_in_schema_order(data)
             fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
             fixed.compress_type = zipfile.ZIP_DEFLATED
             fixed.external_attr = 0o600 << 16

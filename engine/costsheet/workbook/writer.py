@@ -522,13 +522,15 @@ class _OwnedWorkbook(Workbook):
 
     def save(self, filename: Any) -> None:
         super().save(filename)
-        if any(self._costsheet_rows.values()):
-            _splice_rows(Path(filename), self.sheetnames, self._costsheet_rows)
+        _splice_rows(Path(filename), self.sheetnames, self._costsheet_rows)
 
 
 def _splice_rows(path: Path, sheetnames: list[str], rows: dict[str, list[str]]) -> None:
-    """Insert serialised rows before ``</sheetData>`` of the named sheets of ``path``."""
+    """Insert serialised rows before ``</sheetData>`` of the named sheets of ``path``; fonts
+    in the order Excel's schema wants (openpyxl writes them otherwise)."""
     import zipfile
+
+    from .ooxml.styles import fonts_in_schema_order
 
     parts = {f"xl/worksheets/sheet{i}.xml": rows[name]
              for i, name in enumerate(sheetnames, start=1) if rows.get(name)}
@@ -542,6 +544,8 @@ def _splice_rows(path: Path, sheetnames: list[str], rows: dict[str, list[str]]) 
                 at = xml.rindex("</sheetData>")
                 xml = xml[:at] + "".join(parts[info.filename]) + xml[at:]
                 data = xml.encode("utf-8")
+            elif info.filename == "xl/styles.xml":
+                data = fonts_in_schema_order(data)
             dst.writestr(info, data)
     tmp.replace(path)
 

@@ -13,9 +13,20 @@ import re
 from xml.etree.ElementTree import Element
 
 from .names import MAIN_NS, PackageError
-from .xmltext import XmlText, elements, emit, esc_attr, parse, prefix_for, qname, set_attr
+from .xmltext import (
+    ATTRS,
+    FONT_ORDER,
+    XmlText,
+    elements,
+    emit,
+    esc_attr,
+    parse,
+    prefix_for,
+    qname,
+    set_attr,
+)
 
-__all__ = ["StyleMerger"]
+__all__ = ["StyleMerger", "fonts_in_schema_order"]
 
 _STYLE_ORDER = ["numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs",
                 "cellStyles", "dxfs", "tableStyles", "colors", "extLst"]
@@ -194,3 +205,37 @@ def _append_to_collection(text: str, p: str, coll: str, items: str, count: int) 
     positions = [f[0][0] for f in (elements(text, p, c) for c in later) if f]
     at = min(positions) if positions else text.rindex("</" + qname(p, "styleSheet"))
     return text[:at] + new + text[at:]
+
+
+def fonts_in_schema_order(styles: bytes) -> bytes:
+    """``styles.xml`` with every font's children in CT_Font order (:data:`FONT_ORDER`).
+
+    openpyxl writes a font's ``name`` first, which the Open XML SDK rejects; a workbook that
+    costsheet writes whole (a new template, the samples, the functions workbook) goes through
+    this before it is saved. A text-level edit: only the order of each font's children changes,
+    so the same input gives the same bytes.
+    """
+    part = XmlText.decode(styles)
+    text = part.text
+    p = prefix_for(text, MAIN_NS)
+    if p is None:
+        return styles
+    child = re.compile(r"<(" + (re.escape(p) + ":" if p else "") + r")?([\w.-]+)(?![\w:.-])"
+                       + ATTRS + r"(?:/>|>.*?</\1?\2\s*>)", re.S)
+    rank = {name: i for i, name in enumerate(FONT_ORDER)}
+    edits = []
+    for start, end, _attrs, inner in elements(text, p, "font"):
+        if not inner:
+            continue
+        kids = [(m.group(2), m.group(0)) for m in child.finditer(inner)]
+        if "".join(k for _n, k in kids) != re.sub(r">\s+<", "><", inner).strip():
+            continue  # text or comments between children: leave the font as it is
+        ordered = sorted(kids, key=lambda k: rank.get(k[0], len(FONT_ORDER)))
+        if ordered == kids:
+            continue
+        head = text[start:end][: text[start:end].index(">") + 1]
+        edits.append((start, end, head + "".join(k for _n, k in ordered)
+                      + f"</{qname(p, 'font')}>"))
+    for start, end, repl in reversed(edits):
+        text = text[:start] + repl + text[end:]
+    return part.replaced(text) if edits else styles
