@@ -255,8 +255,10 @@ def test_sheets_open_in_libreoffice_and_charts_have_data(sample: Path, tmp_path:
         pngs = render_png(sample, tmp_path / sheet, sheet=sheet)
         assert pngs, sheet
         pdf = next((tmp_path / sheet / "pdf").glob("*.pdf"))
-        subprocess.run(["pdftoppm", "-r", "40", "-f", "1", "-l", "1", str(pdf),
-                        str(tmp_path / sheet / "page")], check=True, timeout=120)
-        ppm = next((tmp_path / sheet).glob("page*.ppm"))
-        # the charts sit right of the tables: coloured bars / lines must be drawn there
-        assert _colour_share(ppm, colour, 0.6) > 0.0005, sheet
+        subprocess.run(["pdftoppm", "-r", "40", str(pdf), str(tmp_path / sheet / "page")],
+                       check=True, timeout=120)
+        # the charts sit right of the tables and print on pages of their own (print_plan.py):
+        # coloured bars / lines must be drawn on one of the pages
+        shares = [_colour_share(ppm, colour, 0.0)
+                  for ppm in sorted((tmp_path / sheet).glob("page*.ppm"))]
+        assert max(shares) > 0.0005, (sheet, shares)

@@ -76,17 +76,20 @@ def test_layout_widths_panes_and_print(tmp_path: Path) -> None:
     sh.row(("short", "cs_text"), (1234567.0, "cs_money"), ("y" * 80, "cs_text"))
     sh.fit_widths([20.0], cap=36.0)
     sh.freeze("B2")
-    sh.print_setup(title_rows="1:1")
     sh.flush()
+    sh.print_setup(title_rows="1:1")
     path = _save(wb, tmp_path)
     ws = openpyxl.load_workbook(path)["L"]
     assert ws.column_dimensions["A"].width == 20.0  # the floor: the title is not measured
     assert ws.column_dimensions["B"].width == round(text_width("$1,234,567"), 1)
     assert ws.column_dimensions["C"].width == 36.0  # the cap
     assert ws.freeze_panes == "B2"
-    assert ws.page_setup.orientation == "landscape"
-    assert ws.page_setup.fitToWidth == 1 and ws.sheet_properties.pageSetUpPr.fitToPage
+    # 20 + 14.5 + 36 units fit a portrait page at full size (print_plan.py; test_print.py)
+    assert ws.page_setup.orientation == "portrait" and ws.page_setup.scale == 100
+    assert not ws.sheet_properties.pageSetUpPr or not ws.sheet_properties.pageSetUpPr.fitToPage
     assert ws.print_title_rows == "$1:$1"
+    assert ws.row_dimensions[2].height == 45.0  # 80 characters wrap in 3 lines at 36 units
+    assert ws["C2"].alignment.wrap_text
     with zipfile.ZipFile(path) as zf:
         xml = zf.read("xl/worksheets/sheet1.xml").decode()
     assert xml.index("<sheetViews>") < xml.index("<cols>") < xml.index("<sheetData>")

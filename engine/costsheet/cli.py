@@ -462,6 +462,11 @@ def render_run(result: Any) -> None:
         vals = [result.results[n].metrics.get(key) for n in names]
         if any(v is not None for v in vals):
             rows.append((label, ["-" if v is None else fmt(v) for v in vals]))
+    bands = getattr(result, "bands", {})
+    if bands:  # runs that state no MFU: the total at the published band's two ends
+        rows.append(("Total, P10-P90 MFU", [
+            f"{money(bands[n].total[0])} to {money(bands[n].total[1])}" if n in bands
+            else "MFU stated" for n in names]))
     first = max(len(r[0]) for r in rows)
     widths = [max(len(n), *(len(r[1][i]) for r in rows)) for i, n in enumerate(names)]
     def cells(values: list[str]) -> str:
@@ -476,6 +481,9 @@ def render_run(result: Any) -> None:
     click.echo(f"Wrote {', '.join(result.owned_sheets)} {written}.")
     if result.backup is not None:
         click.echo(f"Previous version kept as {result.backup}")
+    if bands:
+        click.echo(f"Total, P10-P90 MFU: {next(iter(bands.values())).label} (runs that state "
+                   "no MFU, at the published runs' P90 and P10 MFU).")
     if getattr(result, "risk", None) is not None:
         render_risk(result.risk, cur)
     if getattr(result, "monthly", None) is not None:

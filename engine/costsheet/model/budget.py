@@ -21,7 +21,7 @@ from .experiments import restart_risk_line, sweep_basis, sweep_gpu_hours
 from .items import BudgetResult, LineItem, Value, is_scalar, m, pct, q
 from .memory import fit_warning, memory_fit
 from .power import colocation_line, electricity_line
-from .stages import STAGE_LABELS, attention_share, rl_decode_warning
+from .stages import STAGE_LABELS, attention_share, rl_decode_warning, uses_default_rl_decode
 from .utilisation import calibration_runs
 
 
@@ -350,8 +350,7 @@ def _run_warnings(run: TrainingRun, pool: GpuPool, spec: GpuSpec | None,
             text = None if fit is None else fit_warning(fit, pool.name, spec.key)
             if text is not None:
                 out.append(text)
-    if run.stage == "rl" and run.decode_mfu is None and run.gpu_hours is None \
-            and run.prompts is not None and run.generated_tokens is not None:
+    if uses_default_rl_decode(run):
         out.append(rl_decode_warning(run.name))
     share = attention_share(run)
     if share is not None and run.gpu_hours is None and run.flops is None and is_scalar(share) \

@@ -39,6 +39,7 @@ from ..units import UnitError, parse_number
 from .budget import compute_budget
 from .items import BudgetResult
 from .scenarios import apply_overrides, apply_scenario, get_value, split_key
+from .utilisation import split_lognormal_draws, split_lognormal_mean, split_lognormal_values
 
 KINDS: tuple[str, ...] = ("fixed", "uniform", "triangular", "pert", "normal", "lognormal",
                           "bernoulli")
@@ -62,12 +63,17 @@ class Distribution:
 
     ``params`` by kind: fixed (value), uniform (low, high), triangular and pert (low, mode, high),
     normal (mean, sd), lognormal (median, sigma of the logarithm: log X ~ N(log median, sigma)),
-    bernoulli (p).
+    bernoulli (p); and, for costsheet's own defaults only (not on the Uncertainty sheet),
+    split_lognormal (median, sigma below, sigma above: the published runs' MFU, see
+    :meth:`costsheet.model.utilisation.PublishedMfu.draw`).
     """
 
     kind: str
     params: tuple[float, ...]
     text: str = ""  # how it was written, for display (e.g. "0.35 to 0.45")
+    #: split_lognormal inputs with the same tag are drawn from the same normal deviates (the
+    #: published MFU of several runs: each at the same percentile of its own band in a trial)
+    shared: str = ""
 
     # -- constructors -------------------------------------------------------------------------
     @classmethod
@@ -121,6 +127,15 @@ class Distribution:
         return cls("bernoulli", (float(p),))
 
     @classmethod
+    def split_lognormal(cls, median: float, sigma_low: float, sigma_high: float,
+                        text: str = "", shared: str = "") -> Distribution:
+        """A two-piece lognormal: median × exp(sigma × z), its own sigma each side."""
+        if median <= 0 or sigma_low < 0 or sigma_high < 0:
+            raise InputError("split lognormal: needs a positive median and sigmas >= 0")
+        return cls("split_lognormal", (float(median), float(sigma_low), float(sigma_high)), text,
+                   shared)
+
+    @classmethod
     def interval(cls, low: float, high: float, text: str = "") -> Distribution:
         """A 90% interval: 5% of draws fall below ``low`` and 5% above ``high``.
 
@@ -144,6 +159,8 @@ class Distribution:
             return p[0] == p[-1]
         if self.kind in ("normal", "lognormal"):
             return p[1] == 0.0
+        if self.kind == "split_lognormal":
+            return p[1] == p[2] == 0.0
         return p[0] in (0.0, 1.0)
 
     @property
@@ -163,6 +180,8 @@ class Distribution:
             return (p[0] + 4.0 * p[1] + p[2]) / 6.0
         if self.kind == "normal":
             return p[0]
+        if self.kind == "split_lognormal":
+            return split_lognormal_mean(*p)
         return p[0] * math.exp(p[1] ** 2 / 2.0)
 
     def median(self) -> float:
@@ -181,7 +200,7 @@ class Distribution:
             return b - math.sqrt((b - a) * (b - c) / 2.0)
         if self.kind == "pert":
             return self.mean()
-        if self.kind == "lognormal":
+        if self.kind in ("lognormal", "split_lognormal"):
             return p[0]
         return 1.0 if p[0] > 0.5 else 0.0
 
@@ -191,6 +210,8 @@ class Distribution:
         p = self.params
         if self.kind == "lognormal":
             return f"lognormal(median {p[0]:.4g}, sigma {p[1]:.4g})"
+        if self.kind == "split_lognormal":
+            return f"split lognormal(median {p[0]:.4g}, sigma {p[1]:.4g} / {p[2]:.4g})"
         return f"{self.kind}({', '.join(f'{x:.4g}' for x in p)})"
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
@@ -211,6 +232,8 @@ class Distribution:
             return rng.normal(p[0], p[1], n)
         if self.kind == "lognormal":
             return p[0] * np.exp(rng.normal(0.0, p[1], n))
+        if self.kind == "split_lognormal":
+            return split_lognormal_draws(rng, p[0], p[1], p[2], n)
         return (rng.random(n) < p[0]).astype(float)
 
     def to_dict(self) -> dict[str, Any]:
@@ -585,7 +608,14 @@ def draw(
     """
     rng = np.random.default_rng(seed)
     out: dict[str, np.ndarray] = {}
+    shared: dict[str, np.ndarray] = {}  # tag → its normal deviates, drawn once
     for key, dist in uncertainties.items():
+        if dist.shared and dist.kind == "split_lognormal" and not dist.degenerate:
+            z = shared.get(dist.shared)
+            if z is None:
+                z = shared[dist.shared] = rng.standard_normal(trials)
+            out[key] = valid_range(key).clip(split_lognormal_values(z, *dist.params))
+            continue
         out[key] = valid_range(key).clip(dist.sample(rng, trials))
     if restart_draws:
         p = out.get(RESTART_KEY, budget.drivers.restart_probability)

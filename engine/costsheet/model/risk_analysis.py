@@ -10,13 +10,22 @@ renders and ``costsheet run --json`` prints.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..catalog import Catalog
 from ..inputs import Budget
+from .budget import compute_budget
+from .default_ranges import DefaultRanges, default_uncertainties
 from .items import BudgetResult
-from .montecarlo import DEFAULT_SEED, DEFAULT_TRIALS, Distribution, RiskResult, simulate
+from .montecarlo import (
+    DEFAULT_SEED,
+    DEFAULT_TRIALS,
+    Distribution,
+    RiskResult,
+    check_uncertainties,
+    simulate,
+)
 from .sensitivity import DEFAULT_SWING, ScenarioComparison, Tornado, compare_scenarios, tornado
 
 __all__ = ["RiskAnalysis", "analyse"]
@@ -31,12 +40,19 @@ class RiskAnalysis:
     risk: RiskResult
     currency: str
     note: str = ""  # where the uncertain inputs came from, when not from the workbook's own
+    #: inputs left at a published default, drawn over its published range (one sentence each)
+    default_notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
+        risk = self.risk.to_dict()
+        if self.note:
+            risk["note"] = self.note
+        if self.default_notes:
+            risk["defaults"] = list(self.default_notes)
         return {
             "scenarios": [c.to_dict() for c in self.comparisons],
             "sensitivity": self.tornado.to_dict(),
-            "risk": {**self.risk.to_dict(), **({"note": self.note} if self.note else {})},
+            "risk": risk,
         }
 
 
@@ -51,16 +67,22 @@ def analyse(
     progress: Callable[[int], None] | None = None,
     results: Mapping[str, BudgetResult] | None = None,
     note: str = "",
+    published_defaults: bool = True,
 ) -> RiskAnalysis:
     """Compare scenarios with Base, run the tornado, and simulate ``trials`` seeded trials.
 
     ``results`` are scenarios already computed by name (as ``costsheet run`` has them), reused
-    instead of computed again.
+    instead of computed again. With ``published_defaults``, inputs left at a published default
+    (a run's MFU, an RL run's decode MFU) that ``uncertainties`` does not cover are drawn over
+    their published range (:func:`~costsheet.model.default_ranges.default_uncertainties`).
     """
     results = results or {}
-    base = results.get("Base")
+    base = results.get("Base") or compute_budget(budget, catalog)
     comps = compare_scenarios(budget, catalog, results=results)
     torn = tornado(budget, catalog, swing=swing, base_result=base)
-    risk = simulate(budget, uncertainties or {}, trials=trials, seed=seed, catalog=catalog,
-                    progress=progress, base_result=base)
-    return RiskAnalysis(comps, torn, risk, risk.currency, note)
+    stated = check_uncertainties(budget, uncertainties or {})
+    defaults = default_uncertainties(budget, base, stated, catalog) if published_defaults \
+        else DefaultRanges()
+    risk = simulate(budget, {**stated, **defaults.uncertainties}, trials=trials, seed=seed,
+                    catalog=catalog, progress=progress, base_result=base)
+    return RiskAnalysis(comps, torn, risk, risk.currency, note, defaults.notes)

@@ -31,6 +31,7 @@ from .budget import budget_catalog, compute_budget, pool_for
 from .items import BudgetResult, Value
 from .montecarlo import valid_range
 from .scenarios import _find, apply_overrides, apply_scenario, get_value, split_key
+from .stages import DEFAULT_RL_DECODE_MFU, RL_DECODE_MFU_RANGE, uses_default_rl_decode
 from .utilisation import mfu_at_precision, published_mfu
 
 DEFAULT_SWING = 0.20
@@ -247,6 +248,62 @@ def _published_mfu_band(budget: Budget, catalog: Catalog | None) -> tuple[float,
     return None
 
 
+def _default_band(key: str, budget: Budget, catalog: Catalog | None,
+                  base_x: float | None) -> tuple[float, float, float, str, str] | None:
+    """(base, low, high, low source, high source) of an input left at a published default: the
+    default MFU (published runs' median, P10, P90) or an RL run's decode MFU (R1-Zero's 1%,
+    0.6%-4.3%); None for any other input, or one that is given."""
+    if base_x is not None:
+        return None
+    if key == "mfu":
+        band = _published_mfu_band(budget, catalog)
+        if band is not None:
+            return band[0], band[1], band[2], "published P10", "published P90"
+        return None
+    section, name, fname = split_key(key)
+    if section == "runs" and fname == "decode_mfu":
+        run = _find(budget, "runs", name, fname)
+        if uses_default_rl_decode(run):
+            low, high = RL_DECODE_MFU_RANGE
+            return (DEFAULT_RL_DECODE_MFU, low, high, "R1-Zero range low",
+                    "R1-Zero range high")
+    return None
+
+
+def _ends(key: str, budget: Budget, catalog: Catalog | None, lows: dict[str, Any],
+          highs: dict[str, Any], swing: float,
+          names: tuple[str, str]) -> tuple[str, float | None, float, float, str] | None:
+    """(key, base, low, high, where low and high came from) of one tornado bar, or None when
+    the input has no Base value and no scenario values. Low and high: the Low and High
+    scenarios where they set the input, else a published default's range, else Base ∓
+    ``swing``, clipped to the input's valid range."""
+    rng = valid_range(key)
+    base_x = _number(get_value(budget, key))
+    lo_x, hi_x = _number(lows.get(key)), _number(highs.get(key))
+    band = _default_band(key, budget, catalog, base_x)
+    own = (f"-{swing:.0%}", f"+{swing:.0%}")
+    if band is not None:
+        base_x = band[0]
+        lo_x = band[1] if lo_x is None else lo_x
+        hi_x = band[2] if hi_x is None else hi_x
+        own = (band[3], band[4])
+    if base_x is None and (lo_x is None or hi_x is None):
+        return None
+    if lo_x is None:
+        lo_x = float(rng.clip(np.array([base_x * (1 - swing)]))[0])  # type: ignore[operator]
+    if hi_x is None:
+        hi_x = float(rng.clip(np.array([base_x * (1 + swing)]))[0])  # type: ignore[operator]
+    if key in lows or key in highs:
+        source = (f"{names[0] + ' scenario' if key in lows else own[0]} / "
+                  f"{names[1] + ' scenario' if key in highs else own[1]}")
+    elif band is not None:
+        source = ("published runs' P10 / P90" if key == "mfu"
+                  else f"R1-Zero range {band[1]:.1%} / {band[2]:.1%}")
+    else:
+        source = f"±{swing:.0%}"
+    return key, base_x, _tidy(lo_x), _tidy(hi_x), source
+
+
 def tornado(
     budget: Budget,
     catalog: Catalog | None = None,
@@ -261,9 +318,12 @@ def tornado(
 ) -> Tornado:
     """One-at-a-time sensitivity of ``target`` to every driver (or to ``keys``).
 
-    Inputs the ``low_scenario``/``high_scenario`` override are added to the drivers. Each end
-    comes from that scenario where it sets the input, else Base × (1 ∓ ``swing``), clipped to
-    the input's valid range. Inputs with no Base value and no scenario values are skipped.
+    Inputs the ``low_scenario``/``high_scenario`` override are added to the drivers, and the
+    decode MFU of every RL run left at its default. Each end comes from that scenario where it
+    sets the input, else from the published range of an input left at a published default (a
+    blank default MFU: published runs' P10 and P90; a blank RL decode MFU: 0.6% and 4.3%), else
+    Base × (1 ∓ ``swing``), clipped to the input's valid range. Inputs with no Base value and no
+    scenario values are skipped.
     ``base_result`` is ``scenario`` already computed, if at hand.
     """
     if not 0 < swing < 10:
@@ -277,39 +337,19 @@ def tornado(
     if keys is None:
         candidates = numeric_driver_keys()
         candidates += [k for k in [*lows, *highs] if k not in candidates]
+        candidates += [f"runs.{r.name}.decode_mfu" for r in base_budget.runs
+                       if uses_default_rl_decode(r)]
     else:
         candidates = [_canon(k) for k in keys]
     seen: set[str] = set()
-    pct = f"±{swing:.0%}"
     ends: list[tuple[str, float | None, float, float, str]] = []
     for key in candidates:
         if key in seen:
             continue
         seen.add(key)
-        rng = valid_range(key)
-        base_x = _number(get_value(base_budget, key))
-        lo_x, hi_x = _number(lows.get(key)), _number(highs.get(key))
-        band = _published_mfu_band(base_budget, catalog) if key == "mfu" and base_x is None \
-            else None
-        if band is not None:  # blank default MFU: published runs' median, P10 and P90
-            base_x = band[0]
-            lo_x = band[1] if lo_x is None else lo_x
-            hi_x = band[2] if hi_x is None else hi_x
-        if base_x is None and (lo_x is None or hi_x is None):
-            continue
-        if lo_x is None:
-            lo_x = float(rng.clip(np.array([base_x * (1 - swing)]))[0])  # type: ignore[operator]
-        if hi_x is None:
-            hi_x = float(rng.clip(np.array([base_x * (1 + swing)]))[0])  # type: ignore[operator]
-        own = ("published P10", "published P90") if band is not None else (
-            f"-{swing:.0%}", f"+{swing:.0%}")
-        src_low = f"{low_scenario} scenario" if key in lows else own[0]
-        src_high = f"{high_scenario} scenario" if key in highs else own[1]
-        if key in lows or key in highs:
-            source = f"{src_low} / {src_high}"
-        else:
-            source = "published runs' P10 / P90" if band is not None else pct
-        ends.append((key, base_x, _tidy(lo_x), _tidy(hi_x), source))
+        end = _ends(key, base_budget, catalog, lows, highs, swing, (low_scenario, high_scenario))
+        if end is not None:
+            ends.append(end)
     points = [(key, x) for key, _b, lo_x, hi_x, _s in ends for x in (lo_x, hi_x)]
     values = _one_at_a_time(base_budget, catalog, scenario, points,
                             lambda res: measure(res, target))

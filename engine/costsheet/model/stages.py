@@ -54,6 +54,13 @@ def default_decode_mfu(stage: str) -> float:
     return DEFAULT_RL_DECODE_MFU if stage == "rl" else DEFAULT_DECODE_MFU
 
 
+def uses_default_rl_decode(run: TrainingRun) -> bool:
+    """An RL run whose rollouts take the default decode MFU: no decode MFU and no GPU-hours
+    given, and what it generates is known (prompts and generated tokens)."""
+    return (run.stage == "rl" and run.decode_mfu is None and run.gpu_hours is None
+            and run.prompts is not None and run.generated_tokens is not None)
+
+
 def rl_decode_warning(run_name: str) -> str:
     """The Checks warning for an RL run left at the default rollout utilisation: where the
     default comes from and how wide its uncertainty is."""
@@ -91,6 +98,9 @@ STAGE_GROUPS: dict[str, str] = {
     "synthetic_data": "data generation",
     "evaluation": "evaluation",
 }
+#: the groups in the order a summary lists them, and their names there
+GROUP_ORDER: tuple[str, ...] = ("pre-training", "post-training", "data generation", "evaluation")
+GROUP_LABELS: dict[str, str] = {g: g[0].upper() + g[1:] for g in GROUP_ORDER}
 TRAINING_ONLY = ("pretraining", "midtraining", "sft")
 GENERATING = ("rl", "synthetic_data", "evaluation")
 
@@ -315,3 +325,20 @@ def stage_totals(result: BudgetResult) -> dict[str, Value]:
         stage = it.stage or "other"
         out[stage] = out[stage] + it.amount
     return out
+
+
+def group_totals(result: BudgetResult) -> dict[str, Value]:
+    """Amount per group of stages (:data:`GROUP_ORDER`, every group present) plus ``"other"``
+    (lines no run carries: pool lines, data, staff, other), from :func:`stage_totals`."""
+    by_stage = stage_totals(result)
+    out: dict[str, Value] = {g: 0.0 for g in GROUP_ORDER}
+    for stage, group in STAGE_GROUPS.items():
+        out[group] = out[group] + by_stage[stage]
+    out["other"] = by_stage["other"]
+    return out
+
+
+def has_stages(result: BudgetResult) -> bool:
+    """Some line belongs to a run of another stage than pre-training (the split is worth
+    showing)."""
+    return any(it.stage is not None and it.stage != "pretraining" for it in result.items)

@@ -140,13 +140,48 @@ class PublishedMfu:
     def draw(self, rng: np.random.Generator, size: int) -> np.ndarray:
         """MFU trials for a Monte Carlo from ``split_lognormal()``, clipped to (0, 1]."""
         mu, low, high = self.split_lognormal()
-        z = rng.standard_normal(size)
-        return np.clip(np.exp(mu + z * np.where(z < 0, low, high)), 1e-6, 1.0)
+        return np.clip(split_lognormal_draws(rng, math.exp(mu), low, high, size), 1e-6, 1.0)
+
+    @property
+    def class_label(self) -> str:
+        """The runs the estimate rests on, as a reader names them: ``H100-class GPUs``."""
+        if self.pooled:
+            return "all accelerators"
+        return f"{GENERATION_CLASSES.get(self.group, self.group)} GPUs"
 
     def to_dict(self) -> dict[str, object]:
         return {"point": self.point, "p10": self.p10, "p90": self.p90, "group": self.group,
                 "generation": self.generation, "runs": list(self.run_ids),
                 "basis": self.basis}
+
+
+#: a chip generation as people name it: by its best-known chip
+GENERATION_CLASSES: dict[str, str] = {"Hopper": "H100-class", "Ampere": "A100-class",
+                                      "Volta": "V100-class", "Blackwell": "B200-class"}
+
+
+def split_lognormal_draws(rng: np.random.Generator, median: float, sigma_low: float,
+                          sigma_high: float, size: int) -> np.ndarray:
+    """``size`` draws of median × exp(sigma × z), z standard normal, sigma_low below the median
+    and sigma_high above it (a two-piece lognormal; not clipped)."""
+    return split_lognormal_values(rng.standard_normal(size), median, sigma_low, sigma_high)
+
+
+def split_lognormal_values(z: np.ndarray, median: float, sigma_low: float,
+                           sigma_high: float) -> np.ndarray:
+    """median × exp(sigma × z) for standard normal ``z``: the draws of
+    :func:`split_lognormal_draws` from given normal deviates (so that several inputs can share
+    them)."""
+    return median * np.exp(z * np.where(z < 0, sigma_low, sigma_high))
+
+
+def split_lognormal_mean(median: float, sigma_low: float, sigma_high: float) -> float:
+    """The mean of :func:`split_lognormal_draws`: median × (e^(sl²/2) Φ(−sl) + e^(sh²/2) Φ(sh))."""
+    def phi(x: float) -> float:
+        return 0.5 * (1.0 + math.erf(x / math.sqrt(2.0)))
+
+    return median * (math.exp(sigma_low ** 2 / 2) * phi(-sigma_low)
+                     + math.exp(sigma_high ** 2 / 2) * phi(sigma_high))
 
 
 def _estimate(pool: Sequence[CalibrationRun], group: str, generation: str) -> PublishedMfu:

@@ -32,6 +32,7 @@ from .sheetkit import (
     OwnedSheet,
     add_named_styles,
     column_ref,
+    header_width,
     money_format,
     named_style,
     series,
@@ -126,9 +127,9 @@ def _styles(wb: Any, currency: str) -> None:
         named_style("cm_section", font=text_font(bold=True, size=12, color="1F3864")),
         named_style("cm_note", font=text_font(italic=True, color="595959")),
         named_style("cm_header", font=header_font, fill=HEADER_FILL,
-                    alignment=Alignment(horizontal="left", vertical="center")),
+                    alignment=Alignment(horizontal="left", vertical="center", wrap_text=True)),
         named_style("cm_header_r", font=header_font, fill=HEADER_FILL,
-                    alignment=Alignment(horizontal="right", vertical="center")),
+                    alignment=Alignment(horizontal="right", vertical="center", wrap_text=True)),
         named_style("cm_text"),
         named_style("cm_actual_text", fill=_ACTUAL_FILL),
         named_style("cm_money", number_format=money),
@@ -149,12 +150,10 @@ def _red_negative(fmt: str) -> str:
     return f"{pos};[Red]{neg or '-' + pos};{pos}"
 
 
-def _finish(sh: OwnedSheet, widths: Sequence[float], freeze: str,
-            fit_width: bool = True) -> None:
-    """Widths, frozen panes, landscape print (one page wide unless told), then the rows."""
+def _finish(sh: OwnedSheet, widths: Sequence[float], freeze: str) -> None:
+    """Widths, frozen panes, then the rows (the charts and the print setup come after)."""
     sh.widths(widths)
     sh.freeze(freeze)
-    sh.print_setup(fit_width=fit_width)
     sh.flush()
 
 
@@ -202,10 +201,11 @@ def _write_monthly(wb: Any, plan: MonthlyPlan) -> None:
     biggest = max([abs(row.cumulative) for row in cash_rows] + [1.0])
     money_w = max(14.0, len(format_money(biggest, cur)) * 1.2 + 3)
     labels = [FAMILY_LABELS[f] for f in FAMILIES]
-    widths = [10.0, *[max(money_w, _header_width(lb)) for lb in labels], money_w,
-              max(money_w, _header_width("Cumulative"))]
+    widths = [10.0, *[max(money_w, header_width(lb)) for lb in labels], money_w,
+              max(money_w, header_width("Cumulative"))]
     _finish(sh, widths, f"B{header_row + 1}")
     _monthly_charts(sh, plan, cash_rows, header_row, get_column_letter(len(widths) + 2))
+    sh.print_setup()
 
 
 def _month_table(sh: OwnedSheet, rows: Sequence[MonthRow], asof: str | None, *,
@@ -295,9 +295,10 @@ def _write_variance(wb: Any, plan: MonthlyPlan) -> None:
     mw = max(14.0, len(format_money(big, cur)) * 1.2 + 3)
     longest = ["Actual to date", "Remaining budget", "Latest estimate", "Latest estimate",
                "Cumulative budget", "Cumulative latest estimate", "Real variance"]  # C..I
-    widths = [26.0, 30.0, *[max(mw, _header_width(h)) for h in longest]]
+    widths = [26.0, 30.0, *[max(mw, header_width(h)) for h in longest]]
     _finish(sh, widths, "A5")
     _variance_charts(sh, cur, head_row, len(totals), get_column_letter(len(widths) + 2))
+    sh.print_setup()
 
 
 def _table(sh: OwnedSheet, title: str, headers: list[str], rows: list[list[Any]],
@@ -430,10 +431,6 @@ def _column_sum(rows: Sequence[MonthRow], family: str | None = None) -> float:
     return math.fsum(r.total if family is None else r.families[family] for r in rows)
 
 
-def _header_width(text: str) -> float:
-    return len(text) * 1.1 + 3
-
-
 def _f(x: Any) -> float | None:
     """A finite float (rounding noise below a millionth shown as 0), or None for a blank."""
     if x is None:
@@ -471,8 +468,9 @@ def _write_log(wb: Any, plan: MonthlyPlan) -> None:
         sh.append(cells(row_values([str(h) if h is not None else "" for h in header],
                                    plan.entry)))
     widths = [max(_LOG_WIDTHS.get(h, 14.0 if i in money_cols else 12.0),
-                  min(_header_width(str(h or "")), 40)) for i, h in enumerate(header)]
-    _finish(sh, widths, "B2", fit_width=False)
+                  header_width(str(h or "")) if h else 12.0) for i, h in enumerate(header)]
+    _finish(sh, widths, "B2")
+    sh.print_setup(title_rows="1:1", title_cols="A:A")
 
 
 _LOG_WIDTHS = {"Time": 24.0, "Inputs fingerprint": 25.0, "Note": 22.0}

@@ -69,10 +69,11 @@ def _sheet(wb: Any, title: str) -> OwnedSheet:
     return OwnedSheet(wb, title, text_style="cs_text", missing="n/a")
 
 
-def _finish(out: OwnedSheet, min_widths: list[float]) -> None:
-    """Widths fitted to the values (at most 36), landscape one page wide, rows written."""
-    out.fit_widths(min_widths)
-    out.print_setup()
+def _finish(out: OwnedSheet, min_widths: list[float],
+            caps: dict[int, float] | None = None) -> None:
+    """Widths fitted to the values (at most 36, or ``caps[column]``: longer text wraps), rows
+    written (the charts and the print setup come after)."""
+    out.fit_widths(min_widths, caps=caps)
     out.flush()
 
 
@@ -126,12 +127,14 @@ def _write_scenarios(wb: Any, a: RiskAnalysis) -> None:
         out.row(("Only Base: add scenario columns on the Drivers sheet (e.g. Low, High) or "
                  "rows on the Overrides sheet to compare.", "cs_note"))
         _finish(out, [30])
+        out.print_setup()
         return
     diff_head, fam_rows = _scenario_tables(out, a)
     _attribution_table(out, a)
     last = out.row_count
     _finish(out, [30, 12, 28, 30, 12, 14, 16, 14])
     _difference_chart(out, a, diff_head, fam_rows, last)
+    out.print_setup()
 
 
 def _scenario_tables(out: OwnedSheet, a: RiskAnalysis) -> tuple[int, dict[str, int]]:
@@ -233,8 +236,10 @@ def _write_sensitivity(wb: Any, a: RiskAnalysis) -> None:
     out.row(("What moves the total: one input at a time", "cs_title"))
     out.row((f"Each input is moved alone to its low and high value, every other input at "
              f"Base. Low and high come from the Low and High scenarios where they set the "
-             f"input, else Base ±{t.swing_fraction:.0%}. Base total: "
-             f"{format_money(t.base, cur)}.", "cs_note"))
+             f"input, else, for an input left at a published default, from its published "
+             f"range (MFU: published runs' P10 and P90; RL decode MFU: 0.6% and 4.3%), else "
+             f"Base ±{t.swing_fraction:.0%}. Base total: {format_money(t.base, cur)}.",
+             "cs_note"))
     out.blank()
     head = out.row("Rank", "Input", "Key", "Low", "Base", "High", "Low / high from",
                    f"Total at low ({cur})", f"Total at high ({cur})", f"Swing ({cur})",
@@ -250,10 +255,11 @@ def _write_sensitivity(wb: Any, a: RiskAnalysis) -> None:
                 (b.at_high, "cs_money"), (b.swing, "cs_money"),
                 (b.at_low - t.base, "cs_money"), (b.at_high - t.base, "cs_money"))
     last = out.row_count
-    _finish(out, [7, 26, 30, 10, 10, 10, 24, 16, 16, 14, 14, 16])
+    _finish(out, [7, 20, 20, 10, 10, 10, 18, 14, 14, 14, 14, 14], caps={2: 24, 3: 28, 7: 22})
     n = min(len(t.moving), TORNADO_BARS)
     if n:
         _tornado_chart(out, a, head, n, last)
+    out.print_setup()
 
 
 def _tornado_chart(out: OwnedSheet, a: RiskAnalysis, head: int, n: int, last: int) -> None:
@@ -294,6 +300,8 @@ def _write_risk(wb: Any, a: RiskAnalysis) -> None:
              f"this much.", "cs_note"))
     if a.note:
         out.row((a.note, "cs_note"))
+    for note in a.default_notes:
+        out.row((note, "cs_note"))
     if not r.draws:
         out.row(("No uncertain inputs yet: add rows on the Uncertainty sheet, or type a range "
                  "such as 0.35 to 0.45 in a driver's Base cell.", "cs_note"))
@@ -307,6 +315,7 @@ def _write_risk(wb: Any, a: RiskAnalysis) -> None:
     _s_curve_chart(out, a, s_curve)
     if shares[1] >= shares[0]:
         _shares_chart(out, shares)
+    out.print_setup()
 
 
 def _outcome_table(out: OwnedSheet, a: RiskAnalysis) -> None:
@@ -476,8 +485,10 @@ def _compact(cur: str, largest: float) -> str:
 
 def _describe(key: str, d: Distribution, cur: str) -> str:
     p = d.params
-    if d.text:
+    if d.text and d.kind in ("normal", "lognormal"):  # a range typed as text: a 90% interval
         return f"90% range {d.text} ({d.kind})"
+    if d.text:  # a published default's own description
+        return d.text
     f: Callable[[float], str] = ((lambda x: fmt_input(key, x, cur)) if d.kind != "bernoulli"
                                  else (lambda x: f"{x:.1%}"))
     if d.kind == "fixed":
@@ -500,7 +511,8 @@ def add_risk_sheets(wb: Any, analysis: RiskAnalysis) -> list[str]:
     add_named_styles(wb, [
         named_style("cs_text_pad", alignment=indent),
         named_style("cs_header_pad", font=text_font(bold=True, color="FFFFFF"),
-                    fill=HEADER_FILL, alignment=indent),
+                    fill=HEADER_FILL, alignment=Alignment(horizontal="left", indent=1,
+                                                          vertical="center", wrap_text=True)),
     ])
     _write_scenarios(wb, analysis)
     _write_sensitivity(wb, analysis)

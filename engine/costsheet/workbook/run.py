@@ -33,6 +33,7 @@ from ..catalog import Catalog
 from ..errors import CellError, CostsheetError, InputError, Report
 from ..inputs import FAMILIES, Budget
 from ..model.budget import compute_budget
+from ..model.default_ranges import PublishedBand, published_band
 from ..model.items import BudgetResult
 from ..model.monthly_plan import MonthlyPlan, plan_monthly
 from ..model.risk_analysis import RiskAnalysis, analyse
@@ -49,6 +50,7 @@ __all__ = [
     "RunResult",
     "WorkbookInputs",
     "compute_scenarios",
+    "published_bands",
     "read_workbook",
     "run_budget",
     "run_workbook",
@@ -71,6 +73,8 @@ class RunResult:
     currency: str = "USD"
     monthly: MonthlyPlan | None = None  # Monthly, Variance and Refresh log (one scenario)
     risk: RiskAnalysis | None = None  # Scenarios, Sensitivity and Risk sheets
+    #: by scenario, the published-MFU band of runs that state no MFU (on the Summary)
+    bands: dict[str, PublishedBand] = field(default_factory=dict)
 
     @property
     def scenarios(self) -> list[str]:
@@ -88,7 +92,9 @@ class RunResult:
             "backup": None if self.backup is None else str(self.backup),
             "owned_sheets": list(self.owned_sheets),
             "currency": self.currency,
-            "scenarios": {name: _totals(r) for name, r in self.results.items()},
+            "scenarios": {name: {**_totals(r), **({"published_band": self.bands[name].to_dict()}
+                                                    if name in self.bands else {})}
+                          for name, r in self.results.items()},
             "checks": [c.to_dict() for c in self.checks],
             "monthly": None if self.monthly is None else self.monthly.to_dict(),
             "risk": None if self.risk is None else self.risk.to_dict(),
@@ -286,13 +292,14 @@ def run_budget(
                             scenario=monthly_scenario, now=now, catalog=catalog)
     checks += [Check("warning", monthly.scenario, w) for w in monthly.warnings]
     analysis = analyse(budget, catalog, results=results, **(risk or {}))
+    bands = published_bands(budget, results, catalog)
 
     title = "Training budget" + (f": {budget.name}" if budget.name and budget.name != "budget"
                                  else f": {source.stem}")
     with tempfile.TemporaryDirectory(prefix="costsheet-run-") as tmp:
         wb = build_workbook(
             list(results.values()), checks, title=title, source_name=source.name,
-            run_time=now or datetime.now(), version=__version__)
+            run_time=now or datetime.now(), version=__version__, bands=bands)
         sheets = [*OWNED_SHEETS, *write_monthly_sheets(wb, monthly),
                   *add_risk_sheets(wb, analysis)]
         scratch = Path(tmp) / "owned.xlsx"
@@ -301,7 +308,19 @@ def run_budget(
         graft_sheets(pkg, scratch, target, sheets=sheets, remove=remove)
     return RunResult(source=source, output=target, results=results, checks=checks,
                      backup=backup, owned_sheets=sheets, currency=first.currency,
-                     monthly=monthly, risk=analysis)
+                     monthly=monthly, risk=analysis, bands=bands)
+
+
+def published_bands(budget: Budget, results: dict[str, BudgetResult],
+                    catalog: Catalog | None = None) -> dict[str, PublishedBand]:
+    """Each computed scenario's published-MFU band (scenarios where every run states its MFU
+    or GPU-hours have none)."""
+    out = {}
+    for name, res in results.items():
+        band = published_band(apply_scenario(budget, name), res, catalog)
+        if band is not None:
+            out[name] = band
+    return out
 
 
 @dataclass

@@ -14,13 +14,22 @@ before the first row), then :meth:`OwnedSheet.flush` writes the rows. The rules,
   infinite number shows the sheet's ``missing`` text (``"n/a"`` in ``cs_na``) or, when the sheet
   has none, an empty styled cell;
 * **widths** in Excel character units (:func:`text_width` for text that must fit), rounded to
-  0.1; **print**: landscape, one page wide unless told otherwise.
+  0.1;
+* **notes** (a row of one ``cs_note``/``cm_note`` text) longer than the sheet's tables are
+  wide are wrapped across the tables' columns (a merged cell as tall as the lines need), so no
+  text runs past the tables on screen or on paper;
+* **print**: :meth:`OwnedSheet.print_setup`, called last (after the charts), plans orientation,
+  scale, bands and page breaks with :func:`costsheet.workbook.print_plan.plan_print` (type
+  never below 8 pt; one page wide when that allows it; title rows repeated; pages that end
+  between tables, not inside a chart), with narrow margins and the sheet's name and page
+  number in the footer.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from copy import copy
 from typing import Any
 
 from openpyxl.cell import WriteOnlyCell
@@ -33,14 +42,18 @@ from openpyxl.chart.series import SeriesLabel
 from openpyxl.chart.shapes import GraphicalProperties
 from openpyxl.chart.text import RichText
 from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties
-from openpyxl.styles import Font, NamedStyle, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.styles import Alignment, Font, NamedStyle, PatternFill
+from openpyxl.utils import column_index_from_string, coordinate_to_tuple, get_column_letter
+from openpyxl.worksheet.page import PageMargins
+from openpyxl.worksheet.pagebreak import Break
+
+from .print_plan import DEFAULT_ROW_PT, MARGINS_IN, ChartBox, PrintPlan, Sheet, plan_print
 
 __all__ = [
     "CURRENCY_SYMBOLS",
     "FAMILY_COLORS",
     "HEADER_FILL",
+    "STAGE_GROUP_COLORS",
     "TOTAL_FILL",
     "OwnedSheet",
     "add_named_styles",
@@ -54,7 +67,9 @@ __all__ = [
     "size",
     "text_categories",
     "text_font",
+    "header_width",
     "text_width",
+    "wrapped_lines",
 ]
 
 FORMULA_START = ("=", "+", "-", "@")
@@ -69,6 +84,14 @@ FAMILY_COLORS: dict[str, str] = {
     "staff": "70AD47",
     "power_facilities": "FFC000",
     "experiments": "8E44AD",
+}
+#: One colour per group of training stages (and for the lines no run carries).
+STAGE_GROUP_COLORS: dict[str, str] = {
+    "pre-training": "1F3864",
+    "post-training": "C55A11",
+    "data generation": "548235",
+    "evaluation": "BF8F00",
+    "other": "A6A6A6",
 }
 
 
@@ -117,6 +140,47 @@ def text_width(text: str) -> float:
     return (len(text) + wide) * 1.15 + 3
 
 
+#: width units one character takes, on average, when text wraps (Calibri's letters are mostly
+#: narrower than its digits, which define the unit; capitals are wider)
+CHAR_UNITS = 1.0
+
+
+def _units(text: str) -> float:
+    n = len(text) if text.isascii() else len(text) + sum(1 for ch in text if ord(ch) > 0x2E80)
+    return n * CHAR_UNITS
+
+
+def wrapped_lines(text: str, width: float) -> int:
+    """Lines ``text`` takes wrapped at its spaces in a column ``width`` units wide (an
+    overestimate, so that a row made this tall shows all of it)."""
+    per_line = max(width - 1.5, 1.0)
+    lines = 0
+    for part in str(text).split("\n"):
+        if _units(part) <= per_line:
+            lines += 1
+            continue
+        count, used = 1, 0.0
+        for word in part.split(" "):
+            w = _units(word)
+            if used and used + CHAR_UNITS + w > per_line:
+                count, used = count + 1, 0.0
+            if w > per_line:  # a word longer than the column breaks where it must
+                extra = math.ceil(w / per_line) - 1
+                count, used = count + extra, w - extra * per_line
+            else:
+                used = used + (CHAR_UNITS if used else 0.0) + w
+        lines += count
+    return lines
+
+
+def header_width(text: str, lines: int = 2) -> float:
+    """The narrowest width (0.5 steps) at which ``text`` wraps into at most ``lines`` lines."""
+    width = max([_units(w) + 1.5 for w in text.split()] or [3.0])
+    while wrapped_lines(text, width) > lines:
+        width += 0.5
+    return round(width + 1.0, 1)  # bold headers: a little wider
+
+
 def shown_width(value: Any, style: str) -> float:
     """:func:`text_width` of ``value`` as roughly shown in named style ``style`` (the money
     styles measured with a one-character symbol)."""
@@ -147,11 +211,17 @@ class OwnedSheet:
     def __init__(self, wb: Any, title: str, *, text_style: str | None = None,
                  missing: str | None = None):
         self.ws = wb.create_sheet(title)
+        self.ws.sheet_format.defaultRowHeight = DEFAULT_ROW_PT  # the same in every application,
+        self.ws.sheet_format.customHeight = True  # so that charts and page breaks stay put
+        self.wb = wb
         self.text_style = text_style
         self.missing = missing
         self.queued: list[list[Any]] = []
         self.row_count = 0
         self.measured: dict[int, float] = {}  # column -> width its values need (see row())
+        self.heights: list[float] = []  # each written row's height in points
+        self.blank_rows: set[int] = set()
+        self._wrap_memo: dict[str, bool] = {}
 
     @property
     def title(self) -> str:
@@ -194,8 +264,9 @@ class OwnedSheet:
                 value, style = item
             out.append(None if value is None else self.cell(value, style))
             if value is not None and style not in ("cs_title", "cs_note"):
-                self.measured[i + 1] = max(self.measured.get(i + 1, 8.0),
-                                           shown_width(value, style))
+                need = header_width(str(value)) if style in HEADER_STYLES \
+                    else shown_width(value, style)
+                self.measured[i + 1] = max(self.measured.get(i + 1, 8.0), need)
         return self.append(out)
 
     def widths(self, widths: Iterable[float]) -> None:
@@ -203,36 +274,188 @@ class OwnedSheet:
         for i, w in enumerate(widths, start=1):
             self.ws.column_dimensions[get_column_letter(i)].width = round(w, 1)
 
-    def fit_widths(self, floors: Sequence[float] = (), cap: float = 36.0) -> None:
+    def fit_widths(self, floors: Sequence[float] = (), cap: float = 36.0,
+                   caps: Mapping[int, float] | None = None) -> None:
         """Widths of the columns :meth:`row` measured: at least ``floors[i]`` (else 8), at most
-        ``cap``."""
+        ``cap`` (or ``caps[column]``, 1-based); longer text wraps (see :meth:`flush`)."""
         for col, w in self.measured.items():
             floor = floors[col - 1] if col - 1 < len(floors) else 8.0
+            top = (caps or {}).get(col, cap)
             self.ws.column_dimensions[get_column_letter(col)].width = round(
-                min(max(w, floor), cap), 1)
+                min(max(w, floor), top), 1)
 
     def freeze(self, cell: str | None) -> None:
         """Freeze the rows above and the columns left of ``cell``."""
         if cell:
             self.ws.freeze_panes = cell
 
-    def print_setup(self, *, title_rows: str | None = None, fit_width: bool = True) -> None:
-        """Landscape; one page wide unless ``fit_width`` is off (a sheet with a very wide
-        column prints at full size across pages); ``title_rows`` repeated on every page."""
+    def print_setup(self, *, title_rows: str | None = None, title_cols: str | None = None,
+                    splits: Sequence[int] = (), data_rows: Sequence[float] = ()) -> PrintPlan:
+        """Plan and set how the sheet prints (after its rows and charts): see
+        :mod:`costsheet.workbook.print_plan`. ``title_rows`` (``"1:1"``) and ``title_cols``
+        (``"A:C"``) repeat on every page; ``splits``: columns a band of pages may start at;
+        ``data_rows``: the heights (pt) of rows written outside this sheet's queue (Line
+        items' spliced rows)."""
         ws = self.ws
-        ws.page_setup.orientation = "landscape"
-        if fit_width:
-            ws.page_setup.fitToWidth = 1
-            ws.page_setup.fitToHeight = 0
-            ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+        plan = plan_print(Sheet(
+            widths=self.column_widths(), rows=[*self.heights, *data_rows],
+            blank=frozenset(self.blank_rows), charts=[_chart_box(ch) for ch in ws._charts],
+            splits=tuple(splits), title_rows=_span(title_rows),
+            title_cols=_span(title_cols, letters=True)))
+        setup = ws.page_setup
+        setup.orientation = plan.orientation
+        setup.scale = plan.scale
+        if plan.across_then_down:
+            setup.pageOrder = "overThenDown"
+        left, right, top, bottom, header, footer = MARGINS_IN
+        ws.page_margins = PageMargins(left=left, right=right, top=top, bottom=bottom,
+                                      header=header, footer=footer)
+        for index, row in plan.chart_rows.items():  # moved down: no page break cuts them
+            chart = ws._charts[index]
+            col = _chart_box(chart).col
+            chart.anchor = f"{get_column_letter(col)}{row}"
+        for col in plan.col_breaks:
+            ws.col_breaks.append(Break(id=col))
+        for row in plan.row_breaks:
+            ws.row_breaks.append(Break(id=row))
         if title_rows:
             ws.print_title_rows = title_rows
+        if plan.title_cols is not None and title_cols:
+            ws.print_title_cols = title_cols
+        ws.oddFooter.center.text = "&A"
+        ws.oddFooter.right.text = "Page &P of &N"
+        return plan
+
+    def column_widths(self) -> list[float]:
+        """The widths set, from column A to the last one set (unset ones at Excel's default)."""
+        dims = self.ws.column_dimensions
+        cols = [column_index_from_string(k) for k, d in dims.items() if d.width]
+        return [float(dims[get_column_letter(c)].width or 8.43) for c in
+                range(1, max(cols, default=0) + 1)]
 
     def flush(self) -> None:
-        """Write the queued rows (after widths, panes and print setup: write-only mode)."""
+        """Write the queued rows (after widths and panes: write-only mode); notes longer than
+        the tables are wide wrap across their columns, other text longer than its column wraps
+        in it, and rows grow to show it."""
+        widths = self.column_widths()
+        table = sum(widths) or 60.0
+        last_col = max(len(widths), 1)
         for row in self.queued:
+            self._wrap_long_text(row, widths)
+            r = len(self.heights) + 1
+            height = _row_height(row)
+            note = _long_note(row, table)
+            if note is not None:
+                lines = math.ceil(text_width(note.value) * 1.1 / table)
+                row[0].style = self._note_wrap_style()
+                if last_col > 1:
+                    self.ws.merged_cells.add(f"A{r}:{get_column_letter(last_col)}{r}")
+                height = DEFAULT_ROW_PT * lines
+                self.ws.row_dimensions[r].height = height
+            else:
+                height = max(height, self._wrapped_height(row))
+                if height != DEFAULT_ROW_PT:  # taller text: rows do not grow by themselves
+                    self.ws.row_dimensions[r].height = height
+            if all(c is None or getattr(c, "value", c) in (None, "") for c in row):
+                self.blank_rows.add(r)
+            self.heights.append(height)
             self.ws.append(row)
         self.queued = []
+
+    def _wrap_long_text(self, row: list[Any], widths: list[float]) -> None:
+        """Text cells wider than their column take their style's wrapping twin."""
+        if len(row) < 2:  # a lone cell: a title or a note, handled apart
+            return
+        for i, cell in enumerate(row[: len(widths)]):
+            value = getattr(cell, "value", None)
+            style = getattr(cell, "style", None)
+            if not isinstance(value, str) or style in HEADER_STYLES or style is None \
+                    or self._wraps(style) or wrapped_lines(value, widths[i]) <= 1:
+                continue
+            cell.style = self._wrapping(style)
+
+    def _wrapping(self, style: str) -> str:
+        """The name of ``style``'s twin that wraps its text, made on first use."""
+        name = style + "_wrap"
+        if name not in self._wrap_memo:
+            base = self._named(style)
+            if base is None:
+                return style
+            align = copy(base.alignment)
+            align.wrap_text = True
+            add_named_styles(self.wb, [NamedStyle(
+                name, font=copy(base.font), fill=copy(base.fill), border=copy(base.border),
+                number_format=base.number_format, alignment=align)])
+            self._wrap_memo[name] = True
+        return name
+
+    def _named(self, style: str) -> NamedStyle | None:
+        for s in self.wb._named_styles:
+            if not isinstance(s, str) and s.name == style:
+                return s  # type: ignore[no-any-return]
+        return None
+
+    def _wrapped_height(self, row: list[Any]) -> float:
+        """The height a row needs for its cells in a wrapping style (0 when it has none)."""
+        widths = self.column_widths()
+        lines = 0
+        for i, cell in enumerate(row):
+            if i < len(widths) and isinstance(getattr(cell, "value", None), str) \
+                    and self._wraps(cell.style):
+                lines = max(lines, wrapped_lines(cell.value, widths[i]))
+        return DEFAULT_ROW_PT * lines
+
+    def _wraps(self, style: str) -> bool:
+        """Whether named style ``style`` wraps its text."""
+        if style not in self._wrap_memo:
+            found = self._named(style)
+            self._wrap_memo[style] = bool(found is not None and found.alignment.wrap_text)
+        return self._wrap_memo[style]
+
+    def _note_wrap_style(self) -> str:
+        add_named_styles(self.wb, [named_style(
+            "cs_note_wrap", font=text_font(italic=True, color="595959"),
+            alignment=Alignment(wrap_text=True, vertical="top"))])
+        return "cs_note_wrap"
+
+
+NOTE_STYLES = ("cs_note", "cm_note")
+#: header styles: their text wraps into two lines rather than widen a column of numbers
+HEADER_STYLES = ("cs_header", "cs_header_r", "cs_header_pad", "cm_header", "cm_header_r")
+#: row heights of rows in a larger font (points)
+TALL_STYLES = {"cs_title": 21.0, "cm_title": 21.0, "cm_section": 16.0}
+
+
+def _long_note(row: list[Any], table: float) -> Any:
+    """The note cell of a row that holds only a note longer than ``table`` is wide, or None."""
+    if not row or any(c is not None for c in row[1:]):
+        return None
+    cell = row[0]
+    if getattr(cell, "style", None) not in NOTE_STYLES or not isinstance(cell.value, str):
+        return None
+    return cell if text_width(cell.value) > table else None
+
+
+def _row_height(row: list[Any]) -> float:
+    return max([TALL_STYLES.get(getattr(c, "style", ""), DEFAULT_ROW_PT) for c in row
+                if c is not None] or [DEFAULT_ROW_PT])
+
+
+def _span(text: str | None, letters: bool = False) -> tuple[int, int] | None:
+    """``"1:1"`` → (1, 1); ``"A:C"`` → (1, 3)."""
+    if not text:
+        return None
+    a, _, b = text.replace("$", "").partition(":")
+    if letters:
+        return column_index_from_string(a), column_index_from_string(b or a)
+    return int(a), int(b or a)
+
+
+def _chart_box(chart: Any) -> ChartBox:
+    """Where a chart sits and how big it is (its anchor is a cell such as ``"I4"``)."""
+    row, col = coordinate_to_tuple(str(chart.anchor))
+    per_cm = 72 / 2.54
+    return ChartBox(col, row, float(chart.width) * per_cm, float(chart.height) * per_cm)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -16,8 +16,8 @@ budget with tens of thousands of line items is written quickly and in little mem
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -35,11 +35,23 @@ from openpyxl.styles import Alignment, Border, NamedStyle, Side
 from openpyxl.utils import get_column_letter
 
 from ..inputs import FAMILIES, FAMILY_LABELS
+from ..model.default_ranges import PublishedBand
 from ..model.items import BudgetResult, is_scalar
+from ..model.stages import (
+    GROUP_LABELS,
+    GROUP_ORDER,
+    STAGE_GROUPS,
+    STAGE_LABELS,
+    group_totals,
+    has_stages,
+    stage_totals,
+)
+from .print_plan import DEFAULT_ROW_PT as LINE_PT
 from .sheetkit import (
     CURRENCY_SYMBOLS,
     FAMILY_COLORS,
     HEADER_FILL,
+    STAGE_GROUP_COLORS,
     TOTAL_FILL,
     OwnedSheet,
     add_named_styles,
@@ -52,6 +64,7 @@ from .sheetkit import (
     text_categories,
     text_font,
     text_width,
+    wrapped_lines,
 )
 
 __all__ = [
@@ -74,8 +87,15 @@ OWNED_SHEETS: tuple[str, ...] = (SUMMARY_SHEET, LINE_ITEMS_SHEET, CHECKS_SHEET)
 
 LINE_ITEM_HEADERS: tuple[str, ...] = (
     "Scenario", "Family", "Item", "Quantity", "Unit", "Unit cost", "Amount", "Currency",
-    "Source key", "Basis",
+    "Stage", "Source key", "Basis",
 )
+
+#: Line items: the widest Item, Source key and Basis columns; longer text wraps (the rows grow)
+ITEM_WIDTH, SOURCE_WIDTH, BASIS_WIDTH = 40.0, 30.0, 70.0
+#: what the Summary's stage table calls the lines no run carries
+OTHER_STAGE_LABEL = "Not by stage: data, staff, facilities, idle GPUs"
+CHART_HEIGHT_CM = 9.5
+CHART_ROWS = 21  # rows from one chart's top to the next one's below it (9.5 cm and a gap)
 
 #: (metric key, row label, number format or "money"/"money2", scale applied to the value)
 KEY_FIGURES: tuple[tuple[str, str, str, float], ...] = (
@@ -127,8 +147,8 @@ def _styles(wb: Workbook, currency: str) -> None:
     money2 = money_format(currency, 2)
     header_font = text_font(bold=True, color="FFFFFF")
     bold = text_font(bold=True)
-    left = Alignment(horizontal="left", vertical="center")
-    right = Alignment(horizontal="right", vertical="center")
+    left = Alignment(horizontal="left", vertical="center", wrap_text=True)  # headers wrap
+    right = Alignment(horizontal="right", vertical="center", wrap_text=True)
     total_border = Border(top=Side(style="thin"), bottom=Side(style="double"))
     specs: list[NamedStyle] = [
         named_style("cs_text"),
@@ -137,6 +157,7 @@ def _styles(wb: Workbook, currency: str) -> None:
         named_style("cs_header", font=header_font, fill=HEADER_FILL, alignment=left),
         named_style("cs_header_r", font=header_font, fill=HEADER_FILL, alignment=right),
         named_style("cs_label", alignment=left),
+        named_style("cs_label_indent", alignment=Alignment(horizontal="left", indent=2)),
         named_style("cs_total_label", font=bold, fill=TOTAL_FILL, border=total_border),
         named_style("cs_money", number_format=money),
         named_style("cs_money2", number_format=money2),
@@ -155,6 +176,16 @@ def _styles(wb: Workbook, currency: str) -> None:
     for _key, _label, fmt, _scale in KEY_FIGURES:
         if fmt not in ("money", "money2"):
             specs.append(named_style("cs_fig_" + fmt, number_format=fmt))
+    top = Alignment(vertical="top")  # Line items: rows grow where text wraps
+    specs += [
+        named_style("cs_li_text", alignment=top),
+        named_style("cs_li_pad", alignment=Alignment(vertical="top", indent=1)),
+        named_style("cs_li_wrap", alignment=Alignment(vertical="top", wrap_text=True)),
+        named_style("cs_li_int", number_format="#,##0", alignment=top),
+        named_style("cs_li_dec", number_format="#,##0.00", alignment=top),
+        named_style("cs_li_money", number_format=money, alignment=top),
+        named_style("cs_li_money2", number_format=money2, alignment=top),
+    ]
     add_named_styles(wb, specs)
 
 
@@ -190,6 +221,9 @@ class _Layout:
     split_header_row: int = 0
     split_rows: int = 0
     last_row: int = 0
+    band_header_row: int = 0  # 0: no band (every run states its MFU or GPU-hours)
+    stage_header_row: int = 0  # 0: no stage table (pre-training only)
+    stage_rows: dict[str, int] = field(default_factory=dict)  # stage group → its row
 
 
 def _write_summary(
@@ -202,6 +236,7 @@ def _write_summary(
     version: str,
     currency: str,
     checks: Sequence[Check],
+    bands: Mapping[str, PublishedBand],
 ) -> None:
     sh = _sheet(wb, SUMMARY_SHEET)
     n = len(results)
@@ -219,7 +254,9 @@ def _write_summary(
     sh.append([sh.cell(note, "cs_note")])
     sh.append([])
     _family_table(sh, results, lay, col_text, currency)
+    _band_table(sh, results, bands, lay, col_text, currency)
     _figures_table(sh, results, lay, col_text, currency)
+    _stage_table(sh, results, lay, col_text, currency)
     split = _split_table(sh, results[0], lay, col_text, currency)
     widths = [max(text_width(t) for t in col_text[0])]
     widths += [max(12.0, *(text_width(t) for t in col_text[i])) for i in range(1, n + 1)]
@@ -227,7 +264,6 @@ def _write_summary(
         widths.append(10.0)
     sh.widths(widths)
     sh.freeze(f"B{lay.header_row + 1}")
-    sh.print_setup()
     sh.flush()
     # charts, below the tables
     ws = sh.ws
@@ -240,6 +276,11 @@ def _write_summary(
         pie = _split_chart(ws, results[0].scenario, lay, split)
         pie.anchor = _anchor_right_of(widths, bar_cm + 0.8, anchor_row)
         ws.add_chart(pie)
+    if lay.stage_header_row:
+        stages = _stage_chart(ws, results, lay, currency)
+        stages.anchor = f"A{anchor_row + CHART_ROWS}"
+        ws.add_chart(stages)
+    sh.print_setup()
 
 
 def _family_table(sh: OwnedSheet, results: Sequence[BudgetResult], lay: _Layout,
@@ -266,6 +307,78 @@ def _family_table(sh: OwnedSheet, results: Sequence[BudgetResult], lay: _Layout,
         row.append(sh.cell(v, "cs_money_total"))
         col_text[i].append(_shown(v, "money", currency))
     lay.total_row = sh.append(row)
+    sh.append([])
+
+
+def _band_table(sh: OwnedSheet, results: Sequence[BudgetResult],
+                bands: Mapping[str, PublishedBand], lay: _Layout, col_text: list[list[str]],
+                currency: str) -> None:
+    """GPU-hours and total at the two ends of the published MFU band, for the scenarios whose
+    runs state no MFU; "MFU stated" for the others. Nothing when no scenario has a band."""
+    shown = [bands.get(r.scenario) for r in results]
+    first = next((b for b in shown if b is not None), None)
+    if first is None:
+        return
+    head = [sh.cell(f"Range: {first.label}", "cs_header")]
+    head += [sh.cell(r.scenario, "cs_header_r") for r in results]
+    lay.band_header_row = sh.append(head)
+    rows = (("GPU-hours (final runs), low (MFU at P90)", "gpu_hours", 0, "cs_int"),
+            ("GPU-hours (final runs), high (MFU at P10)", "gpu_hours", 1, "cs_int"),
+            ("Total, low (MFU at P90)", "total", 0, "cs_money"),
+            ("Total, high (MFU at P10)", "total", 1, "cs_money"))
+    for label, what, end, style in rows:
+        row = [sh.cell(label, "cs_label")]
+        col_text[0].append(label)
+        for i, band in enumerate(shown, start=1):
+            pair = None if band is None else getattr(band, what)
+            if pair is None:
+                row.append(sh.cell("MFU stated" if band is None else "n/a", "cs_na"))
+                col_text[i].append("MFU stated")
+                continue
+            row.append(sh.cell(pair[end], style))
+            col_text[i].append(_shown(pair[end], "money" if what == "total" else "int",
+                                      currency))
+        sh.append(row)
+    for band in shown:
+        if band is not None:
+            sh.append([sh.cell(band.note(), "cs_note")])
+    sh.append([])
+
+
+def _stage_table(sh: OwnedSheet, results: Sequence[BudgetResult], lay: _Layout,
+                 col_text: list[list[str]], currency: str) -> None:
+    """Cost by stage group (pre-training, post-training, data generation, evaluation; a group's
+    stages below it when it has more than one), what no run carries, and the total. Only for a
+    budget with stages other than pre-training."""
+    if not any(has_stages(r) for r in results):
+        return
+    groups = [group_totals(r) for r in results]
+    stages = [stage_totals(r) for r in results]
+    head = [sh.cell(f"Cost by stage ({currency})", "cs_header")]
+    head += [sh.cell(r.scenario, "cs_header_r") for r in results]
+    lay.stage_header_row = sh.append(head)
+
+    def line(label: str, values: list[Any], label_style: str = "cs_label",
+             style: str = "cs_money") -> int:
+        row = [sh.cell(label, label_style)]
+        for i, v in enumerate(values, start=1):
+            amount = _num(v) or 0.0
+            row.append(sh.cell(amount, style))
+            col_text[i].append(_shown(amount, "money", currency))
+        col_text[0].append(label + ("   " if label_style == "cs_label_indent" else ""))
+        return sh.append(row)
+
+    for group in (*GROUP_ORDER, "other"):
+        if all((_num(g[group]) or 0.0) == 0.0 for g in groups):
+            continue
+        label = GROUP_LABELS.get(group, OTHER_STAGE_LABEL)
+        lay.stage_rows[group] = line(label, [g[group] for g in groups])
+        members = [st for st, g in STAGE_GROUPS.items() if g == group
+                   and any((_num(x[st]) or 0.0) != 0.0 for x in stages)]
+        if len(members) > 1:
+            for st in members:
+                line(STAGE_LABELS[st], [x[st] for x in stages], "cs_label_indent")
+    line("Total", [r.total for r in results], "cs_total_label", "cs_money_total")
     sh.append([])
 
 
@@ -328,34 +441,49 @@ def _anchor_right_of(widths: list[float], cm: float, row: int) -> str:
 
 def _stacked_chart(ws: Any, results: Sequence[BudgetResult], lay: _Layout,
                    currency: str) -> BarChart:
-    n = len(results)
+    """Cost by family, one stacked column per scenario."""
+    assert lay.family_rows is not None
+    rows = [(lay.family_rows[fam], FAMILY_COLORS[fam]) for fam in FAMILIES
+            if any((_num(r.totals[fam]) or 0.0) != 0.0 for r in results)]
+    return _stacked_columns(ws, "Cost by family and scenario", lay.header_row, rows,
+                            len(results), currency)
+
+
+def _stage_chart(ws: Any, results: Sequence[BudgetResult], lay: _Layout,
+                 currency: str) -> BarChart:
+    """Cost by stage group, one stacked column per scenario."""
+    rows = [(row, STAGE_GROUP_COLORS[group]) for group, row in lay.stage_rows.items()]
+    return _stacked_columns(ws, "Cost by stage and scenario", lay.stage_header_row, rows,
+                            len(results), currency)
+
+
+def _stacked_columns(ws: Any, title: str, header_row: int, rows: list[tuple[int, str]],
+                     n: int, currency: str) -> BarChart:
+    """Stacked columns of ``n`` scenarios (columns B on, named in ``header_row``), one series
+    per ``(row, colour)``, named by the row's label in column A."""
     chart = BarChart()
     chart.type = "col"
     chart.grouping = "stacked"
     chart.overlap = 100
     chart.gapWidth = 60
-    chart.title = "Cost by family and scenario"
+    chart.title = title
     chart.y_axis.title = currency
     chart.y_axis.numFmt = money_format(currency)
     chart.y_axis.delete = False
     chart.x_axis.delete = False
     chart.y_axis.txPr = axis_text()
     chart.x_axis.txPr = axis_text()
-    cats = Reference(ws, min_col=2, max_col=n + 1, min_row=lay.header_row)
-    assert lay.family_rows is not None
-    for fam in FAMILIES:
-        if not any((_num(r.totals[fam]) or 0.0) != 0.0 for r in results):
-            continue
-        row = lay.family_rows[fam]
+    cats = Reference(ws, min_col=2, max_col=n + 1, min_row=header_row)
+    for row, color in rows:
         values = Reference(ws, min_col=2, max_col=n + 1, min_row=row)
         series = Series(values, title_from_data=False)
         series.tx = SeriesLabel(strRef=_str_ref(ws.title, f"$A${row}"))
-        series.graphicalProperties = GraphicalProperties(solidFill=FAMILY_COLORS[fam])
-        series.graphicalProperties.line.solidFill = FAMILY_COLORS[fam]
+        series.graphicalProperties = GraphicalProperties(solidFill=color)
+        series.graphicalProperties.line.solidFill = color
         chart.series.append(series)
     text_categories(chart, str(cats))
     chart.legend.position = "b"
-    size(chart, max(16.0, 3.0 * n + 8.0), 9.5)
+    size(chart, max(16.0, 3.0 * n + 8.0), CHART_HEIGHT_CM)
     return chart
 
 
@@ -397,7 +525,7 @@ def _split_chart(ws: Any, scenario: str, lay: _Layout,
     assert chart.legend is not None  # a new chart has one
     chart.legend.position = "r"
     chart.layout = Layout(manualLayout=ManualLayout(x=0.02, y=0.12, w=0.55, h=0.82))
-    size(chart, 13.0, 9.5)
+    size(chart, 13.0, CHART_HEIGHT_CM)
     return chart
 
 
@@ -409,11 +537,14 @@ def _write_line_items(wb: _OwnedWorkbook, results: Sequence[BudgetResult],
     sh.freeze("A2")
     rows = 1 + sum(len(r.items) for r in results)
     sh.ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{max(rows, 2)}"
-    sh.print_setup(title_rows="1:1", fit_width=False)
     sh.append([sh.cell(h, "cs_header_r" if i in (3, 5, 6) else "cs_header")
                for i, h in enumerate(headers)])
     sh.flush()
-    wb._costsheet_rows[sh.title] = _line_item_rows(sh.ws, results, currency)
+    chunks, heights = _line_item_rows(sh.ws, results, currency, sh.column_widths())
+    wb._costsheet_rows[sh.title] = chunks
+    # on paper: the amounts, then where they come from, Scenario to Item on every page
+    sh.print_setup(title_rows="1:1", title_cols="A:C", splits=(headers.index("Source key") + 1,),
+                   data_rows=heights)
 
 
 def _line_item_widths(results: Sequence[BudgetResult], currency: str) -> list[float]:
@@ -426,16 +557,19 @@ def _line_item_widths(results: Sequence[BudgetResult], currency: str) -> list[fl
     for r in results:  # sizes only: write-only sheets need widths before the rows
         max_len[0] = max(max_len[0], len(r.scenario))
         for it in r.items:
-            for i, t in ((2, it.item), (4, it.unit), (8, it.source), (9, it.basis)):
+            for i, t in ((2, it.item), (4, it.unit), (9, it.source), (10, it.basis)):
                 if t and len(t) > max_len[i]:
                     max_len[i] = len(t)
             for i, v in ((3, it.quantity), (5, it.unit_cost), (6, it.amount)):
                 f = _num(v)
                 if f is not None and abs(f) > max_num[i]:
                     max_num[i] = abs(f)
-    for i, cap in ((0, 30), (2, 50), (4, 16), (8, 40), (9, 120)):
+    for i, cap in ((0, 30), (2, ITEM_WIDTH), (4, 16), (9, SOURCE_WIDTH), (10, BASIS_WIDTH)):
         widths[i] = max(widths[i], min(text_width("x" * max_len[i]), cap))
     widths[1] = max(widths[1], text_width(max(family_text.values(), key=len)))
+    stages = {STAGE_LABELS[it.stage] for r in results for it in r.items if it.stage}
+    if stages:
+        widths[8] = max(widths[8], text_width(max(stages, key=len)))
     for i, fmt in ((3, "int"), (5, "money2"), (6, "money")):
         v = max_num[i]
         shown = _shown(v, fmt, currency) if fmt != "int" else f"{v:,.2f}"
@@ -443,17 +577,23 @@ def _line_item_widths(results: Sequence[BudgetResult], currency: str) -> list[fl
     return widths
 
 
-def _line_item_rows(ws: Any, results: Sequence[BudgetResult], currency: str) -> list[str]:
-    """The data rows as sheet XML, spliced in when the workbook is saved: tens of thousands
-    for a large budget, which openpyxl's per-cell writer takes ~10x longer to write."""
+def _line_item_rows(ws: Any, results: Sequence[BudgetResult], currency: str,
+                    widths: Sequence[float]) -> tuple[list[str], list[float]]:
+    """The data rows as sheet XML, spliced in when the workbook is saved (tens of thousands
+    for a large budget, which openpyxl's per-cell writer takes ~10x longer to write), and
+    their heights: Item, Source key and Basis wrap within ``widths``, and a row is as tall as
+    its longest wrapped text (set, not left to the application: LibreOffice keeps one line)."""
     headers = list(LINE_ITEM_HEADERS)
     family_text = {f: FAMILY_LABELS.get(f, f) for f in FAMILIES}
-    sid = {name: _style_id(ws, name) for name in ("cs_text", "cs_int", "cs_dec", "cs_money",
-                                                  "cs_money2")}
+    sid = {name: _style_id(ws, "cs_li_" + name) for name in ("text", "pad", "wrap", "int",
+                                                             "dec", "money", "money2")}
     cols = [get_column_letter(i) for i in range(1, len(headers) + 1)]
     memo: dict[str, str] = {}
+    heights: list[float] = []
+    lines = 1
 
-    def text(col: str, row: str, value: str) -> str:
+    def text(col: str, row: str, value: str, style: str = "text") -> str:
+        nonlocal lines
         body = memo.get(value)
         if body is None:
             body = _inline(value)
@@ -461,14 +601,16 @@ def _line_item_rows(ws: Any, results: Sequence[BudgetResult], currency: str) -> 
                 memo[value] = body
         if not body:
             return ""
-        return f'<c r="{col}{row}" t="inlineStr"{body}</c>'
+        if style == "wrap":
+            lines = max(lines, wrapped_lines(value, widths[ord(col) - ord("A")]))
+        return f'<c r="{col}{row}" s="{sid[style]}" t="inlineStr"{body}</c>'
 
     def number(col: str, row: str, value: float | None, style: int) -> str:
         if value is None:
             return ""
         return f'<c r="{col}{row}" s="{style}"><v>{value!r}</v></c>'
 
-    a, b, c, d, e, f, g, h, i, j = cols
+    a, b, c, d, e, f, g, h, i, j, k = cols
     chunks: list[str] = []
     n = 1
     for r in results:
@@ -476,23 +618,27 @@ def _line_item_rows(ws: Any, results: Sequence[BudgetResult], currency: str) -> 
             n += 1
             row = str(n)
             qty = _num(it.quantity)
-            qty_style = sid["cs_int"] if qty is None or qty.is_integer() or abs(qty) >= 1000 \
-                else sid["cs_dec"]
-            chunks.append(
-                f'<row r="{row}">'
-                + text(a, row, r.scenario)
+            qty_style = sid["int"] if qty is None or qty.is_integer() or abs(qty) >= 1000 \
+                else sid["dec"]
+            lines = 1
+            cells = (
+                text(a, row, r.scenario)
                 + text(b, row, family_text.get(it.family, it.family))
-                + text(c, row, it.item)
+                + text(c, row, it.item, "wrap")
                 + number(d, row, qty, qty_style)
-                + text(e, row, it.unit or "")
-                + number(f, row, _num(it.unit_cost), sid["cs_money2"])
-                + number(g, row, _num(it.amount), sid["cs_money"])
-                + text(h, row, it.currency or currency)
-                + text(i, row, it.source or "")
-                + text(j, row, it.basis or "")
-                + "</row>"
+                + text(e, row, it.unit or "", "pad")
+                + number(f, row, _num(it.unit_cost), sid["money2"])
+                + number(g, row, _num(it.amount), sid["money"])
+                + text(h, row, it.currency or currency, "pad")
+                + text(i, row, STAGE_LABELS[it.stage] if it.stage else "")
+                + text(j, row, it.source or "", "wrap")
+                + text(k, row, it.basis or "", "wrap")
             )
-    return chunks
+            height = LINE_PT * lines
+            heights.append(height)
+            tall = f' ht="{height:g}" customHeight="1"' if lines > 1 else ""
+            chunks.append(f'<row r="{row}"{tall}>{cells}</row>')
+    return chunks, heights
 
 
 def _style_id(ws: Any, name: str) -> int:
@@ -566,8 +712,8 @@ def _write_checks(wb: Workbook, checks: Sequence[Check]) -> None:
     sh.widths(widths)
     sh.freeze("A2")
     sh.ws.auto_filter.ref = f"A1:D{max(sh.row_count, 2)}"
-    sh.print_setup(title_rows="1:1")
     sh.flush()
+    sh.print_setup(title_rows="1:1")
 
 
 def build_workbook(
@@ -578,9 +724,12 @@ def build_workbook(
     source_name: str = "",
     run_time: datetime | None = None,
     version: str = "",
+    bands: Mapping[str, PublishedBand] | None = None,
 ) -> Workbook:
     """A write-only workbook holding the owned sheets for ``results`` (one per scenario).
 
+    ``bands``: by scenario, the published-MFU band of the runs that state no MFU
+    (:func:`costsheet.model.default_ranges.published_band`), shown on the Summary.
     Save it with :func:`write_scratch` (or ``wb.save``); it can be saved once.
     """
     if not results:
@@ -592,7 +741,7 @@ def build_workbook(
     _styles(wb, currency)
     _write_summary(wb, results, title=title, source_name=source_name,
                    run_time=run_time or datetime.now(), version=version, currency=currency,
-                   checks=checks)
+                   checks=checks, bands=bands or {})
     _write_line_items(wb, results, currency)
     _write_checks(wb, checks)
     return wb
