@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -21,8 +22,15 @@ if str(HERE) not in sys.path:  # sample_budgets.py, when imported from elsewhere
     sys.path.insert(0, str(HERE))
 
 from costsheet.workbook.actuals import fill_actuals  # noqa: E402
-from costsheet.workbook.template import reference_markdown, workbook_bytes  # noqa: E402
-from sample_budgets import MONTHLY_FX, SAMPLES, monthly_actuals, monthly_budget  # noqa: E402
+from costsheet.workbook.sheetkit import wrapped_lines  # noqa: E402
+from costsheet.workbook.template import README_SHEET, reference_markdown, workbook_bytes  # noqa: E402
+from sample_budgets import (  # noqa: E402
+    MONTHLY_FX,
+    SAMPLE_NOTES,
+    SAMPLES,
+    monthly_actuals,
+    monthly_budget,
+)
 
 MONTHLY_SAMPLE = "monthly-actuals.xlsx"
 
@@ -38,14 +46,39 @@ def write_monthly_sample(path: Path | str, *, lang: str = "en") -> Path:
     return path
 
 
+def add_notes(wb: Any, rows: list[tuple[str, str]]) -> None:
+    """Rows about the sample at the end of its README sheet: a label in column A, the text in
+    column B, wrapped, each row as tall as its text."""
+    from openpyxl.styles import Alignment, Font
+
+    ws = wb[README_SHEET]
+    r = ws.max_row + 2
+    ws.cell(r, 1, "About this sample").font = Font(bold=True, size=12)
+    width = ws.column_dimensions["B"].width or 110
+    for label, text in rows:
+        r += 1
+        ws.cell(r, 1, label).font = Font(bold=True)
+        cell = ws.cell(r, 2, text)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        ws.cell(r, 1).alignment = Alignment(vertical="top")
+        ws.row_dimensions[r].height = 15 * wrapped_lines(text, width)
+
+
 def write_samples(folder: Path | str, *, lang: str = "en") -> list[Path]:
-    """Write every sample budget workbook into ``folder`` (deterministic bytes)."""
+    """Write every sample budget workbook into ``folder`` (deterministic bytes); a sample with
+    notes (sample_budgets.SAMPLE_NOTES) says on its README sheet what it is and its sources."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for name, build in SAMPLES.items():
         path = folder / name
-        path.write_bytes(workbook_bytes(build(), lang=lang))
+        notes = SAMPLE_NOTES.get(name)
+
+        def fill(wb: Any, notes: Any = notes) -> None:
+            if notes is not None:
+                add_notes(wb, notes())
+
+        path.write_bytes(workbook_bytes(build(), lang=lang, fill=fill))
         paths.append(path)
     paths.append(write_monthly_sample(folder / MONTHLY_SAMPLE, lang=lang))
     return paths

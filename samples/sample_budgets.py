@@ -17,8 +17,10 @@ from costsheet.inputs import Budget, CostLine, Drivers, GpuPool, StaffLine, Trai
 from costsheet.model.variance import ActualLine
 
 __all__ = [
-    "DEEPSEEK_V3_GPU_HOURS", "DEEPSEEK_V3_PRICE", "MONTHLY_FX", "SAMPLES", "deepseek_v3_like",
-    "frontier_owned", "monthly_actuals", "monthly_budget", "small_7b_rented",
+    "DEEPSEEK_V3_GPU_HOURS", "DEEPSEEK_V3_PRICE", "MONTHLY_FX", "SAMPLES", "SAMPLE_NOTES",
+    "deepseek_v3_like",
+    "frontier_owned", "k2_thinking_like", "monthly_actuals", "monthly_budget", "reasoning_model",
+    "small_7b_rented",
 ]
 
 
@@ -145,11 +147,104 @@ def frontier_owned() -> Budget:
     )
 
 
+#: DeepSeek-R1 (Guo et al., "DeepSeek-R1 incentivizes reasoning in LLMs through reinforcement
+#: learning", Nature 645, 633-638, 2025; Supplementary Information B.4.4 and Table 7; the same in
+#: arXiv 2501.12948 v2): R1-Zero on 64 x 8 H800 GPUs for about 198 hours, R1 for about 80 hours,
+#: about 5K GPU-hours to create the SFT data; 147K H800 GPU-hours, $294K at $2 per GPU-hour.
+#: R1-Zero's RL: 10,400 steps x 32 questions x 16 sampled outputs (Section 2.1).
+R1_GPUS = 64 * 8
+R1_ZERO_HOURS = 198
+R1_HOURS = 80
+R1_SFT_DATA_GPU_HOURS = 5_000
+R1_PRICE = 2.0
+#: DeepSeek-V3 technical report, Table 1: pre-training 2,664K and context extension 119K H800
+#: GPU-hours (its 5K of post-training are V3's own, not R1's)
+V3_PRETRAINING_GPU_HOURS = 2_664_000
+V3_CONTEXT_EXTENSION_GPU_HOURS = 119_000
+
+
+def reasoning_model() -> Budget:
+    """DeepSeek-R1 as published: DeepSeek-V3-Base's pre-training and context extension, then
+    R1's post-training (R1-Zero RL, SFT data generation, R1 RL), every stage from its published
+    GPU-hours and GPU count, at the $2 per GPU-hour both papers assume."""
+    shape = dict(params=671e9, active_params=37e9)
+    return Budget(
+        name="reasoning-model",
+        drivers=Drivers(currency="USD", start_month="2024-06"),
+        pools=[
+            GpuPool(name="h800-2048", gpu_type="H800", gpu_count=2048, ownership="rent",
+                    price_per_gpu_hour=R1_PRICE, start_month="2024-09"),
+            GpuPool(name="h800-512", gpu_type="H800", gpu_count=R1_GPUS, ownership="rent",
+                    price_per_gpu_hour=R1_PRICE, start_month="2024-12"),
+        ],
+        runs=[
+            TrainingRun(name="v3-base", pool="h800-2048", tokens=14.8e12, precision="fp8",
+                        gpu_hours=V3_PRETRAINING_GPU_HOURS, start_month="2024-09", **shape),
+            TrainingRun(name="v3-context-extension", stage="midtraining", pool="h800-2048",
+                        precision="fp8", gpu_hours=V3_CONTEXT_EXTENSION_GPU_HOURS,
+                        start_month="2024-11", **shape),
+            TrainingRun(name="r1-zero", stage="rl", pool="h800-512",
+                        gpu_hours=R1_GPUS * R1_ZERO_HOURS, prompts=10_400 * 32,
+                        samples_per_prompt=16, start_month="2024-12", **shape),
+            TrainingRun(name="r1-sft-data", stage="synthetic_data", pool="h800-512",
+                        gpu_hours=R1_SFT_DATA_GPU_HOURS, start_month="2025-01"),
+            TrainingRun(name="r1", stage="rl", pool="h800-512", gpu_hours=R1_GPUS * R1_HOURS,
+                        start_month="2025-01", **shape),
+        ],
+        scenarios={
+            "Low": {"pools.h800-2048.price_per_gpu_hour": 1.80,
+                    "pools.h800-512.price_per_gpu_hour": 1.80},
+            "High": {"pools.h800-2048.price_per_gpu_hour": 2.50,
+                     "pools.h800-512.price_per_gpu_hour": 2.50},
+        },
+    )
+
+
+#: Kimi K2 (Kimi Team, "Kimi K2: Open Agentic Intelligence", arXiv 2507.20534, and the model
+#: card): 1.04T total and 32B activated parameters (MoE), pre-trained on 15.5T tokens, on NVIDIA
+#: H800 GPUs. Moonshot AI publishes no GPU-hours and no cost for K2 or K2 Thinking.
+K2_PARAMS = 1.04e12
+K2_ACTIVE = 32e9
+K2_TOKENS = 15.5e12
+#: the $4.6M that circulates for K2 Thinking: unofficial ("坊间传闻", a rumour, in the article
+#: this product's brief quotes, /work/shared/seed)
+K2_THINKING_RUMOUR = 4_600_000
+#: DeepSeek-V3's pre-training MFU as its own figures imply it: 6 x 37B x 14.8T FLOPs in 2,664K
+#: H800 GPU-hours at 989.4 TFLOP/s (BF16 dense) = 34.6%, at the P90 of published Hopper runs
+V3_IMPLIED_MFU = 0.346
+
+
+def k2_thinking_like() -> Budget:
+    """A K2-Thinking-like plan: K2's published size and tokens, pre-trained at a utilisation
+    costsheet does not know (the published runs' median, with their P10-P90), then an RL stage
+    whose size is illustrative (K2 Thinking's is not published), at DeepSeek's $2 per H800
+    GPU-hour. The "V3-like MFU" scenario pre-trains at DeepSeek-V3's implied MFU."""
+    return Budget(
+        name="k2-thinking-like",
+        drivers=Drivers(currency="USD", start_month="2025-01"),
+        pools=[GpuPool(name="h800", gpu_type="H800", gpu_count=2048, ownership="rent",
+                       price_per_gpu_hour=R1_PRICE, start_month="2025-01")],
+        runs=[
+            TrainingRun(name="k2-pretraining", pool="h800", params=K2_PARAMS,
+                        active_params=K2_ACTIVE, tokens=K2_TOKENS, start_month="2025-01"),
+            TrainingRun(name="thinking-rl (illustrative)", stage="rl", pool="h800",
+                        params=K2_PARAMS, active_params=K2_ACTIVE, prompts=1_000_000,
+                        samples_per_prompt=16, prompt_tokens=2_000, generated_tokens=16_000,
+                        start_month="2025-08"),
+        ],
+        scenarios={
+            "V3-like MFU": {"runs.k2-pretraining.mfu": V3_IMPLIED_MFU},
+        },
+    )
+
+
 #: sample file name → builder (the monthly sample, with its actuals, is written on its own)
 SAMPLES: dict[str, Callable[[], Budget]] = {
     "small-7b-rented.xlsx": small_7b_rented,
     "deepseek-v3-like.xlsx": deepseek_v3_like,
     "frontier-owned.xlsx": frontier_owned,
+    "reasoning-model.xlsx": reasoning_model,
+    "k2-thinking-like.xlsx": k2_thinking_like,
 }
 
 
@@ -217,3 +312,98 @@ def monthly_actuals() -> list[ActualLine]:
     ]
     return [ActualLine(month=mo, family=fam, item=item, amount=amount, currency=cur, note=note)
             for mo, fam, item, amount, cur, note in rows]
+
+
+# ---------------------------------------------------------------------------------------------
+# what a sample's README sheet says about it: what it is, its sources, what it shows
+
+
+def _millions(x: float) -> str:
+    return f"${x / 1e6:,.1f}M"
+
+
+def reasoning_model_notes() -> list[tuple[str, str]]:
+    """The reasoning-model sample's sources, and the figures it reproduces (computed)."""
+    from costsheet.model.budget import compute_budget
+    from costsheet.model.stages import group_totals
+
+    split = group_totals(compute_budget(reasoning_model()))
+    r1 = split["post-training"] + split["data generation"]
+    return [
+        ("Sample", "DeepSeek-R1 as published: DeepSeek-V3-Base (pre-training and context "
+                   "extension), then R1's post-training (R1-Zero RL, SFT data generation, R1 "
+                   "RL). Every GPU-hour figure is the publisher's own; the price is the $2 per "
+                   "H800 GPU-hour both papers assume."),
+        ("Source", "DeepSeek-V3 technical report (arXiv 2412.19437), Table 1: pre-training "
+                   "2,664K and context extension 119K H800 GPU-hours, on 2,048 H800 GPUs."),
+        ("Source", "DeepSeek-R1 (Guo et al., Nature 645, 633-638, 2025), Supplementary "
+                   "Information B.4.4 and Table 7: R1-Zero on 64 x 8 H800 GPUs for about 198 "
+                   "hours (101,376 GPU-hours), about 5K GPU-hours to create the SFT data, R1 "
+                   "about 80 hours on the same GPUs (40,960): 147K H800 GPU-hours, $294K at $2 "
+                   "per GPU-hour. R1-Zero: 10,400 steps x 32 questions x 16 sampled outputs "
+                   "(Section 2.1)."),
+        ("Check", f"Summary, Cost by stage: post-training ${split['post-training']:,.0f} + "
+                  f"data generation ${split['data generation']:,.0f} = ${r1:,.0f} (published: "
+                  f"$294K); pre-training ${split['pre-training']:,.0f} = (2,664K + 119K) "
+                  "GPU-hours x $2."),
+        ("Not included", "DeepSeek-V3's own post-training (5K GPU-hours: R1 replaces it), "
+                         "research and ablation runs, data and staff: neither paper publishes "
+                         "them."),
+    ]
+
+
+def k2_thinking_notes() -> list[tuple[str, str]]:
+    """The K2-Thinking-like sample's sources, and where $4.6M can and cannot come from."""
+    from costsheet.catalog import default_catalog
+    from costsheet.model.budget import compute_budget
+    from costsheet.model.default_ranges import published_band
+    from costsheet.model.scenarios import apply_scenario
+    from costsheet.model.stages import group_totals
+
+    budget = k2_thinking_like()
+    base = compute_budget(budget)
+    band = published_band(budget, base)
+    assert band is not None
+    v3 = compute_budget(apply_scenario(budget, "V3-like MFU"), scenario="V3-like MFU")
+    peak = default_catalog().get("H800").peak_flops("bf16")
+    flops = 6 * K2_ACTIVE * K2_TOKENS
+    rumour_mfu = flops / (K2_THINKING_RUMOUR / R1_PRICE * 3600 * peak)
+    pre = group_totals(base)["pre-training"]
+    pre_v3 = group_totals(v3)["pre-training"]
+    rl = group_totals(base)["post-training"]
+    return [
+        ("Sample", "A plan shaped like Kimi K2 Thinking: K2's published size and tokens, "
+                   "pre-trained, then an RL stage. It shows where a figure like $4.6M can and "
+                   "cannot come from."),
+        ("Source", "Kimi K2 technical report (Kimi Team, arXiv 2507.20534) and model card: "
+                   "1.04T total and 32B activated parameters (MoE), 15.5T pre-training tokens, "
+                   "NVIDIA H800 GPUs. Moonshot AI publishes no GPU-hours and no cost for K2 or "
+                   "K2 Thinking."),
+        ("The $4.6M", "Unofficial. Quoted for K2 Thinking after its release (November 2025), "
+                      "as a rumour ('坊间传闻'), by the Chinese article on training costs "
+                      "(大模型的训练成本) this sample answers; Moonshot AI has not published a "
+                      "training cost."),
+        ("Assumed", "2,048 H800s rented at $2 per GPU-hour (DeepSeek's convention); the RL "
+                    "stage's size (1M prompts x 16 samples x 2K prompt + 16K generated tokens) "
+                    "is illustrative; no MFU is stated, so pre-training takes the median of "
+                    f"published H100-class runs ({band.estimates[0].point:.1%}) with their "
+                    "P10-P90, and the rollouts the RL decode default (1%)."),
+        ("Can", f"Pre-training alone at the MFU DeepSeek-V3's own figures imply ("
+                f"{V3_IMPLIED_MFU:.1%}: 6 x 37B x 14.8T FLOPs in 2,664K H800 GPU-hours) costs "
+                f"{_millions(pre_v3)} at $2 (scenario 'V3-like MFU'); $4.6M is K2's "
+                f"pre-training at {rumour_mfu:.1%} MFU, above the P90 of published Hopper runs. "
+                f"Or it is an RL stage {K2_THINKING_RUMOUR / rl:.0f} times this illustrative "
+                f"one ({_millions(rl)})."),
+        ("Cannot", f"Pre-training and RL at the published median MFU: {_millions(base.total)} "
+                   f"(Summary, Base; P10-P90 {_millions(band.total[0])} to "
+                   f"{_millions(band.total[1])}); pre-training alone at the median: "
+                   f"{_millions(pre)}. Nor any figure that includes experiments, failed runs, "
+                   "data or staff: at $4.6M there is no room left for them."),
+    ]
+
+
+#: sample file name → the rows its README sheet adds about it (label, text)
+SAMPLE_NOTES: dict[str, Callable[[], list[tuple[str, str]]]] = {
+    "reasoning-model.xlsx": reasoning_model_notes,
+    "k2-thinking-like.xlsx": k2_thinking_notes,
+}

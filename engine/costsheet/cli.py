@@ -142,6 +142,22 @@ def run_flags(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--currency", default="USD", show_default=True, help="Currency of prices."),
         click.option("--fp8", is_flag=True, help="MFU refers to the GPU's FP8 peak, not BF16."),
         click.option("--json", "as_json", is_flag=True, help="Print one JSON object."),
+        click.option("--stage", help="Training stage: pretraining (default), midtraining, "
+                     "sft, preference, rl, distillation, synthetic_data or evaluation "
+                     "(docs/model.md, Stages)."),
+        click.option("--prompts", help="RL, synthetic data, evaluation: prompts over the whole "
+                     "run, e.g. 332.8K."),
+        click.option("--samples-per-prompt", help="Completions per prompt (GRPO group), e.g. 16."),
+        click.option("--prompt-tokens", help="Mean prompt tokens per sample, e.g. 1K."),
+        click.option("--generated-tokens", help="Mean generated tokens per sample, e.g. 8K."),
+        click.option("--teacher-params", help="Distillation: the teacher's active parameters."),
+        click.option("--reward-model-params", help="Reward model or judge parameters (blank: "
+                     "rule-based rewards)."),
+        click.option("--decode-mfu", help="Utilisation while generating, e.g. 1% (default: RL "
+                     "1%, synthetic data and evaluation 14%)."),
+        click.option("--layers", help="Transformer layers (attention FLOPs, activation memory)."),
+        click.option("--hidden-size", help="Model width, e.g. 7,168."),
+        click.option("--seq-len", help="Training sequence length (activation memory), e.g. 8K."),
     ]
     for flag in reversed(flags):
         fn = flag(fn)
@@ -177,6 +193,9 @@ def estimate(as_json: bool, own: bool, fp8: bool, currency: str, **flags: Any) -
       costsheet estimate --params 405B --tokens 15.6T --gpu H100 --mfu 40% --gpu-count 16384
       costsheet estimate --params 671B --active-params 37B --tokens 14.8T
       costsheet estimate --params 70B --tokens 2T --gpu H100 --experiments-total 2.2
+      costsheet estimate --stage rl --params 671B --active-params 37B --gpu H800 \
+        --gpu-count 512 --price 2 --prompts 332.8K --samples-per-prompt 16 \
+        --generated-tokens 8K
     """
     from .estimate import estimate as run_estimate
 
@@ -198,18 +217,11 @@ def render_estimate(e: Any) -> None:
     if e.flops is not None:
         rows.append(("Training FLOPs", f"{e.flops:.4g}"))
     if e.gpu_hours is not None:
-        how = "given" if inp.get("gpu_hours") is not None else (
-            f"{inp.get('gpu')} at MFU {e.mfu:.1%}"
-            + (" of the FP8 peak" if inp.get("precision") == "fp8" else ""))
-        rows.append(("GPU-hours", f"{e.gpu_hours:,.0f}  ({how})"))
-        if e.gpu_hours_range is not None:
-            low, high = e.gpu_hours_range
-            rows.append(("  P10-P90 range", f"{low:,.0f} to {high:,.0f}"))
-            rows.append(("  MFU from", e.mfu_basis))
-        if e.mfu is not None and inp.get("gpu_hours") is not None:
-            rows.append(("Implied MFU", f"{e.mfu:.1%}"))
+        rows += _gpu_hour_rows(e)
     if e.wall_clock_days is not None:
         rows.append(("Wall-clock days", f"{e.wall_clock_days:,.1f}  ({inp['gpu_count']:,} GPUs)"))
+    if e.min_gpus is not None:
+        rows.append(("Min GPUs", _min_gpus_text(e)))
     if e.compute_cost is not None:
         rate = inp.get("price_per_gpu_hour")
         how = f"{format_money(rate, cur)}/GPU-h" if rate is not None else "owned, depreciated"
@@ -243,6 +255,43 @@ def render_estimate(e: Any) -> None:
         click.echo("To estimate the rest, also give:")
         for item in e.missing:
             click.echo(f"  - {_flags_in(item)}")
+
+
+def _gpu_hour_rows(e: Any) -> list[tuple[str, str]]:
+    """GPU-hours, how they were found, their P10-P90 range and the implied MFU."""
+    inp = e.inputs
+    rows = []
+    how = "given" if inp.get("gpu_hours") is not None else (
+        f"{inp.get('gpu')} at MFU {e.mfu:.1%}"
+        + (" of the FP8 peak" if inp.get("precision") == "fp8" else ""))
+    if e.decode_mfu is not None and inp.get("gpu_hours") is None:
+        how = (f"{inp.get('gpu')}: {e.stage}, generated tokens at decode MFU "
+               f"{e.decode_mfu:.1%}, the rest at the run's MFU; {e.mfu:.1%} overall")
+    rows.append(("GPU-hours", f"{e.gpu_hours:,.0f}  ({how})"))
+    if e.gpu_hours_range is not None:
+        low, high = e.gpu_hours_range
+        rows.append(("  P10-P90 range", f"{low:,.0f} to {high:,.0f}"))
+        rows.append(("  MFU from", e.mfu_basis))
+    if e.mfu is not None and inp.get("gpu_hours") is not None:
+        rows.append(("Implied MFU", f"{e.mfu:.1%}"))
+    return rows
+
+
+def _min_gpus_text(e: Any) -> str:
+    """``16`` and, with a GPU count, whether the run fits on it."""
+    import math
+
+    inp = e.inputs
+    if not math.isfinite(e.min_gpus):
+        return f"none: no number of {inp.get('gpu')} GPUs holds it (see docs/model.md)"
+    text = f"{e.min_gpus:,.0f} {inp.get('gpu')} by memory (weights, gradients, optimizer states"
+    text += ", activations, KV cache)" if e.stage in ("rl", "synthetic_data", "evaluation") \
+        else ", activations)"
+    if e.fits is False:
+        text += f"; does NOT fit on {inp['gpu_count']:,}"
+    elif e.fits:
+        text += f"; fits on {inp['gpu_count']:,}"
+    return text
 
 
 def _flags_in(need: dict[str, Any]) -> str:
@@ -521,9 +570,11 @@ def functions(as_json: bool, markdown: bool) -> None:
 @main.command()
 @click.argument("args", nargs=-1, metavar="[chinchilla] [WORKBOOK]")
 @click.option("--target", help="Goal seek: METRIC=VALUE, e.g. total=5M, wall_clock_days=60, "
-              "'total<=5M', total=own (cost of owning), total=High (a scenario's total).")
+              "'total<=5M', total=own (cost of owning), total=High (a scenario's total), "
+              "'rl<=500K' (a stage's cost: rl, sft, ...; post_training, data_generation).")
 @click.option("--vary", help="Goal seek: the input to change: a driver (mfu, kwh_price), an "
-              "input key (pools.h800.price_per_gpu_hour) or price, gpu_price, gpus, tokens.")
+              "input key (pools.h800.price_per_gpu_hour) or price, gpu_price, gpus, tokens, "
+              "prompts (the one run that gives prompts).")
 @click.option("--low", help="Goal seek: lowest value to try (default: the input's range).")
 @click.option("--high", help="Goal seek: highest value to try (default: range or 1,000x Base).")
 @click.option("--budget", "money", help="chinchilla: the money to spend on GPU-hours, e.g. 5M.")
@@ -544,6 +595,7 @@ def solve(args: tuple[str, ...], as_json: bool, fp8: bool, own: bool, target: st
       costsheet solve --target wall_clock_days=60 --vary gpus --params 70B --tokens 1.4T --gpu H100
       costsheet solve --target 'total<=5M' --vary mfu --params 70B --tokens 1.4T --gpu H100
       costsheet solve budget.xlsx --target total=5M --vary pools.h800.price_per_gpu_hour
+      costsheet solve budget.xlsx --target 'rl<=500K' --vary prompts   (RL samples in $500K)
       costsheet solve chinchilla budget.xlsx --budget 5M --pool h800
     """
     chinchilla, workbook = _solve_words(args)

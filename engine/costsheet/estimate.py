@@ -15,12 +15,20 @@ import numpy as np
 
 from .catalog import Catalog, GpuSpec, default_catalog
 from .errors import Report
-from .flags import FlagInputs, build_inputs, find_gpu, parse_arguments
+from .flags import STAGE_ARGS, FlagInputs, build_inputs, find_gpu, parse_arguments
 from .inputs import Drivers, GpuPool, TrainingRun
 from .model.budget import compute_budget
-from .model.compute import average_power_w, gpu_hours_for_flops, run_mfu, training_flops
+from .model.compute import (
+    average_power_w,
+    gpu_hours_for_flops,
+    run_compute,
+    run_mfu,
+    training_flops,
+)
 from .model.items import BudgetResult
+from .model.memory import memory_fit
 from .model.power import energy_kwh as _energy_kwh
+from .model.stages import stage_work
 from .model.utilisation import mfu_at_precision
 
 
@@ -46,6 +54,11 @@ class Estimate:
     mfu_basis: str = ""  # where the MFU came from, in words
     gpu_hours_range: list[float] | None = None  # P10-P90 band, only for an MFU from published runs
     total_cost_range: list[float] | None = None
+    stage: str = "pretraining"
+    decode_mfu: float | None = None  # the generating stages' utilisation while decoding
+    min_gpus: float | None = None  # fewest GPUs of the type whose memory holds the run (inf: none)
+    memory_basis: str = ""  # how min_gpus was found (docs/model.md, Will it fit)
+    fits: bool | None = None  # on gpu_count GPUs; None without a count
 
     def to_dict(self) -> dict[str, Any]:
         out = {
@@ -61,6 +74,10 @@ class Estimate:
             "currency": self.currency,
             "mfu": self.mfu,
             "mfu_basis": self.mfu_basis,
+            "stage": self.stage,
+            "decode_mfu": self.decode_mfu,
+            "min_gpus": _count(self.min_gpus),
+            "fits": self.fits,
             "families": self.families,
             "inputs": self.inputs,
             "missing": self.missing,
@@ -74,6 +91,13 @@ class Estimate:
                 for it in self.result.items
             ]
         return out
+
+
+def _count(x: float | None) -> float | int | None:
+    """A GPU count for JSON: whole numbers as ints; infinity (nothing fits) stays a float."""
+    if x is None or not np.isfinite(x):
+        return x
+    return int(x)
 
 
 def estimate(
@@ -105,6 +129,7 @@ def estimate(
     staff: Any = None,
     staff_salary: Any = None,
     staff_months: Any = None,
+    **stage: Any,
 ) -> Estimate:
     """Estimate one training run. See ``costsheet estimate --help`` for every argument.
 
@@ -116,8 +141,15 @@ def estimate(
     final run's, ``experiments_total`` the same as Epoch AI writes it (total ÷ final); ``staff``
     people at ``staff_salary`` a year for ``staff_months`` (default 12). Without ``mfu`` and
     ``gpu_hours``, the MFU is the median of published runs on the GPU's generation and the
-    result carries its P10-P90 band (``gpu_hours_range``, ``total_cost_range``).
+    result carries its P10-P90 band (``gpu_hours_range``, ``total_cost_range``). ``stage``
+    holds the run's training stage and its inputs (``stage="rl"``, ``prompts``,
+    ``samples_per_prompt``, ``generated_tokens``, ``decode_mfu``, ...:
+    :data:`costsheet.flags.STAGE_ARGS`). With the GPU's memory known and parameters given,
+    ``min_gpus`` is the fewest GPUs that hold the run (``fits``: on ``gpu_count`` of them).
     """
+    unknown = sorted(set(stage) - set(STAGE_ARGS))
+    if unknown:
+        raise TypeError(f"estimate() got unexpected arguments: {', '.join(unknown)}")
     report = Report(source="estimate")
     raw = dict(params=params, active_params=active_params, tokens=tokens, flops=flops,
                gpu_count=gpu_count, mfu=mfu, gpu_hours=gpu_hours, price=price,
@@ -125,7 +157,7 @@ def estimate(
                kwh_price=kwh_price, carbon=carbon, price_basis=price_basis,
                server_premium=server_premium, networking_share=networking_share,
                experiments=experiments, experiments_total=experiments_total, staff=staff,
-               staff_salary=staff_salary, staff_months=staff_months)
+               staff_salary=staff_salary, staff_months=staff_months, **stage)
     v = parse_arguments(raw, report)
     cat = catalog or default_catalog()
     spec = find_gpu(gpu, cat, report)
@@ -137,11 +169,13 @@ def estimate(
     assert built is not None
     drivers, pool, run = built.drivers, built.pool, built.run
     inputs = _resolved_inputs(v, spec, drivers, pool, own, precision)
+    inputs.update({a: (run.stage if a == "stage" else v.get(a)) for a in STAGE_ARGS})
     if v.get("gpu_hours") is None:  # the MFU used, resolved like every other default
         inputs["mfu"] = run_mfu(run, spec, drivers)[0]
-    missing = _missing(v, spec, own, drivers.price_basis)
+    missing = _missing(v, spec, own, drivers.price_basis, run)
     if missing:
-        return _partial(v, spec, drivers, pool, run, inputs, missing)
+        return _with_memory(_partial(v, spec, drivers, pool, run, inputs, missing), run, spec,
+                            v.get("gpu_count"))
     result = compute_budget(built.budget(), cat)
     fam = result.totals
     energy_cost = sum(it.amount for it in result.items if it.kind == "electricity")
@@ -151,9 +185,28 @@ def estimate(
         compute_cost=fam["compute"], energy_kwh=mt["energy_kwh"], energy_cost=energy_cost,
         co2_kg=mt["co2_kg"], total_cost=result.total, currency=result.currency,
         mfu=mt["mfu"], inputs=inputs, missing=[], families=dict(fam), result=result,
-        gpu_tdp_energy_kwh=mt["gpu_tdp_energy_kwh"],
+        gpu_tdp_energy_kwh=mt["gpu_tdp_energy_kwh"], stage=run.stage,
+        decode_mfu=_opt_float(result.runs[run.name].get("decode_mfu")),
     )
     _add_band(est, built, cat, spec)
+    return _with_memory(est, run, spec, v.get("gpu_count"))
+
+
+def _opt_float(x: Any) -> float | None:
+    return None if x is None else float(x)
+
+
+def _with_memory(est: Estimate, run: TrainingRun, spec: GpuSpec | None,
+                 gpu_count: Any) -> Estimate:
+    """The fewest GPUs of the run's type whose memory holds it (docs/model.md, Will it fit),
+    and whether ``gpu_count`` of them do."""
+    if spec is None or not spec.memory_gb:
+        return est
+    fit = memory_fit(run, spec.memory_gb, gpu_count)
+    if fit is not None:
+        est.min_gpus = float(fit.min_gpus)
+        est.memory_basis = fit.basis
+        est.fits = fit.fits
     return est
 
 
@@ -200,17 +253,22 @@ def _check_pricing(v: dict[str, Any], raw: dict[str, Any], spec: GpuSpec | None,
 
 
 def _missing(v: dict[str, Any], spec: GpuSpec | None, own: bool,
-             basis: str = "on-demand") -> list[dict[str, Any]]:
+             basis: str = "on-demand", run: TrainingRun | None = None) -> list[dict[str, Any]]:
     """What else is needed, each as {"args": [alternatives], "why": ...}."""
     missing: list[dict[str, Any]] = []
 
     def need(args: list[str], why: str) -> None:
         missing.append({"args": args, "why": why})
 
+    stage = run.stage if run is not None else "pretraining"
     has_flops = v.get("flops") is not None or (
         v.get("params") is not None and v.get("tokens") is not None)
+    if run is not None and stage != "pretraining":
+        has_flops = stage_work(run).missing is None
     if v.get("gpu_hours") is None:
-        if not has_flops:
+        if not has_flops and stage in STAGE_NEEDS:
+            need([STAGE_NEEDS[stage], "gpu_hours"], f"what the {stage} run computes")
+        elif not has_flops:
             need(["params and tokens", "flops", "gpu_hours"], "what the run computes")
         if spec is None:
             need(["gpu", "gpu_hours"], "to turn FLOPs into GPU-hours")
@@ -223,6 +281,16 @@ def _missing(v: dict[str, Any], spec: GpuSpec | None, own: bool,
         need(["price"], f"rent per GPU-hour ({basis}"
              + (f"; the catalog has none for {spec.key})" if spec is not None else ")"))
     return missing
+
+
+#: what a stage other than pre-training needs, besides GPU-hours (as arguments)
+STAGE_NEEDS: dict[str, str] = {
+    "rl": "params and prompts and generated_tokens",
+    "synthetic_data": "params and prompts and generated_tokens",
+    "evaluation": "params and prompts and generated_tokens",
+    "distillation": "params and tokens and teacher_params",
+    "preference": "params and tokens",
+}
 
 
 def _resolved_inputs(v: dict[str, Any], spec: GpuSpec | None, drivers: Drivers, pool: GpuPool,
@@ -259,6 +327,8 @@ def _resolved_inputs(v: dict[str, Any], spec: GpuSpec | None, drivers: Drivers, 
 
 def _partial(v: dict[str, Any], spec: GpuSpec | None, drivers: Drivers, pool: GpuPool,
              run: TrainingRun, inputs: dict[str, Any], missing: list[dict[str, Any]]) -> Estimate:
+    if run.stage != "pretraining":
+        return _partial_stage(spec, drivers, pool, run, inputs, missing)
     flops = v.get("flops")
     if flops is None and v.get("params") is not None and v.get("tokens") is not None:
         flops = training_flops(v["params"], v["tokens"], v.get("active_params"))
@@ -292,4 +362,27 @@ def _partial(v: dict[str, Any], spec: GpuSpec | None, drivers: Drivers, pool: Gp
         gpu_hours * spec.tdp_w / 1000.0,
         mfu_basis=basis,
         gpu_hours_range=band,
+    )
+
+
+def _partial_stage(spec: GpuSpec | None, drivers: Drivers, pool: GpuPool, run: TrainingRun,
+                   inputs: dict[str, Any], missing: list[dict[str, Any]]) -> Estimate:
+    """A stage other than pre-training without a price: its FLOPs and, with a GPU type, its
+    GPU-hours (compute-bound passes at MFU, generated tokens at the decode MFU)."""
+    work = stage_work(run)
+    rc = None
+    if spec is not None and (run.gpu_hours is not None or work.missing is None):
+        rc = run_compute(run, pool, spec, drivers)
+    gpu_hours = None if rc is None else float(rc.gpu_hours)
+    wall = None
+    if gpu_hours is not None and pool.gpu_count:
+        wall = gpu_hours / (pool.gpu_count * 24.0)
+    return Estimate(
+        flops=None if work.flops is None else float(work.flops), gpu_hours=gpu_hours,
+        wall_clock_days=wall, compute_cost=None, energy_kwh=None, energy_cost=None,
+        co2_kg=None, total_cost=None, currency=drivers.currency or "USD",
+        mfu=None if rc is None or rc.mfu is None else float(rc.mfu), inputs=inputs,
+        missing=missing, stage=run.stage,
+        decode_mfu=None if rc is None or rc.decode_mfu is None else float(rc.decode_mfu),
+        mfu_basis="" if rc is None or rc.published is None else rc.published.basis,
     )

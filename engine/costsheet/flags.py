@@ -33,9 +33,15 @@ FLAG_RUN = "run"  # its final run
 NUMBER_ARGS = ("params", "active_params", "tokens", "flops", "gpu_hours", "price", "gpu_price",
                "life_years", "term_months", "power_w", "pue", "kwh_price", "carbon",
                "server_premium", "experiments", "experiments_total", "staff", "staff_salary",
-               "staff_months")
-FRACTION_ARGS = ("mfu", "networking_share")  # 0.19 or 19%; a bare 19 is refused
+               "staff_months", "prompt_tokens", "generated_tokens", "teacher_params",
+               "reward_model_params")
+COUNT_ARGS = ("gpu_count", "prompts", "samples_per_prompt", "layers", "hidden_size", "seq_len")
+FRACTION_ARGS = ("mfu", "networking_share", "decode_mfu")  # 0.19 or 19%; a bare 19 is refused
 RUN_SIZE_ARGS = ("params", "tokens", "flops", "gpu_hours")  # any of them: there is a run
+#: the run's training stage and what a stage other than pre-training takes (docs/model.md)
+STAGE_ARGS = ("stage", "prompts", "samples_per_prompt", "prompt_tokens", "generated_tokens",
+              "teacher_params", "reward_model_params", "decode_mfu", "layers", "hidden_size",
+              "seq_len")
 
 #: input field → the argument that sets it, per section of a budget described by arguments
 DRIVER_ARGS: dict[str, str] = {
@@ -52,7 +58,7 @@ POOL_ARGS: dict[str, str] = {
 }
 RUN_ARGS: dict[str, str] = {
     "params": "params", "active_params": "active_params", "tokens": "tokens", "flops": "flops",
-    "gpu_hours": "gpu_hours", "precision": "precision",
+    "gpu_hours": "gpu_hours", "precision": "precision", **{a: a for a in STAGE_ARGS},
 }
 STAFF_ARGS: dict[str, str] = {
     "headcount": "staff", "annual_salary": "staff_salary", "months": "staff_months",
@@ -80,7 +86,7 @@ def argument_for(key: str) -> str | None:
 def _parser(name: str) -> Callable[[Any], Any] | None:
     if name in NUMBER_ARGS:
         return parse_number
-    if name == "gpu_count":
+    if name in COUNT_ARGS:
         return parse_count
     if name in FRACTION_ARGS:
         return parse_fraction
@@ -170,6 +176,7 @@ def build_inputs(
         "name": FLAG_RUN, "pool": pool_name, "params": v.get("params"),
         "active_params": v.get("active_params"), "tokens": v.get("tokens"),
         "flops": v.get("flops"), "gpu_hours": v.get("gpu_hours"), "precision": precision,
+        **{a: v.get(a) for a in STAGE_ARGS},
     }, report, RUN_ARGS)
     staff = _staff_lines(v, report)
     if drivers is None or pool is None or run is None or staff is None:
@@ -210,6 +217,10 @@ def _build(model: type[BaseModel], values: dict[str, Any], report: Report,
     except ValidationError as exc:
         for loc, msg, value in validation_messages(exc):
             name = str(loc[0]) if loc else ""
+            if not name and ":" in msg:  # a check across fields names its field first
+                field_name, _, rest = msg.partition(":")
+                if field_name.strip() in names:
+                    name, msg = field_name.strip(), rest.strip()
             report.add("", "", names.get(name, name), value, msg)
         return None
 
@@ -236,17 +247,23 @@ def flag_budget(
     precision: str = "bf16",
     catalog: Catalog | None = None,
     report: Report | None = None,
+    **stage: Any,
 ) -> Budget:
     """A one-pool (``cluster``), one-final-run (``run``) budget from arguments as typed.
 
-    The run is left out when none of ``params``, ``tokens``, ``flops``, ``gpu_hours`` is given.
-    Every problem is reported at once (added to ``report`` when given), named by its argument.
+    ``stage`` holds the run's stage and its inputs (:data:`STAGE_ARGS`: ``stage="rl"``,
+    ``prompts``, ``generated_tokens``, ...). The run is left out when none of ``params``,
+    ``tokens``, ``flops``, ``gpu_hours`` is given. Every problem is reported at once (added to
+    ``report`` when given), named by its argument.
     """
     report = report if report is not None else Report(source="arguments")
+    unknown = sorted(set(stage) - set(STAGE_ARGS))
+    if unknown:
+        raise TypeError(f"flag_budget() got unexpected arguments: {', '.join(unknown)}")
     raw = dict(params=params, active_params=active_params, tokens=tokens, flops=flops,
                gpu_count=gpu_count, mfu=mfu, gpu_hours=gpu_hours, price=price,
                gpu_price=gpu_price, life_years=life_years, term_months=term_months,
-               power_w=power_w, pue=pue, kwh_price=kwh_price)
+               power_w=power_w, pue=pue, kwh_price=kwh_price, **stage)
     v = parse_arguments(raw, report)
     spec = find_gpu(gpu, catalog or default_catalog(), report)
     inputs = build_inputs(v, spec, report, own=own, precision=precision, currency=currency)
@@ -283,7 +300,8 @@ def biggest_run_from_arguments(
 
 
 __all__ = [
-    "DRIVER_ARGS", "FLAG_POOL", "FLAG_RUN", "FLAG_STAFF", "FRACTION_ARGS", "FlagInputs",
-    "NUMBER_ARGS", "POOL_ARGS", "RUN_ARGS", "STAFF_ARGS", "argument_for",
+    "COUNT_ARGS", "DRIVER_ARGS", "FLAG_POOL", "FLAG_RUN", "FLAG_STAFF", "FRACTION_ARGS",
+    "FlagInputs", "NUMBER_ARGS", "POOL_ARGS", "RUN_ARGS", "STAFF_ARGS", "STAGE_ARGS",
+    "argument_for",
     "biggest_run_from_arguments", "build_inputs", "find_gpu", "flag_budget", "parse_arguments",
 ]

@@ -585,7 +585,7 @@ class TrainingRun(_Model):
             if given and self.stage not in stages:
                 raise UnitError(
                     f"{name}: applies to {', '.join(stages)} runs, not to a "
-                    f"{self.stage} run; set the run's stage or clear the cell",
+                    f"{self.stage} run; set the run's stage, or leave this input out",
                     "not_for_this_stage")
         return self
 

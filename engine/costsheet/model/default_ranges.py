@@ -38,8 +38,8 @@ from .stages import DEFAULT_RL_DECODE_MFU, RL_DECODE_MFU_RANGE, uses_default_rl_
 from .utilisation import PublishedMfu, mfu_at_precision, published_mfu
 
 __all__ = [
-    "DefaultRanges", "PublishedBand", "PublishedRun", "default_uncertainties", "published_band",
-    "published_runs",
+    "DefaultRanges", "PublishedBand", "PublishedRun", "band_note", "default_uncertainties",
+    "published_band", "published_runs",
 ]
 
 #: the tag under which every run's published MFU is drawn from the same normal deviates
@@ -118,12 +118,7 @@ class PublishedBand:
 
     def note(self) -> str:
         """The sentence that explains the band: which runs, which MFUs."""
-        names = ", ".join(repr(r.run.name) for r in self.runs)
-        mfus = "; ".join(f"{e.class_label}: median {e.point:.1%}, P10 {e.p10:.1%}, "
-                         f"P90 {e.p90:.1%} of {e.n} runs" for e in self.estimates)
-        return (f"{self.scenario}: no MFU is stated for {names}, so the median implied MFU of "
-                f"published runs is used ({mfus}). Low: every such run at the P90 MFU; high: "
-                "at the P10. State an MFU on the Runs sheet to replace it.")
+        return band_note([self])
 
     def to_dict(self) -> dict[str, object]:
         return {"scenario": self.scenario, "label": self.label,
@@ -131,6 +126,22 @@ class PublishedBand:
                 "mfu": [e.to_dict() for e in self.estimates],
                 "gpu_hours": None if self.gpu_hours is None else list(self.gpu_hours),
                 "total": list(self.total)}
+
+
+def band_note(bands: list[PublishedBand]) -> str:
+    """One sentence for the bands of several scenarios: the runs that state no MFU (in any of
+    them), the published MFUs they take, what low and high mean."""
+    runs: list[str] = []
+    estimates: list[PublishedMfu] = []
+    for band in bands:
+        runs += [r.run.name for r in band.runs if r.run.name not in runs]
+        estimates += [e for e in band.estimates if all(e.group != x.group for x in estimates)]
+    names = ", ".join(repr(n) for n in runs)
+    mfus = "; ".join(f"{e.class_label}: median {e.point:.1%}, P10 {e.p10:.1%}, P90 "
+                     f"{e.p90:.1%} of {e.n} runs" for e in estimates)
+    return (f"No MFU is stated for {names}, so the median implied MFU of published runs is "
+            f"used ({mfus}). Low: every such run at the P90 MFU; high: at the P10. State an MFU "
+            "on the Runs sheet to replace it.")
 
 
 def published_band(budget: Budget, result: BudgetResult,

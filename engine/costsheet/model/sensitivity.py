@@ -31,18 +31,33 @@ from .budget import budget_catalog, compute_budget, pool_for
 from .items import BudgetResult, Value
 from .montecarlo import valid_range
 from .scenarios import _find, apply_overrides, apply_scenario, get_value, split_key
-from .stages import DEFAULT_RL_DECODE_MFU, RL_DECODE_MFU_RANGE, uses_default_rl_decode
+from .stages import (
+    DEFAULT_RL_DECODE_MFU,
+    GROUP_LABELS,
+    GROUP_ORDER,
+    RL_DECODE_MFU_RANGE,
+    STAGE_LABELS,
+    group_totals,
+    stage_totals,
+    uses_default_rl_decode,
+)
 from .utilisation import mfu_at_precision, published_mfu
 
 DEFAULT_SWING = 0.20
 METRICS: tuple[str, ...] = ("gpu_hours", "wall_clock_days", "flops", "tokens", "energy_kwh",
                             "co2_kg", "cost_per_million_tokens")
-TARGETS: tuple[str, ...] = ("total", *FAMILIES, *METRICS)
+#: the cost of one training stage (``rl``, ``sft``, ...) or of a group of stages
+#: (``post_training``, ``data_generation``, ...), as targets
+STAGE_TARGETS: dict[str, str] = {s: s for s in STAGE_LABELS}
+GROUP_TARGETS: dict[str, str] = {g.replace("-", "_").replace(" ", "_"): g for g in GROUP_ORDER}
+TARGETS: tuple[str, ...] = ("total", *FAMILIES, *METRICS, *STAGE_TARGETS, *GROUP_TARGETS)
 TARGET_LABELS: dict[str, str] = {
     "total": "Total", **FAMILY_LABELS, "gpu_hours": "GPU-hours (final runs)",
     "wall_clock_days": "Wall-clock days", "flops": "Training FLOPs", "tokens": "Tokens",
     "energy_kwh": "Energy (kWh)", "co2_kg": "CO2 (kg)",
     "cost_per_million_tokens": "Cost per million tokens",
+    **{s: f"{STAGE_LABELS[s]} cost" for s in STAGE_TARGETS},
+    **{k: f"{GROUP_LABELS[g]} cost" for k, g in GROUP_TARGETS.items()},
 }
 
 
@@ -57,11 +72,16 @@ def check_target(name: str) -> str:
 
 
 def measure(result: BudgetResult, target: str) -> Value:
-    """The total, a family's amount or a key figure (``wall_clock_days``, ``gpu_hours``, …)."""
+    """The total, a family's amount, a key figure (``wall_clock_days``, ``gpu_hours``, …), or
+    the cost of a training stage (``rl``) or group of stages (``post_training``)."""
     if target == "total":
         return result.total
     if target in FAMILIES:
         return result.totals[target]
+    if target in STAGE_TARGETS:
+        return stage_totals(result)[target]
+    if target in GROUP_TARGETS:
+        return group_totals(result)[GROUP_TARGETS[target]]
     value = result.metrics.get(target)
     if value is None:
         raise InputError(

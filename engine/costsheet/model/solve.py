@@ -35,7 +35,14 @@ from .chinchilla import TOKENS_PER_PARAM, compute_optimal_for_budget
 from .compute import gpu_hour_rate
 from .montecarlo import valid_range
 from .scenarios import apply_overrides, apply_scenario, get_value, split_key
-from .sensitivity import TARGET_LABELS, check_target, label_for, measure
+from .sensitivity import (
+    GROUP_TARGETS,
+    STAGE_TARGETS,
+    TARGET_LABELS,
+    check_target,
+    label_for,
+    measure,
+)
 from .utilisation import mfu_at_precision, published_mfu
 
 GRID_POINTS = 257
@@ -58,7 +65,7 @@ class Target:
     goal_text: str  # as given: "5M", "Own" (a scenario), "own" (switch to owned hardware)
 
     def describe(self, currency: str) -> str:
-        return f"{TARGET_LABELS[self.metric].lower()} {self.relation} " \
+        return f"{_lower(TARGET_LABELS[self.metric])} {self.relation} " \
                f"{_fmt(self.metric, self.goal, currency)}"
 
 
@@ -109,7 +116,9 @@ def resolve_key(budget: Budget, vary: str) -> str:
 
     ``price`` → ``pools.<pool>.price_per_gpu_hour``, ``gpu_price`` → its purchase price,
     ``gpu_count``/``gpus`` → the final run's pool's GPU count, ``tokens``/``params`` → the final
-    run's; ``mfu`` → the final run's own MFU when it has one, else the driver.
+    run's; ``mfu`` → the final run's own MFU when it has one, else the driver; ``prompts`` or
+    ``samples`` → the prompts of the one run that gives prompts (RL, synthetic data,
+    evaluation: its samples are prompts × samples per prompt).
     """
     alias = vary.strip().lower().replace("-", "_")
     finals = [r for r in budget.runs if r.kind == "final"]
@@ -129,6 +138,12 @@ def resolve_key(budget: Budget, vary: str) -> str:
         return f"runs.{run.name}.{alias}"
     if alias == "mfu" and run is not None and run.mfu is not None:
         return f"runs.{run.name}.mfu"
+    if alias in ("prompts", "samples"):  # the one run that generates samples
+        gen = [r for r in budget.runs if r.prompts is not None]
+        if len(gen) != 1:
+            raise InputError(f"{vary}: name the run (runs.<name>.prompts); {len(gen)} runs "
+                             "give prompts", key="vary")
+        return f"runs.{gen[0].name}.prompts"
     section, name, fname = split_key(vary.strip())
     key = fname if section == "drivers" else f"{section}.{name}.{fname}"
     valid_range(key)
@@ -137,8 +152,14 @@ def resolve_key(budget: Budget, vary: str) -> str:
     return key
 
 
+def _lower(label: str) -> str:
+    """``Total`` → ``total``; ``RL cost`` stays (an acronym)."""
+    return label[:1].lower() + label[1:] if label[1:2].islower() else label
+
+
 def _fmt(metric: str, value: float, currency: str) -> str:
-    if metric == "total" or metric in FAMILIES or metric == "cost_per_million_tokens":
+    if metric == "total" or metric in FAMILIES or metric == "cost_per_million_tokens" \
+            or metric in STAGE_TARGETS or metric in GROUP_TARGETS:
         return format_money(value, currency)
     if metric == "wall_clock_days":
         return f"{value:,.1f} days"
@@ -180,11 +201,17 @@ class GoalSeekAnswer:
     whole: bool
     currency: str
     scenario: str = "Base"
+    samples_per_prompt: int | None = None  # varying a run's prompts: its samples per prompt
+
+    @property
+    def samples(self) -> float | None:
+        """Samples generated at the answer (prompts × samples per prompt), when prompts vary."""
+        return None if self.samples_per_prompt is None else self.value * self.samples_per_prompt
 
     @property
     def statement(self) -> str:
         x = fmt_input(self.key, self.value, self.currency)
-        metric = TARGET_LABELS[self.target.metric].lower()
+        metric = _lower(TARGET_LABELS[self.target.metric])
         got = _fmt(self.target.metric, self.achieved, self.currency)
         goal = _fmt(self.target.metric, self.target.goal, self.currency)
         if not _is_number(self.target.goal_text):
@@ -206,6 +233,9 @@ class GoalSeekAnswer:
             rows.append(("Base value", fmt_input(self.key, self.base_value, cur)))
         rows.append(("Answer", fmt_input(self.key, self.value, cur)
                      + (f"  (exactly {self.exact_value:,.2f})" if self.whole else "")))
+        if self.samples is not None:
+            rows.append(("Samples", f"{self.samples:,.0f}  ({fmt_input(self.key, self.value, cur)}"
+                                    f" prompts × {self.samples_per_prompt})"))
         metric = TARGET_LABELS[self.target.metric]
         if self.base_achieved is not None:
             rows.append((f"{metric} at Base",
@@ -225,7 +255,7 @@ class GoalSeekAnswer:
             "base_value": self.base_value, "base_achieved": self.base_achieved,
             "search_low": self.low, "search_high": self.high, "direction": self.direction,
             "whole": self.whole, "currency": self.currency, "scenario": self.scenario,
-            "statement": self.statement,
+            "samples": self.samples, "statement": self.statement,
         }
 
 
@@ -329,10 +359,14 @@ def goal_seek(
     if rng.whole:
         value = _whole(exact, f, tgt.relation, direction)
     achieved = float(f(np.array([value]))[0] + tgt.goal)
+    spp = None
+    if key.endswith(".prompts"):
+        spp = int(get_value(b, key.rsplit(".", 1)[0] + ".samples_per_prompt"))
     return GoalSeekAnswer(
         key=key, label=label_for(key), target=tgt, value=float(value), exact_value=float(exact),
         achieved=achieved, base_value=base_value, base_achieved=base_achieved, low=lo, high=hi,
-        direction=direction, whole=rng.whole, currency=base_res.currency, scenario=scenario)
+        direction=direction, whole=rng.whole, currency=base_res.currency, scenario=scenario,
+        samples_per_prompt=spp)
 
 
 def _first_crossing(xs: np.ndarray, vals: np.ndarray) -> tuple[float, float] | None:

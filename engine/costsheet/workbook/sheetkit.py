@@ -346,7 +346,7 @@ class OwnedSheet:
             height = _row_height(row)
             note = _long_note(row, table)
             if note is not None:
-                lines = math.ceil(text_width(note.value) * 1.1 / table)
+                lines = wrapped_lines(note.value, table)
                 row[0].style = self._note_wrap_style()
                 if last_col > 1:
                     self.ws.merged_cells.add(f"A{r}:{get_column_letter(last_col)}{r}")
@@ -433,7 +433,7 @@ def _long_note(row: list[Any], table: float) -> Any:
     cell = row[0]
     if getattr(cell, "style", None) not in NOTE_STYLES or not isinstance(cell.value, str):
         return None
-    return cell if text_width(cell.value) > table else None
+    return cell if wrapped_lines(cell.value, table) > 1 else None
 
 
 def _row_height(row: list[Any]) -> float:

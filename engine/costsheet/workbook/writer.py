@@ -35,7 +35,7 @@ from openpyxl.styles import Alignment, Border, NamedStyle, Side
 from openpyxl.utils import get_column_letter
 
 from ..inputs import FAMILIES, FAMILY_LABELS
-from ..model.default_ranges import PublishedBand
+from ..model.default_ranges import PublishedBand, band_note
 from ..model.items import BudgetResult, is_scalar
 from ..model.stages import (
     GROUP_LABELS,
@@ -255,8 +255,8 @@ def _write_summary(
     sh.append([])
     _family_table(sh, results, lay, col_text, currency)
     _band_table(sh, results, bands, lay, col_text, currency)
-    _figures_table(sh, results, lay, col_text, currency)
     _stage_table(sh, results, lay, col_text, currency)
+    _figures_table(sh, results, lay, col_text, currency)
     split = _split_table(sh, results[0], lay, col_text, currency)
     widths = [max(text_width(t) for t in col_text[0])]
     widths += [max(12.0, *(text_width(t) for t in col_text[i])) for i in range(1, n + 1)]
@@ -319,9 +319,12 @@ def _band_table(sh: OwnedSheet, results: Sequence[BudgetResult],
     first = next((b for b in shown if b is not None), None)
     if first is None:
         return
-    head = [sh.cell(f"Range: {first.label}", "cs_header")]
+    title = f"Range: {first.label}"
+    head = [sh.cell(title, "cs_header")]
     head += [sh.cell(r.scenario, "cs_header_r") for r in results]
     lay.band_header_row = sh.append(head)
+    if len(title) <= 60:  # else it wraps in two lines
+        col_text[0].append(title)
     rows = (("GPU-hours (final runs), low (MFU at P90)", "gpu_hours", 0, "cs_int"),
             ("GPU-hours (final runs), high (MFU at P10)", "gpu_hours", 1, "cs_int"),
             ("Total, low (MFU at P90)", "total", 0, "cs_money"),
@@ -339,9 +342,7 @@ def _band_table(sh: OwnedSheet, results: Sequence[BudgetResult],
             col_text[i].append(_shown(pair[end], "money" if what == "total" else "int",
                                       currency))
         sh.append(row)
-    for band in shown:
-        if band is not None:
-            sh.append([sh.cell(band.note(), "cs_note")])
+    sh.append([sh.cell(band_note([b for b in shown if b is not None]), "cs_note")])
     sh.append([])
 
 
@@ -377,7 +378,8 @@ def _stage_table(sh: OwnedSheet, results: Sequence[BudgetResult], lay: _Layout,
                    and any((_num(x[st]) or 0.0) != 0.0 for x in stages)]
         if len(members) > 1:
             for st in members:
-                line(STAGE_LABELS[st], [x[st] for x in stages], "cs_label_indent")
+                line(f"of which {STAGE_LABELS[st]}", [x[st] for x in stages],
+                     "cs_label_indent")
     line("Total", [r.total for r in results], "cs_total_label", "cs_money_total")
     sh.append([])
 
