@@ -64,21 +64,26 @@ def add_notes(wb: Any, rows: list[tuple[str, str]]) -> None:
         ws.row_dimensions[r].height = 15 * wrapped_lines(text, width)
 
 
+def sample_bytes(name: str, *, lang: str = "en") -> bytes:
+    """The workbook of sample ``name`` (a key of ``SAMPLES``), with its README notes."""
+    notes = SAMPLE_NOTES.get(name)
+
+    def fill(wb: Any) -> None:
+        if notes is not None:
+            add_notes(wb, notes())
+
+    return workbook_bytes(SAMPLES[name](), lang=lang, fill=fill)
+
+
 def write_samples(folder: Path | str, *, lang: str = "en") -> list[Path]:
     """Write every sample budget workbook into ``folder`` (deterministic bytes); a sample with
     notes (sample_budgets.SAMPLE_NOTES) says on its README sheet what it is and its sources."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
-    for name, build in SAMPLES.items():
+    for name in SAMPLES:
         path = folder / name
-        notes = SAMPLE_NOTES.get(name)
-
-        def fill(wb: Any, notes: Any = notes) -> None:
-            if notes is not None:
-                add_notes(wb, notes())
-
-        path.write_bytes(workbook_bytes(build(), lang=lang, fill=fill))
+        path.write_bytes(sample_bytes(name, lang=lang))
         paths.append(path)
     paths.append(write_monthly_sample(folder / MONTHLY_SAMPLE, lang=lang))
     return paths

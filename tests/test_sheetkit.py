@@ -13,7 +13,7 @@ from costsheet.workbook.sheetkit import (
     clean_text,
     money_format,
     named_style,
-    text_width,
+    number_width,
 )
 from openpyxl import Workbook
 
@@ -81,7 +81,7 @@ def test_layout_widths_panes_and_print(tmp_path: Path) -> None:
     path = _save(wb, tmp_path)
     ws = openpyxl.load_workbook(path)["L"]
     assert ws.column_dimensions["A"].width == 20.0  # the floor: the title is not measured
-    assert ws.column_dimensions["B"].width == round(text_width("$1,234,567"), 1)
+    assert ws.column_dimensions["B"].width == number_width("$1,234,567")  # digits: 1 unit each
     assert ws.column_dimensions["C"].width == 36.0  # the cap
     assert ws.freeze_panes == "B2"
     # 20 + 14.5 + 36 units fit a portrait page at full size (print_plan.py; test_print.py)

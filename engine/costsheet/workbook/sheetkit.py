@@ -68,6 +68,7 @@ __all__ = [
     "text_categories",
     "text_font",
     "header_width",
+    "number_width",
     "text_width",
     "wrapped_lines",
 ]
@@ -192,9 +193,19 @@ def shown_width(value: Any, style: str) -> float:
         text = f"${value:,.2f}"
     elif style == "cs_pct":
         text = f"{value:.1%}"
+    elif style in ("cs_billions", "cs_trillions"):  # #,##0.0,,," B" and #,##0.0,,,," T"
+        text = f"{value / (1e9 if style == 'cs_billions' else 1e12):,.1f} B"
+    elif style in ("cs_int", "cs_li_int"):
+        text = f"{value:,.0f}"
     else:
         text = f"{value:,.2f}" if isinstance(value, float) else str(value)
-    return text_width(text)
+    return number_width(text)
+
+
+def number_width(text: str) -> float:
+    """Column width (character units) that shows a formatted number: a digit is one unit (the
+    unit is the font's digit width), separators about half, plus the cell's padding."""
+    return round(sum(1.0 if ch.isdigit() or ch in "$€£¥%-+" else 0.6 for ch in text) + 2.5, 1)
 
 
 # ---------------------------------------------------------------------------------------------

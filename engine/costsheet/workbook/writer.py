@@ -59,6 +59,7 @@ from .sheetkit import (
     clean_text,
     money_format,
     named_style,
+    number_width,
     quoted,
     size,
     text_categories,
@@ -574,8 +575,11 @@ def _line_item_widths(results: Sequence[BudgetResult], currency: str) -> list[fl
         widths[8] = max(widths[8], text_width(max(stages, key=len)))
     for i, fmt in ((3, "int"), (5, "money2"), (6, "money")):
         v = max_num[i]
-        shown = _shown(v, fmt, currency) if fmt != "int" else f"{v:,.2f}"
-        widths[i] = max(widths[i], text_width(shown) + 1)
+        if fmt == "int":  # as the quantity's style shows it: decimals only below 1,000
+            shown = f"{v:,.0f}" if v >= 1000 or float(v).is_integer() else f"{v:,.2f}"
+        else:
+            shown = _shown(v, fmt, currency)
+        widths[i] = max(widths[i], number_width(shown))
     return widths
 
 
