@@ -131,7 +131,7 @@ class PrintPlan:
     def across_then_down(self) -> bool:
         """Print a band's pages side by side (over, then down): when title columns repeat,
         the rows of one page go on with their other columns on the next page."""
-        return self.title_cols is not None and len(self.bands) > 1
+        return self.title_cols is not None
 
 
 def _extent(sheet: Sheet) -> tuple[int, int]:
@@ -177,9 +177,12 @@ def plan_print(sheet: Sheet) -> PrintPlan:
         bands = _bands(sheet, starts, reach)
         widest = max(_band_width(sheet, b, i == 0) for i, b in enumerate(bands))
         scale = max(MIN_SCALE, min(1.0, page_w / widest))
+    split_more = scale <= MIN_SCALE and any(  # the application splits a band further
+        _band_width(sheet, b, i == 0) * MIN_SCALE > page_w + 0.5 for i, b in enumerate(bands))
     plan = PrintPlan(orientation, math.floor(scale * 100 + 1e-9),
                      col_breaks=[b[1] for b in bands[:-1]], title_rows=sheet.title_rows,
-                     title_cols=sheet.title_cols if len(bands) > 1 else None, bands=bands)
+                     title_cols=sheet.title_cols if len(bands) > 1 or split_more else None,
+                     bands=bands)
     if sheet.row_breaks:
         capacity = page_h / (plan.scale / 100)
         beside = [ch for i, ch in enumerate(sheet.charts) if i not in banded]

@@ -596,6 +596,7 @@ def _line_item_rows(ws: Any, results: Sequence[BudgetResult], currency: str,
     cols = [get_column_letter(i) for i in range(1, len(headers) + 1)]
     memo: dict[str, str] = {}
     heights: list[float] = []
+    wrapped: dict[tuple[str, str], int] = {}  # (column, text) → lines: texts repeat by scenario
     lines = 1
 
     def text(col: str, row: str, value: str, style: str = "text") -> str:
@@ -608,7 +609,12 @@ def _line_item_rows(ws: Any, results: Sequence[BudgetResult], currency: str,
         if not body:
             return ""
         if style == "wrap":
-            lines = max(lines, wrapped_lines(value, widths[ord(col) - ord("A")]))
+            n = wrapped.get((col, value))
+            if n is None:
+                n = wrapped_lines(value, widths[ord(col) - ord("A")])
+                if len(wrapped) < 200_000:
+                    wrapped[(col, value)] = n
+            lines = max(lines, n)
         return f'<c r="{col}{row}" s="{sid[style]}" t="inlineStr"{body}</c>'
 
     def number(col: str, row: str, value: float | None, style: int) -> str:
