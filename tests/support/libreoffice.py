@@ -10,7 +10,9 @@ from __future__ import annotations
 import atexit
 import csv
 import fcntl
+import html
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -117,12 +119,10 @@ def convert_sheet_csvs(xlsx: Path, outdir: Path) -> dict[str, list[list[str]]]:
     return result
 
 
-def render_png(xlsx: Path, outdir: Path, sheet: str | None = None) -> list[Path]:
-    """Render ``xlsx`` (or only its sheet ``sheet``) to PNG pages at 80 dpi; the page paths.
-
-    Goes through PDF (soffice) and pdftoppm (poppler-utils). For one sheet, a copy of the
-    workbook holding only that sheet is made at the zip level first.
-    """
+def render_pdf(xlsx: Path, outdir: Path, sheet: str | None = None) -> Path:
+    """Print ``xlsx`` (or only its sheet ``sheet``) to PDF with LibreOffice, as it would print
+    (page setup, breaks, scale); the PDF's path (in ``outdir/pdf``). For one sheet, a copy of
+    the workbook holding only that sheet is made at the zip level first."""
     xlsx = Path(xlsx)
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
@@ -138,17 +138,63 @@ def render_png(xlsx: Path, outdir: Path, sheet: str | None = None) -> list[Path]
         graft_sheets(xlsx, xlsx, source, sheets=[], remove=others)
     pdfdir = outdir / "pdf"
     _run(["--convert-to", "pdf", str(source)], pdfdir)
-    pdf = pdfdir / (source.stem + ".pdf")
-    pdftoppm = shutil.which("pdftoppm")
-    if pdftoppm is None:
-        message = "pdftoppm is not installed: apt-get install poppler-utils"
+    return pdfdir / (source.stem + ".pdf")
+
+
+def _poppler(tool: str) -> str:
+    path = shutil.which(tool)
+    if path is None:
+        message = f"{tool} is not installed: apt-get install poppler-utils"
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message)
-    prefix = outdir / source.stem
-    subprocess.run([pdftoppm, "-png", "-r", "80", str(pdf), str(prefix)], check=True,
-                   timeout=TIMEOUT, capture_output=True)
-    return sorted(outdir.glob(f"{source.stem}*.png"))
+    return path
+
+
+def render_png(xlsx: Path, outdir: Path, sheet: str | None = None) -> list[Path]:
+    """Render ``xlsx`` (or only its sheet ``sheet``) to PNG pages at 80 dpi; the page paths.
+
+    Goes through PDF (:func:`render_pdf`) and pdftoppm (poppler-utils).
+    """
+    pdf = render_pdf(xlsx, outdir, sheet)
+    prefix = Path(outdir) / pdf.stem
+    subprocess.run([_poppler("pdftoppm"), "-png", "-r", "80", str(pdf), str(prefix)],
+                   check=True, timeout=TIMEOUT, capture_output=True)
+    return sorted(Path(outdir).glob(f"{pdf.stem}*.png"))
+
+
+def pdf_page_sizes(pdf: Path) -> list[tuple[float, float]]:
+    """Each page's (width, height) in points, from pdfinfo."""
+    out = subprocess.run([_poppler("pdfinfo"), "-f", "1", "-l", "9999", str(pdf)],
+                         check=True, timeout=TIMEOUT, capture_output=True, text=True).stdout
+    sizes = re.findall(r"^Page\s+\d+ size:\s+([\d.]+) x ([\d.]+) pts", out, re.M)
+    return [(float(w), float(h)) for w, h in sizes]
+
+
+def pdf_words(pdf: Path) -> list[list[tuple[str, float]]]:
+    """Each page's words with their box heights in points (pdftotext -bbox): a word's height
+    is proportional to its printed type size."""
+    out = subprocess.run([_poppler("pdftotext"), "-bbox", str(pdf), "-"], check=True,
+                         timeout=TIMEOUT, capture_output=True, text=True).stdout
+    pages: list[list[tuple[str, float]]] = []
+    for page in out.split("<page ")[1:]:
+        words = re.findall(r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" '
+                           r'yMax="([\d.]+)">([^<]*)</word>', page)
+        pages.append([(html.unescape(w), float(y1) - float(y0)) for y0, y1, w in words])
+    return pages
+
+
+def require_carlito() -> None:
+    """Skip (fail on CI) unless Calibri prints as Carlito, its metric-compatible twin: other
+    substitutes are wider, so columns, pages and breaks would not be Excel's."""
+    fc = shutil.which("fc-match")
+    found = subprocess.run([fc, "Calibri"], capture_output=True, text=True).stdout if fc else ""
+    if "Carlito" not in found:
+        message = ("Calibri is not printed as Carlito here (fc-match Calibri: "
+                   f"{found.strip() or 'no fc-match'}): apt-get install fonts-crosextra-carlito")
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
 
 
 def _safe(name: str) -> str:

@@ -140,7 +140,9 @@ class PublishedMfu:
     def draw(self, rng: np.random.Generator, size: int) -> np.ndarray:
         """MFU trials for a Monte Carlo from ``split_lognormal()``, clipped to (0, 1]."""
         mu, low, high = self.split_lognormal()
-        return np.clip(split_lognormal_draws(rng, math.exp(mu), low, high, size), 1e-6, 1.0)
+        out: np.ndarray = np.clip(split_lognormal_draws(rng, math.exp(mu), low, high, size),
+                                  1e-6, 1.0)
+        return out
 
     @property
     def class_label(self) -> str:
@@ -172,7 +174,8 @@ def split_lognormal_values(z: np.ndarray, median: float, sigma_low: float,
     """median × exp(sigma × z) for standard normal ``z``: the draws of
     :func:`split_lognormal_draws` from given normal deviates (so that several inputs can share
     them)."""
-    return median * np.exp(z * np.where(z < 0, sigma_low, sigma_high))
+    out: np.ndarray = median * np.exp(z * np.where(z < 0, sigma_low, sigma_high))
+    return out
 
 
 def split_lognormal_mean(median: float, sigma_low: float, sigma_high: float) -> float:
