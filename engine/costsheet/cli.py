@@ -284,13 +284,14 @@ def _min_gpus_text(e: Any) -> str:
     inp = e.inputs
     if not math.isfinite(e.min_gpus):
         return f"none: no number of {inp.get('gpu')} GPUs holds it (see docs/model.md)"
-    text = f"{e.min_gpus:,.0f} {inp.get('gpu')} by memory (weights, gradients, optimizer states"
-    text += ", activations, KV cache)" if e.stage in ("rl", "synthetic_data", "evaluation") \
-        else ", activations)"
+    text = f"{e.min_gpus:,.0f} {inp.get('gpu')} by memory"
     if e.fits is False:
         text += f"; does NOT fit on {inp['gpu_count']:,}"
     elif e.fits:
         text += f"; fits on {inp['gpu_count']:,}"
+    if e.memory_not_counted:  # e.g. activations without layers, hidden size, sequence length
+        text += " (not counted: " + ", ".join(n.split(" (")[0] for n in e.memory_not_counted)
+        text += ")"
     return text
 
 

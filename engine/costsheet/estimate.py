@@ -58,6 +58,7 @@ class Estimate:
     decode_mfu: float | None = None  # the generating stages' utilisation while decoding
     min_gpus: float | None = None  # fewest GPUs of the type whose memory holds the run (inf: none)
     memory_basis: str = ""  # how min_gpus was found (docs/model.md, Will it fit)
+    memory_not_counted: list[str] = field(default_factory=list)  # what min_gpus leaves out
     fits: bool | None = None  # on gpu_count GPUs; None without a count
 
     def to_dict(self) -> dict[str, Any]:
@@ -78,6 +79,8 @@ class Estimate:
             "decode_mfu": self.decode_mfu,
             "min_gpus": _count(self.min_gpus),
             "fits": self.fits,
+            "memory_basis": self.memory_basis,
+            "memory_not_counted": self.memory_not_counted,
             "families": self.families,
             "inputs": self.inputs,
             "missing": self.missing,
@@ -206,6 +209,7 @@ def _with_memory(est: Estimate, run: TrainingRun, spec: GpuSpec | None,
     if fit is not None:
         est.min_gpus = float(fit.min_gpus)
         est.memory_basis = fit.basis
+        est.memory_not_counted = list(fit.not_counted)
         est.fits = fit.fits
     return est
 
