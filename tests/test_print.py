@@ -105,7 +105,7 @@ def test_pages_end_between_tables_and_title_rows_repeat() -> None:
 
 #: pages each owned sheet of the monthly sample prints on (LibreOffice, Carlito for Calibri)
 MONTHLY_PAGES = {"Summary": 2, "Line items": 2, "Checks": 1, "Scenarios": 1, "Sensitivity": 2,
-                 "Risk": 7, "Monthly": 4, "Variance": 6, "Refresh log": 3}
+                 "Risk": 6, "Monthly": 4, "Variance": 6, "Refresh log": 3}
 
 
 @pytest.fixture(scope="module")
