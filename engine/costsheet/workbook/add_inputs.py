@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import CostsheetError
+from ..i18n import _, ngettext
 from ..inputs import Budget
 from .package import check_package, graft_sheets, list_sheets
 from .safety import check_not_open, check_writable, make_backup
@@ -70,10 +71,13 @@ def add_input_sheets(
     clashes = [existing[n.casefold()] for n in wanted if n.casefold() in existing]
     if clashes:
         raise CostsheetError(
-            f"{source.name}: already has sheet{'s' if len(clashes) != 1 else ''} "
-            f"{', '.join(repr(c) for c in clashes)}, named like costsheet's input sheets; "
-            "nothing was changed",
-            hint="rename or delete those sheets first (or fill them in if they are costsheet's)",
+            ngettext("{name}: already has sheet {sheets}, named like costsheet's input sheets; "
+                     "nothing was changed",
+                     "{name}: already has sheets {sheets}, named like costsheet's input "
+                     "sheets; nothing was changed", len(clashes)).format(
+                name=source.name, sheets=", ".join(repr(c) for c in clashes)),
+            hint=_("rename or delete those sheets first (or fill them in if they are "
+                   "costsheet's)"),
         )
     readme_skipped = README_SHEET.casefold() in existing
     sheets = wanted if readme_skipped else [README_SHEET, *wanted]

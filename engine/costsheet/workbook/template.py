@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
 from ..catalog import default_catalog
 from ..errors import InputError
+from ..i18n import N_, _, available_languages, check_language, gettext_in
 from ..inputs import (
     ActualLine,
     Budget,
@@ -52,9 +53,11 @@ from ..inputs import (
     UncertaintyRow,
     kind_of,
 )
-from . import labels_zh
 
-LANGS = ("en", "zh")
+#: the languages a template can be written in (English and every compiled catalog)
+LANGS = available_languages()
+#: the custom document property that remembers a workbook's language (docs/i18n.md)
+LANGUAGE_PROPERTY = "costsheet.language"
 KEY_ROW = 3
 HEADER_ROW = 4
 UNIT_ROW = 5
@@ -111,16 +114,17 @@ NUMBER_FORMATS: dict[str, str] = {
 
 @dataclass(frozen=True)
 class ColumnSpec:
-    """One input field: a table column, or a row of the Drivers sheet."""
+    """One input field: a table column, or a row of the Drivers sheet.
+
+    Label, unit and help are English (the msgids of the catalogs); ``label(lang)`` and friends
+    translate them.
+    """
 
     key: str
     label_en: str
     unit_en: str
     help_en: str
     kind: str  # number, count, fraction, text, month, currency, choice
-    label_zh: str = ""
-    unit_zh: str = ""
-    help_zh: str = ""
     required: bool = False
     default: Any = None
     number_format: str = GENERAL_FMT
@@ -133,13 +137,13 @@ class ColumnSpec:
     quiet_if_missing: bool = False  # added later: a workbook without the column reads as before
 
     def label(self, lang: str = "en") -> str:
-        return (self.label_zh if lang == "zh" else "") or self.label_en
+        return gettext_in(lang, self.label_en)
 
     def unit(self, lang: str = "en") -> str:
-        return (self.unit_zh if lang == "zh" else "") or self.unit_en
+        return gettext_in(lang, self.unit_en)
 
     def help(self, lang: str = "en") -> str:
-        return (self.help_zh if lang == "zh" else "") or self.help_en
+        return gettext_in(lang, self.help_en)
 
 
 @dataclass(frozen=True)
@@ -170,10 +174,10 @@ class SheetSpec:
         return [c.key for c in self.columns]
 
     def title(self, lang: str = "en") -> str:
-        return labels_zh.SHEETS[self.section][0] if lang == "zh" else self.title_en
+        return gettext_in(lang, self.title_en)
 
     def intro(self, lang: str = "en") -> str:
-        return labels_zh.SHEETS[self.section][1] if lang == "zh" else self.intro_en
+        return gettext_in(lang, self.intro_en)
 
 
 # --------------------------------------------------------------------------------------------
@@ -202,11 +206,12 @@ def _text_width(text: str) -> float:
     return sum(2.0 if ord(ch) > 0x2E80 else 1.0 for ch in text)
 
 
-def _width(label_en: str, label_zh: str, unit_en: str, unit_zh: str, kind: str) -> float:
+def _width(label: str, unit: str, kind: str) -> float:
+    """A column wide enough for its label and unit in every language (the same layout in each)."""
     base = {"fraction": 9, "count": 10, "number": 12, "month": 10, "currency": 9,
             "choice": 11, "text": 16}[kind]
-    longest = max(_text_width(label_en), _text_width(label_zh),
-                  _text_width(unit_en), _text_width(unit_zh))
+    longest = max(_text_width(gettext_in(lang, text))
+                  for lang in available_languages() for text in (label, unit))
     return float(min(max(base, longest + 2), 30))
 
 
@@ -225,22 +230,18 @@ def _model_columns(
         if key in skip or extra.get("sheet", True) is False:
             continue
         kind, choices = _kind(info)
-        zh_label, zh_help = labels_zh.LABELS.get(f"{section}.{key}", ("", ""))
         unit = str(extra.get("unit", ""))
         default = info.default if info.default is not PydanticUndefined else None
         if defaults and key in defaults:
             default = defaults[key]
         label = str(extra.get("title_text", key))
-        width = _width(label, zh_label, unit, labels_zh.UNITS.get(unit, ""), kind)
+        width = _width(label, unit, kind)
         cols.append(ColumnSpec(
             key=key,
             label_en=label,
             unit_en=unit,
             help_en=str(extra.get("help", "")),
             kind=kind,
-            label_zh=zh_label,
-            unit_zh=labels_zh.UNITS.get(unit, ""),
-            help_zh=zh_help,
             required=info.is_required(),
             default=default,
             number_format=_format_for(key, kind),
@@ -277,45 +278,47 @@ def build_layout() -> tuple[SheetSpec, ...]:
     other = _model_columns(CostLine, "other", defaults={"family": "power_facilities"})
     return (
         SheetSpec(
-            "Drivers", "drivers", "Drivers and scenarios",
-            "One driver per row. Base holds the base value; each further column is a scenario "
-            "(blank: same as Base). Add scenario columns to the right as needed.",
+            "Drivers", "drivers", N_("Drivers and scenarios"),
+            N_("One driver per row. Base holds the base value; each further column is a "
+               "scenario (blank: same as Base). Add scenario columns to the right as needed."),
             _model_columns(Drivers, "drivers"), Drivers),
-        SheetSpec("Pools", "pools", "GPU pools",
-                  "One row per set of GPUs of one type, rented or owned.", pools, GpuPool),
-        SheetSpec("Runs", "runs", "Training runs",
-                  "One row per training run: the final run, or a listed experiment.", runs,
+        SheetSpec("Pools", "pools", N_("GPU pools"),
+                  N_("One row per set of GPUs of one type, rented or owned."), pools, GpuPool),
+        SheetSpec("Runs", "runs", N_("Training runs"),
+                  N_("One row per training run: the final run, or a listed experiment."), runs,
                   TrainingRun),
-        SheetSpec("Data", "data", "Data",
-                  "Datasets, crawling, storage, labelling, processing: quantity x unit cost "
-                  "(x months) (x (1 + overhead)).", data, CostLine, fixed={"family": "data"}),
-        SheetSpec("Staff", "staff", "R&D staff",
-                  "headcount x annual salary x (1 + burden) x allocation x months / 12.",
+        SheetSpec("Data", "data", N_("Data"),
+                  N_("Datasets, crawling, storage, labelling, processing: quantity x unit cost "
+                     "(x months) (x (1 + overhead))."), data, CostLine,
+                  fixed={"family": "data"}),
+        SheetSpec("Staff", "staff", N_("R&D staff"),
+                  N_("headcount x annual salary x (1 + burden) x allocation x months / 12."),
                   _model_columns(StaffLine, "staff"), StaffLine),
-        SheetSpec("Other", "other", "Facilities and other lines",
-                  "Any other priced line, of any family: colocation, networking, software, ...",
-                  other, CostLine),
-        SheetSpec("GPU catalog", "gpu_catalog", "GPU catalog overrides",
-                  "Override or add GPU types; blank cells keep the built-in catalog's values "
-                  "(see `costsheet gpus`).", _model_columns(GpuCatalogRow, "gpu_catalog"),
-                  GpuCatalogRow, required=False),
-        SheetSpec("FX", "fx", "Exchange rates",
-                  "Lines in a currency other than the reporting currency need a rate: "
-                  "1 unit = rate x reporting currency.", _model_columns(FxRow, "fx"), FxRow,
+        SheetSpec("Other", "other", N_("Facilities and other lines"),
+                  N_("Any other priced line, of any family: colocation, networking, "
+                     "software, ..."), other, CostLine),
+        SheetSpec("GPU catalog", "gpu_catalog", N_("GPU catalog overrides"),
+                  N_("Override or add GPU types; blank cells keep the built-in catalog's "
+                     "values (see `costsheet gpus`)."),
+                  _model_columns(GpuCatalogRow, "gpu_catalog"), GpuCatalogRow, required=False),
+        SheetSpec("FX", "fx", N_("Exchange rates"),
+                  N_("Lines in a currency other than the reporting currency need a rate: "
+                     "1 unit = rate x reporting currency."), _model_columns(FxRow, "fx"),
+                  FxRow, required=False),
+        SheetSpec("Overrides", "overrides", N_("Scenario overrides"),
+                  N_("Let a scenario change any numeric input, e.g. in High pool h800 costs "
+                     "2.80 per GPU-hour."), _model_columns(OverrideRow, "overrides"),
+                  OverrideRow, required=False),
+        SheetSpec("Actuals", "actuals", N_("Actuals"),
+                  N_("What was booked, one row per month and family (optionally a line item), "
+                     "in any currency with a rate on the FX sheet. Read by `costsheet run` for "
+                     "the Variance sheet."), _model_columns(ActualLine, "actuals"), ActualLine,
                   required=False),
-        SheetSpec("Overrides", "overrides", "Scenario overrides",
-                  "Let a scenario change any numeric input, e.g. in High pool h800 costs "
-                  "2.80 per GPU-hour.", _model_columns(OverrideRow, "overrides"), OverrideRow,
-                  required=False),
-        SheetSpec("Actuals", "actuals", "Actuals",
-                  "What was booked, one row per month and family (optionally a line item), in "
-                  "any currency with a rate on the FX sheet. Read by `costsheet run` for the "
-                  "Variance sheet.", _model_columns(ActualLine, "actuals"), ActualLine,
-                  required=False),
-        SheetSpec("Uncertainty", "uncertainty", "Uncertainty (Monte Carlo)",
-                  "One uncertain input per row: a driver or input key, a distribution and its "
-                  "parameters. Read by `costsheet run` for the Risk sheet. A range such as "
-                  "0.35 to 0.45 typed in a driver's Base cell also counts (a 90% interval).",
+        SheetSpec("Uncertainty", "uncertainty", N_("Uncertainty (Monte Carlo)"),
+                  N_("One uncertain input per row: a driver or input key, a distribution and "
+                     "its parameters. Read by `costsheet run` for the Risk sheet. A range such "
+                     "as 0.35 to 0.45 typed in a driver's Base cell also counts (a 90% "
+                     "interval)."),
                   _uncertainty_columns(), UncertaintyRow, required=False),
     )
 
@@ -488,11 +491,11 @@ def _write_drivers(ws: Any, spec: SheetSpec, budget: Budget, scenarios: list[str
     ws["A1"].font = st["title"]
     ws["A2"] = spec.intro(lang)
     ws["A2"].font = st["intro"]
-    words = labels_zh.WORDS if lang == "zh" else {}
-    fixed = [("key", "Key"), ("label", "Driver"), ("unit", "Unit"), ("help", "Help")]
+    fixed = [("key", N_("Key")), ("label", N_("Driver")), ("unit", N_("Unit")),
+             ("help", N_("Help"))]
     for j, (key, label) in enumerate(fixed, start=1):
         ws.cell(KEY_ROW, j, key).font = st["key"]
-        head = ws.cell(HEADER_ROW, j, words.get(label, label))
+        head = ws.cell(HEADER_ROW, j, gettext_in(lang, label))
         head.font = st["header"]
         head.fill = st["header_fill"]
         head.alignment = st["center"]
@@ -508,8 +511,8 @@ def _write_drivers(ws: Any, spec: SheetSpec, budget: Budget, scenarios: list[str
         head.alignment = st["center"]
         head.border = st["border"]
         head.comment = Comment(
-            "Scenario name (Base first). Add more scenario columns to the right."
-            if lang == "en" else "情景名称（Base 在最前）。可在右侧增加情景列。",
+            gettext_in(lang, "Scenario name (Base first). Add more scenario columns to the "
+                             "right."),
             "costsheet", width=260, height=60)
         ws.column_dimensions[get_column_letter(j)].width = 13
     for i, col in enumerate(spec.columns):
@@ -552,32 +555,46 @@ def Font_bold_blue() -> Font:  # noqa: N802 - a style factory
 RUN_SHEETS: tuple[str, ...] = ("Summary", "Line items", "Checks", "Scenarios", "Sensitivity",
                                "Risk", "Monthly", "Variance", "Refresh log")
 
-README_EN = [
-    "costsheet training budget template",
+#: the README sheet, one line per row (English msgids; {sheets} and {last}: the RUN_SHEETS)
+README_LINES: tuple[str, ...] = (
+    N_("costsheet training budget template"),
     "",
-    "How to use it",
-    "1. Fill the yellow cells (blue text): they are the inputs. Do not edit the small grey key "
-    "rows: costsheet reads by key.",
-    "2. Check: costsheet check budget.xlsx (lists every bad cell; the file is not changed).",
-    "3. Compute: costsheet run budget.xlsx (writes nine sheets back into this workbook: "
-    f"{', '.join(RUN_SHEETS[:-1])} and {RUN_SHEETS[-1]}).",
+    N_("How to use it"),
+    N_("1. Fill the yellow cells (blue text): they are the inputs. Do not edit the small grey key "
+       "rows: costsheet reads by key."),
+    N_("2. Check: costsheet check budget.xlsx (lists every bad cell; the file is not changed)."),
+    N_("3. Compute: costsheet run budget.xlsx (writes nine sheets back into this workbook: "
+       "{sheets} and {last})."),
     "",
-    "Colours",
-    "Light yellow fill + blue text: an input",
-    "Small grey text: a key (read by costsheet, do not edit)",
-    "Black text: labels and help",
+    N_("Colours"),
+    N_("Light yellow fill + blue text: an input"),
+    N_("Small grey text: a key (read by costsheet, do not edit)"),
+    N_("Black text: labels and help"),
     "",
-    "Numbers may be typed as 7B, 14.8T, 2.788M, 1,082,990; fractions as 40% or 0.4 (not 40).",
-    "Months as YYYY-MM, e.g. 2026-01.",
+    N_("Numbers may be typed as 7B, 14.8T, 2.788M, 1,082,990; fractions as 40% or 0.4 "
+       "(not 40)."),
+    N_("Months as YYYY-MM, e.g. 2026-01."),
     "",
-    "Sheets",
-]
+    N_("Sheets"),
+)
+_README_HEADINGS = ("How to use it", "Colours", "Sheets")
+
+
+def readme_lines(lang: str = "en") -> list[str]:
+    """The README sheet's lines in ``lang``."""
+    sheets = ", ".join(RUN_SHEETS[:-1])
+    return [gettext_in(lang, line).format(sheets=sheets, last=RUN_SHEETS[-1])
+            for line in README_LINES]
+
+
+#: the English README, as earlier versions exported it
+README_EN = readme_lines("en")
 
 
 def _write_readme(ws: Any, lang: str, st: dict[str, Any]) -> None:
-    lines = labels_zh.README_LINES if lang == "zh" else README_EN
+    lines = readme_lines(lang)
     legend = {9: "input", 10: "key", 11: "label"}  # rows of the colour legend
-    for i, text in enumerate(lines, start=1):
+    for i, (msgid, text) in enumerate(zip(README_LINES, lines, strict=True), start=1):
         if i in legend:
             sample = ws.cell(i, 1, {"input": "1,234", "key": "key", "label": "Label"}[legend[i]])
             if legend[i] == "input":
@@ -591,7 +608,7 @@ def _write_readme(ws: Any, lang: str, st: dict[str, Any]) -> None:
         cell = ws.cell(i, 1, text or None)
         if i == 1:
             cell.font = st["title"]
-        elif text in ("How to use it", "Colours", "Sheets", "使用方法", "颜色", "表"):
+        elif msgid in _README_HEADINGS:
             cell.font = st["header"]
     r = len(lines) + 1
     for spec in LAYOUT:
@@ -617,8 +634,10 @@ def workbook_for(budget: Budget | None = None, *, lang: str = "en") -> Any:
     """An openpyxl Workbook of the template, filled with ``budget``'s inputs if given."""
     from openpyxl import Workbook
 
-    if lang not in LANGS:
-        raise InputError(f"unknown language {lang!r} (known: {', '.join(LANGS)})")
+    try:
+        lang = check_language(lang)
+    except ValueError as exc:
+        raise InputError(str(exc), code="unknown_language", key="lang") from None
     filled = budget is not None
     budget = budget or Budget()
     scenarios = budget.scenario_names if filled else list(DEFAULT_SCENARIOS)
@@ -642,7 +661,17 @@ def workbook_for(budget: Budget | None = None, *, lang: str = "en") -> Any:
     props.title = "costsheet training budget"
     props.created = FIXED_TIME
     props.modified = FIXED_TIME
+    _remember_language(wb, lang)
     return wb
+
+
+def _remember_language(wb: Any, lang: str) -> None:
+    """Record ``lang`` in the custom document property ``costsheet.language``: `check` and
+    `run` on this workbook then speak it without ``--lang`` (File > Properties > Custom in
+    Excel shows and edits it)."""
+    from openpyxl.packaging.custom import StringProperty
+
+    wb.custom_doc_props.append(StringProperty(name=LANGUAGE_PROPERTY, value=lang))
 
 
 _CORE_TIME = re.compile(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)")
@@ -683,13 +712,14 @@ def new_template(path: Path | str, *, lang: str = "en", example: bool | Budget =
 
     path = Path(path)
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
-        raise InputError(f"{path.name}: a budget workbook must end in .xlsx",
-                         hint=f"try `costsheet new {path.with_suffix('.xlsx').name}`")
+        raise InputError(_("{name}: a budget workbook must end in .xlsx").format(name=path.name),
+                         hint=_("try `costsheet new {name}`").format(
+                             name=path.with_suffix(".xlsx").name))
     if path.exists() and not force:
-        raise InputError(f"{path}: already exists; not overwritten",
-                         hint="choose another name, or add --force to replace it")
+        raise InputError(_("{path}: already exists; not overwritten").format(path=path),
+                         hint=_("choose another name, or add --force to replace it"))
     if not path.parent.exists():
-        raise InputError(f"{path.parent}: folder does not exist")
+        raise InputError(_("{path}: folder does not exist").format(path=path.parent))
     budget: Budget | None
     if example is True:
         from .examples import worked_example
