@@ -64,6 +64,8 @@ def test_output_is_deterministic() -> None:
 def test_committed_reference_doc_matches_layout() -> None:
     doc = (ROOT / "docs" / "template.md").read_text(encoding="utf-8")
     assert doc == reference_markdown() + "\n", "run `python samples/make_samples.py`"
+    zh = (ROOT / "docs" / "zh" / "template.md").read_text(encoding="utf-8")
+    assert zh == reference_markdown("zh") + "\n", "run `python samples/make_samples.py`"
     for spec in LAYOUT:
         assert f"## {spec.name}" in doc
         for col in spec.columns:

@@ -17,6 +17,7 @@ a fixed header date, so two people adding strings touch different lines.
 from __future__ import annotations
 
 import argparse
+import ast
 import io
 import re
 import sys
@@ -52,7 +53,27 @@ def extract() -> Catalog:
             comment_tags=COMMENT_TAGS, strip_comment_tags=True):
         template.add(message, None, [(f"costsheet/{filename}", lineno)],
                      auto_comments=comments, context=context)
+    for lineno, doc in command_docstrings():
+        template.add(doc, None, [("costsheet/cli.py", lineno)],
+                     auto_comments=["the --help text of a command (click's \\b: keep the "
+                                    "lines as they are)"])
     return template
+
+
+def command_docstrings() -> list[tuple[int, str]]:
+    """The docstring of every command and group in cli.py: its --help text (translated by
+    cli.translated_doc, with click's backspace mark written \\b)."""
+    tree = ast.parse((PACKAGE / "cli.py").read_text(encoding="utf-8"))
+    out = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.FunctionDef):
+            continue
+        decorated = any(isinstance(d, ast.Call) and isinstance(d.func, ast.Attribute)
+                        and d.func.attr in ("command", "group") for d in node.decorator_list)
+        doc = ast.get_docstring(node, clean=True)
+        if decorated and doc:
+            out.append((node.lineno, doc.replace("\b", "\\b")))
+    return out
 
 
 def po_path(lang: str) -> Path:

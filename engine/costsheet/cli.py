@@ -13,6 +13,7 @@ language.
 from __future__ import annotations
 
 import functools
+import inspect
 import json
 import sys
 from collections.abc import Callable
@@ -182,7 +183,75 @@ def echo_table(rows: list[tuple[str, str]], indent: str = "  ") -> None:
         click.echo(f"{indent}{pad(k, width)}  {val}")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _help_language() -> str:
+    """The language of ``--help``: ``--lang`` if given on the command line, else the locale's
+    (help is shown before the command's own options are read)."""
+    args = sys.argv[1:]
+    for i, arg in enumerate(args):
+        value = args[i + 1] if arg == "--lang" and i + 1 < len(args) else (
+            arg.split("=", 1)[1] if arg.startswith("--lang=") else None)
+        if value:
+            from .i18n import normalise_language
+
+            found = normalise_language(value)
+            if found:
+                return found
+    return language_from_environment() or SOURCE_LANGUAGE
+
+
+def translated_doc(doc: str) -> str:
+    """A command's docstring in the current language. The msgid is the docstring as click
+    cleans it, with click's no-rewrap mark (a backspace) written ``\\b`` (tools/messages.py
+    extracts the same)."""
+    msgid = inspect.cleandoc(doc).replace("\b", "\\b")
+    return _(msgid).replace("\\b", "\b")
+
+
+class _TranslatedHelp:
+    """A command or group whose help texts are English msgids, shown in the help language
+    (the docstring, and each option's ``help=N_(...)``). Click's own words (Usage, Options)
+    stay as click writes them."""
+
+    help: str | None
+
+    def get_help(self, ctx: click.Context) -> str:
+        from .i18n import use_language
+
+        with use_language(_help_language()):
+            saved = self.help
+            params = [(p, p.help) for p in ctx.command.params
+                      if isinstance(p, click.Option) and p.help]
+            self.help = translated_doc(saved) if saved else saved
+            for p, text in params:
+                p.help = _(text)
+            try:
+                return super().get_help(ctx)  # type: ignore[misc, no-any-return]
+            finally:
+                self.help = saved
+                for p, text in params:
+                    p.help = text
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        from .i18n import use_language
+
+        with use_language(_help_language()):
+            saved = self.help
+            self.help = translated_doc(saved) if saved else saved
+            try:
+                return super().get_short_help_str(limit)  # type: ignore[misc, no-any-return]
+            finally:
+                self.help = saved
+
+
+class TranslatedCommand(_TranslatedHelp, click.Command):
+    pass
+
+
+class TranslatedGroup(_TranslatedHelp, click.Group):
+    command_class = TranslatedCommand
+
+
+@click.group(cls=TranslatedGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="costsheet")
 def main() -> None:
     """costsheet: plan and defend the cost of training a large language model."""
@@ -190,26 +259,28 @@ def main() -> None:
 
 def run_flags(fn: Callable[..., Any]) -> Callable[..., Any]:
     """The flags that describe one training run, shared by `estimate` and `solve`."""
+    opt = click.option
     flags = [
-        click.option("--params", help="Total parameters, e.g. 405B or 7e9."),
-        click.option("--active-params", help="Active parameters per token (MoE), e.g. 37B."),
-        click.option("--tokens", help="Training tokens, e.g. 14.8T."),
-        click.option("--flops", help="Training FLOPs instead of 6 x params x tokens, e.g. 3.8e25."),
-        click.option("--gpu-hours", help="GPU-hours, instead of deriving them, e.g. 2.788M."),
-        click.option("--gpu", help="GPU type from the catalog (`costsheet gpus`), e.g. H100."),
-        click.option("--gpu-count", help="GPUs in the cluster (for wall-clock days), e.g. 2,048."),
-        click.option("--mfu", help="Model FLOPs utilisation, 0.4 or 40% (default: the median of "
-                     "published runs on the GPU's generation, with a range; `costsheet runs`)."),
-        click.option("--price", help="Rental price per GPU-hour (default: the catalog's)."),
-        click.option("--own", is_flag=True, help="Owned hardware: depreciation instead of rent."),
-        click.option("--gpu-price", help="With --own: purchase price per GPU (default: catalog)."),
-        click.option("--life-years", help="With --own: depreciation life in years (default 4)."),
-        click.option("--power-w", help="Average W per GPU including its server share."),
-        click.option("--pue", help="Power usage effectiveness, >= 1 (default 1.2)."),
-        click.option("--kwh-price", help="Electricity price per kWh (default 0.08; owned only)."),
-        click.option("--currency", default="USD", show_default=True, help="Currency of prices."),
-        click.option("--fp8", is_flag=True, help="MFU refers to the GPU's FP8 peak, not BF16."),
-        click.option("--json", "as_json", is_flag=True, help="Print one JSON object."),
+        opt("--params", help=N_("Total parameters, e.g. 405B or 7e9.")),
+        opt("--active-params", help=N_("Active parameters per token (MoE), e.g. 37B.")),
+        opt("--tokens", help=N_("Training tokens, e.g. 14.8T.")),
+        opt("--flops", help=N_("Training FLOPs instead of 6 x params x tokens, e.g. 3.8e25.")),
+        opt("--gpu-hours", help=N_("GPU-hours, instead of deriving them, e.g. 2.788M.")),
+        opt("--gpu", help=N_("GPU type from the catalog (`costsheet gpus`), e.g. H100.")),
+        opt("--gpu-count", help=N_("GPUs in the cluster (for wall-clock days), e.g. 2,048.")),
+        opt("--mfu", help=N_("Model FLOPs utilisation, 0.4 or 40% (default: the median of "
+                             "published runs on the GPU's generation, with a range; `costsheet "
+                             "runs`).")),
+        opt("--price", help=N_("Rental price per GPU-hour (default: the catalog's).")),
+        opt("--own", is_flag=True, help=N_("Owned hardware: depreciation instead of rent.")),
+        opt("--gpu-price", help=N_("With --own: purchase price per GPU (default: catalog).")),
+        opt("--life-years", help=N_("With --own: depreciation life in years (default 4).")),
+        opt("--power-w", help=N_("Average W per GPU including its server share.")),
+        opt("--pue", help=N_("Power usage effectiveness, >= 1 (default 1.2).")),
+        opt("--kwh-price", help=N_("Electricity price per kWh (default 0.08; owned only).")),
+        opt("--currency", default="USD", show_default=True, help=N_("Currency of prices.")),
+        opt("--fp8", is_flag=True, help=N_("MFU refers to the GPU's FP8 peak, not BF16.")),
+        opt("--json", "as_json", is_flag=True, help=N_("Print one JSON object.")),
     ]
     for flag in reversed(flags):
         fn = flag(fn)
@@ -218,20 +289,24 @@ def run_flags(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 @main.command()
 @run_flags
-@click.option("--carbon", help="Grid intensity, kg CO2 per kWh (default 0.4).")
+@click.option("--carbon", help=N_("Grid intensity, kg CO2 per kWh (default 0.4)."))
 @click.option("--price-basis", type=click.Choice(["on-demand", "committed"]), default=None,
-              help="Which catalog price to rent at when --price is not given (default on-demand; "
-              "committed: multi-year commitment, where the catalog has one).")
-@click.option("--server-premium", help="With --own: server cost per GPU / GPU price (default 1.6).")
-@click.option("--networking-share", help="With --own: interconnect share of the cluster's cost, "
-              "e.g. 19% (default).")
+              help=N_("Which catalog price to rent at when --price is not given (default "
+                      "on-demand; committed: multi-year commitment, where the catalog has one)."))
+@click.option("--server-premium",
+              help=N_("With --own: server cost per GPU / GPU price (default 1.6)."))
+@click.option("--networking-share",
+              help=N_("With --own: interconnect share of the cluster's cost, e.g. 19% "
+                      "(default)."))
 @click.option("--experiments",
-              help="Sweeps and ablations: EXTRA GPU-hours / final run's, e.g. 1.2.")
-@click.option("--experiments-total", help="The same the Epoch AI way: ALL GPU-hours / final "
-              "run's, e.g. 2.2 (= --experiments 1.2).")
-@click.option("--staff", help="R&D staff line: headcount, e.g. 10 (with --staff-salary).")
-@click.option("--staff-salary", help="Annual salary per person, e.g. 300k (burden 30% added).")
-@click.option("--staff-months", help="Months of the staff line (default 12).")
+              help=N_("Sweeps and ablations: EXTRA GPU-hours / final run's, e.g. 1.2."))
+@click.option("--experiments-total",
+              help=N_("The same the Epoch AI way: ALL GPU-hours / final run's, e.g. 2.2 (= "
+                      "--experiments 1.2)."))
+@click.option("--staff", help=N_("R&D staff line: headcount, e.g. 10 (with --staff-salary)."))
+@click.option("--staff-salary",
+              help=N_("Annual salary per person, e.g. 300k (burden 30% added)."))
+@click.option("--staff-months", help=N_("Months of the staff line (default 12)."))
 @expected_errors(flags=True, tip=N_("run `costsheet estimate --help` for the accepted forms"))
 def estimate(as_json: bool, own: bool, fp8: bool, currency: str, **flags: Any) -> None:
     """Estimate the cost of one training run from a few numbers.
@@ -336,7 +411,7 @@ def _flags_in(need: dict[str, Any]) -> str:
 
 
 @main.command()
-@click.option("--json", "as_json", is_flag=True, help="Print the catalog as JSON.")
+@click.option("--json", "as_json", is_flag=True, help=N_("Print the catalog as JSON."))
 @expected_errors(workbook=None)
 def gpus(as_json: bool) -> None:
     """List the GPU catalog: peak throughput, power and dated, sourced prices."""
@@ -359,10 +434,10 @@ def gpus(as_json: bool) -> None:
 @main.command()
 @click.argument("workbook", type=click.Path(dir_okay=False), required=False)
 @click.option("--into", "into", type=click.Path(dir_okay=False),
-              help="Add the input sheets to this existing workbook instead (nothing of it is "
-              "lost; a backup is kept).")
-@click.option("--example", is_flag=True, help="Pre-fill a worked example that runs as it is.")
-@click.option("--force", is_flag=True, help="Replace the file if it exists.")
+              help=N_("Add the input sheets to this existing workbook instead (nothing of it is "
+              "lost; a backup is kept)."))
+@click.option("--example", is_flag=True, help=N_("Pre-fill a worked example that runs as it is."))
+@click.option("--force", is_flag=True, help=N_("Replace the file if it exists."))
 @expected_errors(workbook=None)
 def new(workbook: str | None, into: str | None, example: bool, force: bool) -> None:
     """Write a new budget workbook template to fill in.
@@ -408,7 +483,7 @@ def new(workbook: str | None, into: str | None, example: bool, force: bool) -> N
 
 @main.command()
 @click.argument("workbook", type=click.Path(dir_okay=False))
-@click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
+@click.option("--json", "as_json", is_flag=True, help=N_("Print the report as one JSON object."))
 @expected_errors()
 def check(workbook: str, as_json: bool) -> None:
     """Check a budget workbook: every bad cell as Sheet!Cell; the file is never changed.
@@ -447,16 +522,16 @@ def echo_warning(warning: Any) -> None:
 @main.command()
 @click.argument("workbook", type=click.Path(dir_okay=False))
 @click.option("-o", "--out", type=click.Path(dir_okay=False),
-              help="Write the result to this file instead of in place.")
+              help=N_("Write the result to this file instead of in place."))
 @click.option("--scenario", "scenarios", multiple=True,
-              help="Compute only this scenario (repeatable). Default: every scenario.")
+              help=N_("Compute only this scenario (repeatable). Default: every scenario."))
 @click.option("--as-of", "as_of", metavar="YYYY-MM",
-              help="Months up to this one are actual (default: the latest month with actuals).")
+              help=N_("Months up to this one are actual (default: the latest month with actuals)."))
 @click.option("--trials", type=click.IntRange(min=1), default=None,
-              help="Monte Carlo trials for the Risk sheet (default 10,000).")
+              help=N_("Monte Carlo trials for the Risk sheet (default 10,000)."))
 @click.option("--seed", type=int, default=None,
-              help="Random seed (default: a fixed one, written on the Risk sheet).")
-@click.option("--json", "as_json", is_flag=True, help="Print totals as one JSON object.")
+              help=N_("Random seed (default: a fixed one, written on the Risk sheet)."))
+@click.option("--json", "as_json", is_flag=True, help=N_("Print totals as one JSON object."))
 @expected_errors()
 def run(workbook: str, out: str | None, scenarios: tuple[str, ...], as_json: bool,
         as_of: str | None, trials: int | None, seed: int | None) -> None:
@@ -599,8 +674,9 @@ def render_run(result: Any) -> None:
 
 
 @main.command()
-@click.option("--json", "as_json", is_flag=True, help="Print the functions as JSON.")
-@click.option("--markdown", is_flag=True, help="Print the reference of docs/excel-functions.md.")
+@click.option("--json", "as_json", is_flag=True, help=N_("Print the functions as JSON."))
+@click.option("--markdown", is_flag=True,
+              help=N_("Print the reference of docs/excel-functions.md."))
 @expected_errors(workbook=None)
 def functions(as_json: bool, markdown: bool) -> None:
     """List the Excel functions (=LLMCOST and friends) with their signatures."""
@@ -622,17 +698,17 @@ def functions(as_json: bool, markdown: bool) -> None:
 
 @main.command()
 @click.argument("args", nargs=-1, metavar="[chinchilla] [WORKBOOK]")
-@click.option("--target", help="Goal seek: METRIC=VALUE, e.g. total=5M, wall_clock_days=60, "
-              "'total<=5M', total=own (cost of owning), total=High (a scenario's total).")
-@click.option("--vary", help="Goal seek: the input to change: a driver (mfu, kwh_price), an "
-              "input key (pools.h800.price_per_gpu_hour) or price, gpu_price, gpus, tokens.")
-@click.option("--low", help="Goal seek: lowest value to try (default: the input's range).")
-@click.option("--high", help="Goal seek: highest value to try (default: range or 1,000x Base).")
-@click.option("--budget", "money", help="chinchilla: the money to spend on GPU-hours, e.g. 5M.")
-@click.option("--pool", help="chinchilla on a workbook: which pool (default: the only one).")
-@click.option("--scenario", default="Base", show_default=True, help="Workbook scenario.")
+@click.option("--target", help=N_("Goal seek: METRIC=VALUE, e.g. total=5M, wall_clock_days=60, "
+              "'total<=5M', total=own (cost of owning), total=High (a scenario's total)."))
+@click.option("--vary", help=N_("Goal seek: the input to change: a driver (mfu, kwh_price), an "
+              "input key (pools.h800.price_per_gpu_hour) or price, gpu_price, gpus, tokens."))
+@click.option("--low", help=N_("Goal seek: lowest value to try (default: the input's range)."))
+@click.option("--high", help=N_("Goal seek: highest value to try (default: range or 1,000x Base)."))
+@click.option("--budget", "money", help=N_("chinchilla: the money to spend on GPU-hours, e.g. 5M."))
+@click.option("--pool", help=N_("chinchilla on a workbook: which pool (default: the only one)."))
+@click.option("--scenario", default="Base", show_default=True, help=N_("Workbook scenario."))
 @run_flags
-@click.option("--term-months", help="Reserved or owned term in months (billed whole).")
+@click.option("--term-months", help=N_("Reserved or owned term in months (billed whole)."))
 @expected_errors(flags=True, tip=N_("run `costsheet solve --help` for the accepted forms"),
                  workbook="args")
 def solve(args: tuple[str, ...], as_json: bool, fp8: bool, own: bool, target: str | None,
@@ -683,7 +759,8 @@ def _solve_words(args: tuple[str, ...]) -> tuple[bool, str | None]:
         words = words[1:]
     if len(words) > 1:
         raise InputError(_("too many arguments: {args}").format(args=" ".join(args)),
-                         hint="costsheet solve [chinchilla] [WORKBOOK] [options]")
+                         hint=_("usage: {usage}").format(
+                             usage="costsheet solve [chinchilla] [WORKBOOK] [options]"))
     return chinchilla, (words[0] if words else None)
 
 
@@ -753,12 +830,13 @@ def _read_budget_file(workbook: str) -> Any:
 
 
 @main.command()
-@click.option("--gpu", help="Only runs on this GPU's chip generation (H100 also lists H800).")
-@click.option("--moe/--dense", "moe", default=None, help="Only mixture-of-experts / dense runs.")
+@click.option("--gpu", help=N_("Only runs on this GPU's chip generation (H100 also lists H800)."))
+@click.option("--moe/--dense", "moe", default=None,
+              help=N_("Only mixture-of-experts / dense runs."))
 @click.option("--compare", "workbook", type=click.Path(dir_okay=False),
-              help="Place this budget's MFU, $/GPU-hour and cost per M tokens among the runs.")
-@click.option("--scenario", default="Base", show_default=True, help="With --compare: scenario.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+              help=N_("Place this budget's MFU, $/GPU-hour and cost per M tokens among the runs."))
+@click.option("--scenario", default="Base", show_default=True, help=N_("With --compare: scenario."))
+@click.option("--json", "as_json", is_flag=True, help=N_("Print JSON."))
 @expected_errors()
 def runs(gpu: str | None, moe: bool | None, workbook: str | None, scenario: str,
          as_json: bool) -> None:

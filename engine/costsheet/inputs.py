@@ -595,7 +595,8 @@ class TrainingRun(_Model):
         """Checks across fields, each reported at the field it names (``field: message``)."""
         if self.kv_heads is not None and self.attention_heads is not None:
             if self.kv_heads > self.attention_heads:
-                raise UnitError("kv_heads: " + _("more key/value heads than attention heads"),
+                field = "kv_heads"
+                raise UnitError(f"{field}: " + _("more key/value heads than attention heads"),
                                 "kv_above_attention_heads")
         for name, stages in STAGE_FIELDS.items():
             value = getattr(self, name)
@@ -941,7 +942,8 @@ def _pydantic_message(kind: str, ctx: dict[str, Any], msg: str) -> str:
     template = _PYDANTIC_MESSAGES.get(kind)
     if template is None:
         return msg.replace("Input should be", "must be")
-    values = {k: v for k, v in ctx.items() if k in ("gt", "ge", "lt", "le", "expected")}
+    values = {k: (f"{v:g}" if isinstance(v, float) else v) for k, v in ctx.items()
+              if k in ("gt", "ge", "lt", "le", "expected")}
     if "expected" in values:
         values["expected"] = str(values["expected"]).replace(" or ", _(" or "))
     try:

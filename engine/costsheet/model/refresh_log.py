@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from ..i18n import _
 from ..inputs import FAMILIES, FAMILY_LABELS, ActualLine, Budget
 from .variance import FxRates
 
@@ -37,11 +38,12 @@ TOTAL_PREFIX = "Total: "
 
 
 def forecast_column(family: str) -> str:
-    return f"Forecast: {FAMILY_LABELS[family]}"
+    """The column's title, in English: titles are the log's keys (translated where shown)."""
+    return f"Forecast: {FAMILY_LABELS.msgid(family)}"
 
 
 def change_column(family: str) -> str:
-    return f"Change: {FAMILY_LABELS[family]}"
+    return f"Change: {FAMILY_LABELS.msgid(family)}"
 
 
 FIXED_COLUMNS: tuple[str, ...] = (
@@ -240,16 +242,18 @@ def describe_change(entry: LogEntry, money: Callable[[float], str]) -> list[str]
 
     ``money`` formats an amount (e.g. ``lambda x: format_money(x, currency)``).
     """
-    view = ("cash view: owned hardware at its purchase price" if entry.view == "cash"
-            else f"{entry.view} view")
-    as_of = f"actuals to {entry.as_of}" if entry.as_of else "no actuals yet"
-    lines = [f"forecast ({entry.scenario}, {view}; {as_of}): {money(entry.forecast_total)}"]
+    view = (_("cash view: owned hardware at its purchase price") if entry.view == "cash"
+            else _("P&L view") if entry.view == "pnl" else entry.view)
+    as_of = (_("actuals to {month}").format(month=entry.as_of) if entry.as_of
+             else _("no actuals yet"))
+    lines = [_("forecast ({scenario}, {view}; {as_of}): {total}").format(
+        scenario=entry.scenario, view=view, as_of=as_of, total=money(entry.forecast_total))]
     if entry.change_total is None:
-        lines.append("first refresh of this scenario in the log")
+        lines.append(_("first refresh of this scenario in the log"))
         return lines
     moved = [(f, c) for f, c in entry.change.items() if c]
     if not moved:
-        lines.append("no change in the forecast since the previous refresh")
+        lines.append(_("no change in the forecast since the previous refresh"))
     for f, c in sorted(moved, key=lambda fc: -abs(fc[1] or 0.0)):
         sign = "+" if (c or 0.0) > 0 else "−"
         lines.append(f"  {FAMILY_LABELS[f]}: {sign}{money(abs(c or 0.0))}")
