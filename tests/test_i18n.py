@@ -15,8 +15,8 @@ from click.testing import CliRunner
 from costsheet.cli import command_language, main
 from costsheet.errors import CellError, InputError
 from costsheet.i18n import (
-    LazyMapping,
     N_,
+    LazyMapping,
     _,
     available_languages,
     excel_money_format,
