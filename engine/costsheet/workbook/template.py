@@ -385,23 +385,32 @@ def driver_scenarios(budget: Budget) -> dict[str, dict[str, Any]]:
 
 
 def _styles() -> dict[str, Any]:
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.styles import Alignment, Border, PatternFill, Side
 
     thin = Side(style="thin", color="BFBFBF")
     return {
-        "title": Font(bold=True, size=14),
-        "intro": Font(italic=True, color="595959"),
-        "key": Font(size=8, color=KEY_FONT),
-        "header": Font(bold=True),
+        "title": _font(bold=True, size=14),
+        "intro": _font(italic=True, color="595959"),
+        "key": _font(size=8, color=KEY_FONT),
+        "header": _font(bold=True),
         "header_fill": PatternFill("solid", fgColor=HEADER_FILL),
-        "unit": Font(italic=True, size=9, color="595959"),
+        "unit": _font(italic=True, size=9, color="595959"),
         "input_fill": PatternFill("solid", fgColor=INPUT_FILL),
-        "input_font": Font(color=INPUT_FONT),
+        "input_font": _font(color=INPUT_FONT),
         "border": Border(left=thin, right=thin, top=thin, bottom=thin),
         "wrap": Alignment(wrap_text=True, vertical="top"),
         "center": Alignment(horizontal="center", vertical="center", wrap_text=True),
         "top": Alignment(vertical="top"),
     }
+
+
+def _font(**kw: Any) -> Font:
+    """A font with its face named, as on the owned sheets (unnamed, LibreOffice falls back to a
+    serif face; CJK text falls back to the system's CJK font either way)."""
+    from openpyxl.styles import Font
+
+    kw.setdefault("size", 11)
+    return Font(name="Calibri", **kw)
 
 
 def _set_text(cell: Any, text: str) -> None:
@@ -546,9 +555,8 @@ def _write_drivers(ws: Any, spec: SheetSpec, budget: Budget, scenarios: list[str
 
 
 def Font_bold_blue() -> Font:  # noqa: N802 - a style factory
-    from openpyxl.styles import Font
 
-    return Font(bold=True, color=INPUT_FONT)
+    return _font(bold=True, color=INPUT_FONT)
 
 
 #: the sheets `costsheet run` writes, as the README names them (a test keeps them in step)
@@ -596,7 +604,8 @@ def _write_readme(ws: Any, lang: str, st: dict[str, Any]) -> None:
     legend = {9: "input", 10: "key", 11: "label"}  # rows of the colour legend
     for i, (msgid, text) in enumerate(zip(README_LINES, lines, strict=True), start=1):
         if i in legend:
-            sample = ws.cell(i, 1, {"input": "1,234", "key": "key", "label": "Label"}[legend[i]])
+            sample = ws.cell(i, 1, {"input": "1,234", "key": "key",
+                                    "label": gettext_in(lang, "Label")}[legend[i]])
             if legend[i] == "input":
                 sample.fill = st["input_fill"]
                 sample.font = st["input_font"]
@@ -613,7 +622,8 @@ def _write_readme(ws: Any, lang: str, st: dict[str, Any]) -> None:
     r = len(lines) + 1
     for spec in LAYOUT:
         ws.cell(r, 1, spec.name).font = st["header"]
-        ws.cell(r, 2, f"{spec.title(lang)}: {spec.intro(lang)}")
+        ws.cell(r, 2, gettext_in(lang, "{title}: {intro}").format(title=spec.title(lang),
+                                                                   intro=spec.intro(lang)))
         r += 1
     ws.column_dimensions["A"].width = 16
     ws.column_dimensions["B"].width = 110
