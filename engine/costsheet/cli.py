@@ -78,6 +78,15 @@ def _error(text: str) -> None:
     click.echo(_("error: {message}").format(message=text), err=True)
 
 
+def _error_flag(key: str, flags: bool) -> str | None:
+    """The flag to show with an error about ``key``: :func:`flag_for` for a command whose flags
+    describe a budget; else only the command's own option for an argument (``as_of`` →
+    ``--as-of``), since an input key of a workbook command names a cell, not a flag."""
+    if flags:
+        return flag_for(key)
+    return None if "." in key else _option_flag(key)
+
+
 def fail(exc: CostsheetError, *, flags: bool = False, tip: str | None = None) -> None:
     """Print an expected failure and exit 2.
 
@@ -101,7 +110,7 @@ def fail(exc: CostsheetError, *, flags: bool = False, tip: str | None = None) ->
             else:
                 _error(str(err))
     else:
-        flag = flag_of(exc.key) if exc.key else None
+        flag = _error_flag(exc.key, flags) if exc.key else None
         _error(f"{flag}: {exc.message}" if flag else exc.message)
     hint = exc.hint or (_(tip) if problems and tip else None)
     if hint:
