@@ -59,7 +59,7 @@ def example_bytes(lang: str = "en") -> bytes:
     from costsheet.workbook.examples import worked_example
     from costsheet.workbook.template import workbook_bytes
 
-    return workbook_bytes(worked_example(), lang=lang)
+    return workbook_bytes(worked_example(lang), lang=lang)
 
 
 def write_example(path: Path) -> None:

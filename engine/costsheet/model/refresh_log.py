@@ -8,6 +8,11 @@ values as they were and only appends.
 A log row is a mapping from column title to a cell value (text or number, never a formula). The
 fixed columns come first (:data:`FIXED_COLUMNS`); one ``Total: <scenario>`` column per scenario
 follows, added at the right when a scenario first appears, so earlier rows never move.
+
+Column titles are keys, in English (``Forecast: Data``); the sheet shows them in the run's
+language (:func:`display_title`: ``预测：数据成本``), and a log written in any language is read
+back to the keys (:func:`canonical_titles`), so a workbook keeps one log whatever language each
+refresh spoke.
 """
 
 from __future__ import annotations
@@ -20,21 +25,23 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from ..i18n import _
+from ..i18n import N_, _, available_languages, use_language
 from ..inputs import FAMILIES, FAMILY_LABELS, ActualLine, Budget
 from .variance import FxRates
 
-TIME = "Time"
-AS_OF = "As of"
-VERSION = "costsheet version"
-FINGERPRINT = "Inputs fingerprint"
-SCENARIO = "Scenario"
-VIEW = "View"
-CURRENCY = "Currency"
-FORECAST_TOTAL = "Forecast total"
-CHANGE_TOTAL = "Change total"
-NOTE = "Note"
+TIME = N_("Time")
+AS_OF = N_("As of")
+VERSION = N_("costsheet version")
+FINGERPRINT = N_("Inputs fingerprint")
+SCENARIO = N_("Scenario")
+VIEW = N_("View")
+CURRENCY = N_("Currency")
+FORECAST_TOTAL = N_("Forecast total")
+CHANGE_TOTAL = N_("Change total")
+NOTE = N_("Note")
 TOTAL_PREFIX = "Total: "
+#: the View column's words (the timeline's view names are keys)
+VIEW_WORDS = {"cash": N_("cash"), "pnl": N_("P&L")}
 
 
 def forecast_column(family: str) -> str:
@@ -51,6 +58,44 @@ FIXED_COLUMNS: tuple[str, ...] = (
     *[forecast_column(f) for f in FAMILIES], CHANGE_TOTAL, *[change_column(f) for f in FAMILIES],
     NOTE,
 )
+
+
+def display_title(key: str) -> str:
+    """A column's title in the current language (``Forecast: Data`` → ``预测：数据成本``)."""
+    for f in FAMILIES:
+        if key == forecast_column(f):
+            return _("Forecast: {family}").format(family=FAMILY_LABELS[f])
+        if key == change_column(f):
+            return _("Change: {family}").format(family=FAMILY_LABELS[f])
+    if key.startswith(TOTAL_PREFIX):
+        return _("Total: {scenario}").format(scenario=key[len(TOTAL_PREFIX):])
+    return _(key) if key in FIXED_COLUMNS else key
+
+
+def canonical_titles(titles: Sequence[Any]) -> list[Any]:
+    """Titles as stored (in the language of the run that wrote them) → their keys; a title
+    costsheet does not know is kept as it is (so is a blank)."""
+    known: dict[str, str] = {}
+    totals: list[tuple[str, str]] = []
+    for lang in available_languages():
+        with use_language(lang):
+            for key in FIXED_COLUMNS:
+                known.setdefault(display_title(key), key)
+            head, _sep, tail = display_title(TOTAL_PREFIX + "\0").partition("\0")
+            totals.append((head, tail))
+    out: list[Any] = []
+    for title in titles:
+        text = str(title) if title is not None else None
+        if text is None or text in known.values():
+            out.append(title)
+        elif text in known:
+            out.append(known[text])
+        else:
+            total = next((text[len(h):len(text) - len(t)] for h, t in totals
+                          if text.startswith(h) and text.endswith(t) and len(text) > len(h + t)),
+                         None)
+            out.append(TOTAL_PREFIX + total if total is not None else title)
+    return out
 
 
 def fingerprint(
@@ -128,7 +173,8 @@ class LogEntry:
         """Column title → cell value (text or a number rounded to cents; None is a blank)."""
         out: dict[str, Any] = {
             TIME: self.time, AS_OF: self.as_of or "", VERSION: self.version,
-            FINGERPRINT: self.fingerprint, SCENARIO: self.scenario, VIEW: self.view,
+            FINGERPRINT: self.fingerprint, SCENARIO: self.scenario,
+            VIEW: _(VIEW_WORDS[self.view]) if self.view in VIEW_WORDS else self.view,
             CURRENCY: self.currency, FORECAST_TOTAL: _cents(self.forecast_total),
         }
         for f in FAMILIES:

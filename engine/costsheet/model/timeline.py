@@ -47,7 +47,7 @@ from typing import TYPE_CHECKING, Literal
 
 from ..catalog import Catalog
 from ..errors import InputError, got_text
-from ..i18n import _
+from ..i18n import N_, LazyMapping, _
 from ..inputs import FAMILIES, Budget, Drivers, GpuPool, parse_month
 from ..units import UnitError
 from .budget import budget_catalog, compute_budget, make_fx
@@ -61,10 +61,10 @@ if TYPE_CHECKING:
 
 View = Literal["cash", "pnl"]
 VIEWS: tuple[str, ...] = ("cash", "pnl")
-VIEW_LABELS: dict[str, str] = {
-    "cash": "Cash (owned hardware as its purchase)",
-    "pnl": "P&L (owned hardware as straight-line depreciation)",
-}
+VIEW_LABELS: LazyMapping = LazyMapping({
+    "cash": N_("Cash (owned hardware as its purchase)"),
+    "pnl": N_("P&L (owned hardware as straight-line depreciation)"),
+})
 _EPS = 1e-9
 
 

@@ -85,7 +85,7 @@ def add_input_sheets(
     if example is True:
         from .examples import worked_example
 
-        budget = worked_example()
+        budget = worked_example(lang)
     else:
         budget = example or None
     with tempfile.TemporaryDirectory(prefix="costsheet-new-") as tmp:

@@ -275,7 +275,7 @@ class Book:
 
     def _refused(self, exc: PackageError) -> None:
         """The file is not a package costsheet reads (sniffed when opened): say why."""
-        tip = f"; {exc.hint}" if exc.hint else ""
+        tip = _("; {tip}").format(tip=exc.hint) if exc.hint else ""
         code = exc.code if exc.code != "error" else "unreadable_file"
         self.error("", "", "file", None, exc.message + tip, code)
         self.failed = True

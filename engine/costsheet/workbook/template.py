@@ -734,7 +734,7 @@ def new_template(path: Path | str, *, lang: str = "en", example: bool | Budget =
     if example is True:
         from .examples import worked_example
 
-        budget = worked_example()
+        budget = worked_example(lang)
     else:
         budget = example or None
     data = workbook_bytes(budget, lang=lang)
