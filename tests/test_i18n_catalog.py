@@ -102,13 +102,15 @@ _TRANSLATING = {"_", "ngettext", "pgettext", "gettext_in", "N_", "lazy"}
 _ENGLISH_FILES = {"udfs.py", "published_runs_doc.py", "functions.py", "reference_runs.py",
                   "i18n.py"}
 _WORDS = re.compile(r"[A-Za-z]{2,}")
-#: text that reads the same in every language: a key before its message (``kv_heads: ``),
-#: column heads made of units and chip names (``BF16 TFLOP/s``)
-_NEUTRAL = re.compile(r"^(?:[a-z][a-z0-9_.]*: |(?:GPU|BF16|FP8|TFLOP/s|MFU|TDP|W|\s)+)$")
+#: tokens that read the same in every language: keys, part names, cells (``kv_heads``,
+#: ``docProps/custom.xml``), units and chip names, distribution names (keys a user types)
+_KEYLIKE = re.compile(r"\S*[_\d./@!]\S*")
+_NEUTRAL_WORDS = frozenset({"GPU", "TFLOP", "MFU", "TDP", "normal", "lognormal", "bernoulli"})
 
 
 def _is_english(text: str) -> bool:
-    return bool(_WORDS.search(text)) and not _NEUTRAL.match(text)
+    words = _WORDS.findall(_KEYLIKE.sub(" ", text))
+    return any(w not in _NEUTRAL_WORDS for w in words)
 
 
 def _name(func: ast.expr) -> str:

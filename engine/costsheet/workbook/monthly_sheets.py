@@ -278,6 +278,17 @@ def _monthly_charts(sh: OwnedSheet, plan: MonthlyPlan, cash_rows: Sequence[Month
     ws.add_chart(line)
 
 
+#: the Variance sheet's tables, their column headings (English; translated when written)
+_YTD_HEADS = (N_("Family"), N_("Budget"), N_("Actual"), N_("Variance"), N_("Variance %"),
+              N_("FX effect"), N_("Real variance"))
+_LE_HEADS = (N_("Family"), N_("Actual to date"), N_("Remaining budget"), N_("Latest estimate"),
+             N_("Full budget"), N_("Change"), N_("Change %"))
+_MOVER_HEADS = (N_("Family"), N_("Line"), N_("Budget"), N_("Actual"), N_("Variance"),
+                N_("Variance %"), N_("FX effect"), N_("Real variance"))
+_MONTH_HEADS = (N_("Month"), N_("Status"), N_("Budget"), N_("Actual"), N_("Variance"),
+                N_("Latest estimate"), N_("Cumulative budget"), N_("Cumulative latest estimate"))
+_MONTH_FAMILY_HEADS = (N_("Month"), N_("Family"), N_("Status"), N_("Budget"), N_("Actual"),
+                       N_("Variance"), N_("Variance %"), N_("FX effect"), N_("Real variance"))
 _YTD_COLS = ["budget", "actual", "variance", "variance_pct", "fx_effect", "real_variance"]
 _YTD_STYLES = ["cm_money", "cm_money", "cm_var", "cm_pct", "cm_var", "cm_var"]
 _LE_COLS = ["actual_to_date", "remaining_budget", "latest_estimate", "full_budget", "change",
@@ -307,15 +318,11 @@ def _write_variance(wb: Any, plan: MonthlyPlan) -> None:
     cum = totals[-1][6:] if totals else (0.0, 0.0)
     big = max([abs(x) for x in cum] + [1.0])
     mw = max(14.0, len(format_money(big, cur)) * 1.2 + 3)
-    longest = [[N_("Actual to date"), N_("Actual"), N_("Status")],
-               [N_("Remaining budget"), N_("Variance")],
-               [N_("Latest estimate"), N_("Variance %")],
-               [N_("Latest estimate"), N_("Full budget"), N_("FX effect")],
-               [N_("Cumulative budget"), N_("Real variance")],
-               [N_("Cumulative latest estimate")], [N_("Real variance")]]  # C..I
-    first_cols = [max(26.0, max(_header_width(FAMILY_LABELS[f]) for f in FAMILIES)),
-                  30.0]
-    widths = [*first_cols, *[max(mw, *(_header_width(_(h)) for h in hs)) for hs in longest]]
+    tables = (_YTD_HEADS, _LE_HEADS, _MOVER_HEADS, _MONTH_HEADS, _MONTH_FAMILY_HEADS)
+    floors = [max(26.0, *(_header_width(FAMILY_LABELS[f]) for f in FAMILIES)), 30.0]
+    widths = [max(floors[i] if i < 2 else mw, *(_header_width(_(t[i])) for t in tables
+                                                 if i < len(t)))
+              for i in range(max(len(t) for t in tables))]
     _finish(sh, widths, "A5")
     _variance_charts(sh, cur, head_row, len(totals), get_column_letter(len(widths) + 2))
 
@@ -343,16 +350,13 @@ def _variance_tables(sh: OwnedSheet, v: Variance) -> None:
     asof = v.as_of
     year = asof[:4] if asof else ""
     _table(sh, _("Year to date ({start} to {end})").format(start=f"{year}-01", end=asof)
-           if asof else _("Year to date (no actuals yet)"),
-           [_("Family"), _("Budget"), _("Actual"), _("Variance"), _("Variance %"),
-            _("FX effect"), _("Real variance")],
+           if asof else _("Year to date (no actuals yet)"), [_(h) for h in _YTD_HEADS],
            [[FAMILY_LABELS[f], *[_f(getattr(v.ytd_of(f), k)) for k in _YTD_COLS]]
             for f in FAMILIES],
            ["cm_text", *_YTD_STYLES],
            [_("Total"), *[_f(getattr(v.ytd_of("total"), k)) for k in _YTD_COLS]])
     _table(sh, _("Latest estimate (actuals to date + remaining budget) vs full budget"),
-           [_("Family"), _("Actual to date"), _("Remaining budget"), _("Latest estimate"),
-            _("Full budget"), _("Change"), _("Change %")],
+           [_(h) for h in _LE_HEADS],
            [[FAMILY_LABELS[f], *[_f(getattr(v.latest_of(f), k)) for k in _LE_COLS]]
             for f in FAMILIES],
            ["cm_text", "cm_money", "cm_money", "cm_money", "cm_money", "cm_var", "cm_pct"],
@@ -362,8 +366,7 @@ def _variance_tables(sh: OwnedSheet, v: Variance) -> None:
     if not mv_rows:
         mv_rows = [["", _("no actuals yet"), None, None, None, None, None, None]]
     _table(sh, _("Lines that moved most (to date, biggest variance first)"),
-           [_("Family"), _("Line"), _("Budget"), _("Actual"), _("Variance"), _("Variance %"),
-            _("FX effect"), _("Real variance")], mv_rows, ["cm_text", "cm_text", *_YTD_STYLES])
+           [_(h) for h in _MOVER_HEADS], mv_rows, ["cm_text", "cm_text", *_YTD_STYLES])
 
 
 _MonthTotal = tuple[str, bool, float, float | None, float | None, float, float, float]
@@ -393,9 +396,8 @@ def _by_month_tables(sh: OwnedSheet, v: Variance, totals: list[_MonthTotal]) -> 
     table's header row."""
     c = sh.cell
     sh.append([c(_("By month, all families"), "cm_section")])
-    head_row = sh.append([c(h, "cm_header" if i < 2 else "cm_header_r") for i, h in enumerate(
-        [_("Month"), _("Status"), _("Budget"), _("Actual"), _("Variance"),
-         _("Latest estimate"), _("Cumulative budget"), _("Cumulative latest estimate")])])
+    head_row = sh.append([c(_(h), "cm_header" if i < 2 else "cm_header_r")
+                          for i, h in enumerate(_MONTH_HEADS)])
     for month, done, b, a, var, fc, cb, cf in totals:
         txt = "cm_actual_text" if done else "cm_text"
         mny = "cm_money_actual" if done else "cm_money"
@@ -404,9 +406,8 @@ def _by_month_tables(sh: OwnedSheet, v: Variance, totals: list[_MonthTotal]) -> 
                    c(cf, mny)])
     sh.append([])
     sh.append([c(_("By month and family"), "cm_section")])
-    sh.append([c(h, "cm_header" if i < 3 else "cm_header_r") for i, h in enumerate(
-        [_("Month"), _("Family"), _("Status"), _("Budget"), _("Actual"), _("Variance"),
-         _("Variance %"), _("FX effect"), _("Real variance")])])
+    sh.append([c(_(h), "cm_header" if i < 3 else "cm_header_r")
+               for i, h in enumerate(_MONTH_FAMILY_HEADS)])
     for r in v.monthly_rows:
         txt = "cm_actual_text" if r.status == "actual" else "cm_text"
         status = _(STATUS_WORDS.get(str(r.status), str(r.status)))
