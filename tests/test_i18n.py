@@ -279,3 +279,23 @@ def test_estimate_json_is_the_same_in_both_languages() -> None:
     assert en.returncode == zh.returncode == 0
     assert json.dumps(_numbers(json.loads(en.stdout)), sort_keys=True) == \
         json.dumps(_numbers(json.loads(zh.stdout)), sort_keys=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# the Chinese documentation
+
+
+def test_chinese_docs_are_linked_and_use_the_glossary() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for page in ("quick-start", "template", "monthly-refresh", "glossary"):
+        assert f"docs/zh/{page}.md" in readme, page
+        assert (ROOT / "docs" / "zh" / f"{page}.md").exists()
+    for image in ("zh-summary", "zh-risk", "zh-variance"):
+        assert (ROOT / "docs" / "images" / f"{image}.png").stat().st_size > 20_000
+    docs = "".join((ROOT / "docs" / "zh" / f"{p}.md").read_text(encoding="utf-8")
+                   for p in ("quick-start", "monthly-refresh"))
+    for term in ("算力/硬件成本", "数据成本", "研发人力成本", "电力与基础设施成本",
+                 "实验与试错成本", "预算", "实际", "差异", "汇率影响", "滚动预测", "最新预测"):
+        assert term in docs, term
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "fonts-noto-cjk" in ci

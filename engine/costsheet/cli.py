@@ -343,6 +343,11 @@ def estimate(as_json: bool, own: bool, fp8: bool, currency: str, **flags: Any) -
     render_estimate(result)
 
 
+def _with(value: str, note: str) -> str:
+    """``2,788,000  (given)``: a value and what it rests on."""
+    return _("{value}  ({note})").format(value=value, note=note)
+
+
 def _estimate_compute_rows(e: Any, cur: str) -> list[tuple[str, str]]:
     inp = e.inputs
     rows: list[tuple[str, str]] = []
@@ -356,7 +361,7 @@ def _estimate_compute_rows(e: Any, cur: str) -> list[tuple[str, str]]:
                                                                     mfu=e.mfu)
         else:
             how = _("{gpu} at MFU {mfu:.1%}").format(gpu=inp.get("gpu"), mfu=e.mfu)
-        rows.append((_("GPU-hours"), f"{e.gpu_hours:,.0f}  ({how})"))
+        rows.append((_("GPU-hours"), _with(f"{e.gpu_hours:,.0f}", how)))
         if e.gpu_hours_range is not None:
             low, high = e.gpu_hours_range
             rows.append(("  " + _("P10-P90 range"),
@@ -371,7 +376,7 @@ def _estimate_compute_rows(e: Any, cur: str) -> list[tuple[str, str]]:
         rate = inp.get("price_per_gpu_hour")
         how = (_("{price}/GPU-h").format(price=format_money(rate, cur)) if rate is not None
                else _("owned, depreciated"))
-        rows.append((_("Compute cost"), f"{format_money(e.compute_cost, cur)}  ({how})"))
+        rows.append((_("Compute cost"), _with(format_money(e.compute_cost, cur), how)))
     return rows
 
 

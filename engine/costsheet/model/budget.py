@@ -20,9 +20,18 @@ from .compute import RunCompute, average_power_w, gpu_hour_rate, run_compute, ru
 from .costlines import FxRate, cost_line, staff_line
 from .experiments import restart_risk_line, sweep_basis, sweep_gpu_hours
 from .items import BudgetResult, LineItem, Value, is_scalar, m, pct, q
+from .labels import (
+    EXPERIMENT,
+    IDLE_OWNED,
+    IDLE_RESERVED,
+    INTERRUPTIONS,
+    SWEEPS,
+    line_name,
+    stage_line_name,
+)
 from .memory import fit_warning, memory_fit
 from .power import colocation_line, electricity_line
-from .stages import STAGE_LABELS, attention_share, rl_decode_warning
+from .stages import attention_share, rl_decode_warning
 from .utilisation import calibration_runs
 
 
@@ -208,7 +217,7 @@ def _gpu_uses(
                 warnings.append(_high_mfu_warning(run.name, float(rc.mfu)))
         else:
             uses[pool.name].append(_Use(
-                "experiment_run", "experiments", _("Experiment: {name}").format(name=run.name),
+                "experiment_run", "experiments", line_name(EXPERIMENT, run.name),
                 rc.gpu_hours * run.count,
                 (_("{n} runs × ").format(n=run.count) if run.count != 1 else "") + rc.basis,
                 f"runs.{run.name}", rc.start_month, months, run.name, run.stage))
@@ -226,14 +235,13 @@ def _final_run_uses(run: TrainingRun, rc: RunCompute, pool: GpuPool, d: Drivers,
                     months: float | None) -> list[_Use]:
     """A final run's own GPU-hours, its interruptions and its sweeps and ablations."""
     src = f"runs.{run.name}"
-    out = [_Use("final_run", "compute", _("{stage}: {name}").format(
-                stage=_final_label(run.stage), name=run.name),
+    out = [_Use("final_run", "compute", stage_line_name(run.stage, run.name),
                 rc.gpu_hours * run.count, rc.basis, src, rc.start_month, months, run.name,
                 run.stage, own_compute=True)]
     if nonzero(rc.interruption_hours):
         lost_h = d.checkpoint_interval_hours / 2 + d.restart_hours
         out.append(_Use(
-            "interruptions", "experiments", _("Interruptions: {name}").format(name=run.name),
+            "interruptions", "experiments", line_name(INTERRUPTIONS, run.name),
             rc.interruption_hours * run.count,
             _("{rate}/1,000 GPU-days × {gpus} GPUs × {lost} h lost each (half of {checkpoint} h "
               "checkpoint + {restart} h restart) / 24,000 × {hours} GPU-h; goodput "
@@ -246,7 +254,7 @@ def _final_run_uses(run: TrainingRun, rc: RunCompute, pool: GpuPool, d: Drivers,
     if nonzero(extra):
         total_given = d.experiments_total_multiple is not None
         out.append(_Use(
-            "sweep", "experiments", _("Sweeps and ablations: {name}").format(name=run.name),
+            "sweep", "experiments", line_name(SWEEPS, run.name),
             sweep_gpu_hours(rc.gpu_hours * run.count, extra),
             sweep_basis(rc.gpu_hours * run.count, extra)
             + (_(" ({total} total − 1)").format(total=q(d.experiments_total_multiple))
@@ -332,10 +340,9 @@ def _idle_line(pool: GpuPool, used: Value, unit_cost: Value, cur: str,
     assert pool.term_months is not None
     capacity = pool.gpu_count * pool.term_months * HOURS_PER_MONTH
     idle = np.maximum(capacity - used, 0.0)
-    held_as = (_("Idle reserved capacity: {name}") if pool.ownership == "rent"
-               else _("Idle owned capacity: {name}"))
+    held_as = IDLE_RESERVED if pool.ownership == "rent" else IDLE_OWNED
     line = LineItem(
-        "compute", held_as.format(name=pool.name), idle, _("GPU-hour"), unit_cost,
+        "compute", line_name(held_as, pool.name), idle, _("GPU-hour"), unit_cost,
         idle * unit_cost, cur,
         _("{gpus} GPUs × {months} months × 730 h = {capacity} GPU-h held − {used} used = "
           "{idle} idle × {price}/GPU-h").format(
@@ -355,11 +362,6 @@ def _idle_line(pool: GpuPool, used: Value, unit_cost: Value, cur: str,
                 _("pool {name!r}: mostly idle ({util:.0%} of {capacity} GPU-hours "
                   "used)").format(name=pool.name, util=util, capacity=q(capacity)))
     return line, capacity, util
-
-
-def _final_label(stage: str) -> str:
-    """``Final run`` for pre-training (as before stages existed), else the stage's name."""
-    return _("Final run") if stage == "pretraining" else STAGE_LABELS[stage]
 
 
 def _run_warnings(run: TrainingRun, pool: GpuPool, spec: GpuSpec | None,

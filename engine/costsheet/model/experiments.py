@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..i18n import _
 from .items import LineItem, Value, m, pct, q
+from .labels import RESTART_RISK, line_name
 
 
 def restart_risk_line(
@@ -22,7 +23,7 @@ def restart_risk_line(
     """
     amount = probability * share_lost * run_cost
     return LineItem(
-        "experiments", _("Restart risk (expected): {run}").format(run=run_name), probability,
+        "experiments", line_name(RESTART_RISK, run_name), probability,
         _("probability"),
         share_lost * run_cost, amount, currency,
         _("{chance} chance × {share} of the run redone × {cost} run compute").format(

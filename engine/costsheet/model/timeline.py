@@ -54,6 +54,7 @@ from .budget import budget_catalog, compute_budget, make_fx
 from .compute import gpu_hour_rate
 from .costlines import FxRate
 from .items import GPU_HOUR_KINDS, BudgetResult, LineItem, is_scalar, m, q
+from .labels import DEPRECIATION, PURCHASE, line_name
 from .scenarios import apply_scenario
 
 if TYPE_CHECKING:
@@ -430,7 +431,7 @@ def build_timeline(
     for o in owned:
         start = o.start_month or hz.start
         if view == "cash":
-            put(LineItem("compute", _("Purchase: {pool}").format(pool=o.pool), o.gpu_count,
+            put(LineItem("compute", line_name(PURCHASE, o.pool), o.gpu_count,
                          "GPU", o.capex_per_gpu,
                          o.capex, result.currency, o.basis, f"pools.{o.pool}", start, None,
                          kind="purchase", pool=o.pool),
@@ -441,7 +442,7 @@ def build_timeline(
                 if not share:
                     continue
                 put(LineItem(
-                    family, _("Depreciation: {pool}").format(pool=o.pool), o.gpu_count, "GPU",
+                    family, line_name(DEPRECIATION, o.pool), o.gpu_count, "GPU",
                     o.capex_per_gpu * share, o.capex * share, result.currency,
                     _("{basis} / {months} months straight-line").format(
                         basis=o.basis, months=q(o.life_months))

@@ -33,6 +33,7 @@ from ..errors import InputError, Report, got_text
 from ..i18n import N_, _, ngettext
 from ..inputs import FAMILIES, Budget
 from ..inputs import ActualLine as ActualLine  # moved to inputs; still importable from here
+from .labels import canonical_item
 from .timeline import HorizonSpec, Timeline, as_month, build_timeline, month_index
 
 if TYPE_CHECKING:
@@ -523,14 +524,14 @@ def _movers(tl: Timeline, counted: list[ConvertedActual], done: Callable[[str], 
     names: dict[tuple[str, str], str] = {}
     for e in tl.entries:
         if done(e.month):
-            key = (e.family, e.item.strip().lower())
+            key = (e.family, canonical_item(e.item).lower())  # a name in any language
             budget_line[key] += e.amount
             names.setdefault(key, e.item)
     itemised: dict[tuple[str, str], list[ConvertedActual]] = defaultdict(list)
     rest: dict[str, list[ConvertedActual]] = defaultdict(list)
     for a in counted:
         if a.item:
-            key = (a.family, a.item.strip().lower())
+            key = (a.family, canonical_item(a.item).lower())
             itemised[key].append(a)
             names.setdefault(key, a.item)
         else:
