@@ -299,3 +299,30 @@ def test_chinese_docs_are_linked_and_use_the_glossary() -> None:
         assert term in docs, term
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert "fonts-noto-cjk" in ci
+
+
+def test_one_refresh_log_whatever_language_each_refresh_spoke(tmp_path: Path) -> None:
+    """The Refresh log's titles are keys shown in the run's language: a Chinese refresh, an
+    English one, a Chinese one again keep one log, with every earlier row as it was and each
+    change measured against the previous refresh."""
+    import openpyxl
+    from make_samples import write_monthly_sample
+
+    path = write_monthly_sample(tmp_path / "月度.xlsx", lang="zh")
+    runs = [(["--as-of", "2026-02"], {"LANG": "C.UTF-8"}),
+            (["--lang", "en"], {"LANG": "C.UTF-8"}),
+            (["--as-of", "2026-02"], {"LANG": "C.UTF-8"})]
+    outputs = []
+    for args, env in runs:
+        res = _cli(["run", str(path), "--trials", "200", *args], env=env)
+        assert res.returncode == 0, res.stderr
+        outputs.append(res.stdout)
+    assert "刷新记录：已添加第 1 行" in outputs[0]
+    assert "这是该情景在刷新记录中的第一次刷新" in outputs[0]
+    assert "refresh log: row 2 added" in outputs[1] and "first refresh" not in outputs[1]
+    assert "刷新记录：已添加第 3 行" in outputs[2]
+    ws = openpyxl.load_workbook(path)["Refresh log"]
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[0][:3] == ("时间", "截止月份", "costsheet 版本") and len(rows) == 4
+    assert [r[1] for r in rows[1:]] == ["2026-02", "2026-03", "2026-02"]
+    assert rows[1][3] == rows[3][3]  # the same inputs, the same fingerprint in both languages

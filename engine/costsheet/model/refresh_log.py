@@ -302,5 +302,6 @@ def describe_change(entry: LogEntry, money: Callable[[float], str]) -> list[str]
         lines.append(_("no change in the forecast since the previous refresh"))
     for f, c in sorted(moved, key=lambda fc: -abs(fc[1] or 0.0)):
         sign = "+" if (c or 0.0) > 0 else "−"
-        lines.append(f"  {FAMILY_LABELS[f]}: {sign}{money(abs(c or 0.0))}")
+        lines.append("  " + _("{family}: {change}").format(
+            family=FAMILY_LABELS[f], change=f"{sign}{money(abs(c or 0.0))}"))
     return lines
