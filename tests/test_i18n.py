@@ -19,7 +19,6 @@ from costsheet.i18n import (
     LazyMapping,
     _,
     available_languages,
-    excel_money_format,
     explicit_language,
     format_money,
     format_quantity,
@@ -128,14 +127,6 @@ def test_money_and_quantities_in_chinese_follow_cldr() -> None:
         # 万 and 亿, as a Chinese finance reader groups large numbers
         assert [format_quantity(x) for x in (2.788e6, 14.8e12, 671e9, 37e9, 2048)] == \
             ["278.8万", "14.8万亿", "6710亿", "370亿", "2,048"]
-
-
-def test_excel_money_formats_per_currency_and_language() -> None:
-    assert excel_money_format("USD") == '"$"#,##0'
-    assert excel_money_format("CNY", 2) == '"¥"#,##0.00'
-    with use_language("zh"):
-        assert excel_money_format("CNY") == '"¥"#,##0'
-        assert excel_money_format("USD") == '"US$"#,##0'
 
 
 def test_cjk_text_takes_two_columns() -> None:
@@ -326,3 +317,14 @@ def test_one_refresh_log_whatever_language_each_refresh_spoke(tmp_path: Path) ->
     assert rows[0][:3] == ("时间", "截止月份", "costsheet 版本") and len(rows) == 4
     assert [r[1] for r in rows[1:]] == ["2026-02", "2026-03", "2026-02"]
     assert rows[1][3] == rows[3][3]  # the same inputs, the same fingerprint in both languages
+
+
+def test_owned_sheets_money_formats_follow_the_language() -> None:
+    from costsheet.workbook.sheetkit import money_format
+
+    assert money_format("CNY") == '"¥"#,##0;-"¥"#,##0'
+    assert money_format("USD", 2) == '"$"#,##0.00;-"$"#,##0.00'
+    with use_language("zh"):
+        assert money_format("CNY") == '"¥"#,##0;-"¥"#,##0'
+        assert money_format("USD") == '"US$"#,##0;-"US$"#,##0'
+        assert money_format("JPY") == '"JP¥"#,##0;-"JP¥"#,##0'

@@ -15,9 +15,10 @@ where they are used, or wrapped as :func:`lazy` / :class:`LazyMapping`, which tr
 they are read.
 
 Numbers and money for people (terminal, Basis text, messages) are formatted here from CLDR data
-(Babel): :func:`format_money`, :func:`format_quantity`, :func:`format_number`. Babel is imported
-on first use, never at import time: the Excel functions (``costsheet.udfs``) import this module
-and must stay light.
+(Babel): :func:`format_money`, :func:`format_quantity`, :func:`format_number`; Excel number
+formats come from the same symbols (:func:`costsheet.workbook.sheetkit.money_format`). Babel is
+imported on first use, never at import time: the Excel functions (``costsheet.udfs``) import this
+module and must stay light.
 """
 
 from __future__ import annotations
@@ -332,18 +333,6 @@ def format_percent(x: float, decimals: int = 1) -> str:
     return str(babel_percent(x, format=pattern, locale=babel_locale(get_language())))
 
 
-def excel_money_format(currency: str, decimals: int = 0) -> str:
-    """An Excel number format showing ``currency`` the way the current language writes it:
-    ``"$"#,##0`` / ``"US$"#,##0``, ``"¥"#,##0`` (CNY), ``#,##0" CHF"`` (English)."""
-    sample = format_money(1.0, currency, decimals=0)
-    symbol = sample[: sample.index("1")].strip() if "1" in sample else ""
-    suffix = sample[sample.index("1") + 1:].strip() if "1" in sample else currency
-    body = "#,##0" + ("." + "0" * decimals if decimals else "")
-    if symbol:
-        return f'"{symbol}"{body}'
-    return f'{body}" {suffix}"'
-
-
 
 # ---------------------------------------------------------------------------------------------
 # text in columns (terminal tables, sheet widths): CJK characters take two columns
@@ -364,7 +353,7 @@ def pad(text: str, width: int, align: str = "<") -> str:
 
 __all__ = [
     "DOMAIN", "EN_SYMBOLS", "LOCALE_DIR", "SOURCE_LANGUAGE", "LazyMapping", "LazyText", "N_",
-    "_", "available_languages", "babel_locale", "check_language", "excel_money_format",
+    "_", "available_languages", "babel_locale", "check_language",
     "explicit_language", "format_money", "format_number", "format_percent", "format_quantity",
     "get_language", "gettext_in", "language_from_environment", "lazy", "money_decimals",
     "ngettext", "normalise_language", "pad", "pgettext", "reset_language", "set_language",
