@@ -236,3 +236,24 @@ def test_bottom_layers_import_no_babel(module: str) -> None:
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=120, check=True)
     assert res.stdout.strip() == "False"
+
+
+def test_every_translated_literal_is_extracted() -> None:
+    """A literal passed to ``_()`` that Babel does not extract is never translated: Babel does
+    not look inside f-strings (``f"{_('run')}"``) or other expressions it cannot tokenise."""
+    tool = _messages_tool()
+    ids = {m.id if isinstance(m.id, str) else m.id[0] for m in tool.extract() if m.id}
+    missing = []
+    for path in sorted(ENGINE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = _name(node.func)
+            index = 1 if name == "gettext_in" else 0 if name in _TRANSLATING else None
+            if index is None or len(node.args) <= index:
+                continue
+            arg = node.args[index]
+            if isinstance(arg, ast.Constant) and isinstance(arg.value, str) and arg.value \
+                    and arg.value not in ids:
+                missing.append(f"{path.relative_to(ROOT)}:{node.lineno}: {arg.value!r}")
+    assert missing == [], "\n".join(missing)

@@ -435,8 +435,9 @@ def gpus(as_json: bool) -> None:
     if as_json:
         dump_json([s.to_dict() for s in cat])
         return
-    click.echo(f"{'GPU':<10} {'BF16 TFLOP/s':>12} {'FP8':>8} {pad(_('TDP W'), 6, '>')} "
-               f"{pad(_('$/GPU-h'), 8, '>')} {pad(_('$/GPU'), 8, '>')}  {_('price source')}")
+    tdp, rent, buy, source = _("TDP W"), _("$/GPU-h"), _("$/GPU"), _("price source")
+    click.echo(f"{'GPU':<10} {'BF16 TFLOP/s':>12} {'FP8':>8} {pad(tdp, 6, '>')} "
+               f"{pad(rent, 8, '>')} {pad(buy, 8, '>')}  {source}")
     for s in cat:
         fp8 = f"{s.fp8_dense_tflops:,.0f}" if s.fp8_dense_tflops else "-"
         rent = f"{s.price_per_gpu_hour:.2f}" if s.price_per_gpu_hour is not None else "-"
@@ -899,9 +900,11 @@ RUN_WORDS = {
 def render_runs(chosen: list[Any]) -> None:
     from .model.utilisation import run_implied_mfu
 
-    head = (f"{pad(_('run'), 34)} {pad(_('date'), 7)} {pad(_('params'), 12, '>')} "
-            f"{pad(_('tokens'), 8, '>')} {'GPU':<9} {pad(_('GPU-hours'), 10, '>')} {'MFU':>6}  "
-            f"{_('covers')}")
+    # (not inside the f-string: Babel does not look into f-strings for _())
+    run, date, params, tokens = _("run"), _("date"), _("params"), _("tokens")
+    hours, covers = _("GPU-hours"), _("covers")
+    head = (f"{pad(run, 34)} {pad(date, 7)} {pad(params, 12, '>')} {pad(tokens, 8, '>')} "
+            f"{'GPU':<9} {pad(hours, 10, '>')} {'MFU':>6}  {covers}")
     click.echo(head)
     for r in chosen:
         mfu = run_implied_mfu(r)
