@@ -328,3 +328,21 @@ def test_owned_sheets_money_formats_follow_the_language() -> None:
         assert money_format("CNY") == '"¥"#,##0;-"¥"#,##0'
         assert money_format("USD") == '"US$"#,##0;-"US$"#,##0'
         assert money_format("JPY") == '"JP¥"#,##0;-"JP¥"#,##0'
+
+
+def test_input_sheets_added_to_a_team_workbook_remember_the_language(tmp_path: Path) -> None:
+    import openpyxl
+
+    team = tmp_path / "团队预算.xlsx"
+    wb = openpyxl.Workbook()
+    assert wb.active is not None
+    wb.active.title = "我们的表"
+    wb.active["A1"] = "保留"
+    wb.save(team)
+    res = _cli(["new", "--into", str(team), "--lang", "zh", "--example"])
+    assert res.returncode == 0, res.stderr
+    assert "已将" in res.stdout
+    assert workbook_language(team) == "zh"
+    assert openpyxl.load_workbook(team)["我们的表"]["A1"].value == "保留"
+    res = _cli(["check", str(team)])
+    assert res.returncode == 0 and res.stdout.startswith("通过："), res.stdout + res.stderr

@@ -41,6 +41,33 @@ class AddedInputs:
     readme_skipped: bool = False
 
 
+def _remember_language(path: Path, lang: str) -> None:
+    """Record ``lang`` in the workbook's ``costsheet.language`` property, as `costsheet new`
+    does (the graft has just made docProps/custom.xml): `check` and `run` then speak it.
+    Every other part keeps its bytes."""
+    import io
+    import zipfile
+
+    from .ooxml.docprops import set_custom_property
+    from .safety import atomic_write
+    from .template import LANGUAGE_PROPERTY
+
+    pkg = Package.open(path)
+    part = pkg.custom_props_part()
+    if part is None:
+        return
+    name = pkg.part_name(part)
+    data = set_custom_property(pkg.get(part), LANGUAGE_PROPERTY, lang, pkg.source)
+
+    def write(tmp: Path) -> None:
+        with zipfile.ZipFile(io.BytesIO(pkg.raw)) as src, \
+                zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
+            for info in src.infolist():
+                dst.writestr(info, data if info.filename == name else src.read(info.filename))
+
+    atomic_write(path, write)
+
+
 def input_sheet_names() -> list[str]:
     """The input sheets of the template, in workbook order (README not included)."""
     return [spec.name for spec in LAYOUT]
@@ -93,5 +120,6 @@ def add_input_sheets(
         scratch.write_bytes(workbook_bytes(budget, lang=lang))
         backup = make_backup(target, keep=keep_backups) if target.exists() else None
         graft_sheets(package, scratch, target, sheets=sheets, property_name=INPUT_PROPERTY)
+    _remember_language(target, lang)
     return AddedInputs(source=source, output=target, sheets=sheets, backup=backup,
                        readme_skipped=readme_skipped)
