@@ -17,6 +17,7 @@ import zipfile
 from pathlib import Path
 
 from ..i18n import normalise_language
+from .ooxml import Package
 from .template import LANGUAGE_PROPERTY
 
 __all__ = ["LANGUAGE_PROPERTY", "workbook_language"]
@@ -27,8 +28,14 @@ _CUSTOM_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationshi
 _MAX_PART = 1 << 20  # a custom-properties part larger than 1 MB is not costsheet's
 
 
-def workbook_language(path: Path | str) -> str | None:
-    """The language recorded in workbook ``path`` (``zh``, ``en``), or None."""
+def workbook_language(path: Path | str | Package) -> str | None:
+    """The language recorded in workbook ``path`` (``zh``, ``en``), or None. Given the
+    workbook's :class:`~costsheet.workbook.ooxml.Package`, the file is not read again."""
+    if isinstance(path, Package):
+        part = path.custom_props_part()
+        if part is None or not path.has(part) or len(path.get(part)) > _MAX_PART:
+            return None
+        return _property(path.get(part))
     try:
         with zipfile.ZipFile(path) as zf:
             part = _custom_part(zf)

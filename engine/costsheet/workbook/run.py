@@ -351,7 +351,7 @@ def language_for(source: Path | str | Package, lang: str | None = None) -> str |
         return lang
     from .language import workbook_language
 
-    return workbook_language(source.path if isinstance(source, Package) else Path(source))
+    return workbook_language(source if isinstance(source, Package) else Path(source))
 
 
 def read_workbook(source: Path | str | Package, *, lang: str | None = None) -> WorkbookInputs:
@@ -419,21 +419,21 @@ def run_workbook(
     in Excel, read-only, a user sheet with an owned sheet's name). The sheets and messages are
     in ``lang``, else the caller's language, else the one the workbook remembers.
     """
-    with use_language(language_for(path, lang)):
-        return _run_workbook(Path(path), out, scenarios, catalog=catalog, now=now,
+    package = Package.open(Path(path))  # read once: its language, then everything else
+    with use_language(language_for(package, lang)):
+        return _run_workbook(package, out, scenarios, catalog=catalog, now=now,
                              keep_backups=keep_backups, as_of=as_of,
                              monthly_scenario=monthly_scenario, trials=trials, seed=seed,
                              progress=progress)
 
 
 def _run_workbook(
-    path: Path, out: Path | None, scenarios: Sequence[str] | None, *, catalog: Catalog | None,
-    now: datetime | None, keep_backups: int, as_of: str | None, monthly_scenario: str | None,
-    trials: int | None, seed: int | None, progress: Any,
+    package: Package, out: Path | None, scenarios: Sequence[str] | None, *,
+    catalog: Catalog | None, now: datetime | None, keep_backups: int, as_of: str | None,
+    monthly_scenario: str | None, trials: int | None, seed: int | None, progress: Any,
 ) -> RunResult:
-    source = Path(path)
+    source = package.path
     target = Path(out) if out is not None else source
-    package = Package.open(source)
     _preflight(package, target)
     _owned_to_replace(package)
     inputs = read_workbook(package)
