@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..catalog import Catalog, GpuSpec
+from ..i18n import _
 from ..inputs import Budget, TrainingRun
 from .budget import budget_catalog, compute_budget, pool_for
 from .items import BudgetResult
@@ -94,7 +95,7 @@ def _groups(runs: list[PublishedRun]) -> list[PublishedMfu]:
 
 def describe_groups(estimates: list[PublishedMfu]) -> str:
     """``H100-class GPUs`` or ``H100-class GPUs and A100-class GPUs``."""
-    return " and ".join(e.class_label for e in estimates)
+    return _(" and ").join(e.class_label for e in estimates)
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,8 @@ class PublishedBand:
     @property
     def label(self) -> str:
         """What the band is: ``published runs on H100-class GPUs: P10–P90``."""
-        return f"published runs on {describe_groups(self.estimates)}: P10–P90"
+        return _("published runs on {chips}: P10–P90").format(
+            chips=describe_groups(self.estimates))
 
     def note(self) -> str:
         """The sentence that explains the band: which runs, which MFUs."""
@@ -137,11 +139,12 @@ def band_note(bands: list[PublishedBand]) -> str:
         runs += [r.run.name for r in band.runs if r.run.name not in runs]
         estimates += [e for e in band.estimates if all(e.group != x.group for x in estimates)]
     names = ", ".join(repr(n) for n in runs)
-    mfus = "; ".join(f"{e.class_label}: median {e.point:.1%}, P10 {e.p10:.1%}, P90 "
-                     f"{e.p90:.1%} of {e.n} runs" for e in estimates)
-    return (f"No MFU is stated for {names}, so the median implied MFU of published runs is "
-            f"used ({mfus}). Low: every such run at the P90 MFU; high: at the P10. State an MFU "
-            "on the Runs sheet to replace it.")
+    mfus = "; ".join(_("{chips}: median {median:.1%}, P10 {p10:.1%}, P90 {p90:.1%} of {n} "
+                       "runs").format(chips=e.class_label, median=e.point, p10=e.p10,
+                                      p90=e.p90, n=e.n) for e in estimates)
+    return _("No MFU is stated for {runs}, so the median implied MFU of published runs is used "
+             "({mfus}). Low: every such run at the P90 MFU; high: at the P10. State an MFU on "
+             "the Runs sheet to replace it.").format(runs=names, mfus=mfus)
 
 
 def published_band(budget: Budget, result: BudgetResult,
@@ -174,8 +177,9 @@ class DefaultRanges:
 def _mfu_distribution(r: PublishedRun) -> Distribution:
     e = r.estimate
     mu_median, low, high = e.point * r.factor, *e.split_lognormal()[1:]
-    text = (f"published runs on {e.class_label}: P10 {e.p10 * r.factor:.1%}, median "
-            f"{mu_median:.1%}, P90 {e.p90 * r.factor:.1%}")
+    text = _("published runs on {chips}: P10 {p10:.1%}, median {median:.1%}, P90 "
+             "{p90:.1%}").format(chips=e.class_label, p10=e.p10 * r.factor, median=mu_median,
+                                 p90=e.p90 * r.factor)
     return Distribution.split_lognormal(mu_median, low, high, text=text, shared=SHARED_MFU)
 
 
@@ -183,9 +187,9 @@ def rl_decode_distribution() -> Distribution:
     """PERT(0.6%, 1%, 4.3%): what DeepSeek-R1-Zero's hours imply at mean rollouts of 5K-20K
     tokens, most likely the default."""
     low, high = RL_DECODE_MFU_RANGE
-    return Distribution("pert", (low, DEFAULT_RL_DECODE_MFU, high),
-                        f"RL decode default: PERT {low:.1%} / {DEFAULT_RL_DECODE_MFU:.1%} / "
-                        f"{high:.1%} (DeepSeek-R1-Zero, mean rollouts of 5K-20K tokens)")
+    return Distribution("pert", (low, DEFAULT_RL_DECODE_MFU, high), _(
+        "RL decode default: PERT {low:.1%} / {mode:.1%} / {high:.1%} (DeepSeek-R1-Zero, mean "
+        "rollouts of 5K-20K tokens)").format(low=low, mode=DEFAULT_RL_DECODE_MFU, high=high))
 
 
 def default_uncertainties(budget: Budget, result: BudgetResult,
@@ -201,20 +205,21 @@ def default_uncertainties(budget: Budget, result: BudgetResult,
             out.uncertainties[f"runs.{r.run.name}.mfu"] = _mfu_distribution(r)
         if runs:
             names = ", ".join(repr(r.run.name) for r in runs)
-            out.notes.append(
-                f"MFU of {names} (no MFU stated): drawn from the published runs on "
-                f"{describe_groups(_groups(runs))} (two-piece lognormal through their P10, "
-                "median and P90; all such runs at the same percentile in a trial). An "
-                "Uncertainty row for mfu or runs.<name>.mfu replaces it.")
+            out.notes.append(_(
+                "MFU of {runs} (no MFU stated): drawn from the published runs on {chips} "
+                "(two-piece lognormal through their P10, median and P90; all such runs at the "
+                "same percentile in a trial). An Uncertainty row for mfu or runs.<name>.mfu "
+                "replaces it.").format(runs=names, chips=describe_groups(_groups(runs))))
     rl = [run for run in budget.runs if uses_default_rl_decode(run)
           and f"runs.{run.name}.decode_mfu" not in stated]
     for run in rl:
         out.uncertainties[f"runs.{run.name}.decode_mfu"] = rl_decode_distribution()
     if rl:
         low, high = RL_DECODE_MFU_RANGE
-        out.notes.append(
-            f"Rollout decode MFU of {', '.join(repr(r.name) for r in rl)} (none stated): drawn "
-            f"from PERT({low:.1%}, {DEFAULT_RL_DECODE_MFU:.1%}, {high:.1%}), the range "
-            "DeepSeek-R1-Zero's published hours imply (docs/model.md). An Uncertainty row for "
-            "runs.<name>.decode_mfu replaces it.")
+        out.notes.append(_(
+            "Rollout decode MFU of {runs} (none stated): drawn from PERT({low:.1%}, "
+            "{mode:.1%}, {high:.1%}), the range DeepSeek-R1-Zero's published hours imply "
+            "(docs/model.md). An Uncertainty row for runs.<name>.decode_mfu replaces "
+            "it.").format(runs=", ".join(repr(r.name) for r in rl), low=low,
+                          mode=DEFAULT_RL_DECODE_MFU, high=high))
     return out

@@ -25,15 +25,15 @@ import numpy as np
 from pydantic import BaseModel
 
 from ..catalog import Catalog
-from ..errors import InputError
+from ..errors import InputError, got_text
+from ..i18n import N_, LazyMapping, _
 from ..inputs import DRIVER_KEYS, FAMILIES, FAMILY_LABELS, Budget, Drivers
-from .budget import budget_catalog, compute_budget, pool_for
+from .budget import budget_catalog, compute_budget, pool_for, run_named
 from .items import BudgetResult, Value
 from .montecarlo import valid_range
 from .scenarios import _find, apply_overrides, apply_scenario, get_value, split_key
 from .stages import (
     DEFAULT_RL_DECODE_MFU,
-    GROUP_LABELS,
     GROUP_ORDER,
     RL_DECODE_MFU_RANGE,
     STAGE_LABELS,
@@ -51,14 +51,18 @@ METRICS: tuple[str, ...] = ("gpu_hours", "wall_clock_days", "flops", "tokens", "
 STAGE_TARGETS: dict[str, str] = {s: s for s in STAGE_LABELS}
 GROUP_TARGETS: dict[str, str] = {g.replace("-", "_").replace(" ", "_"): g for g in GROUP_ORDER}
 TARGETS: tuple[str, ...] = ("total", *FAMILIES, *METRICS, *STAGE_TARGETS, *GROUP_TARGETS)
-TARGET_LABELS: dict[str, str] = {
-    "total": "Total", **FAMILY_LABELS, "gpu_hours": "GPU-hours (final runs)",
-    "wall_clock_days": "Wall-clock days", "flops": "Training FLOPs", "tokens": "Tokens",
-    "energy_kwh": "Energy (kWh)", "co2_kg": "CO2 (kg)",
-    "cost_per_million_tokens": "Cost per million tokens",
-    **{s: f"{STAGE_LABELS[s]} cost" for s in STAGE_TARGETS},
-    **{k: f"{GROUP_LABELS[g]} cost" for k, g in GROUP_TARGETS.items()},
-}
+TARGET_LABELS: LazyMapping = LazyMapping({
+    "total": N_("Total"), **{f: FAMILY_LABELS.msgid(f) for f in FAMILIES},
+    "gpu_hours": N_("GPU-hours (final runs)"), "wall_clock_days": N_("Wall-clock days"),
+    "flops": N_("Training FLOPs"), "tokens": N_("Tokens"), "energy_kwh": N_("Energy (kWh)"),
+    "co2_kg": N_("CO2 (kg)"), "cost_per_million_tokens": N_("Cost per million tokens"),
+    "pretraining": N_("Pre-training cost"), "midtraining": N_("Mid-training cost"),
+    "sft": N_("SFT cost"), "preference": N_("Preference tuning cost"), "rl": N_("RL cost"),
+    "distillation": N_("Distillation cost"), "synthetic_data": N_("Synthetic data cost"),
+    "evaluation": N_("Evaluation cost"),
+    "pre_training": N_("Pre- and mid-training cost"), "post_training": N_("Post-training cost"),
+    "data_generation": N_("Data generation cost"),
+})
 
 
 def check_target(name: str) -> str:
@@ -67,7 +71,8 @@ def check_target(name: str) -> str:
     key = {"days": "wall_clock_days", "wall_clock": "wall_clock_days", "power": "power_facilities",
            "hardware": "compute", "cost": "total"}.get(key, key)
     if key not in TARGETS:
-        raise InputError(f"unknown target {name!r}", hint=f"use one of: {', '.join(TARGETS)}")
+        raise InputError(_("unknown target {name!r}").format(name=name),
+                         hint=_("use one of: {targets}").format(targets=", ".join(TARGETS)))
     return key
 
 
@@ -85,8 +90,9 @@ def measure(result: BudgetResult, target: str) -> Value:
     value = result.metrics.get(target)
     if value is None:
         raise InputError(
-            f"this budget has no {TARGET_LABELS.get(target, target)}",
-            hint="wall-clock days need a GPU count on the final run's pool; tokens need tokens",
+            _("this budget has no {what}").format(what=TARGET_LABELS.get(target, target)),
+            hint=_("wall-clock days need a GPU count on the final run's pool; tokens need "
+                   "tokens"),
         )
     return value
 
@@ -104,7 +110,7 @@ def label_for(key: str) -> str:
     info = model.model_fields.get(fname)
     extra = info.json_schema_extra if info is not None else None
     title = extra.get("title_text", fname) if isinstance(extra, dict) else fname
-    return str(title) if section == "drivers" else f"{name}: {title}"
+    return _(str(title)) if section == "drivers" else f"{name}: {_(str(title))}"
 
 
 def numeric_driver_keys() -> list[str]:
@@ -258,7 +264,7 @@ def _published_mfu_band(budget: Budget, catalog: Catalog | None) -> tuple[float,
     for run in budget.runs:
         if run.kind != "final" or run.mfu is not None or run.gpu_hours is not None:
             continue
-        pool = pool_for(budget, run.pool, f"run {run.name!r}")
+        pool = pool_for(budget, run.pool, run_named(run.name))
         if pool.gpu_type is None:
             continue
         spec = cat.get(pool.gpu_type)
@@ -278,15 +284,15 @@ def _default_band(key: str, budget: Budget, catalog: Catalog | None,
     if key == "mfu":
         band = _published_mfu_band(budget, catalog)
         if band is not None:
-            return band[0], band[1], band[2], "published P10", "published P90"
+            return band[0], band[1], band[2], _("published P10"), _("published P90")
         return None
     section, name, fname = split_key(key)
     if section == "runs" and fname == "decode_mfu":
         run = _find(budget, "runs", name, fname)
         if uses_default_rl_decode(run):
             low, high = RL_DECODE_MFU_RANGE
-            return (DEFAULT_RL_DECODE_MFU, low, high, "R1-Zero range low",
-                    "R1-Zero range high")
+            return (DEFAULT_RL_DECODE_MFU, low, high, _("R1-Zero range low"),
+                    _("R1-Zero range high"))
     return None
 
 
@@ -314,11 +320,14 @@ def _ends(key: str, budget: Budget, catalog: Catalog | None, lows: dict[str, Any
     if hi_x is None:
         hi_x = float(rng.clip(np.array([base_x * (1 + swing)]))[0])  # type: ignore[operator]
     if key in lows or key in highs:
-        source = (f"{names[0] + ' scenario' if key in lows else own[0]} / "
-                  f"{names[1] + ' scenario' if key in highs else own[1]}")
+        src_low = _("{scenario} scenario").format(scenario=names[0]) if key in lows else own[0]
+        src_high = _("{scenario} scenario").format(scenario=names[1]) if key in highs \
+            else own[1]
+        source = f"{src_low} / {src_high}"
     elif band is not None:
-        source = ("published runs' P10 / P90" if key == "mfu"
-                  else f"R1-Zero range {band[1]:.1%} / {band[2]:.1%}")
+        source = (_("published runs' P10 / P90") if key == "mfu" else
+                  _("R1-Zero range {low} / {high}").format(low=f"{band[1]:.1%}",
+                                                           high=f"{band[2]:.1%}"))
     else:
         source = f"±{swing:.0%}"
     return key, base_x, _tidy(lo_x), _tidy(hi_x), source
@@ -347,7 +356,7 @@ def tornado(
     ``base_result`` is ``scenario`` already computed, if at hand.
     """
     if not 0 < swing < 10:
-        raise InputError(f"swing must be a fraction such as 0.2 (got {swing})")
+        raise InputError(_("swing must be a fraction such as 0.2") + got_text(swing))
     target = check_target(target)
     base_budget = apply_scenario(budget, scenario)
     base_res = base_result or compute_budget(base_budget, catalog, scenario=scenario)

@@ -48,6 +48,7 @@ from openpyxl.utils import column_index_from_string, coordinate_to_tuple, get_co
 from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.pagebreak import Break
 
+from ..i18n import SOURCE_LANGUAGE, format_money, get_language
 from .print_plan import DEFAULT_ROW_PT, MARGINS_IN, ChartBox, PrintPlan, Sheet, plan_print
 
 __all__ = [
@@ -61,6 +62,7 @@ __all__ = [
     "axis_text",
     "clean_text",
     "column_ref",
+    "currency_symbol",
     "money_format",
     "named_style",
     "quoted",
@@ -107,10 +109,23 @@ def clean_text(value: Any) -> str:
     return text[:MAX_TEXT]
 
 
+def currency_symbol(currency: str) -> str | None:
+    """The sign written before amounts in ``currency`` in the current language (English:
+    ``$``, ``¥``; Chinese, from CLDR: ``US$``, ``¥`` for CNY, ``JP¥``), or None when the
+    language writes the code after the amount."""
+    if get_language() == SOURCE_LANGUAGE:
+        return CURRENCY_SYMBOLS.get(currency.upper())
+    sample = format_money(1.0, currency.upper(), decimals=0)
+    head = sample[: sample.index("1")].replace("\xa0", " ").strip() if "1" in sample else ""
+    return head or None
+
+
 def money_format(currency: str, decimals: int = 0) -> str:
-    """An Excel number format for amounts in ``currency``: ``"$"#,##0`` or ``#,##0 "CHF"``."""
+    """An Excel number format for amounts in ``currency``, as the current language writes them:
+    ``"$"#,##0`` or ``#,##0 "CHF"`` in English, ``"US$"#,##0`` or ``"¥"#,##0`` (CNY) in
+    Chinese."""
     body = "#,##0" + ("." + "0" * decimals if decimals else "")
-    sym = CURRENCY_SYMBOLS.get(currency.upper())
+    sym = currency_symbol(currency)
     if sym:
         return f'"{sym}"{body};-"{sym}"{body}'
     return f'{body} "{currency}";-{body} "{currency}"'
@@ -204,9 +219,9 @@ def shown_width(value: Any, style: str) -> float:
     if isinstance(value, str):
         text = value
     elif style in ("cs_money", "cs_money_total"):
-        text = f"${value:,.0f}"
+        text = f"{_SIGN_WIDTH()}{value:,.0f}"
     elif style == "cs_money2":
-        text = f"${value:,.2f}"
+        text = f"{_SIGN_WIDTH()}{value:,.2f}"
     elif style == "cs_pct":
         text = f"{value:.1%}"
     elif style in ("cs_billions", "cs_trillions"):  # #,##0.0,,," B" and #,##0.0,,,," T"
@@ -222,6 +237,11 @@ def number_width(text: str) -> float:
     """Column width (character units) that shows a formatted number: a digit is one unit (the
     unit is the font's digit width), separators about half, plus the cell's padding."""
     return round(sum(1.0 if ch.isdigit() or ch in "$€£¥%-+" else 0.6 for ch in text) + 2.5, 1)
+
+
+def _SIGN_WIDTH() -> str:  # noqa: N802 - a measure, not a value
+    """Room for a currency sign: one character in English, three (``US$``) elsewhere."""
+    return "$" if get_language() == SOURCE_LANGUAGE else "US$"
 
 
 # ---------------------------------------------------------------------------------------------
