@@ -21,8 +21,9 @@ from pathlib import Path
 from ..errors import CostsheetError
 from ..inputs import Budget
 from .ooxml import Package, graft_sheets
-from .safety import check_not_open, check_writable, make_backup
+from .safety import make_backup
 from .template import LAYOUT, README_SHEET, workbook_bytes
+from .write_guard import WriteGuard
 
 __all__ = ["INPUT_PROPERTY", "AddedInputs", "add_input_sheets", "input_sheet_names"]
 
@@ -61,33 +62,41 @@ def add_input_sheets(
     the file is then not changed.
     """
     source = Path(path)
-    target = Path(out) if out is not None else source
-    package = Package.open(source)
-    check_not_open(target)
-    check_writable(target)
+    with WriteGuard.hold(out if out is not None else source, source=source,
+                         purpose="new --into") as guard:
+        package = Package.open(source)
+        guard.read(package)
+        sheets, readme_skipped = _sheets_to_add(package)
+        budget: Budget | None
+        if example is True:
+            from .examples import worked_example
+
+            budget = worked_example()
+        else:
+            budget = example or None
+        target = guard.target
+        with tempfile.TemporaryDirectory(prefix="costsheet-new-") as tmp:
+            scratch = Path(tmp) / "inputs.xlsx"
+            scratch.write_bytes(workbook_bytes(budget, lang=lang))
+            backup = make_backup(target, keep=keep_backups) if target.exists() else None
+            graft_sheets(package, scratch, target, sheets=sheets, property_name=INPUT_PROPERTY,
+                         before_replace=guard.before_replace)
+    return AddedInputs(source=source, output=guard.given, sheets=sheets, backup=backup,
+                       readme_skipped=readme_skipped)
+
+
+def _sheets_to_add(package: Package) -> tuple[list[str], bool]:
+    """The sheets to add (README only when the workbook has no sheet of that name) and whether
+    README was left out; a sheet named like an input sheet is refused."""
     existing = {name.casefold(): name for name in package.sheet_names()}
     wanted = input_sheet_names()
     clashes = [existing[n.casefold()] for n in wanted if n.casefold() in existing]
     if clashes:
         raise CostsheetError(
-            f"{source.name}: already has sheet{'s' if len(clashes) != 1 else ''} "
+            f"{package.source}: already has sheet{'s' if len(clashes) != 1 else ''} "
             f"{', '.join(repr(c) for c in clashes)}, named like costsheet's input sheets; "
             "nothing was changed",
             hint="rename or delete those sheets first (or fill them in if they are costsheet's)",
         )
     readme_skipped = README_SHEET.casefold() in existing
-    sheets = wanted if readme_skipped else [README_SHEET, *wanted]
-    budget: Budget | None
-    if example is True:
-        from .examples import worked_example
-
-        budget = worked_example()
-    else:
-        budget = example or None
-    with tempfile.TemporaryDirectory(prefix="costsheet-new-") as tmp:
-        scratch = Path(tmp) / "inputs.xlsx"
-        scratch.write_bytes(workbook_bytes(budget, lang=lang))
-        backup = make_backup(target, keep=keep_backups) if target.exists() else None
-        graft_sheets(package, scratch, target, sheets=sheets, property_name=INPUT_PROPERTY)
-    return AddedInputs(source=source, output=target, sheets=sheets, backup=backup,
-                       readme_skipped=readme_skipped)
+    return (wanted if readme_skipped else [README_SHEET, *wanted]), readme_skipped

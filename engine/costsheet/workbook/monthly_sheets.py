@@ -64,8 +64,8 @@ _ACTUAL_FILL = PatternFill("solid", fgColor="EDEDED")
 def read_log(source: Package | Path | str | None) -> tuple[list[Any], list[list[Any]]]:
     """The Refresh log's header and rows (cell values as stored), or ``([], [])``.
 
-    ``source``: the workbook, as a package already open (its file is read again if it changed
-    since) or a path."""
+    ``source``: the workbook, as a package already open (its bytes as read: the log belongs to
+    the inputs read with it) or a path."""
     wb = _open(source)
     if wb is None:
         return [], []
@@ -83,9 +83,7 @@ def read_log(source: Package | Path | str | None) -> tuple[list[Any], list[list[
 def _open(source: Package | Path | str | None) -> Any:
     """A read-only openpyxl workbook of ``source`` (cached values), None when there is none."""
     if isinstance(source, Package):
-        if not source.changed_on_disk():
-            return source.open_workbook(data_only=True)
-        source = source.path
+        return source.open_workbook(data_only=True)
     if source is None or not Path(source).exists():
         return None
     from .readonly_workbook import open_read_only

@@ -42,7 +42,8 @@ from .actuals import ActualsRead, read_actuals
 from .monthly_sheets import MONTHLY_SHEETS, read_log, write_monthly_sheets
 from .ooxml import Package, graft_sheets
 from .risk_sheets import RISK_SHEETS, add_risk_sheets
-from .safety import check_not_open, check_writable, lock_file_candidates, make_backup
+from .safety import lock_file_candidates, make_backup
+from .write_guard import WriteGuard
 from .writer import OWNED_SHEETS, Check, build_workbook
 
 __all__ = [
@@ -189,13 +190,11 @@ def _reader_checks(report: Report | None) -> list[Check]:
     return out
 
 
-def _preflight(package: Package, target: Path) -> list[Check]:
-    """Refuse a target open elsewhere or read-only; note a source open elsewhere."""
+def _preflight(package: Package, guard: WriteGuard) -> list[Check]:
+    """Note a source open elsewhere (the target's checks are the guard's)."""
     source = package.path
-    check_not_open(target)
-    check_writable(target)
     checks = []
-    if target != source:
+    if not guard.in_place:
         for lock in lock_file_candidates(source):
             if lock.exists():
                 checks.append(Check(
@@ -260,6 +259,7 @@ def run_budget(
     risk: dict[str, Any] | None = None,
     package: Package | None = None,
     computed: dict[str, BudgetResult] | None = None,
+    guard: WriteGuard | None = None,
 ) -> RunResult:
     """Compute ``budget`` and write the owned sheets into the workbook ``path`` (or ``out``).
 
@@ -271,11 +271,21 @@ def run_budget(
     (``uncertainties``, ``trials``, ``seed``, ``progress``) for the Scenarios, Sensitivity and
     Risk sheets. ``package``: the workbook ``path`` already open (else it is opened here).
     ``computed``: scenarios computed already with ``catalog`` (not computed again).
+    ``guard``: the :class:`~costsheet.workbook.write_guard.WriteGuard` held for this write
+    (``package`` was read under it); without one, it is taken here for the whole run.
     """
     source = Path(path)
-    target = Path(out) if out is not None else source
+    if guard is None:
+        with WriteGuard.hold(out if out is not None else source, source=source) as held:
+            pkg = Package.open(source)
+            held.read(pkg)
+            return run_budget(source, budget, out=out, scenarios=scenarios, catalog=catalog,
+                              report=report, now=now, keep_backups=keep_backups,
+                              actuals=actuals, as_of=as_of, monthly_scenario=monthly_scenario,
+                              risk=risk, package=pkg, computed=computed, guard=held)
+    target = guard.target
     pkg = package if package is not None else Package.open(source)
-    pre = _preflight(pkg, target)
+    pre = _preflight(pkg, guard)
     remove = _owned_to_replace(pkg)
     results = compute_scenarios(budget, scenarios, catalog, computed)
     checks = pre + _reader_checks(report) + scenario_checks(budget, results)
@@ -298,8 +308,9 @@ def run_budget(
         scratch = Path(tmp) / "owned.xlsx"
         wb.save(scratch)
         backup = make_backup(target, keep=keep_backups) if target.exists() else None
-        graft_sheets(pkg, scratch, target, sheets=sheets, remove=remove)
-    return RunResult(source=source, output=target, results=results, checks=checks,
+        graft_sheets(pkg, scratch, target, sheets=sheets, remove=remove,
+                     before_replace=guard.before_replace)
+    return RunResult(source=source, output=guard.given, results=results, checks=checks,
                      backup=backup, owned_sheets=sheets, currency=first.currency,
                      monthly=monthly, risk=analysis)
 
@@ -395,20 +406,20 @@ def run_workbook(
     in Excel, read-only, a user sheet with an owned sheet's name).
     """
     source = Path(path)
-    target = Path(out) if out is not None else source
-    package = Package.open(source)
-    _preflight(package, target)
-    _owned_to_replace(package)
-    inputs = read_workbook(package)
-    inputs.raise_if_errors()
-    read, report, actuals = inputs.read, inputs.report, inputs.actuals
-    assert read.budget is not None
-    risk = {"uncertainties": inputs.uncertainties, "progress": progress,
-            **({"note": inputs.uncertainty_note} if inputs.uncertainty_note else {}),
-            **({"trials": trials} if trials is not None else {}),
-            **({"seed": seed} if seed is not None else {})}
-    computed = read.results if catalog is None else None  # the reader computed them
-    return run_budget(source, read.budget, out=out, scenarios=scenarios, catalog=catalog,
-                      report=report, now=now, keep_backups=keep_backups, actuals=actuals,
-                      as_of=as_of, monthly_scenario=monthly_scenario, risk=risk,
-                      package=package, computed=computed)
+    with WriteGuard.hold(out if out is not None else source, source=source) as guard:
+        package = Package.open(source)
+        guard.read(package)
+        _owned_to_replace(package)
+        inputs = read_workbook(package)
+        inputs.raise_if_errors()
+        read, report, actuals = inputs.read, inputs.report, inputs.actuals
+        assert read.budget is not None
+        risk = {"uncertainties": inputs.uncertainties, "progress": progress,
+                **({"note": inputs.uncertainty_note} if inputs.uncertainty_note else {}),
+                **({"trials": trials} if trials is not None else {}),
+                **({"seed": seed} if seed is not None else {})}
+        computed = read.results if catalog is None else None  # the reader computed them
+        return run_budget(source, read.budget, out=out, scenarios=scenarios, catalog=catalog,
+                          report=report, now=now, keep_backups=keep_backups, actuals=actuals,
+                          as_of=as_of, monthly_scenario=monthly_scenario, risk=risk,
+                          package=package, computed=computed, guard=guard)

@@ -680,9 +680,12 @@ def new_template(path: Path | str, *, lang: str = "en", example: bool | Budget =
     Refuses to overwrite an existing file unless ``force``.
     """
     from .safety import atomic_write
+    from .targets import EXTENSION_CONTENT_TYPES, check_extension
+    from .write_guard import WriteGuard
 
     path = Path(path)
-    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+    if path.suffix.lower() != ".xlsx":
+        check_extension(path, EXTENSION_CONTENT_TYPES[".xlsx"])
         raise InputError(f"{path.name}: a budget workbook must end in .xlsx",
                          hint=f"try `costsheet new {path.with_suffix('.xlsx').name}`")
     if path.exists() and not force:
@@ -702,7 +705,8 @@ def new_template(path: Path | str, *, lang: str = "en", example: bool | Budget =
     def write(tmp: Path) -> None:
         Path(tmp).write_bytes(data)
 
-    atomic_write(path, write)
+    with WriteGuard.hold(path, purpose="new") as guard:
+        atomic_write(guard.target, write, before_replace=guard.before_replace)
     return path
 
 

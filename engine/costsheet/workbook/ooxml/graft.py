@@ -20,7 +20,7 @@ import json
 import posixpath
 import re
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -62,6 +62,7 @@ def graft_sheets(
     remove: Sequence[str] = (),
     property_name: str = DEFAULT_PROPERTY,
     max_uncompressed: int = DEFAULT_MAX_UNCOMPRESSED,
+    before_replace: Callable[[], None] | None = None,
 ) -> None:
     """Write ``out``: the package ``target`` with sheets ``sheets`` of ``scratch`` grafted in.
 
@@ -74,9 +75,11 @@ def graft_sheets(
     refers only to removed sheets) and the custom document property ``property_name`` records
     the owned sheet names as a JSON list.
 
-    ``target`` and ``scratch`` are files or packages already open (read again if the file
-    changed since). ``out`` is written atomically (it may be ``target`` itself). Raises
-    :class:`PackageError`.
+    ``target`` and ``scratch`` are files or packages already open (a package whose file
+    changed since it was read is refused, never read again: what was computed from it must not
+    go into a newer save). ``out`` is written atomically (it may be ``target`` itself);
+    ``before_replace`` runs just before the rename and may refuse (nothing is then written).
+    Raises :class:`PackageError`.
     """
     plan = GraftPlan.make(_opened(target, max_uncompressed), _opened(scratch, max_uncompressed),
                           sheets=sheets, remove=remove, property_name=property_name)
@@ -91,16 +94,20 @@ def graft_sheets(
     edit_app_properties(plan)
     record_owned_sheets(plan)
     edit_content_types(plan)
-    write(plan, Path(out))
+    write(plan, Path(out), before_replace)
 
 
 def _opened(pkg: Path | Package, max_uncompressed: int) -> Package:
-    """``pkg`` open; a package read earlier is read again if its file changed since (a save
-    made in between is never undone)."""
-    if isinstance(pkg, Package) and not pkg.changed_on_disk():
+    """``pkg`` open; a package whose file changed since it was read is refused (a save made in
+    between is never undone, and never mixed with what was computed from the old one)."""
+    if isinstance(pkg, Package):
+        if pkg.changed_on_disk():
+            raise PackageError(
+                f"{pkg.source} changed on disk while costsheet was computing; the results "
+                "would belong to the old inputs, so nothing was written",
+                hint="run again to compute from the saved inputs")
         return pkg
-    path = pkg.path if isinstance(pkg, Package) else pkg
-    return Package.open(path, max_uncompressed=max_uncompressed)
+    return Package.open(pkg, max_uncompressed=max_uncompressed)
 
 
 @dataclass
@@ -484,7 +491,7 @@ def edit_content_types(plan: GraftPlan) -> None:
 # ---- 8. write
 
 
-def write(plan: GraftPlan, out: Path) -> None:
+def write(plan: GraftPlan, out: Path, before_replace: Callable[[], None] | None = None) -> None:
     """Write the grafted package to ``out``, atomically: the target's entries in their order
     (deleted ones left out, changed ones replaced), then the new parts."""
     from ..safety import atomic_write
@@ -505,4 +512,4 @@ def write(plan: GraftPlan, out: Path) -> None:
                 zout.writestr(zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0)), data,
                               compress_type=zipfile.ZIP_DEFLATED)
 
-    atomic_write(out, write_zip)
+    atomic_write(out, write_zip, before_replace=before_replace)
