@@ -78,6 +78,7 @@ def add_input_sheets(
         with tempfile.TemporaryDirectory(prefix="costsheet-new-") as tmp:
             scratch = Path(tmp) / "inputs.xlsx"
             scratch.write_bytes(workbook_bytes(budget, lang=lang))
+            guard.before_replace()
             backup = make_backup(target, keep=keep_backups) if target.exists() else None
             graft_sheets(package, scratch, target, sheets=sheets, property_name=INPUT_PROPERTY,
                          before_replace=guard.before_replace)

@@ -307,6 +307,7 @@ def run_budget(
                   *add_risk_sheets(wb, analysis)]
         scratch = Path(tmp) / "owned.xlsx"
         wb.save(scratch)
+        guard.before_replace()  # a save made meanwhile: refused before a backup rotates
         backup = make_backup(target, keep=keep_backups) if target.exists() else None
         graft_sheets(pkg, scratch, target, sheets=sheets, remove=remove,
                      before_replace=guard.before_replace)
