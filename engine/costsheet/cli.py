@@ -111,7 +111,17 @@ def expected_errors(
 
 
 def dump_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+    """Print ``data`` as JSON; a NaN or infinite number in it is refused, never printed (JSON
+    has no such numbers, and they would be a wrong figure)."""
+    try:
+        text = json.dumps(data, indent=2, ensure_ascii=False, default=str, allow_nan=False)
+    except ValueError:
+        raise CostsheetError(
+            "refused to print a result holding a number that is not finite (NaN or infinity)",
+            code="not_finite_output",
+            hint="an input makes a number overflow; run `costsheet check` on the workbook, and "
+            "report this if it says ok") from None
+    click.echo(text)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -24,17 +24,19 @@ class CostsheetError(Exception):
     ``key`` names the one input or argument the problem concerns, for code to locate it: an
     input key (``pools.h800.gpu_count``, ``runs.v3``, ``fx_rates.EUR``: the reader maps it to a
     cell) or a function's argument (``vary``, ``low``: the CLI maps it to its flag). Messages
-    never spell a flag or a cell themselves.
+    never spell a flag or a cell themselves. ``related``: more input keys the problem comes
+    from (the other inputs of a number that overflows), which the reader names as cells too.
     """
 
     def __init__(self, message: str, *, hint: str | None = None, report: Report | None = None,
-                 code: str = "error", key: str | None = None):
+                 code: str = "error", key: str | None = None, related: tuple[str, ...] = ()):
         super().__init__(message)
         self.message = message
         self.hint = hint
         self.report = report
         self.code = code
         self.key = key
+        self.related = related
 
 
 class InputError(CostsheetError, ValueError):

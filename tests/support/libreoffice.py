@@ -117,6 +117,17 @@ def convert_sheet_csvs(xlsx: Path, outdir: Path) -> dict[str, list[list[str]]]:
     return result
 
 
+def resave_xlsx(xlsx: Path, outdir: Path) -> Path:
+    """``xlsx`` opened and saved again by LibreOffice as an Excel workbook (a user's "Save" in
+    LibreOffice Calc): the new file, under the same name in ``outdir``."""
+    xlsx = Path(xlsx)
+    _run(["--convert-to", "xlsx:Calc MS Excel 2007 XML", str(xlsx)], Path(outdir))
+    out = Path(outdir) / xlsx.name
+    if not out.exists():
+        raise RuntimeError(f"soffice wrote no workbook for {xlsx}")
+    return out
+
+
 def render_png(xlsx: Path, outdir: Path, sheet: str | None = None) -> list[Path]:
     """Render ``xlsx`` (or only its sheet ``sheet``) to PNG pages at 80 dpi; the page paths.
 

@@ -183,6 +183,7 @@ def _gpu_uses(
     runs: dict[str, RunCompute] = {}
     for run in budget.runs:
         pool = pool_for(budget, run.pool, f"run {run.name!r}", key=f"runs.{run.name}.pool")
+        _check_gpus(pool, run)
         rc = run_compute(run, pool, specs[pool.name], d)
         runs[run.name] = rc
         months = _months_of(rc.wall_clock_days)
@@ -198,6 +199,17 @@ def _gpu_uses(
                 (f"{run.count} runs × " if run.count != 1 else "") + rc.basis,
                 f"runs.{run.name}", rc.start_month, months, run.name, run.stage))
     return runs, uses
+
+
+def _check_gpus(pool: GpuPool, run: TrainingRun) -> None:
+    """A pool of 0 GPUs that a run uses is an error: it has no wall-clock time and no
+    interruptions, which would otherwise drop without a word (blank means rented on demand)."""
+    if pool.gpu_count is not None and is_scalar(pool.gpu_count) and float(pool.gpu_count) == 0:
+        raise InputError(
+            f"pool {pool.name!r} has 0 GPUs, and run {run.name!r} runs on it: give the pool's "
+            "GPU count, or leave it blank for GPUs rented on demand (the run then has no "
+            "wall-clock time and no interruptions)", code="pool_without_gpus",
+            key=f"pools.{pool.name}.gpu_count", related=(f"runs.{run.name}.pool",))
 
 
 def _high_mfu_warning(run_name: str, mfu: float) -> str:

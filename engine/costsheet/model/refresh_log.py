@@ -51,6 +51,33 @@ FIXED_COLUMNS: tuple[str, ...] = (
 )
 
 
+#: Significant digits of a number that count in the fingerprint: LibreOffice saves numbers with
+#: 15 and Excel rounds what it is given to 15, so a re-save moves the 16th and 17th digits of a
+#: value (2.583333333333333 becomes 2.58333333333333); 12 leaves room for how either rounds.
+FINGERPRINT_DIGITS = 12
+#: Two amounts of money are the same when they differ by less than half a cent, or by less than
+#: a billionth of the amount (float sums of large totals are exact to about that).
+MONEY_ABS_TOLERANCE = 0.005
+MONEY_REL_TOLERANCE = 1e-9
+
+
+def same_money(a: float, b: float) -> bool:
+    """Whether two amounts are the same money (:data:`MONEY_ABS_TOLERANCE`, relative
+    :data:`MONEY_REL_TOLERANCE`)."""
+    return abs(a - b) <= max(MONEY_ABS_TOLERANCE, MONEY_REL_TOLERANCE * max(abs(a), abs(b)))
+
+
+def _normalised(value: Any) -> Any:
+    """``value`` with every float rounded to :data:`FINGERPRINT_DIGITS` significant digits."""
+    if isinstance(value, float):
+        return float(f"{value:.{FINGERPRINT_DIGITS}g}") if math.isfinite(value) else value
+    if isinstance(value, dict):
+        return {k: _normalised(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_normalised(v) for v in value]
+    return value
+
+
 def fingerprint(
     budget: Budget,
     actuals: Sequence[ActualLine] = (),
@@ -60,17 +87,19 @@ def fingerprint(
     """A stable hash of everything a refresh reads: the budget, actuals, actual rates, as-of.
 
     Same inputs → same fingerprint, in any process on any day (``sha256:`` + 16 hex digits).
+    Numbers count to :data:`FINGERPRINT_DIGITS` significant digits: a workbook re-saved by
+    LibreOffice or Excel with the same inputs keeps its fingerprint.
     """
     if isinstance(actual_fx, FxRates):
         fx: Any = actual_fx.to_dict()
     else:
         fx = dict(actual_fx) if actual_fx is not None else None
-    payload = {
+    payload = _normalised({
         "budget": _stable_dump(budget),
         "actuals": [json.loads(a.model_dump_json()) for a in actuals],
-        "actual_fx": fx,
+        "actual_fx": json.loads(json.dumps(fx, default=str)),
         "as_of": as_of,
-    }
+    })
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True,
                       default=str)
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
@@ -196,12 +225,16 @@ def make_entry(
     view: str = "cash",
     note: str = "",
 ) -> LogEntry:
-    """The next log row; ``change`` is this forecast minus the previous refresh's, per family."""
+    """The next log row; ``change`` is this forecast minus the previous refresh's, per family:
+    the log keeps cents, so the forecast is compared in cents, and a difference within
+    :func:`same_money` is no change (never a "−$0.00")."""
     prev = previous_row(previous_rows, scenario)
     change: dict[str, float | None] = {}
     for f in FAMILIES:
         before = _number(prev.get(forecast_column(f))) if prev is not None else None
-        change[f] = None if before is None else float(forecast.get(f, 0.0)) - before
+        latest = round(float(forecast.get(f, 0.0)), 2)
+        change[f] = None if before is None else (0.0 if same_money(latest, before)
+                                                 else latest - before)
     return LogEntry(
         time=format_time(now), as_of=as_of, version=version, fingerprint=fingerprint,
         scenario=scenario, view=view, currency=currency,

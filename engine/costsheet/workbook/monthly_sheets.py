@@ -32,6 +32,7 @@ from .sheetkit import (
     OwnedSheet,
     add_named_styles,
     column_ref,
+    finite_number,
     money_format,
     named_style,
     series,
@@ -433,15 +434,18 @@ def _header_width(text: str) -> float:
 
 
 def _f(x: Any) -> float | None:
-    """A finite float (rounding noise below a millionth shown as 0), or None for a blank."""
+    """A finite float (rounding noise below a millionth shown as 0), or None for a blank: None,
+    and NaN, the variance model's "no value" (a month without actuals, a variance with no
+    budget to divide by); an infinite number is refused (:func:`finite_number`)."""
     if x is None:
         return None
     try:
         f = float(x)
     except (TypeError, ValueError):
         return None
-    if not math.isfinite(f):
+    if math.isnan(f):
         return None
+    finite_number(f)
     return 0.0 if abs(f) < 1e-6 else f
 
 

@@ -327,6 +327,7 @@ class _Reader:
                            "duplicate_gpu")
                 continue
             seen[norm] = row.cells["key"]
+            self.register_cells("gpu_catalog", str(key), row)
             obj = validate_row(self.book, GpuCatalogRow, row)
             complete = str(key) in base or row.bad or self.new_gpu_complete(row)
             if isinstance(obj, GpuCatalogRow) and complete:
@@ -506,6 +507,7 @@ class _Reader:
     def trial_compute(self, budget: Budget) -> None:
         """Compute every scenario once, so `check` catches what would stop `run`; the results
         are kept for `run`. A model error is placed at the cell of the input it names."""
+        from ..model.bounds import check_result
         from ..model.budget import compute_budget
         from ..model.scenarios import apply_scenario
 
@@ -513,16 +515,24 @@ class _Reader:
         results: dict[str, BudgetResult] = {}
         for scen in budget.scenario_names:
             try:
-                results[scen] = compute_budget(apply_scenario(budget, scen), scenario=scen)
+                scenario_budget = apply_scenario(budget, scen)
+                result = compute_budget(scenario_budget, scenario=scen)
+                check_result(scenario_budget, result)  # finite, and a plan of bounded length
+                results[scen] = result
             except CostsheetError as exc:
                 if exc.message in seen:
                     continue
                 seen.add(exc.message)
-                at = _locate(self.cells, exc.key, scen, budget.scenarios.get(scen, {}))
+                overridden = budget.scenarios.get(scen, {})
+                at = _locate(self.cells, exc.key, scen, overridden)
                 sheet, _, cell = at.partition("!")
                 where = "" if scen == "Base" else f" (scenario {scen})"
+                also = [c for c in dict.fromkeys(_locate(self.cells, k, scen, overridden)
+                                                 for k in exc.related) if c and c != at]
+                made = f" (from {', '.join(also)})" if also else ""
                 tip = f"; {exc.hint}" if exc.hint else ""
-                self.error(sheet, cell, "model", None, exc.message + where + tip, exc.code)
+                self.error(sheet, cell, "model", None, exc.message + where + made + tip,
+                           exc.code)
             except (ArithmeticError, ValueError) as exc:
                 self.error("", "", "model", None, f"scenario {scen}: cannot compute ({exc})",
                            "cannot_compute")

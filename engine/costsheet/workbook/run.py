@@ -32,15 +32,17 @@ from typing import Any
 from ..catalog import Catalog
 from ..errors import CellError, CostsheetError, InputError, Report
 from ..inputs import FAMILIES, Budget
+from ..model.bounds import check_result, check_simulation
 from ..model.budget import compute_budget
 from ..model.items import BudgetResult
+from ..model.montecarlo import DEFAULT_TRIALS
 from ..model.monthly_plan import MonthlyPlan, plan_monthly
 from ..model.risk_analysis import RiskAnalysis, analyse
 from ..model.scenarios import apply_scenario
 from ..model.variance import FxError
 from .actuals import ActualsRead, read_actuals
 from .monthly_sheets import MONTHLY_SHEETS, read_log, write_monthly_sheets
-from .ooxml import Package, graft_sheets
+from .ooxml import Package, check_graft_parts, graft_sheets
 from .risk_sheets import RISK_SHEETS, add_risk_sheets
 from .safety import lock_file_candidates, make_backup
 from .write_guard import WriteGuard
@@ -131,7 +133,9 @@ def compute_scenarios(
             out[name] = computed[name]
             continue
         try:
-            out[name] = compute_budget(apply_scenario(budget, name), catalog, scenario=name)
+            scenario_budget = apply_scenario(budget, name)
+            out[name] = compute_budget(scenario_budget, catalog, scenario=name)
+            check_result(scenario_budget, out[name])
         except CostsheetError as exc:
             if name != "Base":
                 exc.message = f"scenario {name}: {exc.message}"
@@ -365,9 +369,16 @@ def read_workbook(source: Path | str | Package) -> WorkbookInputs:
     )
 
     path = source.path if isinstance(source, Package) else Path(source)
+    if not isinstance(source, Package):
+        try:  # opened here, so that its parts can be checked as `run` reads them
+            source = Package.open(path)
+        except CostsheetError:
+            pass  # the reader reports the file's own problem
     read = read_budget(source)
     report = read.report
     inputs = WorkbookInputs(path, read, report)
+    if read.fatal is None and isinstance(source, Package):
+        _check_package_parts(source, read)
     if read.fatal is not None or read.budget is None:
         return inputs
     sheets = read.book or path  # the sheets the reader loaded: nothing is read twice
@@ -382,7 +393,27 @@ def read_workbook(source: Path | str | Package) -> WorkbookInputs:
     else:
         inputs.uncertainties = scenario_uncertainties(read.budget)
         inputs.uncertainty_note = SCENARIO_RANGE_NOTE if inputs.uncertainties else ""
+    try:  # the simulation `run` makes, at the default trials
+        check_simulation(DEFAULT_TRIALS, len(inputs.uncertainties))
+    except CostsheetError as exc:
+        report.add("Uncertainty", "", "trials", None, exc.message, code=exc.code)
     return inputs
+
+
+def _check_package_parts(package: Package, read: Any) -> None:
+    """What ``run`` reads of the package beyond the input sheets, read here too, so that
+    ``check`` refuses what ``run`` would: the parts the graft parses and edits (damaged, or
+    nested too deep: the file's own error) and a sheet of the user's with a result sheet's
+    name."""
+    for check, field_name in ((check_graft_parts, "file"), (_owned_to_replace, "sheet")):
+        try:
+            check(package)
+        except CostsheetError as exc:
+            tip = f"; {exc.hint}" if exc.hint else ""
+            read.report.add("", "", field_name, None, exc.message + tip, code=exc.code)
+            if field_name == "file":
+                read.fatal = exc
+                return
 
 
 def run_workbook(
@@ -420,6 +451,7 @@ def run_workbook(
                 **({"trials": trials} if trials is not None else {}),
                 **({"seed": seed} if seed is not None else {})}
         computed = read.results if catalog is None else None  # the reader computed them
+        check_simulation(trials or DEFAULT_TRIALS, len(inputs.uncertainties))  # before any work
         return run_budget(source, read.budget, out=out, scenarios=scenarios, catalog=catalog,
                           report=report, now=now, keep_backups=keep_backups, actuals=actuals,
                           as_of=as_of, monthly_scenario=monthly_scenario, risk=risk,

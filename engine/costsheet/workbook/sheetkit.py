@@ -10,9 +10,11 @@ before the first row), then :meth:`OwnedSheet.flush` writes the rows. The rules,
   formula (``=``, ``+``, ``-``, ``@``) and has no style takes the sheet's ``text_style``;
 * **styles are named**: a cell's style is one of the scratch workbook's named styles, each with
   its font face and size named (:func:`named_style`; else LibreOffice falls back to a serif);
-* **missing numbers**: ``None`` is an empty cell (styled, when a style is given); a NaN or
-  infinite number shows the sheet's ``missing`` text (``"n/a"`` in ``cs_na``) or, when the sheet
-  has none, an empty styled cell;
+* **numbers are finite**: ``None`` is an empty cell (styled, when a style is given);
+  :data:`NOT_APPLICABLE` shows the sheet's ``missing`` text (``"n/a"`` in ``cs_na``) or, when
+  the sheet has none, an empty styled cell; a NaN or infinite number is refused
+  (:func:`finite_number` raises :class:`~costsheet.errors.CostsheetError`, and nothing is
+  written): the model refuses such inputs with their cells first, this is the last line;
 * **widths** in Excel character units (:func:`text_width` for text that must fit), rounded to
   0.1; **print**: landscape, one page wide unless told otherwise.
 """
@@ -23,6 +25,7 @@ import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import numpy as np
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.chart import Reference, Series
@@ -37,8 +40,12 @@ from openpyxl.styles import Font, NamedStyle, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 
+from ..errors import CostsheetError
+
 __all__ = [
     "CURRENCY_SYMBOLS",
+    "NOT_APPLICABLE",
+    "finite_number",
     "FAMILY_COLORS",
     "HEADER_FILL",
     "TOTAL_FILL",
@@ -58,6 +65,8 @@ __all__ = [
 ]
 
 FORMULA_START = ("=", "+", "-", "@")
+#: A number that does not apply here (shown as the sheet's ``missing`` text, e.g. "n/a").
+NOT_APPLICABLE = object()
 MAX_TEXT = 32767
 CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CNY": "¥"}
 HEADER_FILL = PatternFill("solid", fgColor="1F3864")
@@ -74,6 +83,19 @@ FAMILY_COLORS: dict[str, str] = {
 
 # ---------------------------------------------------------------------------------------------
 # text, numbers, styles
+
+
+def finite_number(value: Any, where: str = "") -> Any:
+    """``value`` unchanged, unless it is a NaN or infinite number: then a refusal (the last line
+    that keeps such a number out of a user's workbook; nothing is written)."""
+    if isinstance(value, (float, np.floating)) and not math.isfinite(float(value)):
+        at = f" on the {where} sheet" if where else ""
+        raise CostsheetError(
+            f"refused to write {float(value)!r}{at}: a number that is not finite never goes "
+            "into a workbook; nothing was written", code="not_finite_output",
+            hint="an input makes a number overflow; run `costsheet check` on the workbook, and "
+            "report this if it says ok")
+    return value
 
 
 def clean_text(value: Any) -> str:
@@ -141,7 +163,7 @@ class OwnedSheet:
     """A write-only sheet of the scratch workbook: queue rows, set its layout, then flush.
 
     ``text_style``: the style of text that starts like a formula, when the caller gives none.
-    ``missing``: what a NaN or infinite number shows (in ``cs_na``); None: an empty cell.
+    ``missing``: what :data:`NOT_APPLICABLE` shows (in ``cs_na``); None: an empty cell.
     """
 
     def __init__(self, wb: Any, title: str, *, text_style: str | None = None,
@@ -159,8 +181,9 @@ class OwnedSheet:
 
     def cell(self, value: Any, style: str | None = None) -> Any:
         """A cell of ``value`` in named style ``style``, by the rules above."""
-        if isinstance(value, float) and not math.isfinite(value):
+        if value is NOT_APPLICABLE:
             value, style = (None, style) if self.missing is None else (self.missing, "cs_na")
+        finite_number(value, self.title)
         if isinstance(value, str):
             text = clean_text(value)
             c = WriteOnlyCell(self.ws, text)

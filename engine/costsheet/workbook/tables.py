@@ -596,7 +596,23 @@ def _scenario_columns(book: Book, g: Grid, key_row: int, last: int) -> list[tupl
             continue
         seen[name.lower()] = g.ref(header, c)
         out.append((name, c))
+    _orphaned_values(book, g, header, last, {c for _, c in out})
     return out
+
+
+def _orphaned_values(book: Book, g: Grid, header: int, last: int, named: set[int]) -> None:
+    """Values in a column right of the keyed ones whose scenario name (header) is blank: the
+    scenario they belong to is unknown, so they are an error, never silently dropped."""
+    for c in range(last + 1, max((g.width(r) for r in range(header, g.max_row + 1)),
+                                 default=0) + 1):
+        if c in named:
+            continue
+        cell = next((r for r in range(header + 1, g.max_row + 1) if g.filled(r, c)), None)
+        if cell is not None:
+            book.error(g.name, g.ref(cell, c), "scenario", g.raw(cell, c),
+                       f"a value in a scenario column without a scenario name: the header "
+                       f"{g.ref(header, c)} above it is blank; name the scenario there, or "
+                       "delete the column's values", "unnamed_scenario")
 
 
 def _missing_columns(book: Book, g: Grid, spec: TableSpec, table: Table) -> None:

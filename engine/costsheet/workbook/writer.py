@@ -15,7 +15,6 @@ budget with tens of thousands of line items is written quickly and in little mem
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -45,6 +44,7 @@ from .sheetkit import (
     add_named_styles,
     axis_text,
     clean_text,
+    finite_number,
     money_format,
     named_style,
     quoted,
@@ -107,14 +107,15 @@ class Check:
 
 
 def _num(value: Any) -> float | None:
-    """A finite float, or None (blank cell) for None / arrays / NaN."""
+    """A finite float, or None (blank cell) for None / arrays; NaN or infinity is refused
+    (:func:`~costsheet.workbook.sheetkit.finite_number`: never written as a blank or a 0)."""
     if value is None or not is_scalar(value):
         return None
     try:
         f = float(value)
     except (TypeError, ValueError):
         return None
-    return f if math.isfinite(f) else None
+    return float(finite_number(f))
 
 
 def _sheet(wb: Workbook, title: str) -> OwnedSheet:

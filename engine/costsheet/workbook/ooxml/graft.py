@@ -50,7 +50,7 @@ from .styles import StyleMerger
 from .workbook_xml import SheetMove, edit_workbook_xml, scratch_defined_names
 from .xmltext import parse
 
-__all__ = ["GraftPlan", "graft_sheets"]
+__all__ = ["GraftPlan", "check_graft_parts", "graft_sheets"]
 
 
 def graft_sheets(
@@ -108,6 +108,24 @@ def _opened(pkg: Path | Package, max_uncompressed: int) -> Package:
                 hint="run again to compute from the saved inputs")
         return pkg
     return Package.open(pkg, max_uncompressed=max_uncompressed)
+
+
+def check_graft_parts(pkg: Package) -> None:
+    """Parse every part of ``pkg`` that a graft into it parses (content types, relationships,
+    the workbook, styles, calculation chain, document properties), so that ``costsheet check``
+    refuses a workbook ``run`` would: a damaged part or one nested too deep
+    (:data:`~costsheet.workbook.ooxml.xmltext.MAX_XML_DEPTH`) is a :class:`PackageError`."""
+    pkg.content_types()
+    wb = pkg.workbook_part()
+    pkg.tree(wb)
+    for part in list(pkg.data):
+        if part.lower().endswith(".rels"):
+            parse(pkg.data[part], part, pkg.source)
+    parts = [*pkg.related(wb, RT_STYLES), *pkg.related(wb, RT_CALC_CHAIN),
+             *pkg.related("", RT_EXTENDED_PROPS), *pkg.related("", RT_CUSTOM_PROPS)]
+    for part in parts:
+        if pkg.has(part):
+            pkg.tree(part)
 
 
 @dataclass

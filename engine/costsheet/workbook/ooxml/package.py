@@ -29,7 +29,7 @@ from .names import (
     PackageError,
 )
 from .rels import Rel, parse_rels, rels_path, resolve
-from .sniff import open_zip, read_file
+from .sniff import open_zip, read_file, read_members
 from .xmltext import local_name, parse
 
 __all__ = ["Package", "SheetEntry", "list_sheets", "read_owned_sheets"]
@@ -71,7 +71,7 @@ class Package:
         with open_zip(path.name, raw, max_uncompressed) as zf:
             try:
                 infos = zf.infolist()
-                data = {i.filename: zf.read(i) for i in infos}
+                data = read_members(zf, raw, path.name, max_uncompressed)
             except (zipfile.BadZipFile, EOFError, zlib.error, OSError) as exc:
                 raise PackageError(
                     f"{path.name}: damaged or truncated workbook ({exc})") from None

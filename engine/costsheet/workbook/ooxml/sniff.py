@@ -7,7 +7,9 @@ refused here with a message that names the file and says what to do.
 from __future__ import annotations
 
 import io
+import struct
 import zipfile
+import zlib
 from pathlib import Path
 
 from .names import (
@@ -19,7 +21,10 @@ from .names import (
 )
 from .rels import parse_rels, resolve
 
-__all__ = ["check_package", "open_zip", "read_file"]
+__all__ = ["check_package", "open_zip", "read_file", "read_members"]
+
+#: Output of one step of inflating a member: memory stays this small above what is kept.
+INFLATE_STEP = 1 << 20
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 PASSWORD_MESSAGE = (
@@ -112,7 +117,11 @@ def _check_zip(zf: zipfile.ZipFile, name: str, max_uncompressed: int) -> None:
     names = {i.filename for i in infos}
     if CONTENT_TYPES not in names or ROOT_RELS not in names:
         raise PackageError(f"{name}: a zip file, but not an Excel workbook (no OOXML package)")
-    rels = parse_rels(zf.read(ROOT_RELS), ROOT_RELS, name)
+    raw = zf.fp.getvalue() if isinstance(zf.fp, io.BytesIO) else None
+    root_info = zf.getinfo(ROOT_RELS)
+    blob = (inflate(raw, root_info, name, max_uncompressed) if raw is not None
+            else zf.read(ROOT_RELS))
+    rels = parse_rels(blob, ROOT_RELS, name)
     main = [r for r in rels if r.type == RT_OFFICE_DOCUMENT and not r.external]
     if not main:
         raise PackageError(f"{name}: a zip file, but not an Excel workbook (no main part)")
@@ -146,3 +155,88 @@ def _check_members(infos: list[zipfile.ZipInfo], name: str, max_uncompressed: in
                 f"{name}: refused: {info.filename} is compressed {ratio:,.0f}:1 "
                 "(possible zip bomb)"
             )
+
+
+def read_members(zf: zipfile.ZipFile, raw: bytes, name: str,
+                 max_uncompressed: int) -> dict[str, bytes]:
+    """Every member of the zip ``zf`` (whose bytes are ``raw``), inflated under a cap on the
+    bytes actually produced: a member may not inflate beyond the size its header declares, nor
+    all members together beyond ``max_uncompressed``. Memory never holds more than what is kept
+    plus :data:`INFLATE_STEP`, whatever the headers claim."""
+    data: dict[str, bytes] = {}
+    total = 0
+    for info in zf.infolist():
+        blob = inflate(raw, info, name, max_uncompressed - total, max_uncompressed)
+        total += len(blob)
+        data[info.filename] = blob
+    return data
+
+
+def inflate(raw: bytes, info: zipfile.ZipInfo, name: str, room: int,
+            cap: int | None = None) -> bytes:
+    """Member ``info`` of the zip ``raw``, inflated step by step (see :func:`read_members`);
+    ``room``: how many more bytes the package may inflate to (of ``cap`` in all)."""
+    cap = room if cap is None else cap
+    comp = _compressed(raw, info, name)
+    if info.compress_type == zipfile.ZIP_STORED:
+        out = bytes(comp)
+    elif info.compress_type == zipfile.ZIP_DEFLATED:
+        out = _inflate_deflated(comp, info, name, room, cap)
+    else:
+        raise PackageError(f"{name}: damaged workbook ({info.filename} uses a compression "
+                           "Excel does not write)")
+    if len(out) > room:
+        raise _bomb(name, cap)
+    if len(out) != info.file_size or zlib.crc32(out) != info.CRC:
+        raise PackageError(f"{name}: damaged or truncated workbook ({info.filename} does not "
+                           "hold what its header says)")
+    return out
+
+
+def _compressed(raw: bytes, info: zipfile.ZipInfo, name: str) -> memoryview:
+    """The compressed bytes of member ``info``, found through its local header."""
+    at = info.header_offset
+    head = raw[at:at + 30]
+    if len(head) < 30 or head[:4] != b"PK\x03\x04":
+        raise PackageError(f"{name}: damaged or truncated workbook (no local header for "
+                           f"{info.filename})")
+    name_len, extra_len = struct.unpack("<HH", head[26:30])
+    start = at + 30 + name_len + extra_len
+    comp = memoryview(raw)[start:start + info.compress_size]
+    if len(comp) != info.compress_size:
+        raise PackageError(f"{name}: damaged or truncated workbook ({info.filename} is cut "
+                           "short)")
+    return comp
+
+
+def _inflate_deflated(comp: memoryview, info: zipfile.ZipInfo, name: str, room: int,
+                      cap: int) -> bytes:
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    pieces: list[bytes] = []
+    produced = 0
+    pending: bytes | memoryview = comp
+    limit = min(info.file_size, room)
+    try:
+        while not inflater.eof:
+            piece = inflater.decompress(pending, INFLATE_STEP)
+            pending = inflater.unconsumed_tail
+            produced += len(piece)
+            if produced > limit:
+                if produced > info.file_size:
+                    raise PackageError(
+                        f"{name}: refused: {info.filename} inflates to more than the "
+                        f"{info.file_size:,} bytes its header declares (possible zip bomb); "
+                        "costsheet stopped inflating it")
+                raise _bomb(name, cap)
+            pieces.append(piece)
+            if not piece and not pending:
+                break
+    except zlib.error:
+        raise PackageError(f"{name}: damaged or truncated workbook ({info.filename} cannot "
+                           "be inflated)") from None
+    return b"".join(pieces)
+
+
+def _bomb(name: str, cap: int) -> PackageError:
+    return PackageError(
+        f"{name}: refused: uncompressed size exceeds {cap:,} bytes (possible zip bomb)")
