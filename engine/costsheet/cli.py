@@ -119,8 +119,8 @@ def dump_json(data: Any) -> None:
         raise CostsheetError(
             "refused to print a result holding a number that is not finite (NaN or infinity)",
             code="not_finite_output",
-            hint="an input makes a number overflow; run `costsheet check` on the workbook, and "
-            "report this if it says ok") from None
+            hint="an input makes a cost overflow: check the inputs, and report this if they "
+            "are sound") from None
     click.echo(text)
 
 

@@ -17,6 +17,7 @@ from .catalog import Catalog, GpuSpec, default_catalog
 from .errors import Report
 from .flags import FlagInputs, build_inputs, find_gpu, parse_arguments
 from .inputs import Drivers, GpuPool, TrainingRun
+from .model.bounds import check_finite
 from .model.budget import compute_budget
 from .model.compute import average_power_w, gpu_hours_for_flops, run_mfu, training_flops
 from .model.items import BudgetResult
@@ -142,7 +143,9 @@ def estimate(
     missing = _missing(v, spec, own, drivers.price_basis)
     if missing:
         return _partial(v, spec, drivers, pool, run, inputs, missing)
-    result = compute_budget(built.budget(), cat)
+    budget = built.budget()
+    result = compute_budget(budget, cat)
+    check_finite(budget, result)  # never an infinite or NaN figure
     fam = result.totals
     energy_cost = sum(it.amount for it in result.items if it.kind == "electricity")
     mt = result.metrics

@@ -265,6 +265,31 @@ def lying_member(inflated: int = 2 << 30, declared: int = 1000) -> Builder:
     return build
 
 
+def many_rows(n: int, first: int = 1000) -> Callable[[bytes], bytes]:
+    """A sheet edit: ``n`` more filled rows (a name in column A) from row ``first`` on."""
+
+    def edit(xml: bytes) -> bytes:
+        rows = "".join(f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>line {r}</t></is></c>'
+                       "</row>" for r in range(first, first + n))
+        return xml.replace(b"</sheetData>", rows.encode() + b"</sheetData>", 1)
+
+    return edit
+
+
+def scenario_columns(n: int) -> Callable[[Any], None]:
+    """``n`` more scenario columns on the Drivers sheet (names only: each inherits Base)."""
+    from openpyxl.utils import get_column_letter
+
+    def fn(wb: Any) -> None:
+        ws = wb["Drivers"]
+        for i in range(n):
+            col = get_column_letter(8 + i)  # after Base, Low and High (E to G)
+            ws[f"{col}3"] = "scenario"
+            ws[f"{col}4"] = f"S{i:05d}"
+
+    return fn
+
+
 def nested(xml: bytes, depth: int = 20_000, after: bytes = b"</font>") -> bytes:
     """``depth`` nested elements put before the first ``after`` (in a style record, which the
     graft copies recursively)."""
@@ -620,6 +645,11 @@ def bounds_cases() -> list[Case]:
         # the headers say 1,000 bytes; inflating it whole needs 2 GiB
         Case("zip-member-inflates-past-its-header", lying_member(), None,
              "inflates to more than the 1,000 bytes its header declares"),
+        # memory and time grow with rows read and with lines times scenarios computed
+        Case("data-sheet-60001-rows", parts({}, sheet_edits={"Data": many_rows(60_001)}),
+             "Data!", "more than 60,000 filled rows"),
+        Case("8000-scenarios", cells({}, scenario_columns(8000)), "Data",
+             "more than costsheet computes in one workbook"),
         # item 3: ambiguity is an error at the cell
         Case("pool-with-0-gpus-used-by-a-run", cells({"Pools!C6": 0}), "Pools!C6",
              "has 0 GPUs"),

@@ -18,7 +18,9 @@ The bounds (docs/template.md, *Input bounds*):
 - :data:`MAX_INTERRUPTION_OVERHEAD`: GPU-hours lost to interruptions at most 100 times the run's
   useful GPU-hours (a goodput of 1%);
 - :data:`MAX_TRIALS`: 1,000,000 Monte Carlo trials; :data:`MAX_DRAWS`: 20,000,000 draws (trials
-  times uncertain inputs, 160 MB of numbers).
+  times uncertain inputs, 160 MB of numbers);
+- :data:`MAX_INPUT_LINES`: 50,000 input lines; :data:`MAX_LINE_SCENARIOS`: 100,000 lines times
+  scenarios (:func:`check_size`).
 """
 
 from __future__ import annotations
@@ -36,12 +38,16 @@ from .utilisation import calibration_runs
 __all__ = [
     "DAYS_PER_MONTH",
     "MAX_DRAWS",
+    "MAX_INPUT_LINES",
     "MAX_INTERRUPTION_OVERHEAD",
+    "MAX_LINE_SCENARIOS",
     "MAX_PLAN_MONTHS",
     "MAX_TRIALS",
     "MIN_MFU",
+    "check_finite",
     "check_result",
     "check_simulation",
+    "check_size",
     "finite",
 ]
 
@@ -50,6 +56,8 @@ MIN_MFU = 1e-3
 MAX_INTERRUPTION_OVERHEAD = 100.0
 MAX_TRIALS = 1_000_000
 MAX_DRAWS = 20_000_000
+MAX_INPUT_LINES = 50_000
+MAX_LINE_SCENARIOS = 100_000
 DAYS_PER_MONTH = 365.0 / 12.0
 
 
@@ -65,11 +73,17 @@ def finite(value: Value) -> bool:
 
 def check_result(budget: Budget, result: BudgetResult) -> None:
     """Refuse a computed scenario that is not finite, or whose plan is too long (module doc)."""
-    _check_mfu(budget, result)
-    _check_finite(budget, result)
+    check_finite(budget, result)
     _check_runs(result)
     _check_lines(budget, result)
     _check_span(budget, result)
+
+
+def check_finite(budget: Budget, result: BudgetResult) -> None:
+    """Refuse an MFU below :data:`MIN_MFU` and any number of ``result`` that is not finite
+    (what ``estimate`` checks: it plans no months)."""
+    _check_mfu(budget, result)
+    _check_finite(budget, result)
 
 
 def check_simulation(trials: int, uncertain: int) -> None:
@@ -77,8 +91,8 @@ def check_simulation(trials: int, uncertain: int) -> None:
     :data:`MAX_DRAWS` draws (``uncertain`` inputs drawn ``trials`` times, plus restart risk)."""
     if trials > MAX_TRIALS:
         raise InputError(
-            f"{trials:,} Monte Carlo trials is more than costsheet runs ({MAX_TRIALS:,}); the "
-            "percentiles move by less than 0.1% beyond 100,000", code="too_many_trials",
+            f"{trials:,} Monte Carlo trials is more than costsheet runs ({MAX_TRIALS:,})",
+            code="too_many_trials",
             key="trials", hint=f"use {MAX_TRIALS:,} trials or fewer")
     draws = trials * (uncertain + 1)
     if draws > MAX_DRAWS:
@@ -88,6 +102,24 @@ def check_simulation(trials: int, uncertain: int) -> None:
             f"draws, more than costsheet holds at once ({MAX_DRAWS:,})",
             code="too_many_draws", key="trials",
             hint=f"use {fewer:,} trials or fewer, or fewer uncertain inputs")
+
+
+def check_size(lines: int, scenarios: int) -> None:
+    """Refuse a budget of more than :data:`MAX_INPUT_LINES` input lines, or whose lines times
+    scenarios (the rows of the Line items sheet, each computed) pass :data:`MAX_LINE_SCENARIOS`:
+    memory and time grow with both (10,000 lines in 12 scenarios: about 20 s and 650 MB)."""
+    if lines > MAX_INPUT_LINES:
+        raise InputError(
+            f"{lines:,} input lines are more than costsheet computes in one workbook "
+            f"({MAX_INPUT_LINES:,})", code="too_many_lines",
+            hint="split the budget into workbooks, or sum similar lines into one")
+    if lines * max(scenarios, 1) > MAX_LINE_SCENARIOS:
+        most = max(MAX_LINE_SCENARIOS // max(lines, 1), 1)
+        raise InputError(
+            f"{lines:,} input lines in {scenarios} scenarios are {lines * scenarios:,} lines to "
+            f"compute, more than costsheet computes in one workbook ({MAX_LINE_SCENARIOS:,})",
+            code="too_many_lines",
+            hint=f"keep {most} scenario{'s' if most != 1 else ''} or fewer, or fewer lines")
 
 
 # ---- the checks

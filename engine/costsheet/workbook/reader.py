@@ -464,8 +464,25 @@ class _Reader:
                 sheet, _, cell = _locate(self.cells, key).partition("!")
                 self.error(sheet, cell, key or "budget", None, p.message, p.code)
             return None, scenarios
+        if not self.size_bounded(good, scenarios):
+            return None, scenarios
         self.trial_compute(budget)
         return (budget if self.report.ok else None), scenarios
+
+    def size_bounded(self, good: dict[str, list[_Line]], scenarios: list[str]) -> bool:
+        """Lines times scenarios within what one run computes (:func:`check_size`), reported
+        at the sheet with the most lines before any is computed."""
+        from ..model.bounds import check_size
+
+        lines = sum(len(good[s]) for s in TABLE_SECTIONS)
+        try:
+            check_size(lines, len(scenarios))
+        except CostsheetError as exc:
+            biggest = max(TABLE_SECTIONS, key=lambda s: len(good[s]))
+            sheet = good[biggest][-1].row.sheet if good[biggest] else ""
+            self.error(sheet, "", "lines", lines, f"{exc.message}; {exc.hint}", exc.code)
+            return False
+        return True
 
     def check_references(self, good: dict[str, list[_Line]], catalog: Catalog, reporting: str,
                          lines: dict[str, list[_Line]]) -> None:

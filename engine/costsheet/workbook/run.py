@@ -2,9 +2,12 @@
 
 The steps, in order, and what each guarantees:
 
-1. pre-flight: the file is a readable workbook package (opened once, as a
-   :class:`~costsheet.workbook.ooxml.Package` passed to every later step); the file to be
-   written is not open in Excel or LibreOffice (lock file) and can be replaced (not read-only);
+1. pre-flight: the file to be written is checked and locked for the whole run
+   (:class:`~costsheet.workbook.write_guard.WriteGuard`: symlinks followed; a device, a folder
+   or a hard-linked file refused; not open in Excel or LibreOffice, beside the file or the link;
+   replaceable with its owner kept; one costsheet run at a time); the input is a readable
+   workbook package (opened once, as a :class:`~costsheet.workbook.ooxml.Package` passed to
+   every later step, its size, time and digest recorded) whose type matches the output's name;
 2. read: every input sheet is read from that package (openpyxl over its bytes, never the file
    again); every input problem is collected and raised at once as an
    :class:`~costsheet.errors.InputError` carrying the report; the file is not touched;
@@ -17,7 +20,8 @@ The steps, in order, and what each guarantees:
    file at the zip level (:func:`~costsheet.workbook.ooxml.graft_sheets`): only sheets recorded
    as costsheet's in the workbook property are replaced, a user sheet with an owned sheet's name
    is an error, every other part keeps its bytes. The write is atomic and the previous version
-   is kept in ``.costsheet-backups/`` next to the file.
+   is kept in ``.costsheet-backups/`` next to the file; an input saved by someone else during
+   the run is never overwritten (checked before the backup and just before the replace).
 """
 
 from __future__ import annotations

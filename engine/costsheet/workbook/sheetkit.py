@@ -93,8 +93,8 @@ def finite_number(value: Any, where: str = "") -> Any:
         raise CostsheetError(
             f"refused to write {float(value)!r}{at}: a number that is not finite never goes "
             "into a workbook; nothing was written", code="not_finite_output",
-            hint="an input makes a number overflow; run `costsheet check` on the workbook, and "
-            "report this if it says ok")
+            hint="an input makes a cost overflow: check the inputs, and report this if they "
+            "are sound")
     return value
 
 

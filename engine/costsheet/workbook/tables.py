@@ -262,6 +262,13 @@ class Book:
                      if name.lower() in by_lower}
             for name, actual in found.items():
                 rows = _sheet_rows(wb, actual)
+                if isinstance(rows, TooManyRows):
+                    self.failed = True
+                    self.error(name, f"{rows.row}:{rows.row}", "rows", None,
+                               f"more than {MAX_SHEET_ROWS:,} filled rows; costsheet reads at "
+                               "most that many on a sheet (split the budget, or sum similar "
+                               "lines into one)", "too_many_rows")
+                    return
                 if isinstance(rows, Exception):  # NaN/INF values, broken XML, a chart sheet
                     self._sheet_unreadable(name, actual, rows)
                     return
@@ -352,11 +359,33 @@ def _as_text(value: Any) -> Any:
     return value
 
 
+#: Filled rows an input sheet may hold: reading stops past them (memory and time grow with
+#: every row read); :data:`~costsheet.model.bounds.MAX_INPUT_LINES` lines fit on one sheet.
+MAX_SHEET_ROWS = 60_000
+
+
+class TooManyRows(Exception):
+    """A sheet with more than :data:`MAX_SHEET_ROWS` filled rows (``row``: the first past)."""
+
+    def __init__(self, row: int):
+        super().__init__(row)
+        self.row = row
+
+
 def _sheet_rows(wb: Any, name: str) -> list[tuple[Any, ...]] | Exception:
     try:
         ws = wb[name]
         ws.reset_dimensions()
-        return [tuple(r) for r in ws.iter_rows(values_only=True)]
+        rows: list[tuple[Any, ...]] = []
+        filled = 0
+        for r in ws.iter_rows(values_only=True):
+            row = tuple(r)
+            if any(v is not None for v in row):
+                filled += 1
+                if filled > MAX_SHEET_ROWS:
+                    return TooManyRows(len(rows) + 1)
+            rows.append(row)
+        return rows
     except Exception as exc:  # NaN/INF values, broken XML, a chart sheet, ...
         return exc
 
