@@ -62,28 +62,36 @@ class WriteGuard:
     @contextmanager
     def hold(cls, target: Path | str, *, source: Path | str | None = None,
              purpose: str = "run", wait_s: float = RUN_WAIT_S) -> Iterator[WriteGuard]:
-        """Check ``target`` and hold the run lock on it for the ``with`` block."""
+        """Resolve ``target`` (steps 1 and 2 of the module doc) and hold the run lock on it for
+        the ``with`` block; :meth:`check` (or :meth:`read`, which calls it) does the rest, in
+        the workbook's language once it is known."""
         given = Path(target)
         real = resolve_target(given)
         check_writable(real)
-        _backup_folder_free(real)
         with RunLock(real, wait_s=wait_s, purpose=purpose):
-            check_not_open(real)
-            if given.absolute() != real:
-                check_not_open(given)  # a lock file beside the link counts too
-            owner_preservable(real)
-            src = Path(source) if source is not None else None
-            same = src is not None and _same_file(src, real)
-            existed = FileState.of(real) if real.exists() and not same else None
-            yield cls(given, real, src, existed)
+            yield cls(given, real, Path(source) if source is not None else None, None)
+
+    def check(self) -> None:
+        """Under the lock: the backups folder's name free, no Office lock file beside the file
+        or the link, the owner kept; the target's state recorded when it is not the input."""
+        real = self.target
+        _backup_folder_free(real)
+        check_not_open(real)
+        if self.given.absolute() != real:
+            check_not_open(self.given)  # a lock file beside the link counts too
+        owner_preservable(real)
+        if real.exists() and not self.in_place:
+            self.existed = FileState.of(real)
 
     @property
     def in_place(self) -> bool:
         return self.source is not None and _same_file(self.source, self.target)
 
     def read(self, package: Any) -> None:
-        """Record the input ``package`` (a :class:`~costsheet.workbook.ooxml.Package`) as read,
-        and refuse an output name whose extension does not match it."""
+        """:meth:`check`, then record the input ``package`` (a
+        :class:`~costsheet.workbook.ooxml.Package`) as read, and refuse an output name whose
+        extension does not match it."""
+        self.check()
         size, mtime_ns = package.stat
         self.read_state = FileState(size, mtime_ns, hashlib.sha256(package.raw).hexdigest())
         content_type = package.content_type(package.workbook_part()) or ""
