@@ -188,10 +188,10 @@ def dump_json(data: Any) -> None:
         text = json.dumps(data, indent=2, ensure_ascii=False, default=str, allow_nan=False)
     except ValueError:
         raise CostsheetError(
-            "refused to print a result holding a number that is not finite (NaN or infinity)",
-            code="not_finite_output",
-            hint="an input makes a cost overflow: check the inputs, and report this if they "
-            "are sound") from None
+            _("refused to print a result holding a number that is not finite (NaN or "
+              "infinity)"), code="not_finite_output",
+            hint=_("an input makes a cost overflow: check the inputs, and report this if they "
+                   "are sound")) from None
     click.echo(text)
 
 

@@ -31,6 +31,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from ..errors import InputError
+from ..i18n import _, ngettext
 from ..inputs import Budget
 from .items import BudgetResult, LineItem, Value, is_scalar, q
 from .utilisation import calibration_runs
@@ -91,17 +92,21 @@ def check_simulation(trials: int, uncertain: int) -> None:
     :data:`MAX_DRAWS` draws (``uncertain`` inputs drawn ``trials`` times, plus restart risk)."""
     if trials > MAX_TRIALS:
         raise InputError(
-            f"{trials:,} Monte Carlo trials is more than costsheet runs ({MAX_TRIALS:,})",
-            code="too_many_trials",
-            key="trials", hint=f"use {MAX_TRIALS:,} trials or fewer")
+            _("{trials} Monte Carlo trials is more than costsheet runs ({most})").format(
+                trials=f"{trials:,}", most=f"{MAX_TRIALS:,}"),
+            code="too_many_trials", key="trials",
+            hint=_("use {most} trials or fewer").format(most=f"{MAX_TRIALS:,}"))
     draws = trials * (uncertain + 1)
     if draws > MAX_DRAWS:
         fewer = max(MAX_DRAWS // (uncertain + 1), 1)
         raise InputError(
-            f"{trials:,} Monte Carlo trials of {uncertain:,} uncertain inputs are {draws:,} "
-            f"draws, more than costsheet holds at once ({MAX_DRAWS:,})",
+            _("{trials} Monte Carlo trials of {inputs} uncertain inputs are {draws} draws, "
+              "more than costsheet holds at once ({most})").format(
+                trials=f"{trials:,}", inputs=f"{uncertain:,}", draws=f"{draws:,}",
+                most=f"{MAX_DRAWS:,}"),
             code="too_many_draws", key="trials",
-            hint=f"use {fewer:,} trials or fewer, or fewer uncertain inputs")
+            hint=_("use {fewer} trials or fewer, or fewer uncertain inputs").format(
+                fewer=f"{fewer:,}"))
 
 
 def check_size(lines: int, scenarios: int) -> None:
@@ -110,16 +115,20 @@ def check_size(lines: int, scenarios: int) -> None:
     memory and time grow with both (10,000 lines in 12 scenarios: about 20 s and 650 MB)."""
     if lines > MAX_INPUT_LINES:
         raise InputError(
-            f"{lines:,} input lines are more than costsheet computes in one workbook "
-            f"({MAX_INPUT_LINES:,})", code="too_many_lines",
-            hint="split the budget into workbooks, or sum similar lines into one")
+            _("{lines} input lines are more than costsheet computes in one workbook "
+              "({most})").format(lines=f"{lines:,}", most=f"{MAX_INPUT_LINES:,}"),
+            code="too_many_lines",
+            hint=_("split the budget into workbooks, or sum similar lines into one"))
     if lines * max(scenarios, 1) > MAX_LINE_SCENARIOS:
         most = max(MAX_LINE_SCENARIOS // max(lines, 1), 1)
         raise InputError(
-            f"{lines:,} input lines in {scenarios} scenarios are {lines * scenarios:,} lines to "
-            f"compute, more than costsheet computes in one workbook ({MAX_LINE_SCENARIOS:,})",
+            _("{lines} input lines in {scenarios} scenarios are {total} lines to compute, "
+              "more than costsheet computes in one workbook ({most})").format(
+                lines=f"{lines:,}", scenarios=scenarios, total=f"{lines * scenarios:,}",
+                most=f"{MAX_LINE_SCENARIOS:,}"),
             code="too_many_lines",
-            hint=f"keep {most} scenario{'s' if most != 1 else ''} or fewer, or fewer lines")
+            hint=ngettext("keep {n} scenario or fewer, or fewer lines",
+                          "keep {n} scenarios or fewer, or fewer lines", most).format(n=most))
 
 
 # ---- the checks
@@ -147,11 +156,13 @@ def _check_mfu(budget: Budget, result: BudgetResult) -> None:
         if value is not None and is_scalar(value) and 0 < float(value) < MIN_MFU:
             published = [c.mfu for c in calibration_runs()]
             raise InputError(
-                f"an MFU of {float(value) * 100:.3g}% is below {MIN_MFU:.1%}, the lowest "
-                f"costsheet plans with (the published runs of `costsheet runs` imply "
-                f"{min(published):.0%} to {max(published):.0%}; at 0.1% a run takes 400 times "
-                "as long as at 40%)", code="mfu_too_low", key=key,
-                hint="write the MFU as a fraction (0.4) or a percentage (40%)")
+                _("an MFU of {mfu} is below {floor}, the lowest costsheet plans with (the "
+                  "published runs of `costsheet runs` imply {low} to {high}; at 0.1% a run "
+                  "takes 400 times as long as at 40%)").format(
+                    mfu=f"{float(value) * 100:.3g}%", floor=f"{MIN_MFU:.1%}",
+                    low=f"{min(published):.0%}", high=f"{max(published):.0%}"),
+                code="mfu_too_low", key=key,
+                hint=_("write the MFU as a fraction (0.4) or a percentage (40%)"))
 
 
 def _line_key(budget: Budget, result: BudgetResult, item: LineItem) -> tuple[str, list[str]]:
@@ -172,13 +183,17 @@ def _line_key(budget: Budget, result: BudgetResult, item: LineItem) -> tuple[str
 
 
 def _not_finite(what: str, value: Value, key: str, related: Iterable[str]) -> InputError:
-    shown = "not a number" if not is_scalar(value) or math.isnan(float(value)) else \
-        "infinitely large"
+    nan = not is_scalar(value) or math.isnan(float(value))
+    message = (_("{what} is not a number: the numbers it is made of overflow (an input far "
+                 "too large, or one near 0 that a cost is divided by, such as an MFU or a "
+                 "GPU's peak throughput)") if nan else
+               _("{what} is infinitely large: the numbers it is made of overflow (an input far "
+                 "too large, or one near 0 that a cost is divided by, such as an MFU or a "
+                 "GPU's peak throughput)"))
     return InputError(
-        f"{what} is {shown}: the numbers it is made of overflow (an input far too large, or "
-        "one near 0 that a cost is divided by, such as an MFU or a GPU's peak throughput)",
-        code="not_finite", key=key, related=tuple(dict.fromkeys(r for r in related if r)),
-        hint="check the inputs this line is made of")
+        message.format(what=what), code="not_finite", key=key,
+        related=tuple(dict.fromkeys(r for r in related if r)),
+        hint=_("check the inputs this line is made of"))
 
 
 def _check_finite(budget: Budget, result: BudgetResult) -> None:
@@ -186,14 +201,15 @@ def _check_finite(budget: Budget, result: BudgetResult) -> None:
         for value in (it.quantity, it.unit_cost, it.amount):
             if not finite(value):
                 key, related = _line_key(budget, result, it)
-                raise _not_finite(f"{it.item}: its {it.unit}s or its amount", value, key,
-                                  related)
+                raise _not_finite(_("{item}: its quantity or its amount").format(
+                    item=it.item), value, key, related)
     for name, value in [("total", result.total), *result.metrics.items()]:
         if not finite(value):
             worst = max(result.items, key=lambda i: float(np.max(np.abs(i.amount))),
                         default=None)
             key, related = ("", []) if worst is None else _line_key(budget, result, worst)
-            raise _not_finite(f"the budget's {name.replace('_', ' ')}", value, key, related)
+            raise _not_finite(_("the budget's {figure}").format(
+                figure=name.replace("_", " ")), value, key, related)
 
 
 def _check_runs(result: BudgetResult) -> None:
@@ -203,42 +219,48 @@ def _check_runs(result: BudgetResult) -> None:
         if goodput is not None and is_scalar(goodput) and \
                 float(goodput) < 1.0 / (1.0 + MAX_INTERRUPTION_OVERHEAD):
             raise InputError(
-                f"run {run!r}: interruptions would cost {1.0 / float(goodput) - 1.0:,.3g} times "
-                f"its useful GPU-hours (goodput {float(goodput):.2g}); costsheet plans with at "
-                f"most {MAX_INTERRUPTION_OVERHEAD:,.0f} times (a goodput of 1%)",
+                _("run {run!r}: interruptions would cost {times} times its useful GPU-hours "
+                  "(goodput {goodput}); costsheet plans with at most {most} times (a goodput "
+                  "of 1%)").format(run=run, times=f"{1.0 / float(goodput) - 1.0:,.3g}",
+                                   goodput=f"{float(goodput):.2g}",
+                                   most=f"{MAX_INTERRUPTION_OVERHEAD:,.0f}"),
                 code="too_many_interruptions", key="drivers.interruption_rate_per_1000_gpu_days",
                 related=("drivers.checkpoint_interval_hours", "drivers.restart_hours",
                          f"pools.{pool}.gpu_count"),
-                hint="the interruption rate is per 1,000 GPU-days (Llama 3 405B: about 0.47)")
+                hint=_("the interruption rate is per 1,000 GPU-days (Llama 3 405B: about "
+                       "0.47)"))
         wall = info.get("wall_clock_days")
         if wall is not None and is_scalar(wall) and \
                 float(wall) > MAX_PLAN_MONTHS * DAYS_PER_MONTH:
             mfu, sizes = _run_keys(result, run)
             raise InputError(
-                f"run {run!r}: {q(info.get('gpu_hours'))} GPU-hours take "
-                f"{float(wall) / 365.0:,.3g} years of wall-clock time on its pool's GPUs; "
-                f"costsheet plans at most {MAX_PLAN_MONTHS // 12} years",
+                _("run {run!r}: {hours} GPU-hours take {years} years of wall-clock time on its "
+                  "pool's GPUs; costsheet plans at most {most} years").format(
+                    run=run, hours=q(info.get("gpu_hours")), years=f"{float(wall) / 365.0:,.3g}",
+                    most=MAX_PLAN_MONTHS // 12),
                 code="run_too_long", key=mfu or f"runs.{run}", related=(f"runs.{run}", *sizes),
-                hint="check the run's MFU, tokens and parameters, and its pool's GPU count")
+                hint=_("check the run's MFU, tokens and parameters, and its pool's GPU count"))
 
 
 def _check_lines(budget: Budget, result: BudgetResult) -> None:
     life = budget.drivers.depreciation_life_years
     if is_scalar(life) and float(life) * 12.0 > MAX_PLAN_MONTHS and any(
             p.ownership == "own" for p in budget.pools):
-        raise _too_long(f"a depreciation life of {q(life)} years",
-                        "drivers.depreciation_life_years", "check the number of years")
+        raise _too_long(_("a depreciation life of {years} years").format(years=q(life)),
+                        "drivers.depreciation_life_years", _("check the number of years"))
     for it in result.items:
         if it.months is None or it.run is not None or not it.months > MAX_PLAN_MONTHS:
             continue
         field = "term_months" if it.kind == "idle_capacity" else "months"
-        raise _too_long(f"{it.item}: {q(it.months)} months", f"{it.source}.{field}")
+        raise _too_long(_("{item}: {months} months").format(item=it.item, months=q(it.months)),
+                        f"{it.source}.{field}", _("check the number of months"))
 
 
-def _too_long(what: str, key: str, hint: str = "check the number of months") -> InputError:
+def _too_long(what: str, key: str, hint: str) -> InputError:
     return InputError(
-        f"{what} is longer than costsheet plans ({MAX_PLAN_MONTHS:,} months, "
-        f"{MAX_PLAN_MONTHS // 12} years)", code="plan_too_long", key=key, hint=hint)
+        _("{what} is longer than costsheet plans ({months} months, {years} years)").format(
+            what=what, months=f"{MAX_PLAN_MONTHS:,}", years=MAX_PLAN_MONTHS // 12),
+        code="plan_too_long", key=key, hint=hint)
 
 
 def _month(month: str) -> int:
@@ -271,10 +293,12 @@ def _check_span(budget: Budget, result: BudgetResult) -> None:
     span = last[1] - first[0] + 1
     if span > MAX_PLAN_MONTHS:
         raise InputError(
-            f"the budget runs from {_name(first[0])} to {_name(last[1])}, {span:,} months; "
-            f"costsheet plans at most {MAX_PLAN_MONTHS:,} months ({MAX_PLAN_MONTHS // 12} "
-            "years)", code="plan_too_long", key=last[2], related=(first[2],),
-            hint="check the start months (YYYY-MM) and the lengths of the lines")
+            _("the budget runs from {start} to {end}, {span} months; costsheet plans at most "
+              "{most} months ({years} years)").format(
+                start=_name(first[0]), end=_name(last[1]), span=f"{span:,}",
+                most=f"{MAX_PLAN_MONTHS:,}", years=MAX_PLAN_MONTHS // 12),
+            code="plan_too_long", key=last[2], related=(first[2],),
+            hint=_("check the start months (YYYY-MM) and the lengths of the lines"))
 
 
 def _name(index: int) -> str:

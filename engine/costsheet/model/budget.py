@@ -230,9 +230,10 @@ def _check_gpus(pool: GpuPool, run: TrainingRun) -> None:
     interruptions, which would otherwise drop without a word (blank means rented on demand)."""
     if pool.gpu_count is not None and is_scalar(pool.gpu_count) and float(pool.gpu_count) == 0:
         raise InputError(
-            f"pool {pool.name!r} has 0 GPUs, and run {run.name!r} runs on it: give the pool's "
-            "GPU count, or leave it blank for GPUs rented on demand (the run then has no "
-            "wall-clock time and no interruptions)", code="pool_without_gpus",
+            _("pool {pool!r} has 0 GPUs, and run {run!r} runs on it: give the pool's GPU "
+              "count, or leave it blank for GPUs rented on demand (the run then has no "
+              "wall-clock time and no interruptions)").format(pool=pool.name, run=run.name),
+            code="pool_without_gpus",
             key=f"pools.{pool.name}.gpu_count", related=(f"runs.{run.name}.pool",))
 
 

@@ -673,10 +673,11 @@ def _check_finite_trials(total: np.ndarray, dists: Mapping[str, Distribution]) -
     keys = list(dists)
     bad = int(np.count_nonzero(~np.isfinite(total)))
     raise InputError(
-        f"Monte Carlo: {bad:,} of {total.size:,} trials give a total that is not a finite "
-        "number; the ranges of the uncertain inputs reach values where a cost overflows",
+        _("Monte Carlo: {bad} of {trials} trials give a total that is not a finite number; the "
+          "ranges of the uncertain inputs reach values where a cost overflows").format(
+            bad=f"{bad:,}", trials=f"{total.size:,}"),
         code="not_finite", key=keys[0] if keys else None, related=tuple(keys[1:]),
-        hint="narrow the ranges on the Uncertainty sheet (or in the drivers' cells)")
+        hint=_("narrow the ranges on the Uncertainty sheet (or in the drivers' cells)"))
 
 
 __all__ = [

@@ -41,7 +41,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 
 from ..errors import CostsheetError
-from ..i18n import SOURCE_LANGUAGE, format_money, get_language
+from ..i18n import SOURCE_LANGUAGE, _, format_money, get_language
 
 __all__ = [
     "CURRENCY_SYMBOLS",
@@ -91,12 +91,14 @@ def finite_number(value: Any, where: str = "") -> Any:
     """``value`` unchanged, unless it is a NaN or infinite number: then a refusal (the last line
     that keeps such a number out of a user's workbook; nothing is written)."""
     if isinstance(value, (float, np.floating)) and not math.isfinite(float(value)):
-        at = f" on the {where} sheet" if where else ""
+        message = (_("refused to write {value} on the {sheet} sheet: a number that is not "
+                     "finite never goes into a workbook; nothing was written") if where else
+                   _("refused to write {value}: a number that is not finite never goes into "
+                     "a workbook; nothing was written"))
         raise CostsheetError(
-            f"refused to write {float(value)!r}{at}: a number that is not finite never goes "
-            "into a workbook; nothing was written", code="not_finite_output",
-            hint="an input makes a cost overflow: check the inputs, and report this if they "
-            "are sound")
+            message.format(value=repr(float(value)), sheet=where), code="not_finite_output",
+            hint=_("an input makes a cost overflow: check the inputs, and report this if they "
+                   "are sound"))
     return value
 
 

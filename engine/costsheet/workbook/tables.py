@@ -266,9 +266,9 @@ class Book:
                 if isinstance(rows, TooManyRows):
                     self.failed = True
                     self.error(name, f"{rows.row}:{rows.row}", "rows", None,
-                               f"more than {MAX_SHEET_ROWS:,} filled rows; costsheet reads at "
-                               "most that many on a sheet (split the budget, or sum similar "
-                               "lines into one)", "too_many_rows")
+                               _("more than {most} filled rows; costsheet reads at most that "
+                                 "many on a sheet (split the budget, or sum similar lines into "
+                                 "one)").format(most=f"{MAX_SHEET_ROWS:,}"), "too_many_rows")
                     return
                 if isinstance(rows, Exception):  # NaN/INF values, broken XML, a chart sheet
                     self._sheet_unreadable(name, actual, rows)
@@ -634,7 +634,7 @@ def _scenario_columns(book: Book, g: Grid, key_row: int, last: int) -> list[tupl
             continue
         seen[name.lower()] = g.ref(header, c)
         out.append((name, c))
-    _orphaned_values(book, g, header, last, {c for _, c in out})
+    _orphaned_values(book, g, header, last, {c for _name, c in out})
     return out
 
 
@@ -648,9 +648,10 @@ def _orphaned_values(book: Book, g: Grid, header: int, last: int, named: set[int
         cell = next((r for r in range(header + 1, g.max_row + 1) if g.filled(r, c)), None)
         if cell is not None:
             book.error(g.name, g.ref(cell, c), "scenario", g.raw(cell, c),
-                       f"a value in a scenario column without a scenario name: the header "
-                       f"{g.ref(header, c)} above it is blank; name the scenario there, or "
-                       "delete the column's values", "unnamed_scenario")
+                       _("a value in a scenario column without a scenario name: the header "
+                         "{header} above it is blank; name the scenario there, or delete the "
+                         "column's values").format(header=g.ref(header, c)),
+                       "unnamed_scenario")
 
 
 def _missing_columns(book: Book, g: Grid, spec: TableSpec, table: Table) -> None:

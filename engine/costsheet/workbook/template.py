@@ -807,50 +807,59 @@ def _bounds_markdown() -> list[str]:
     from .ooxml.names import DEFAULT_MAX_UNCOMPRESSED
     from .ooxml.xmltext import MAX_XML_DEPTH
 
-    years = MAX_PLAN_MONTHS // 12
+    months, years = f"{MAX_PLAN_MONTHS:,}", MAX_PLAN_MONTHS // 12
     rows = [
-        ("any number in a cell", "at most 1e40", "larger is not a real quantity"),
-        ("a line's months: a staff or data line's months, a reserved term, a depreciation "
-         "life, a run's wall-clock time", f"at most {MAX_PLAN_MONTHS:,} months ({years} years)",
-         "the monthly plan spreads each line over its months"),
-        ("the plan: first start month to last end month of any line, pool or the drivers",
-         f"at most {MAX_PLAN_MONTHS:,} months", "the Monthly sheet has a row per month"),
-        ("MFU: a run's, the drivers', a decode MFU", f"at least {MIN_MFU:.1%}",
-         "a run's GPU-hours divide by it; the Monte Carlo's floor too"),
-        ("interruptions: GPU-hours lost ÷ useful GPU-hours",
-         f"at most {MAX_INTERRUPTION_OVERHEAD:,.0f} (a goodput of 1% or more)",
-         "the interruption rate is per 1,000 GPU-days"),
-        ("a pool's GPU count, when a run uses the pool", "not 0 (blank: rented on demand)",
-         "0 GPUs has no wall-clock time and no interruptions"),
-        ("a value in a scenario column", "under a scenario name",
-         "values under a blank header belong to no scenario"),
-        ("every computed figure", "a finite number",
-         "an overflow is an error naming the cells it comes from"),
-        ("input lines (pools, runs, data, staff, other)", f"at most {MAX_INPUT_LINES:,}, "
-         f"and at most {MAX_LINE_SCENARIOS:,} lines × scenarios",
-         "each is computed in every scenario: 10,000 lines in 12 scenarios take about 20 s "
-         "and 650 MB"),
-        ("Monte Carlo trials (`run --trials`)", f"at most {MAX_TRIALS:,}",
-         "1,000,000 trials of the worked example take about 4 s and 250 MB"),
-        ("Monte Carlo draws: trials × uncertain inputs", f"at most {MAX_DRAWS:,}",
-         f"{MAX_DRAWS * 8 // 1_000_000:,} MB of numbers"),
-        ("the workbook file", f"at most {DEFAULT_MAX_UNCOMPRESSED // (1 << 30)} GiB inflated, "
-         "counted as it is inflated; no part larger than its header says; XML nested at most "
-         f"{MAX_XML_DEPTH} deep", "zip bombs, and parts that would exhaust memory or the "
-         "stack"),
+        (_("any number in a cell"), _("at most 1e40"), _("larger is not a real quantity")),
+        (_("a line's months: a staff or data line's months, a reserved term, a depreciation "
+           "life, a run's wall-clock time"),
+         _("at most {months} months ({years} years)").format(months=months, years=years),
+         _("the monthly plan spreads each line over its months")),
+        (_("the plan: first start month to last end month of any line, pool or the drivers"),
+         _("at most {months} months").format(months=months),
+         _("the Monthly sheet has a row per month")),
+        (_("MFU: a run's, the drivers', a decode MFU"),
+         _("at least {floor}").format(floor=f"{MIN_MFU:.1%}"),
+         _("a run's GPU-hours divide by it; the Monte Carlo's floor too")),
+        (_("interruptions: GPU-hours lost ÷ useful GPU-hours"),
+         _("at most {most} (a goodput of 1% or more)").format(
+             most=f"{MAX_INTERRUPTION_OVERHEAD:,.0f}"),
+         _("the interruption rate is per 1,000 GPU-days")),
+        (_("a pool's GPU count, when a run uses the pool"),
+         _("not 0 (blank: rented on demand)"),
+         _("0 GPUs has no wall-clock time and no interruptions")),
+        (_("a value in a scenario column"), _("under a scenario name"),
+         _("values under a blank header belong to no scenario")),
+        (_("every computed figure"), _("a finite number"),
+         _("an overflow is an error naming the cells it comes from")),
+        (_("input lines (pools, runs, data, staff, other)"),
+         _("at most {lines}, and at most {total} lines × scenarios").format(
+             lines=f"{MAX_INPUT_LINES:,}", total=f"{MAX_LINE_SCENARIOS:,}"),
+         _("each is computed in every scenario: 10,000 lines in 12 scenarios take about 20 s "
+           "and 650 MB")),
+        (_("Monte Carlo trials (`run --trials`)"),
+         _("at most {most}").format(most=f"{MAX_TRIALS:,}"),
+         _("1,000,000 trials of the worked example take about 4 s and 250 MB")),
+        (_("Monte Carlo draws: trials × uncertain inputs"),
+         _("at most {most}").format(most=f"{MAX_DRAWS:,}"),
+         _("{mb} MB of numbers").format(mb=f"{MAX_DRAWS * 8 // 1_000_000:,}")),
+        (_("the workbook file"),
+         _("at most {gib} GiB inflated, counted as it is inflated; no part larger than its "
+           "header says; XML nested at most {depth} deep").format(
+             gib=DEFAULT_MAX_UNCOMPRESSED // (1 << 30), depth=MAX_XML_DEPTH),
+         _("zip bombs, and parts that would exhaust memory or the stack")),
     ]
     return [
-        "## Input bounds",
+        _("## Input bounds"),
         "",
-        "What would need absurd time or memory, or make a number overflow, is refused before "
-        "any work, at its cell (`check` refuses what `run` would). The bounds:",
+        _("What would need absurd time or memory, or make a number overflow, is refused before "
+          "any work, at its cell (`check` refuses what `run` would). The bounds:"),
         "",
-        "| what | bound | why |",
+        _("| what | bound | why |"),
         "|---|---|---|",
         *[f"| {_md(a)} | {_md(b)} | {_md(c)} |" for a, b, c in rows],
         "",
-        "Within them, `costsheet run` on any workbook of the test corpus finishes within a "
-        "minute and 1 GB of memory (tests/test_hostile_workbooks.py measures each process).",
+        _("Within them, `costsheet run` on any workbook of the test corpus finishes within a "
+          "minute and 1 GB of memory (tests/test_hostile_workbooks.py measures each process)."),
         "",
     ]
 

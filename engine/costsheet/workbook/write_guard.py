@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import CostsheetError
+from ..i18n import _
 from .run_lock import RunLock
 from .safety import BACKUP_DIR, check_not_open, check_writable
 from .targets import (
@@ -106,9 +107,9 @@ class WriteGuard:
             check_unchanged(self.target, self.existed)
         elif not self.in_place and self.target.exists():
             raise CostsheetError(
-                f"{self.given.name} was created by someone else while costsheet was working; "
-                "it was left as it is and nothing was written",
-                hint="run again to replace it, or write elsewhere with --out")
+                _("{name} was created by someone else while costsheet was working; it was left "
+                  "as it is and nothing was written").format(name=self.given.name),
+                hint=_("run again to replace it, or write elsewhere with --out"))
         check_not_open(self.target)
         if self.given.absolute() != self.target:
             check_not_open(self.given)
@@ -126,7 +127,7 @@ def _backup_folder_free(target: Path) -> None:
     folder = target.parent / BACKUP_DIR
     if target.exists() and folder.exists() and not folder.is_dir():
         raise CostsheetError(
-            f"cannot keep a backup of {target.name}: {BACKUP_DIR} next to it is a file, not a "
-            "folder; nothing was changed",
-            hint=f"rename or move the file {folder} (costsheet keeps previous versions in a "
-            "folder of that name)")
+            _("cannot keep a backup of {name}: {folder} next to it is a file, not a folder; "
+              "nothing was changed").format(name=target.name, folder=BACKUP_DIR),
+            hint=_("rename or move the file {path} (costsheet keeps previous versions in a "
+                   "folder of that name)").format(path=folder))

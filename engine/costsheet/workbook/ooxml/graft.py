@@ -104,9 +104,9 @@ def _opened(pkg: Path | Package, max_uncompressed: int) -> Package:
     if isinstance(pkg, Package):
         if pkg.changed_on_disk():
             raise PackageError(
-                f"{pkg.source} changed on disk while costsheet was computing; the results "
-                "would belong to the old inputs, so nothing was written",
-                hint="run again to compute from the saved inputs")
+                _("{name} changed on disk while costsheet was computing; the results would "
+                  "belong to the old inputs, so nothing was written").format(name=pkg.source),
+                hint=_("run again to compute from the saved inputs"))
         return pkg
     return Package.open(pkg, max_uncompressed=max_uncompressed)
 

@@ -190,13 +190,14 @@ def inflate(raw: bytes, info: zipfile.ZipInfo, name: str, room: int,
     elif info.compress_type == zipfile.ZIP_DEFLATED:
         out = _inflate_deflated(comp, info, name, room, cap)
     else:
-        raise PackageError(f"{name}: damaged workbook ({info.filename} uses a compression "
-                           "Excel does not write)")
+        raise PackageError(f"{name}: " + _("damaged workbook ({entry} uses a compression Excel "
+                                           "does not write)").format(entry=info.filename))
     if len(out) > room:
         raise _bomb(name, cap)
     if len(out) != info.file_size or zlib.crc32(out) != info.CRC:
-        raise PackageError(f"{name}: damaged or truncated workbook ({info.filename} does not "
-                           "hold what its header says)")
+        raise PackageError(f"{name}: " + _("damaged or truncated workbook ({entry} does not "
+                                           "hold what its header says)").format(
+                                               entry=info.filename))
     return out
 
 
@@ -205,14 +206,14 @@ def _compressed(raw: bytes, info: zipfile.ZipInfo, name: str) -> memoryview:
     at = info.header_offset
     head = raw[at:at + 30]
     if len(head) < 30 or head[:4] != b"PK\x03\x04":
-        raise PackageError(f"{name}: damaged or truncated workbook (no local header for "
-                           f"{info.filename})")
+        raise PackageError(f"{name}: " + _("damaged or truncated workbook (no local header "
+                                           "for {entry})").format(entry=info.filename))
     name_len, extra_len = struct.unpack("<HH", head[26:30])
     start = at + 30 + name_len + extra_len
     comp = memoryview(raw)[start:start + info.compress_size]
     if len(comp) != info.compress_size:
-        raise PackageError(f"{name}: damaged or truncated workbook ({info.filename} is cut "
-                           "short)")
+        raise PackageError(f"{name}: " + _("damaged or truncated workbook ({entry} is cut "
+                                           "short)").format(entry=info.filename))
     return comp
 
 
@@ -231,19 +232,21 @@ def _inflate_deflated(comp: memoryview, info: zipfile.ZipInfo, name: str, room: 
             if produced > limit:
                 if produced > info.file_size:
                     raise PackageError(
-                        f"{name}: refused: {info.filename} inflates to more than the "
-                        f"{info.file_size:,} bytes its header declares (possible zip bomb); "
-                        "costsheet stopped inflating it")
+                        f"{name}: " + _("refused: {entry} inflates to more than the {size} "
+                                        "bytes its header declares (possible zip bomb); "
+                                        "costsheet stopped inflating it").format(
+                                            entry=info.filename, size=f"{info.file_size:,}"))
                 raise _bomb(name, cap)
             pieces.append(piece)
             if not piece and not pending:
                 break
     except zlib.error:
-        raise PackageError(f"{name}: damaged or truncated workbook ({info.filename} cannot "
-                           "be inflated)") from None
+        raise PackageError(f"{name}: " + _("damaged or truncated workbook ({entry} cannot be "
+                                           "inflated)").format(entry=info.filename)) from None
     return b"".join(pieces)
 
 
 def _bomb(name: str, cap: int) -> PackageError:
     return PackageError(
-        f"{name}: refused: uncompressed size exceeds {cap:,} bytes (possible zip bomb)")
+        f"{name}: " + _("refused: uncompressed size exceeds {limit} bytes (possible zip "
+                        "bomb)").format(limit=f"{cap:,}"))

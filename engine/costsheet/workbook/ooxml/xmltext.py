@@ -171,10 +171,12 @@ def check_depth(root: Element, part: str, source: str) -> None:
         el, depth = stack.pop()
         if depth > MAX_XML_DEPTH:
             raise PackageError(
-                f"{source}: refused: workbook part {part} nests its elements more than "
-                f"{MAX_XML_DEPTH} deep (Excel's own parts nest about 10 deep); nothing was "
-                "changed", code="xml_too_deep",
-                hint="save the workbook again from Excel, or copy your sheets into a new one")
+                f"{source}: " + _("refused: workbook part {part} nests its elements more than "
+                                  "{most} deep (Excel's own parts nest about 10 deep); nothing "
+                                  "was changed").format(part=part, most=MAX_XML_DEPTH),
+                code="xml_too_deep",
+                hint=_("save the workbook again from Excel, or copy your sheets into a new "
+                       "one"))
         stack.extend((child, depth + 1) for child in el)
 
 
