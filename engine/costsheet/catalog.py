@@ -20,7 +20,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from .errors import InputError
+from .errors import InputError, closest
 from .inputs import TFLOPS, GpuCatalogRow
 
 __all__ = ["TFLOPS", "Catalog", "GpuSpec", "UnknownGpuError", "default_catalog",
@@ -125,12 +125,25 @@ class Catalog:
     def keys(self) -> list[str]:
         return list(self._specs)
 
+    def suggest(self, name: str) -> str | None:
+        """The catalog key nearest to an unknown ``name`` (by key or alias), or None."""
+        found = closest(normalise_name(name), self._index)
+        return None if found is None else self._index[found]
+
+    def unknown_message(self, name: str, what: str = "GPU") -> str:
+        """``unknown GPU 'H1000': did you mean H100? (known: …)``."""
+        near = self.suggest(name)
+        known = ", ".join(self.keys)
+        if near is None:
+            return f"unknown {what} {name!r} (known: {known})"
+        return f"unknown {what} {name!r}: did you mean {near}? (known: {known})"
+
     def resolve_key(self, name: str) -> str:
         """The catalog key for a name or alias, or :class:`UnknownGpuError`."""
         key = self._index.get(normalise_name(name))
         if key is None:
             raise UnknownGpuError(
-                f"unknown GPU {name!r} (known: {', '.join(self.keys)})",
+                self.unknown_message(name),
                 hint="add it on the GPU catalog sheet, or use one of the known names",
                 code="unknown_gpu",
             )

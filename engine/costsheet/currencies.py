@@ -17,10 +17,12 @@ The rule for ambiguous marks (documented in ``docs/template.md``):
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 
-__all__ = ["DOLLARS", "YEN_YUAN", "MarkError", "iso_codes", "mark_currencies", "resolve_mark"]
+__all__ = ["DOLLARS", "YEN_YUAN", "MarkError", "MarkProblem", "check_marks", "currency_of_marks",
+           "iso_codes", "mark_currencies", "meaning", "no_rate_message", "resolve_mark"]
 
 DOLLARS = ("USD", "CAD", "AUD", "NZD", "HKD", "SGD", "TWD", "MXN")
 YEN_YUAN = ("CNY", "JPY")
@@ -99,3 +101,97 @@ def resolve_mark(mark: str, line_currency: str | None, reporting: str,
     raise MarkError(
         f"{mark} can mean {_names(can)}; fill the line's Currency cell (e.g. {can[0]}) so "
         f"costsheet does not guess")
+
+
+# ---------------------------------------------------------------------------------------------
+# the marks of one line: checked against its currency, or giving it one
+
+
+def meaning(mark: str) -> str:
+    """What a mark means, in words: ``EUR``, ``CNY or JPY``, ``a dollar``."""
+    can = mark_currencies(mark)
+    return _names(can) if len(can) <= 2 else "a dollar (" + ", ".join(can[:3]) + ", …)"
+
+
+@dataclass(frozen=True)
+class MarkProblem:
+    """A currency mark that cannot be read as the line's currency: the field it is in, a
+    message for a finance reader, and its code."""
+
+    field: str
+    message: str
+    code: str
+
+
+#: where a line's currency comes from, for the messages: its own Currency cell ("line"), the
+#: reporting currency (the drivers), or USD (the GPU catalog)
+CONFLICT_MESSAGES = {
+    "line": "{mark} means {meant}, but this line is in {currency}: type the amount in "
+            "{currency}, or change the line's Currency cell",
+    "reporting": "{mark} means {meant}, but the drivers are in the reporting currency "
+                 "{currency}: type the amount in {currency}",
+    "usd": "{mark} means {meant}, but GPU catalog prices are in USD: type the price in USD",
+}
+MIXED_MESSAGE = ("{mark} and the {other_mark} typed in {other} mean different currencies: "
+                 "type every amount of one line in one currency")
+AMBIGUOUS_MESSAGE = ("{mark} can mean {meant}: fill the line's Currency cell (for example "
+                     "{example}) so costsheet does not guess")
+
+
+def check_marks(marks: Mapping[str, str], currency: str | None,
+                rule: str = "line") -> MarkProblem | None:
+    """The first mark (by field, in order) that cannot be read on a line in ``currency``.
+
+    ``marks`` maps each amount field to the mark typed with it. With a ``currency`` (the line's
+    Currency cell, the reporting currency of the drivers, USD for the catalog: ``rule`` says
+    which, for the message), every mark must be able to mean it; without one, the marks must at
+    least be able to mean one same currency (``$`` and ``US$`` can; ``€`` and ``$`` cannot).
+    """
+    if currency:
+        for field_name, mark in marks.items():
+            if currency.upper() not in mark_currencies(mark):
+                return MarkProblem(field_name, CONFLICT_MESSAGES[rule].format(
+                    mark=mark, meant=meaning(mark), currency=currency.upper()),
+                    "currency_mark_conflict")
+        return None
+    common: set[str] | None = None
+    first: tuple[str, str] | None = None
+    for field_name, mark in marks.items():
+        can = set(mark_currencies(mark))
+        if common is not None and first is not None and not common & can:
+            return MarkProblem(field_name, MIXED_MESSAGE.format(
+                mark=mark, other_mark=first[1], other=first[0]), "mixed_currency_marks")
+        common = can if common is None else common & can
+        first = first or (field_name, mark)
+    return None
+
+
+def currency_of_marks(marks: Mapping[str, str], reporting: str,
+                      fx_currencies: Collection[str] = ()) -> tuple[str | None, MarkProblem | None]:
+    """The currency the marks typed in a line's amounts give it when its Currency cell is blank
+    (the module's rule, :func:`resolve_mark`), or the problem: an ambiguous ``¥``, or two marks
+    that mean different currencies. ``(None, None)`` when there are no marks."""
+    found: dict[str, str] = {}
+    for field_name, mark in marks.items():
+        try:
+            cur = resolve_mark(mark, None, reporting, fx_currencies)
+        except MarkError:
+            can = mark_currencies(mark)
+            return None, MarkProblem(field_name, AMBIGUOUS_MESSAGE.format(
+                mark=mark, meant=meaning(mark), example=can[0]), "ambiguous_currency_mark")
+        for other, other_cur in found.items():
+            if other_cur != cur:
+                return None, MarkProblem(field_name, MIXED_MESSAGE.format(
+                    mark=mark, other_mark=marks[other], other=other), "mixed_currency_marks")
+        found[field_name] = cur
+    return (next(iter(found.values())) if found else None), None
+
+
+NO_RATE_MESSAGE = ("{mark} means {currency}, and there is no exchange rate from {currency} to "
+                   "{reporting}: add {currency} on the FX sheet, or type the amount in "
+                   "{reporting}")
+
+
+def no_rate_message(mark: str, currency: str, reporting: str) -> str:
+    """The message for an amount whose mark gives its line a currency with no FX rate."""
+    return NO_RATE_MESSAGE.format(mark=mark, currency=currency, reporting=reporting)

@@ -229,3 +229,16 @@ def format_money(x: float, currency: str = "USD") -> str:
     body = f"{abs(x):,.{decimals}f}"
     neg = "-" if x < 0 else ""
     return f"{neg}{sign}{body}" if sign else f"{neg}{body} {currency}"
+
+
+def format_money_short(x: float, currency: str = "USD") -> str:
+    """Money to three significant figures, for a sentence: ``$4.64M``, ``$464k``, ``¥90.0M``."""
+    r = float(f"{abs(x):.3g}")
+    for div, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if r >= div:
+            body = f"{r / div:#.3g}".rstrip(".") + suffix
+            signs = {"USD": "$", "EUR": "€", "GBP": "£", "CNY": "¥", "JPY": "¥"}
+            sign = signs.get(currency)
+            neg = "-" if x < 0 else ""
+            return f"{neg}{sign}{body}" if sign else f"{neg}{body} {currency}"
+    return format_money(x, currency)

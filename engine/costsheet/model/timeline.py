@@ -26,10 +26,15 @@ Owned hardware has two views:
   over the hardware's life (capex / life months, every month from the pool's start), split between
   families in the proportion the model charges them; only months inside the horizon are shown.
 
-The *view total* is the model's total with each owned pool's depreciation lines replaced by the
-purchase (cash) or by the whole straight-line depreciation over the life (P&L). The months inside
-the horizon hold ``Timeline.total``; what falls outside (before the start, after the end) is
-``Timeline.outside_total``; the two add up to ``Timeline.view_total``.
+Expected-value lines (the restart risk of a final run, :data:`~costsheet.model.items.
+RESERVE_KINDS`) are not cash: they are held beside the months as ``Timeline.reserve`` (one
+:class:`ReserveLine` each, with the months of the run it covers), never spread over them.
+
+The *view total* is the model's total without the reserve, with each owned pool's depreciation
+lines replaced by the purchase (cash) or by the whole straight-line depreciation over the life
+(P&L). The months inside the horizon hold ``Timeline.total``; what falls outside (before the
+start, after the end) is ``Timeline.outside_total``; the two add up to ``Timeline.view_total``.
+``Timeline.reconciliation()`` goes from the model's total to ``Timeline.total`` step by step.
 
 The default horizon runs from ``Drivers.start_month`` (or, when blank, the earliest start of any
 line) to the last month any line of the model touches (a pool's term, a run's end, staff months,
@@ -52,7 +57,7 @@ from ..units import UnitError
 from .budget import budget_catalog, compute_budget, make_fx
 from .compute import gpu_hour_rate
 from .costlines import FxRate
-from .items import GPU_HOUR_KINDS, BudgetResult, LineItem, is_scalar, m, q
+from .items import GPU_HOUR_KINDS, RESERVE_KINDS, BudgetResult, LineItem, is_scalar, m, q
 from .scenarios import apply_scenario
 
 if TYPE_CHECKING:
@@ -240,12 +245,40 @@ def _owned(pool: GpuPool, cat: Catalog, d: Drivers, fx: FxRate, currency: str,
 
 @dataclass(frozen=True)
 class MonthlyAmount:
-    """One line's amount in one month (reporting currency)."""
+    """One line's amount in one month (reporting currency); ``kind``, ``pool`` and ``run`` are
+    its line's (:class:`~costsheet.model.items.LineItem`), so an invoice booked under a pool's
+    name can be split across the lines of that pool."""
 
     month: str
     family: str
     item: str
     source: str
+    amount: float
+    kind: str = ""
+    pool: str | None = None
+    run: str | None = None
+
+
+@dataclass(frozen=True)
+class ReserveLine:
+    """An expected-value line (restart risk) held as a reserve beside the monthly plan: the
+    months of the run it covers, ``start`` to ``end``; after ``end`` its unused rest is
+    released (:mod:`costsheet.model.variance`)."""
+
+    item: LineItem
+    start: str
+    end: str
+
+    @property
+    def amount(self) -> float:
+        return float(self.item.amount)
+
+
+@dataclass(frozen=True)
+class Reconciling:
+    """One step from the model's total to a timeline's total inside its months."""
+
+    label: str
     amount: float
 
 
@@ -288,6 +321,39 @@ class Timeline:
     owned: list[OwnedHardware]
     model_total: float
     warnings: list[str] = field(default_factory=list)
+    reserve: list[ReserveLine] = field(default_factory=list)
+
+    @property
+    def reserve_total(self) -> float:
+        """Expected-value lines held beside the months (not cash): the model counts them."""
+        return math.fsum(r.amount for r in self.reserve)
+
+    def reconciliation(self) -> list[Reconciling]:
+        """How the model's total becomes this view's total inside the horizon, step by step:
+        ``model_total + sum(step.amount) == total``. The reserve is held beside the months;
+        amounts outside the months are not in them; each owned pool is its purchase (cash) or
+        its straight-line depreciation inside the months (P&L) instead of the model's charge."""
+        steps: list[Reconciling] = []
+        if self.reserve:
+            steps.append(Reconciling(
+                "reserve for restart risk, held beside the monthly plan", -self.reserve_total))
+        owned = {o.pool: o for o in self.owned}
+        outside_owned: dict[str, float] = defaultdict(float)
+        outside_rest = 0.0
+        for e in self.outside:
+            if e.pool in owned and e.kind in ("purchase", "depreciation"):
+                outside_owned[e.pool] += e.amount
+            else:
+                outside_rest += e.amount
+        if outside_rest:
+            steps.append(Reconciling("amounts that fall outside the budget's months",
+                                     -outside_rest))
+        for name, o in owned.items():
+            view = math.fsum(float(it.amount) for it in self.lines
+                             if it.pool == name and it.kind in ("purchase", "depreciation"))
+            inside = view - outside_owned.get(name, 0.0)
+            steps.append(Reconciling(_owned_label(self.view, o), inside - o.charged))
+        return steps
 
     @property
     def months(self) -> list[str]:
@@ -304,7 +370,8 @@ class Timeline:
 
     @property
     def view_total(self) -> float:
-        """The model's total with owned hardware as purchase (cash) or whole depreciation (P&L)."""
+        """The model's total with owned hardware as purchase (cash) or whole depreciation (P&L),
+        without the reserve (:attr:`reserve_total`)."""
         return math.fsum(float(it.amount) for it in self.lines)
 
     def by_month_family(self) -> dict[tuple[str, str], float]:
@@ -363,6 +430,14 @@ class Timeline:
                             dtype=float)
 
 
+def _owned_label(view: str, o: OwnedHardware) -> str:
+    if view == "cash":
+        return f"{o.pool}: bought in {o.start_month or 'the first month'} (purchase instead of " \
+            "the model's depreciation)"
+    return f"of which depreciation of {o.pool} after the project's term, inside the budget's " \
+        "months"
+
+
 def build_timeline(
     budget: Budget,
     *,
@@ -410,15 +485,22 @@ def build_timeline(
     entries: list[MonthlyAmount] = []
     outside: list[MonthlyAmount] = []
 
+    reserve: list[ReserveLine] = []
+
     def put(it: LineItem, start: str, months: float | None) -> None:
         lines.append(it)
         for mo, amount in spread(float(it.amount), start, months).items():
-            e = MonthlyAmount(mo, it.family, it.item, it.source, amount)
+            e = MonthlyAmount(mo, it.family, it.item, it.source, amount, it.kind, it.pool,
+                              it.run)
             (entries if mo in hz else outside).append(e)
 
     for it, (start, months) in zip(model_items, placed, strict=True):
         if pool_of_item(it) in owned_names:
             continue  # replaced below
+        if it.kind in RESERVE_KINDS:  # a reserve, not cash: held beside the months
+            reserve.append(ReserveLine(it, start, add_months(
+                start, len(spread_weights(months)) - 1)))
+            continue
         put(it, start, months)
     for o in owned:
         start = o.start_month or hz.start
@@ -446,7 +528,7 @@ def build_timeline(
     return Timeline(
         scenario=scenario, view=view, currency=result.currency, horizon=hz, lines=lines,
         entries=entries, outside=outside, owned=owned, model_total=float(result.total),
-        warnings=warnings,
+        warnings=warnings, reserve=reserve,
     )
 
 

@@ -25,15 +25,18 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ValidationError
 
 from ..catalog import Catalog, default_catalog
-from ..errors import CostsheetError, Report
+from ..currencies import no_rate_message
+from ..errors import CostsheetError, Report, closest
 from ..inputs import (
     DRIVER_KEYS,
     ISO_CURRENCIES,
+    PRICED_SECTIONS,
     Budget,
     Drivers,
     GpuCatalogRow,
     OverrideRow,
     validation_problems,
+    with_marked_currency,
 )
 from ..units import UnitError
 from .fx_sheet import FxSheet, read_fx
@@ -136,6 +139,7 @@ class _Reader:
         self.intervals: dict[str, tuple[str, str]] = {}
         self.results: dict[str, BudgetResult] = {}
         self.fx = FxSheet()
+        self.reporting = "USD"  # the Drivers sheet's reporting currency, once read
 
     # -- problems ---------------------------------------------------------------------------
 
@@ -171,6 +175,7 @@ class _Reader:
         bad: set[str] = set()
         overrides: dict[str, dict[str, Any]] = {n: {} for n in names[1:]}
         key_rows: dict[str, int] = {}
+        self.reporting = _reporting_currency(table.rows, first_name)
         for row in table.rows:
             key = self.driver_key(row, columns, key_rows)
             if key is None:
@@ -226,7 +231,8 @@ class _Reader:
             return None
         if base:
             return self.interval(key, v, SHEETS["drivers"].column(key), row.sheet, row.cells[col])
-        return self.parse_field(Drivers, {key: v}, key, row.sheet, row.cells[col], v)
+        return self.parse_field(Drivers, {"currency": self.reporting, key: v}, key, row.sheet,
+                                row.cells[col], v)
 
     def interval(self, key: str, v: Any, col: ColumnSpec | None, sheet: str, cell: str) -> Any:
         """A range in a driver's Base cell (``0.35 to 0.45``, a 90% interval for the Monte
@@ -401,7 +407,8 @@ class _Reader:
             self.error(row.sheet, row.cells["key"], "key", key, exc.message, exc.code)
             return None
         if section == "drivers":
-            parsed = self.parse_field(Drivers, {fname: ov.value}, fname, row.sheet,
+            parsed = self.parse_field(Drivers, {"currency": budget.drivers.currency,
+                                                fname: ov.value}, fname, row.sheet,
                                       row.cells["value"], ov.value)
             return None if parsed is _BAD else (fname, parsed)
         if fname == SECTIONS[section]:
@@ -411,6 +418,8 @@ class _Reader:
             return None
         line = _find_line(budget, section, line_name)
         data = line.model_dump()
+        if "currency" in data and fname != "currency":  # a mark must mean the line's currency
+            data["currency"] = data["currency"] or budget.drivers.currency
         data[fname] = ov.value
         parsed = self.parse_field(type(line), data, fname, row.sheet, row.cells["value"],
                                   ov.value)
@@ -467,33 +476,66 @@ class _Reader:
 
     def check_references(self, good: dict[str, list[_Line]], catalog: Catalog, reporting: str,
                          lines: dict[str, list[_Line]]) -> None:
-        for line in good["pools"]:
-            gpu = line.obj.gpu_type
+        """Look-ups, on every line (a line with other problems too, so that parse and look-up
+        errors are reported together): GPU types, the runs' pools, currencies and their rates,
+        and the currencies that marks typed with amounts give their lines."""
+        for line in lines["pools"]:
+            gpu = _typed_text(line.row, "gpu_type")
             if gpu is not None and gpu not in catalog:
                 self.error(line.row.sheet, line.row.cells["gpu_type"], "gpu_type", gpu,
-                           f"unknown GPU type (known: {', '.join(catalog.keys)}); add it on "
-                           "the GPU catalog sheet", "unknown_gpu")
+                           f"{catalog.unknown_message(gpu, 'GPU type')}; add it on the GPU "
+                           "catalog sheet", "unknown_gpu")
         pool_names: list[str] = []
         for line in lines["pools"]:
             if line.name and line.name.lower() not in {p.lower() for p in pool_names}:
                 pool_names.append(line.name)
-        for line in good["runs"]:
-            self.check_pool(line, pool_names)
-        for section in ("pools", "data", "staff", "other"):
+        if self.book.grid(SHEETS["pools"].name) is not None:  # else: reported as missing
+            for line in lines["runs"]:
+                self.check_pool(line, pool_names)
+        for section in PRICED_SECTIONS:
             for line in good[section]:
-                cur = line.obj.currency
-                if cur is not None and cur != reporting and cur not in self.fx.rates:
+                self.resolve_marks(line, reporting)
+            for line in lines[section]:
+                cur = line.obj.currency if line.obj is not None else _typed_text(
+                    line.row, "currency")
+                if cur is not None and line.obj is None and cur.upper() not in ISO_CURRENCIES:
+                    continue  # reported by the line's model
+                if cur is not None and cur.upper() != reporting and \
+                        cur.upper() not in self.fx.rates and not _from_mark(line.obj):
                     self.error(line.row.sheet, line.row.cells["currency"], "currency", cur,
-                               f"no exchange rate from {cur} to {reporting}: add it on the FX "
-                               "sheet", "no_fx_rate")
+                               f"no exchange rate from {cur.upper()} to {reporting}: add it on "
+                               "the FX sheet", "no_fx_rate")
+
+    def resolve_marks(self, line: _Line, reporting: str) -> None:
+        """A line whose Currency cell is blank takes the currency its marks mean (``€180`` →
+        EUR 180); an ambiguous or mixed mark, or one with no FX rate, is reported at its cell."""
+        row = line.row
+        try:
+            line.obj = with_marked_currency(line.obj, reporting, self.fx.rates)
+        except UnitError as exc:
+            name, _, message = str(exc).partition(": ")
+            self.error(row.sheet, row.cells.get(name, row.first), name, row.get(name), message,
+                       exc.code)
+            return
+        mark = line.obj.currency_mark
+        if mark is None or line.obj.currency in self.fx.rates:
+            return
+        name = next(k for k, v in line.obj.marks.items() if v == mark)
+        self.error(row.sheet, row.cells.get(name, row.first), name, row.get(name),
+                   no_rate_message(mark, line.obj.currency, reporting), "no_fx_rate")
 
     def check_pool(self, line: _Line, pool_names: list[str]) -> None:
-        row, pool = line.row, line.obj.pool
+        row = line.row
+        if "pool" in row.bad:
+            return
+        pool = _typed_text(row, "pool")
         if pool is not None:
             if pool.lower() not in {p.lower() for p in pool_names}:
-                self.error(row.sheet, row.cells["pool"], "pool", pool,
-                           f"unknown pool (known: {', '.join(pool_names) or 'none'})",
-                           "unknown_pool")
+                near = closest(pool, pool_names)
+                known = ", ".join(pool_names) or "none"
+                message = (f"unknown pool: did you mean {near}? (known: {known})" if near
+                           else f"unknown pool (known: {known})")
+                self.error(row.sheet, row.cells["pool"], "pool", pool, message, "unknown_pool")
         elif len(pool_names) > 1:
             self.error(row.sheet, row.cells.get("pool", row.first), "pool", None,
                        f"name its pool (there are {len(pool_names)}: {', '.join(pool_names)})",
@@ -600,6 +642,33 @@ def _find_line(budget: Any, section: str, name: str | None) -> Any:
         if str(getattr(line, attr)).lower() == str(name).lower():
             return line
     raise KeyError(name)
+
+
+def _reporting_currency(rows: list[Row], column: str) -> str:
+    """The reporting currency the Drivers sheet's Base column gives (USD when blank or bad), to
+    check the marks typed in the other scenario columns before the drivers are validated."""
+    for row in rows:
+        if row.get("key") == "currency" and column not in row.bad:
+            value = row.get(column)
+            try:
+                return Drivers(currency=value).currency or "USD"
+            except ValidationError:
+                return "USD"
+    return "USD"
+
+
+def _typed_text(row: Row, key: str) -> str | None:
+    """The text typed in a text cell of ``row`` (trimmed), or None when blank or bad."""
+    value = row.get(key)
+    if value is None or key in row.bad:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _from_mark(obj: Any) -> bool:
+    """Whether a line's currency came from a mark typed with an amount (reported there)."""
+    return obj is not None and getattr(obj, "currency_mark", None) is not None
 
 
 def _strip_field(message: str, key: str) -> str:
