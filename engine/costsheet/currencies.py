@@ -192,6 +192,12 @@ NO_RATE_MESSAGE = ("{mark} means {currency}, and there is no exchange rate from 
                    "{reporting}")
 
 
+NO_RATE_CODE_MESSAGE = ("the amount is in {currency}, and there is no exchange rate from "
+                        "{currency} to {reporting}: add {currency} on the FX sheet, or type the "
+                        "amount in {reporting}")
+
+
 def no_rate_message(mark: str, currency: str, reporting: str) -> str:
     """The message for an amount whose mark gives its line a currency with no FX rate."""
-    return NO_RATE_MESSAGE.format(mark=mark, currency=currency, reporting=reporting)
+    text = NO_RATE_CODE_MESSAGE if mark.strip().upper() == currency else NO_RATE_MESSAGE
+    return text.format(mark=mark, currency=currency, reporting=reporting)

@@ -22,7 +22,6 @@ import re
 import typing
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from functools import cache
 from typing import Annotated, Any, Literal, NamedTuple, Self, get_args
 
 from pydantic import (
@@ -90,11 +89,17 @@ class IsMoney:
 MONEY = IsMoney()
 
 
-@cache
+_MONEY_FIELDS: dict[type[BaseModel], tuple[str, ...]] = {}
+
+
 def money_fields(model: type[BaseModel]) -> tuple[str, ...]:
     """The fields of ``model`` that hold an amount of money, in order."""
-    return tuple(name for name, f in model.model_fields.items()
-                 if any(isinstance(m, IsMoney) for m in f.metadata))
+    found = _MONEY_FIELDS.get(model)
+    if found is None:
+        found = _MONEY_FIELDS[model] = tuple(
+            name for name, f in model.model_fields.items()
+            if any(isinstance(m, IsMoney) for m in f.metadata))
+    return found
 
 
 def kind_of(field: Any) -> Kind:

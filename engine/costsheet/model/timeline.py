@@ -51,7 +51,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from ..catalog import Catalog
-from ..errors import InputError
+from ..errors import InputError, Report
 from ..inputs import FAMILIES, Budget, Drivers, GpuPool, parse_month
 from ..units import UnitError
 from .budget import budget_catalog, compute_budget, make_fx
@@ -480,6 +480,8 @@ def build_timeline(
             for p in sb.pools if p.term_months is not None and p.ownership == "rent"}
     placed = [_placed(it, spans, held, result, default_start) for it in model_items]
     hz = _horizon(horizon, default_start, placed, owned)
+    if horizon is None and sb.drivers.start_month is not None:
+        _refuse_early_starts(sb, model_items, placed, owned, sb.drivers.start_month)
 
     lines: list[LineItem] = []
     entries: list[MonthlyAmount] = []
@@ -525,6 +527,7 @@ def build_timeline(
         before = sum(1 for e in outside if month_index(e.month) < month_index(hz.start))
         if before:
             warnings.append(f"{before} monthly amounts fall before the horizon start {hz.start}")
+    warnings += _long_gaps(entries, hz)
     return Timeline(
         scenario=scenario, view=view, currency=result.currency, horizon=hz, lines=lines,
         entries=entries, outside=outside, owned=owned, model_total=float(result.total),
@@ -544,6 +547,68 @@ def monthly_frame(
     return build_timeline(
         budget, scenario=scenario, view=view, horizon=horizon, catalog=catalog
     ).frame()
+
+
+#: months with nothing budgeted, in a row, after which a start month looks like a mistyped year
+GAP_MONTHS = 12
+
+
+def _start_key(budget: Budget, it: LineItem) -> str:
+    """The input that sets a model line's start month: its run's, else its pool's, else its
+    line's (``runs.main.start_month``)."""
+    if it.run is not None:
+        run = next((r for r in budget.runs if r.name == it.run), None)
+        if run is not None and (run.start_month is not None or it.pool is None):
+            return f"runs.{run.name}.start_month"
+    if it.pool is not None:
+        return f"pools.{it.pool}.start_month"
+    return f"{it.source}.start_month"
+
+
+def _refuse_early_starts(budget: Budget, items: list[LineItem],
+                         placed: list[tuple[str, float | None]], owned: list[OwnedHardware],
+                         start: str) -> None:
+    """A line (or an owned pool) that starts before the Drivers' start month would fall outside
+    the monthly plan: an InputError naming each such start month's input (``report``)."""
+    found: dict[str, str] = {}
+    for it, (month, _) in zip(items, placed, strict=True):
+        if month_index(month) < month_index(start):
+            found.setdefault(_start_key(budget, it), month)
+    for o in owned:
+        if o.start_month is not None and month_index(o.start_month) < month_index(start):
+            found.setdefault(f"pools.{o.pool}.start_month", o.start_month)
+    if not found:
+        return
+    report = Report()
+    for key, month in found.items():
+        report.add("", "", key, month, _early_message(month, start), code="start_before_budget")
+    key, month = next(iter(found.items()))
+    raise InputError(_early_message(month, start), report=report, code="start_before_budget",
+                     key=key, hint="check the year, or move the Drivers' Start month earlier")
+
+
+def _early_message(month: str, start: str) -> str:
+    return (f"starts in {month}, before the budget's first month {start} (Drivers): its cost "
+            "would fall outside the monthly plan; check the year, or move the Start month on "
+            "the Drivers sheet earlier")
+
+
+def _long_gaps(entries: list[MonthlyAmount], hz: Horizon) -> list[str]:
+    """A warning for each run of :data:`GAP_MONTHS` or more empty months followed by spending
+    (a start month typed with the wrong year leaves such a gap)."""
+    spent = {e.month for e in entries if abs(e.amount) > 0}
+    out: list[str] = []
+    gap: list[str] = []
+    for mo in hz.months:
+        if mo in spent:
+            if len(gap) >= GAP_MONTHS and month_index(gap[0]) > month_index(hz.start):
+                out.append(f"nothing is budgeted from {gap[0]} to {gap[-1]} ({len(gap)} months), "
+                           f"then spending starts again in {mo}: check the year of the start "
+                           "months")
+            gap = []
+        else:
+            gap.append(mo)
+    return out
 
 
 def _pool_spans(items: list[LineItem], result: BudgetResult) -> dict[str, tuple[str, float]]:

@@ -41,6 +41,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..catalog import Catalog
+from ..currencies import no_rate_message
 from ..errors import InputError
 from ..inputs import FAMILIES, FAMILY_LABELS, Budget
 from ..inputs import ActualLine as ActualLine  # moved to inputs; still importable from here
@@ -106,6 +107,11 @@ class FxRates:
     def currencies(self) -> list[str]:
         return sorted({self.reporting, *self._rates})
 
+    def months(self) -> list[tuple[str, str]]:
+        """(currency, month) of every monthly rate."""
+        return [(cur, mo) for cur, by_month in sorted(self._rates.items())
+                for mo in sorted(m for m in by_month if m is not None)]
+
     def knows(self, currency: str) -> bool:
         return currency.upper() == self.reporting or currency.upper() in self._rates
 
@@ -152,6 +158,18 @@ class FxRates:
 # conversion of actuals
 
 
+def _rate_problem(i: int, a: ActualLine, cur: str, fx: FxRates, what: str) -> ActualProblem:
+    """No rate for an actual's currency: at its Currency cell, or at its amount when the
+    currency came from the mark typed with the amount."""
+    code = "unknown_currency" if not fx.knows(cur) else "no_month_rate"
+    mark = a.currency_mark
+    if mark is None:
+        return ActualProblem(i, "currency", cur, fx.missing(cur, a.month, what), code, a.month)
+    message = (no_rate_message(mark, cur, fx.reporting) if not fx.knows(cur)
+               else fx.missing(cur, a.month, what))
+    return ActualProblem(i, "amount", a.amount, message, code, a.month)
+
+
 def convert_actuals(
     actuals: Sequence[ActualLine], budget_fx: FxRates, actual_fx: FxRates
 ) -> list[ConvertedActual]:
@@ -172,9 +190,7 @@ def _convert(actuals: Sequence[ActualLine], budget_fx: FxRates, actual_fx: FxRat
         r_budget = budget_fx.lookup(cur, a.month)
         for rate, fx, what in ((r_actual, actual_fx, "actual"), (r_budget, budget_fx, "budget")):
             if rate is None:
-                code = "unknown_currency" if not fx.knows(cur) else "no_month_rate"
-                problems.append(ActualProblem(i, "currency", cur, fx.missing(cur, a.month, what),
-                                              code, a.month))
+                problems.append(_rate_problem(i, a, cur, fx, what))
                 break
         else:
             assert r_actual is not None and r_budget is not None
@@ -458,6 +474,9 @@ def compute_variance(
 
     monthly = _monthly_rows(months, budget_mf, act_mf, done)
     warnings += _closed_without_actuals(monthly, act_mf, asof, tl.currency)
+    warnings += [f"the FX rate for {cur} in {mo} is not used: {mo} is not one of the budget's "
+                 f"months ({tl.horizon.start} to {tl.horizon.end}); check the year"
+                 for cur, mo in act_fx.months() if mo not in tl.horizon]
     reserve = _reserve_rows(tl, booked, asof)
     return Variance(
         scenario=tl.scenario, view=tl.view, currency=tl.currency, as_of=asof, months=months,

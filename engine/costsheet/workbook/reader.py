@@ -35,6 +35,7 @@ from ..inputs import (
     Drivers,
     GpuCatalogRow,
     OverrideRow,
+    money_fields,
     validation_problems,
     with_marked_currency,
 )
@@ -242,7 +243,7 @@ class _Reader:
         from .uncertainty import driver_interval
 
         try:
-            found = driver_interval(v)
+            found = driver_interval(v, self.reporting if key in money_fields(Drivers) else None)
         except UnitError as exc:
             self.error(sheet, cell, key, v, str(exc), exc.code)
             return _BAD
@@ -404,6 +405,9 @@ class _Reader:
             if len(parts) >= 3 and ".".join(parts[1:-1]).lower() in invalid.get(
                     parts[0], set()):
                 return None  # the line itself has errors, already reported
+            if parts[0] in SHEETS and parts[0] in TABLE_SECTIONS and \
+                    self.book.grid(SHEETS[parts[0]].name) is None:
+                return None  # its sheet is missing, already reported
             self.error(row.sheet, row.cells["key"], "key", key, exc.message, exc.code)
             return None
         if section == "drivers":

@@ -22,6 +22,7 @@ Keys are matched exactly (after trimming spaces), never by label.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -31,7 +32,7 @@ from typing import Any
 from openpyxl.utils import get_column_letter
 from pydantic import BaseModel, ValidationError
 
-from ..errors import CostsheetError, Report
+from ..errors import CostsheetError, Report, closest
 from ..inputs import validation_problems
 from .sheet_parts import defused, impossible_cell, scan_layout
 from .template import FIRST_ROW, KEY_ROW, ColumnSpec, SheetSpec
@@ -46,6 +47,7 @@ EXCEL_ERRORS = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#N
                           "#GETTING_DATA", "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!",
                           "#UNKNOWN!"})
 KEY_ROW_SCAN = 15  # the key row is one of the first rows
+RENAMED_SCAN = 12  # sheets whose first rows are looked at for a missing input sheet's keys
 TEXT_KINDS = ("text", "choice", "currency")
 
 
@@ -182,6 +184,7 @@ class Book:
     fatal: CostsheetError | None = None
     failed: bool = False
     _formulas: _Formulas | None = None
+    matched: list[str] = field(default_factory=list)  # the workbook's names of loaded sheets
 
     @classmethod
     def open(cls, path: Path, sheets: Iterable[str], report: Report | None = None) -> Book:
@@ -197,6 +200,36 @@ class Book:
 
     def grid(self, name: str) -> Grid | None:
         return self.grids.get(name)
+
+    def renamed(self, name: str, keys: Sequence[str], first_key: str
+                ) -> tuple[str | None, bool]:
+        """A sheet that looks like input sheet ``name`` renamed: (its name, whether it has the
+        sheet's key row), else ``(None, False)``. Sheets are tried nearest name first; one whose
+        first rows hold the keys wins, else a near-miss name (:func:`difflib`)."""
+        taken = {n.strip().casefold() for n in self.grids} | {n.casefold() for n in self.matched}
+        others = [n for n in self.sheet_order if n.strip().casefold() not in taken]
+        ranked = sorted(others, key=lambda n: -difflib.SequenceMatcher(
+            None, n.strip().casefold(), name.casefold()).ratio())
+        for other in ranked[:RENAMED_SCAN]:
+            rows = self._top_rows(other)
+            if rows and find_key_row(rows, keys, first_key) is not None:
+                return other, True
+        near = closest(name, others, cutoff=0.75)
+        return near, False
+
+    def _top_rows(self, sheet: str) -> list[list[Any]]:
+        """The first :data:`KEY_ROW_SCAN` rows of a sheet costsheet did not load (values)."""
+        from .readonly_workbook import open_read_only
+
+        try:
+            wb = open_read_only(self.path, data_only=True)
+            try:
+                ws = wb[sheet]
+                return [list(r) for r in ws.iter_rows(max_row=KEY_ROW_SCAN, values_only=True)]
+            finally:
+                wb.close()
+        except Exception:  # a sheet costsheet does not own and cannot read: not a candidate
+            return []
 
     # -- problems ---------------------------------------------------------------------------
 
@@ -245,6 +278,7 @@ class Book:
             by_lower = {n.strip().lower(): n for n in wb.sheetnames}
             found = {name: by_lower[name.lower()] for name in wanted
                      if name.lower() in by_lower}
+            self.matched = list(found.values())
             for name, actual in found.items():
                 rows = _sheet_rows(wb, actual)
                 if isinstance(rows, Exception):  # NaN/INF values, broken XML, a chart sheet
@@ -515,10 +549,7 @@ def read_table(book: Book, spec: TableSpec) -> Table | None:
     """
     g = book.grid(spec.sheet)
     if g is None:
-        if spec.required:
-            book.error(spec.sheet, "", "sheet", None,
-                       f"missing sheet {spec.sheet!r} ({spec.title}); copy it from a new "
-                       "template (`costsheet new`)", "missing_sheet")
+        _missing_sheet(book, spec)
         return None
     keys = [k for c in spec.columns for k in (c.key, *c.old_keys)]
     key_row = find_key_row(g.top_rows(), keys, spec.first_key)
@@ -540,6 +571,27 @@ def read_table(book: Book, spec: TableSpec) -> Table | None:
               else list(table.columns.values()))
     _warn_layout(book, g, list(rows), inputs)
     return table
+
+
+def _missing_sheet(book: Book, spec: TableSpec) -> None:
+    """A required sheet that is missing is an error; an optional one is fine, unless another
+    sheet looks like it renamed (its keys, or a near-miss name): then it is named, so that its
+    lines are not silently left out."""
+    renamed, has_keys = book.renamed(spec.sheet, [c.key for c in spec.columns], spec.first_key)
+    if renamed is not None and has_keys:
+        hint = (f"the sheet {renamed!r} has the {spec.sheet} sheet's keys: rename it to "
+                f"{spec.sheet!r} so costsheet reads it")
+    elif renamed is not None:
+        hint = f"did you mean the sheet {renamed!r}? Rename it to {spec.sheet!r}"
+    else:
+        hint = "copy it from a new template (`costsheet new`)"
+    if spec.required:
+        book.error(spec.sheet, "", "sheet", None,
+                   f"missing sheet {spec.sheet!r} ({spec.title}); {hint}", "missing_sheet")
+    elif renamed is not None:
+        book.warn(spec.sheet, "", "sheet", None,
+                  f"no sheet {spec.sheet!r} ({spec.title}), so none is read; {hint}",
+                  "renamed_sheet")
 
 
 def _columns(book: Book, g: Grid, spec: TableSpec, key_row: int) -> dict[str, int]:
