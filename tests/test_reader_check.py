@@ -151,10 +151,23 @@ def test_check_ok_line(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     assert res.output.strip() == (
         "ok: 2 pools, 2 runs, 4 data lines, 3 staff lines, 2 other lines, 1 GPU catalog row, "
-        "1 FX rate; scenarios Base, Low, High")
+        "1 FX budget rate; scenarios Base, Low, High")
     res = CliRunner().invoke(main, ["check", "--json", str(path)])
     assert res.exit_code == 0
     assert json.loads(res.output)["ok"] is True
+
+
+def test_check_counts_budget_and_monthly_fx_rates(tmp_path: Path) -> None:
+    """Four FX rows (one budget rate, three months of actual rates) are not "1 FX rate"."""
+    from costsheet.workbook.actuals import fill_actuals
+    from sample_budgets import MONTHLY_FX, monthly_actuals, monthly_budget
+
+    path = tmp_path / "monthly.xlsx"
+    path.write_bytes(workbook_bytes(monthly_budget(), fill=lambda wb: fill_actuals(
+        wb, monthly_actuals(), MONTHLY_FX)))
+    res = CliRunner().invoke(main, ["check", str(path)])
+    assert res.exit_code == 0, res.output
+    assert "1 FX budget rate, 3 monthly FX rates;" in res.output
 
 
 def test_missing_sheet_and_missing_column(tmp_path: Path) -> None:

@@ -131,6 +131,8 @@ CONFLICT_MESSAGES = {
     "reporting": "{mark} means {meant}, but the drivers are in the reporting currency "
                  "{currency}: type the amount in {currency}",
     "usd": "{mark} means {meant}, but GPU catalog prices are in USD: type the price in USD",
+    "arguments": "{mark} means {meant}, but the amounts are in {currency}: type the amount in "
+                 "{currency}, or set the currency to the one {mark} means",
 }
 MIXED_MESSAGE = ("{mark} and the {other_mark} typed in {other} mean different currencies: "
                  "type every amount of one line in one currency")

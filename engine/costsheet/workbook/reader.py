@@ -106,7 +106,10 @@ class ReadResult:
         if b.gpu_catalog:
             parts.append(n(len(b.gpu_catalog), "GPU catalog row", "GPU catalog rows"))
         if b.fx_rates:
-            parts.append(n(len(b.fx_rates), "FX rate", "FX rates"))
+            parts.append(n(len(b.fx_rates), "FX budget rate", "FX budget rates"))
+        monthly = sum(len(by_month) for by_month in self.fx.monthly.values()) if self.fx else 0
+        if monthly:
+            parts.append(n(monthly, "monthly FX rate", "monthly FX rates"))
         return f"{', '.join(parts)}; scenarios {', '.join(self.scenarios)}"
 
 
