@@ -176,10 +176,10 @@ class Booked:
 class _Names:
     """What a *Line item* can name: a line, a pool, a run, a reserve line."""
 
-    def __init__(self, tl: Timeline):
+    def __init__(self, tl: Timeline, pools: Collection[str], runs: Collection[str]):
         self.lines: dict[str, tuple[str, str]] = {}  # casefold item → (family, item)
-        self.pools: dict[str, str] = {}
-        self.runs: dict[str, str] = {}
+        self.pools: dict[str, str] = {_key(p): p for p in pools}
+        self.runs: dict[str, str] = {_key(r): r for r in runs}
         for e in [*tl.entries, *tl.outside]:
             self.lines.setdefault(_key(e.item), (e.family, e.item))
             if e.pool:
@@ -197,11 +197,12 @@ def _key(text: str) -> str:
     return text.strip().casefold()
 
 
-def book_actuals(converted: Sequence[ConvertedActual], tl: Timeline,
-                 counted: Collection[int]) -> Booked:
+def book_actuals(converted: Sequence[ConvertedActual], tl: Timeline, counted: Collection[int],
+                 pools: Collection[str] = (), runs: Collection[str] = ()) -> Booked:
     """Set each actual against the budget (the module's rules). ``counted``: the indexes of the
-    actuals up to the as-of month (the others are only checked)."""
-    names = _Names(tl)
+    actuals up to the as-of month (the others are only checked); ``pools``, ``runs``: the
+    budget's, which a *Line item* may name (those the timeline's lines carry are known too)."""
+    names = _Names(tl, pools, runs)
     budgets = _group_budgets(tl)
     out = Booked()
     first_reserve = sorted(tl.reserve, key=lambda r: (r.end, r.item.item))

@@ -453,7 +453,8 @@ def compute_variance(
         act_fx = actual_fx
     else:
         act_fx = FxRates(tl.currency, actual_fx)
-    booked, asof = _book(rows, tl, budget_fx, act_fx, as_of)
+    booked, asof = _book(rows, tl, budget_fx, act_fx, as_of,
+                         ([p.name for p in budget.pools], [r.name for r in budget.runs]))
     warnings = list(tl.warnings)
 
     def done(month: str) -> bool:
@@ -489,7 +490,7 @@ def compute_variance(
 
 
 def _book(rows: list[ActualLine], tl: Timeline, budget_fx: FxRates, act_fx: FxRates,
-          as_of: str | None) -> tuple[Booked, str | None]:
+          as_of: str | None, groups: tuple[list[str], list[str]]) -> tuple[Booked, str | None]:
     """Every actual checked (marks, months, rates, what its Line item names; all problems at
     once, :class:`ActualsError`) and booked against the budget; and the as-of month."""
     currencies = {*budget_fx.currencies, *act_fx.currencies}
@@ -498,7 +499,7 @@ def _book(rows: list[ActualLine], tl: Timeline, budget_fx: FxRates, act_fx: FxRa
     asof = _as_of(as_of, rows, tl.horizon)
     counted = {a.index for a in converted
                if asof is not None and month_index(a.month) <= month_index(asof)}
-    booked = book_actuals(converted, tl, counted)
+    booked = book_actuals(converted, tl, counted, *groups)
     problems = sorted([*problems, *fx_problems, *booked.problems],
                       key=lambda p: (p.index if p.index is not None else -1))
     if problems:
