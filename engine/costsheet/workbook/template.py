@@ -765,6 +765,35 @@ def reference_markdown() -> str:
         "`#DIV/0!`, ...) is an error at its cell. Merged cells over inputs (only the top-left "
         "cell is read) and hidden rows or columns holding inputs are warnings.",
         "",
+        "### Numbers and money as typed",
+        "",
+        "Chinese magnitudes are read after the digits: `90万` is 900,000, `1.5亿` is "
+        "150,000,000, `7千亿` is 700,000,000,000 (also 十, 百, 千, 十万, 百万, 千万, 十亿, 百亿, "
+        "万亿); full-width digits and signs (`１２，０００`, `５０％`) are read as digits; `40 %` "
+        "is 40%. Refused at the cell, with the reason: a decimal comma (`1.024,5`: costsheet "
+        "reads `.` as the decimal mark; write `1024.5`), digit groups split by spaces "
+        "(`300 000`, also no-break and thin spaces), an unknown magnitude (`7亿万`), and an "
+        "amount of money typed as a percentage (`12%`).",
+        "",
+        "An amount of money (a price, salary, unit cost, electricity price, an actual) may carry "
+        "its currency: `€2.50`, `2.50 EUR`, `¥900,000`, `RMB 90万`, `90万元`, `US$ 2.50`, "
+        "`JPY 50`, `£1.2M`. The mark is never dropped:",
+        "",
+        "- On a line whose *Currency* cell is filled, the mark must mean that currency (`$` on "
+        "a CAD line is CAD); otherwise the cell is an error (`$250,000` on an EUR line is "
+        "refused, not read as EUR 250,000). The drivers' amounts are in the reporting currency, "
+        "the GPU catalog's in USD.",
+        "- On a line whose *Currency* cell is blank, the mark gives the line its currency, "
+        "converted at the FX sheet's rate like a filled cell (and shown in the Basis): `€180` on "
+        "a data line of a USD budget is EUR 180 × the EUR rate. A mark that names one currency "
+        "(`€`, `£`, `CN¥`, `RMB`, `元`, `US$`, `C$`, `円`, any ISO code) means it. `$` (any "
+        "dollar) and `¥` (yuan or yen) mean the reporting currency when they can, else the only "
+        "one of their currencies the FX sheet lists; else `$` means USD (the international "
+        "convention) and `¥` is refused: fill the line's *Currency* cell (CNY or JPY) so "
+        "costsheet does not guess. A currency with no FX rate is an error at the cell.",
+        "- Two amounts of one line typed in different currencies (`$2` and `€20,000`) are "
+        "refused: a line has one currency.",
+        "",
         "The **Drivers** sheet has one driver per row: `key | label | unit | help | Base | Low | "
         "High | …`. The first scenario column must be `Base`; add any number of scenario columns "
         "to the right. A blank scenario cell inherits Base; a blank Base cell takes the default.",
