@@ -19,7 +19,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 from costsheet.cli import main
-from costsheet.workbook.package import check_package, list_sheets
+from costsheet.workbook.ooxml import check_package, list_sheets
 from costsheet.workbook.reader import read_budget
 from costsheet.workbook.safety import BACKUP_DIR, TEMP_PREFIX
 from support.hostile import example_bytes

@@ -90,6 +90,24 @@ def test_library_errors_name_the_input_they_concern() -> None:
     assert (exc.value.code, exc.value.key) == ("no_rental_price", "pools.b.price_per_gpu_hour")
 
 
+def test_the_monthly_plan_names_its_arguments_by_key() -> None:
+    """plan_monthly (model/) names no flag: the CLI shows `--as-of` from the key `as_of`."""
+    from datetime import datetime
+
+    from costsheet.model.monthly_plan import plan_monthly
+
+    pool = GpuPool(name="p", gpu_type="H100", gpu_count=8, price_per_gpu_hour=2)
+    budget = Budget(pools=[pool], runs=[TrainingRun(name="r", gpu_hours=10)])
+    results = {"Base": compute_budget(budget)}
+    now = datetime(2026, 3, 1)
+    with pytest.raises(InputError) as exc:
+        plan_monthly(budget, results, now=now, version="t", as_of="March")
+    assert exc.value.key == "as_of" and exc.value.message.startswith("not a month")
+    with pytest.raises(InputError) as exc:
+        plan_monthly(budget, results, now=now, version="t", scenario="Nope")
+    assert exc.value.key == "scenario" and "unknown scenario 'Nope'" in exc.value.message
+
+
 def test_a_model_error_is_placed_at_the_cell_its_key_names(tmp_path: Path) -> None:
     """The run's name holds a quote (a message-parsing reader missed such names)."""
     path = _planted(tmp_path, {

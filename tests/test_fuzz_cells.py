@@ -13,7 +13,7 @@ from typing import Any
 import openpyxl
 from click.testing import CliRunner
 from costsheet.cli import main
-from costsheet.workbook.package import check_package
+from costsheet.workbook.ooxml import check_package
 from costsheet.workbook.reader import read_budget
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st

@@ -16,7 +16,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 from costsheet.cli import main
-from costsheet.workbook.package import PackageError, check_package
+from costsheet.workbook.ooxml import PackageError, check_package
 from costsheet.workbook.reader import read_budget
 from support.hostile import Case, accepted, corpus, example_bytes, shared_strings_bomb
 

@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 from costsheet.cli import main
 from costsheet.workbook.add_inputs import INPUT_PROPERTY, input_sheet_names
-from costsheet.workbook.package import SHARED_PARTS, list_sheets, read_owned_sheets
+from costsheet.workbook.ooxml import SHARED_PARTS, list_sheets, read_owned_sheets
 from costsheet.workbook.reader import read_budget
 from costsheet.workbook.template import README_SHEET
 from support.fixtures import REAL_WORKBOOKS, real_workbook_names, require_real_workbooks

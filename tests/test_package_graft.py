@@ -14,7 +14,7 @@ import defusedxml.ElementTree as SafeET
 import openpyxl
 import pytest
 from costsheet.errors import CostsheetError
-from costsheet.workbook.package import (
+from costsheet.workbook.ooxml import (
     PackageError,
     check_package,
     graft_sheets,
@@ -646,3 +646,58 @@ def test_grafted_excel_tables_get_unique_ids(tmp_path: Path) -> None:
     wb.save(scratch)
     with pytest.raises(PackageError, match="Inventory"):
         graft_sheets(target, scratch, tmp_path / "clash.xlsx", sheets=["Line items"])
+
+
+#: CT_Font's children in the order the Open XML SDK validates them (its Spreadsheet.Font class)
+#: and Excel writes them; openpyxl writes ``name`` first.
+FONT_ORDER = ["b", "i", "strike", "condense", "extend", "outline", "shadow", "u", "vertAlign",
+              "sz", "color", "name", "family", "charset", "scheme"]
+
+
+def _fonts(styles: bytes) -> list[list[str]]:
+    fonts = SafeET.fromstring(styles).find(f"{M}fonts")
+    assert fonts is not None
+    return [[child.tag.rsplit("}", 1)[-1] for child in font] for font in fonts]
+
+
+def _in_schema_order(children: list[str]) -> bool:
+    ranks = [FONT_ORDER.index(c) for c in children]
+    return ranks == sorted(ranks)
+
+
+def test_appended_fonts_list_their_children_in_schema_order(tmp_path: Path) -> None:
+    target = real_workbook("data-validation.xlsx", tmp_path)
+    before = _fonts(parts(target)["xl/styles.xml"])
+    _scratch, out1, _out2 = graft_twice(target, tmp_path)
+    after = _fonts(parts(out1)["xl/styles.xml"])
+    assert after[: len(before)] == before  # the user's fonts untouched
+    appended = after[len(before):]
+    assert appended and any(font.index("name") > 0 for font in appended if "name" in font)
+    assert all(_in_schema_order(font) for font in appended), appended
+
+
+def test_fonts_appended_in_the_old_order_are_reused(tmp_path: Path) -> None:
+    """A workbook an older costsheet wrote (its fonts in openpyxl's order) does not get the same
+    fonts again: fonts compare whatever the order of their children."""
+    target = real_workbook("data-validation.xlsx", tmp_path)
+    n_user = len(_fonts(parts(target)["xl/styles.xml"]))
+    _scratch, out1, _out2 = graft_twice(target, tmp_path)
+    n_fonts = len(_fonts(parts(out1)["xl/styles.xml"]))
+
+    def name_first(blob: bytes) -> bytes:  # this workbook's main prefix is x:
+        text = blob.decode("utf-8")
+        head, fonts, tail = re.split(r"(<x:fonts\b.*?</x:fonts>)", text, maxsplit=1,
+                                     flags=re.S)
+        items = re.findall(r"<x:font>.*?</x:font>", fonts, flags=re.S)
+        moved = [re.sub(r"^<x:font>(.*?)(<x:name [^>]*/>)(.*)</x:font>$",
+                        r"<x:font>\2\1\3</x:font>", f, flags=re.S) for f in items[n_user:]]
+        for old, new in zip(items[n_user:], moved, strict=True):
+            fonts = fonts.replace(old, new, 1)
+        return (head + fonts + tail).encode("utf-8")
+
+    _rewrite_part(out1, "xl/styles.xml", name_first)
+    assert any(font[0] == "name" for font in _fonts(parts(out1)["xl/styles.xml"])[n_user:])
+    again = tmp_path / "again.xlsx"
+    graft_sheets(out1, build_scratch(tmp_path / "scratch2.xlsx"), again, sheets=OWNED,
+                 remove=OWNED)
+    assert len(_fonts(parts(again)["xl/styles.xml"])) == n_fonts

@@ -20,7 +20,7 @@ from click.testing import CliRunner
 from costsheet.cli import main
 from costsheet.errors import CostsheetError, InputError
 from costsheet.inputs import FAMILIES, Budget, GpuPool, TrainingRun
-from costsheet.workbook.package import SHARED_PARTS, list_sheets, read_owned_sheets
+from costsheet.workbook.ooxml import SHARED_PARTS, list_sheets, read_owned_sheets
 from costsheet.workbook.run import (
     RunResult,
     compute_scenarios,
@@ -289,3 +289,51 @@ def test_run_result_to_dict_is_json(tmp_path: Path):
     data = json.loads(json.dumps(result.to_dict()))
     assert data["scenarios"]["Base"]["families"]["compute"] == pytest.approx(5_576_000)
     assert data["owned_sheets"][:3] == list(OWNED_SHEETS)
+
+
+def test_run_reads_the_source_package_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """One `costsheet run` reads the source file once: pre-flight, the owned-sheet check, the
+    reader (every input sheet, the saved results of formulas, hidden rows and merges, Actuals,
+    FX, Uncertainty), the Refresh log and the graft share one package object, and openpyxl reads
+    its bytes, never the file. The only other read of the file is the backup copy."""
+    import builtins
+    import io
+
+    from costsheet.workbook import readonly_workbook
+    from costsheet.workbook.ooxml import Package
+
+    path = _copy(ROOT / "samples" / "monthly-actuals.xlsx", tmp_path)
+    run_workbook(path, now=NOW)  # owned sheets and a Refresh log for the second run to read
+    opened: list[str] = []
+    real_open = Package.open.__func__  # type: ignore[attr-defined]
+
+    def counting(cls: type[Package], p: Path, **kw: object) -> Package:
+        opened.append(Path(p).name)
+        return real_open(cls, p, **kw)
+
+    reads: list[str] = []  # every open of the source file, by whom
+    real_io_open = io.open
+
+    def spying(file: object, mode: str = "r", *args: object, **kw: object) -> object:
+        if isinstance(file, str | os.PathLike) and Path(file).resolve() == path.resolve():
+            reads.append(mode)
+        return real_io_open(file, mode, *args, **kw)  # type: ignore[call-overload]
+
+    views: list[object] = []  # what openpyxl was given to read
+    real_view = readonly_workbook.open_read_only
+
+    def viewing(source: object, *, data_only: bool = False) -> object:
+        views.append(source)
+        return real_view(source, data_only=data_only)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Package, "open", classmethod(counting))
+    monkeypatch.setattr(io, "open", spying)
+    monkeypatch.setattr(builtins, "open", spying)
+    monkeypatch.setattr(readonly_workbook, "open_read_only", viewing)
+    second = run_workbook(path, now=NOW)
+    monkeypatch.undo()
+    assert [n for n in opened if n == path.name] == [path.name]
+    assert reads == ["rb", "rb"], reads  # the package, then the backup copy
+    assert views and all(isinstance(v, io.BytesIO) for v in views), views
+    assert second.monthly is not None and len(second.monthly.log_rows) == 1
+    assert second.monthly.as_of is not None  # the Actuals sheet was read, from the package

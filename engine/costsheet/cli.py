@@ -54,6 +54,15 @@ def _no_flag(key: str) -> str | None:
     return None
 
 
+def _error_flag(key: str, flags: bool) -> str | None:
+    """The flag to show with an error about ``key``: :func:`flag_for` for a command whose flags
+    describe a budget; else only the command's own option for an argument (``as_of`` →
+    ``--as-of``), since an input key of a workbook command names a cell, not a flag."""
+    if flags:
+        return flag_for(key)
+    return None if "." in key else _option_flag(key)
+
+
 def fail(exc: CostsheetError, *, flags: bool = False, tip: str | None = None) -> None:
     """Print an expected failure and exit 2.
 
@@ -77,7 +86,7 @@ def fail(exc: CostsheetError, *, flags: bool = False, tip: str | None = None) ->
             else:
                 click.echo(f"error: {err}", err=True)
     else:
-        flag = flag_of(exc.key) if exc.key else None
+        flag = _error_flag(exc.key, flags) if exc.key else None
         click.echo(f"error: {flag}: {exc.message}" if flag else f"error: {exc.message}", err=True)
     hint = exc.hint or (tip if problems else None)
     if hint:

@@ -128,7 +128,7 @@ def render_png(xlsx: Path, outdir: Path, sheet: str | None = None) -> list[Path]
     outdir.mkdir(parents=True, exist_ok=True)
     source = xlsx
     if sheet is not None:
-        from costsheet.workbook.package import graft_sheets, list_sheets
+        from costsheet.workbook.ooxml import graft_sheets, list_sheets
 
         others = [s for s in list_sheets(xlsx) if s != sheet]
         if len(others) == len(list_sheets(xlsx)):

@@ -96,14 +96,16 @@ def month_range(start: str, end: str) -> list[str]:
     return [month_at(i) for i in range(month_index(start), month_index(end) + 1)]
 
 
-def as_month(value: object, what: str = "month") -> str:
-    """A month as typed (``2026-3``, a date) → ``'2026-03'``; InputError naming ``what``."""
+def as_month(value: object, what: str = "month", *, key: str | None = None) -> str:
+    """A month as typed (``2026-3``, a date) → ``'2026-03'``; InputError naming ``what``, or,
+    given ``key`` (the argument the month came from), carrying it for the caller to name."""
+    prefix = "" if key else f"{what}: "
     try:
         out = parse_month(value)
     except UnitError as exc:
-        raise InputError(f"{what}: {exc} (got {value!r})") from None
+        raise InputError(f"{prefix}{exc} (got {value!r})", key=key) from None
     if out is None:
-        raise InputError(f"{what}: is required")
+        raise InputError(f"{prefix}is required" if not key else f"{what} is required", key=key)
     return out
 
 

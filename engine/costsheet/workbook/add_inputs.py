@@ -1,7 +1,7 @@
 """``costsheet new --into``: add the template's input sheets to a workbook a team already has.
 
 The input sheets are built by :mod:`costsheet.workbook.template` in a scratch workbook and grafted
-into the user's file at the zip level (:func:`costsheet.workbook.package.graft_sheets`), so every
+into the user's file at the zip level (:func:`costsheet.workbook.ooxml.graft_sheets`), so every
 part of the user's workbook keeps its bytes (pivot tables, macros, pictures, links, ...), and the
 dropdowns of the input sheets come along inside their sheets. Sheets of the same names already in
 the workbook are an error: nothing is replaced. The README sheet is added only when the workbook
@@ -20,7 +20,7 @@ from pathlib import Path
 
 from ..errors import CostsheetError
 from ..inputs import Budget
-from .package import check_package, graft_sheets, list_sheets
+from .ooxml import Package, graft_sheets
 from .safety import check_not_open, check_writable, make_backup
 from .template import LAYOUT, README_SHEET, workbook_bytes
 
@@ -62,10 +62,10 @@ def add_input_sheets(
     """
     source = Path(path)
     target = Path(out) if out is not None else source
-    check_package(source)
+    package = Package.open(source)
     check_not_open(target)
     check_writable(target)
-    existing = {name.casefold(): name for name in list_sheets(source)}
+    existing = {name.casefold(): name for name in package.sheet_names()}
     wanted = input_sheet_names()
     clashes = [existing[n.casefold()] for n in wanted if n.casefold() in existing]
     if clashes:
@@ -88,6 +88,6 @@ def add_input_sheets(
         scratch = Path(tmp) / "inputs.xlsx"
         scratch.write_bytes(workbook_bytes(budget, lang=lang))
         backup = make_backup(target, keep=keep_backups) if target.exists() else None
-        graft_sheets(source, scratch, target, sheets=sheets, property_name=INPUT_PROPERTY)
+        graft_sheets(package, scratch, target, sheets=sheets, property_name=INPUT_PROPERTY)
     return AddedInputs(source=source, output=target, sheets=sheets, backup=backup,
                        readme_skipped=readme_skipped)

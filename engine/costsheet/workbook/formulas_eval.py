@@ -151,7 +151,7 @@ class FormulaEvaluator:
         if hasattr(value, "toordinal"):  # a date typed in a cell: Excel's serial number
             from openpyxl.utils.datetime import to_excel
 
-            return to_excel(value)
+            return to_excel(value)  # type: ignore[no-untyped-call]  # untyped in the stubs
         return value
 
 

@@ -1,7 +1,8 @@
 """Read a budget workbook into a :class:`~costsheet.inputs.Budget`, reporting every bad cell.
 
-:func:`read_budget` never changes the file. It sniffs the package first
-(:func:`costsheet.workbook.package.check_package`), reads every input sheet once with the table
+:func:`read_budget` never changes the file. It opens and sniffs the package once
+(:class:`costsheet.workbook.ooxml.Package`; ``costsheet run`` hands in the package it opened
+already), reads every input sheet once with the table
 reader (:mod:`costsheet.workbook.tables`: cached values, formulas, error values, merged cells
 and blank rows handled alike on every sheet), validates each line with its pydantic model, and
 collects every problem at once as a :class:`~costsheet.errors.CellError` with its ``Sheet!Cell``
@@ -41,7 +42,7 @@ from ..inputs import (
 )
 from ..units import UnitError
 from .fx_sheet import FxSheet, read_fx
-from .package import check_package
+from .ooxml import Package
 from .tables import (
     FORMULA_NO_VALUE,
     Book,
@@ -683,24 +684,17 @@ def _strip_field(message: str, key: str) -> str:
     return message[len(prefix):] if message.startswith(prefix) else message
 
 
-def read_budget(path: Path | str) -> ReadResult:
+def read_budget(source: Path | str | Package) -> ReadResult:
     """Read and validate a budget workbook; never changes the file.
 
+    ``source`` is the workbook's path, or its package already open (it is not read again).
     Every problem is in ``result.report`` (errors and warnings, each with its Sheet!Cell);
     ``result.budget`` is the Budget when there is no error, else None.
     """
-    from .package import PackageError
-
-    path = Path(path)
+    path = source.path if isinstance(source, Package) else Path(source)
     report = Report(source=str(path))
-    try:
-        check_package(path)
-    except PackageError as exc:
-        tip = f"; {exc.hint}" if exc.hint else ""
-        code = exc.code if exc.code != "error" else "unreadable_file"
-        report.add("", "", "file", None, exc.message + tip, code=code)
-        return ReadResult(None, report, [], {}, path, fatal=exc)
-    book = Book.open(path, [s.name for s in LAYOUT], report)
+    book = Book.open(source if isinstance(source, Package) else path,
+                     [s.name for s in LAYOUT], report)
     if book.failed:
         return ReadResult(None, report, [], {}, path, fatal=book.fatal)
     reader = _Reader(book)

@@ -13,7 +13,7 @@ never parsed.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from openpyxl.reader.excel import ExcelReader
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
@@ -25,6 +25,11 @@ class _LazySizeWorksheet(ReadOnlyWorksheet):
     """A read-only worksheet that reads its ``<dimension>`` on first use, not when opened."""
 
     _sized = False
+    # set by openpyxl's private ReadOnlyWorksheet._get_size (its type stubs do not list them)
+    _min_row: int
+    _max_row: int | None
+    _min_column: int
+    _max_column: int | None
 
     def _get_size(self) -> None:  # called by __init__: deferred to _ensure_size
         return None
@@ -32,7 +37,7 @@ class _LazySizeWorksheet(ReadOnlyWorksheet):
     def _ensure_size(self) -> None:
         if not self._sized:
             self._sized = True
-            ReadOnlyWorksheet._get_size(self)
+            ReadOnlyWorksheet._get_size(self)  # type: ignore[attr-defined]  # private, tested
 
     def reset_dimensions(self) -> None:
         self._sized = True  # the caller does not trust the stored size: no need to read it
@@ -61,20 +66,26 @@ class _LazySizeWorksheet(ReadOnlyWorksheet):
 
 class _LazyReader(ExcelReader):
     def read_worksheets(self) -> None:
-        for sheet, rel in self.parser.find_sheets():
+        # ExcelReader.read_worksheets with the lazy sheet; openpyxl's internals (the parser's
+        # sheet entries, the workbook's sheet list) are untyped in its stubs
+        wb: Any = self.wb
+        parser: Any = self.parser
+        for sheet, rel in parser.find_sheets():
             if rel.target not in self.valid_files:
                 continue
             if "chartsheet" in rel.Type:
                 self.read_chartsheet(sheet, rel)
                 continue
-            ws = _LazySizeWorksheet(self.wb, sheet.name, rel.target, self.shared_strings)
+            ws = _LazySizeWorksheet(wb, sheet.name, rel.target, self.shared_strings)
             ws.sheet_state = sheet.state
-            self.wb._sheets.append(ws)
+            wb._sheets.append(ws)
 
 
-def open_read_only(path: Path | str, *, data_only: bool = False) -> Any:
+def open_read_only(path: Path | str | IO[bytes], *, data_only: bool = False) -> Any:
     """``openpyxl.load_workbook(path, read_only=True, data_only=data_only)``, minus the parse of
-    sheets that are never read. Close it with ``wb.close()``."""
-    reader = _LazyReader(Path(path), read_only=True, data_only=data_only)
+    sheets that are never read; ``path`` may be an open binary file (bytes already read). Close
+    it with ``wb.close()``."""
+    source = Path(path) if isinstance(path, str | Path) else path
+    reader = _LazyReader(source, read_only=True, data_only=data_only)
     reader.read()
     return reader.wb

@@ -1,10 +1,10 @@
 """The Scenarios, Sensitivity and Risk sheets: scenario comparison, tornado and Monte Carlo.
 
-:func:`analyse` runs the three analyses of :mod:`costsheet.model.sensitivity` and
-:mod:`costsheet.model.montecarlo` on a budget; :func:`add_risk_sheets` writes them, as values with
-number formats and native Excel charts, into the scratch workbook that
-:func:`costsheet.workbook.writer.build_workbook` started (it reuses that workbook's named styles),
-before it is grafted into the user's file. Nothing here reads or touches the user's file.
+:func:`add_risk_sheets` renders a :class:`~costsheet.model.risk_analysis.RiskAnalysis` (computed
+by :func:`costsheet.model.risk_analysis.analyse`), as values with number formats and native Excel
+charts, into the scratch workbook that :func:`costsheet.workbook.writer.build_workbook` started
+(it reuses that workbook's named styles), before it is grafted into the user's file. Nothing here
+computes the analyses, reads or touches the user's file.
 
 * **Scenarios**: each scenario's totals by family next to Base, the difference, and the inputs
   that explain it (each override applied alone to Base, largest effect first).
@@ -17,38 +17,42 @@ before it is grafted into the user's file. Nothing here reads or touches the use
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.chart import BarChart, Reference, ScatterChart, Series
-from openpyxl.chart.data_source import AxDataSource, StrRef
+from openpyxl.chart.axis import NumericAxis
+from openpyxl.chart.data_source import AxDataSource, NumRef, StrRef
+from openpyxl.chart.series import Series as ChartSeries
 from openpyxl.chart.series import SeriesLabel
 from openpyxl.chart.shapes import GraphicalProperties
-from openpyxl.chart.text import RichText
 from openpyxl.drawing.line import LineProperties
-from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.properties import PageSetupProperties
 
-from ..catalog import Catalog
-from ..inputs import FAMILIES, FAMILY_LABELS, Budget
-from ..model.items import BudgetResult
-from ..model.montecarlo import DEFAULT_SEED, DEFAULT_TRIALS, Distribution, RiskResult, simulate
-from ..model.sensitivity import (
-    DEFAULT_SWING,
-    ScenarioComparison,
-    Tornado,
-    compare_scenarios,
-    label_for,
-    tornado,
-)
+from ..inputs import FAMILIES, FAMILY_LABELS
+from ..model.montecarlo import Distribution
+from ..model.risk_analysis import RiskAnalysis
+from ..model.sensitivity import label_for
 from ..model.solve import fmt_input
-from .writer import money_format
+from ..units import format_money
+from .sheetkit import (
+    CURRENCY_SYMBOLS,
+    FAMILY_COLORS,
+    HEADER_FILL,
+    OwnedSheet,
+    add_named_styles,
+    axis_text,
+    column_ref,
+    money_format,
+    named_style,
+    quoted,
+    series,
+    size,
+    text_font,
+)
 
-__all__ = ["RISK_SHEETS", "RiskAnalysis", "add_risk_sheets", "analyse"]
+__all__ = ["RISK_SHEETS", "add_risk_sheets"]
 
 SCENARIOS_SHEET = "Scenarios"
 SENSITIVITY_SHEET = "Sensitivity"
@@ -57,139 +61,25 @@ RISK_SHEETS: tuple[str, ...] = (SCENARIOS_SHEET, SENSITIVITY_SHEET, RISK_SHEET)
 TORNADO_BARS = 15  # bars in the chart (the table lists every input)
 HISTOGRAM_BINS = 30
 S_CURVE_POINTS = 41  # every 2.5%
-_FORMULA_START = ("=", "+", "-", "@")
 LOW_COLOR, HIGH_COLOR, BAR_COLOR, LINE_COLOR = "5B9BD5", "ED7D31", "2F5597", "C00000"
 
 
-@dataclass
-class RiskAnalysis:
-    """Scenario comparisons, the tornado and the Monte Carlo result of one budget."""
-
-    comparisons: list[ScenarioComparison]
-    tornado: Tornado
-    risk: RiskResult
-    currency: str
-    note: str = ""  # where the uncertain inputs came from, when not from the workbook's own
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "scenarios": [c.to_dict() for c in self.comparisons],
-            "sensitivity": self.tornado.to_dict(),
-            "risk": {**self.risk.to_dict(), **({"note": self.note} if self.note else {})},
-        }
+def _sheet(wb: Any, title: str) -> OwnedSheet:
+    """A sheet of these three: missing numbers show "n/a"."""
+    return OwnedSheet(wb, title, text_style="cs_text", missing="n/a")
 
 
-def analyse(
-    budget: Budget,
-    catalog: Catalog | None = None,
-    *,
-    uncertainties: Mapping[str, Distribution] | None = None,
-    trials: int = DEFAULT_TRIALS,
-    seed: int | None = DEFAULT_SEED,
-    swing: float = DEFAULT_SWING,
-    progress: Callable[[int], None] | None = None,
-    results: Mapping[str, BudgetResult] | None = None,
-    note: str = "",
-) -> RiskAnalysis:
-    """Compare scenarios with Base, run the tornado, and simulate ``trials`` seeded trials.
-
-    ``results`` are scenarios already computed by name (as ``costsheet run`` has them), reused
-    instead of computed again.
-    """
-    results = results or {}
-    base = results.get("Base")
-    comps = compare_scenarios(budget, catalog, results=results)
-    torn = tornado(budget, catalog, swing=swing, base_result=base)
-    risk = simulate(budget, uncertainties or {}, trials=trials, seed=seed, catalog=catalog,
-                    progress=progress, base_result=base)
-    return RiskAnalysis(comps, torn, risk, risk.currency, note)
-
-
-# ---------------------------------------------------------------------------------------------
-# a small write-only sheet helper (styles are the writer's named styles)
-
-
-class _Out:
-    def __init__(self, wb: Any, title: str):
-        self.ws = wb.create_sheet(title)
-        self.rows: list[list[Any]] = []
-        self.widths: dict[int, float] = {}
-
-    def cell(self, value: Any, style: str = "cs_text") -> Any:
-        if isinstance(value, float) and not math.isfinite(value):
-            value, style = "n/a", "cs_na"
-        c = WriteOnlyCell(self.ws, value)
-        if isinstance(value, str):
-            c.data_type = "s"  # user text (names, keys) is text, never a formula
-        c.style = style
-        return c
-
-    def row(self, *values: Any, styles: Sequence[str] | str = "cs_text") -> int:
-        """Append a row of (value) or (value, style) items; its 1-based row number."""
-        out = []
-        for i, v in enumerate(values):
-            style = styles if isinstance(styles, str) else styles[i]
-            if isinstance(v, tuple):
-                v, style = v
-            out.append(None if v is None else self.cell(v, style))
-            if v is not None and style not in ("cs_title", "cs_note"):
-                self.widths[i + 1] = max(self.widths.get(i + 1, 8.0), _width(v, style))
-        self.rows.append(out)
-        return len(self.rows)
-
-    def blank(self) -> int:
-        self.rows.append([])
-        return len(self.rows)
-
-    def flush(self, min_widths: Sequence[float] = ()) -> None:
-        for col, w in self.widths.items():
-            floor = min_widths[col - 1] if col - 1 < len(min_widths) else 8.0
-            self.ws.column_dimensions[get_column_letter(col)].width = round(
-                min(max(w, floor), 36.0), 1)
-        ws = self.ws
-        ws.page_setup.orientation = "landscape"
-        ws.page_setup.fitToWidth = 1
-        ws.page_setup.fitToHeight = 0
-        ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-        for r in self.rows:
-            ws.append(r)
-
-
-def _width(value: Any, style: str) -> float:
-    if isinstance(value, str):
-        text = value
-    elif style in ("cs_money", "cs_money_total"):
-        text = f"${value:,.0f}"
-    elif style == "cs_money2":
-        text = f"${value:,.2f}"
-    elif style == "cs_pct":
-        text = f"{value:.1%}"
-    else:
-        text = f"{value:,.2f}" if isinstance(value, float) else str(value)
-    wide = sum(1 for ch in text if ord(ch) > 0x2E80)
-    return (len(text) + wide) * 1.15 + 3
-
-
-def _axis_text(size: int = 900) -> RichText:
-    return RichText(p=[Paragraph(pPr=ParagraphProperties(defRPr=CharacterProperties(sz=size)),
-                                 endParaRPr=CharacterProperties(sz=size))])
-
-
-def _ref(ws: Any, col: int, first: int, last: int) -> str:
-    quoted = "'" + ws.title.replace("'", "''") + "'"
-    c = get_column_letter(col)
-    return f"{quoted}!${c}${first}:${c}${last}"
+def _finish(out: OwnedSheet, min_widths: list[float]) -> None:
+    """Widths fitted to the values (at most 36), landscape one page wide, rows written."""
+    out.fit_widths(min_widths)
+    out.print_setup()
+    out.flush()
 
 
 def _series(ws: Any, col: int, first: int, last: int, title_cell: tuple[int, int],
-            color: str) -> Series:
-    s = Series(Reference(ws, min_col=col, min_row=first, max_row=last), title_from_data=False)
-    quoted = "'" + ws.title.replace("'", "''") + "'"
-    s.tx = SeriesLabel(strRef=StrRef(
-        f=f"{quoted}!${get_column_letter(title_cell[1])}${title_cell[0]}"))
-    s.graphicalProperties = GraphicalProperties(solidFill=color)
-    s.graphicalProperties.line.solidFill = color
-    return s
+            color: str) -> ChartSeries:
+    return series(ws, col, first, last, f"${get_column_letter(title_cell[1])}${title_cell[0]}",
+                  color)
 
 
 def _input_style(key: str) -> str:
@@ -223,7 +113,7 @@ def _value(v: Any) -> Any:
 
 
 def _write_scenarios(wb: Any, a: RiskAnalysis) -> None:
-    out = _Out(wb, SCENARIOS_SHEET)
+    out = _sheet(wb, SCENARIOS_SHEET)
     cur = a.currency
     comps = a.comparisons
     out.row(("Scenarios compared with Base", "cs_title"))
@@ -235,12 +125,21 @@ def _write_scenarios(wb: Any, a: RiskAnalysis) -> None:
     if not comps:
         out.row(("Only Base: add scenario columns on the Drivers sheet (e.g. Low, High) or "
                  "rows on the Overrides sheet to compare.", "cs_note"))
-        out.flush([30])
+        _finish(out, [30])
         return
+    diff_head, fam_rows = _scenario_tables(out, a)
+    _attribution_table(out, a)
+    last = out.row_count
+    _finish(out, [30, 12, 28, 30, 12, 14, 16, 14])
+    _difference_chart(out, a, diff_head, fam_rows, last)
+
+
+def _scenario_tables(out: OwnedSheet, a: RiskAnalysis) -> tuple[int, dict[str, int]]:
+    """Totals by family, then differences from Base; the differences' header row and rows."""
+    cur, comps = a.currency, a.comparisons
     names = ["Base", *[c.name for c in comps]]
-    # totals
-    head = out.row(f"Total by family ({cur})", *names,
-                   styles=["cs_header", *["cs_header_r"] * len(names)])
+    out.row(f"Total by family ({cur})", *names,
+            styles=["cs_header", *["cs_header_r"] * len(names)])
     base_totals = comps[0].base_totals
     for fam in FAMILIES:
         out.row((FAMILY_LABELS[fam], "cs_label"), (base_totals[fam], "cs_money"),
@@ -248,7 +147,6 @@ def _write_scenarios(wb: Any, a: RiskAnalysis) -> None:
     out.row(("Total", "cs_total_label"), (comps[0].base_total, "cs_money_total"),
             *[(c.total, "cs_money_total") for c in comps])
     out.blank()
-    # differences
     diff_head = out.row(f"Difference from Base ({cur})", *[c.name for c in comps],
                         styles=["cs_header", *["cs_header_r"] * len(comps)])
     fam_rows = {}
@@ -259,12 +157,16 @@ def _write_scenarios(wb: Any, a: RiskAnalysis) -> None:
     out.row(("Difference in %", "cs_label"),
             *[(c.difference / c.base_total if c.base_total else 0.0, "cs_pct") for c in comps])
     out.blank()
-    # attribution
+    return diff_head, fam_rows
+
+
+def _attribution_table(out: OwnedSheet, a: RiskAnalysis) -> None:
+    """What explains each scenario's difference: each override alone, then the interaction."""
     out.row("What explains the difference", "Rank", "Input", "Key", "Base value",
-            "Scenario value", f"Effect alone ({cur})", "Share of difference",
+            "Scenario value", f"Effect alone ({a.currency})", "Share of difference",
             styles=["cs_header", "cs_header_r", "cs_header_pad", "cs_header", "cs_header_r",
                     "cs_header_r", "cs_header_r", "cs_header_r"])
-    for c in comps:
+    for c in a.comparisons:
         if not c.attributions:
             out.row((c.name, "cs_label"), None, ("no overrides", "cs_na"))
         for i, att in enumerate(c.attributions, start=1):
@@ -277,9 +179,12 @@ def _write_scenarios(wb: Any, a: RiskAnalysis) -> None:
             share = c.interaction / c.difference if c.difference else 0.0
             out.row((c.name, "cs_label"), None, ("interaction (inputs together)", "cs_note"),
                     None, None, None, (c.interaction, "cs_money"), (share, "cs_pct"))
-    last = len(out.rows)
-    out.flush([30, 12, 28, 30, 12, 14, 16, 14])
-    # chart: difference from Base by family, one cluster per scenario
+
+
+def _difference_chart(out: OwnedSheet, a: RiskAnalysis, diff_head: int,
+                      fam_rows: dict[str, int], last: int) -> None:
+    """Difference from Base by family, stacked, one column per scenario."""
+    cur, comps = a.currency, a.comparisons
     chart = BarChart()
     chart.type = "col"
     chart.grouping = "stacked"
@@ -287,11 +192,7 @@ def _write_scenarios(wb: Any, a: RiskAnalysis) -> None:
     chart.title = "Difference from Base by family"
     chart.y_axis.numFmt = money_format(cur)
     chart.y_axis.title = cur
-    for ax in (chart.x_axis, chart.y_axis):
-        ax.delete = False
-        ax.txPr = _axis_text()
-    from .writer import FAMILY_COLORS
-
+    _show_axes(chart, 900)
     ws = out.ws
     first_col, last_col = 2, 1 + len(comps)
     cats = f"'{ws.title}'!${get_column_letter(first_col)}${diff_head}:" \
@@ -309,10 +210,16 @@ def _write_scenarios(wb: Any, a: RiskAnalysis) -> None:
     if chart.series:
         chart.x_axis.tickLblPos = "low"  # scenario names below the plot, not over the bars
         chart.legend.position = "b"
-        chart.width, chart.height = max(14.0, 3.0 * len(comps) + 8.0), 9.0
+        size(chart, max(14.0, 3.0 * len(comps) + 8.0), 9.0)
         chart.anchor = f"A{last + 3}"
         ws.add_chart(chart)
-    del head
+
+
+def _show_axes(chart: Any, size: int) -> None:
+    """Both axes shown, their text ``size`` hundredths of a point."""
+    for ax in (chart.x_axis, chart.y_axis):
+        ax.delete = False
+        ax.txPr = axis_text(size)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -320,14 +227,14 @@ def _write_scenarios(wb: Any, a: RiskAnalysis) -> None:
 
 
 def _write_sensitivity(wb: Any, a: RiskAnalysis) -> None:
-    out = _Out(wb, SENSITIVITY_SHEET)
+    out = _sheet(wb, SENSITIVITY_SHEET)
     t = a.tornado
     cur = a.currency
     out.row(("What moves the total: one input at a time", "cs_title"))
     out.row((f"Each input is moved alone to its low and high value, every other input at "
              f"Base. Low and high come from the Low and High scenarios where they set the "
-             f"input, else Base ±{t.swing_fraction:.0%}. Base total: {_money(t.base, cur)}.",
-             "cs_note"))
+             f"input, else Base ±{t.swing_fraction:.0%}. Base total: "
+             f"{format_money(t.base, cur)}.", "cs_note"))
     out.blank()
     head = out.row("Rank", "Input", "Key", "Low", "Base", "High", "Low / high from",
                    f"Total at low ({cur})", f"Total at high ({cur})", f"Swing ({cur})",
@@ -335,7 +242,6 @@ def _write_sensitivity(wb: Any, a: RiskAnalysis) -> None:
                    styles=["cs_header_r", "cs_header_pad", "cs_header", "cs_header_r",
                            "cs_header_r", "cs_header_r", "cs_header_pad", "cs_header_r",
                            "cs_header_r", "cs_header_r", "cs_header_r", "cs_header_r"])
-    first = head + 1
     for i, b in enumerate(t.bars, start=1):
         style = _input_style(b.key)
         out.row((i, "cs_int"), (b.label, "cs_text_pad"), (b.key, "cs_text"),
@@ -343,19 +249,23 @@ def _write_sensitivity(wb: Any, a: RiskAnalysis) -> None:
                 (b.high_value, style), (b.source, "cs_text_pad"), (b.at_low, "cs_money"),
                 (b.at_high, "cs_money"), (b.swing, "cs_money"),
                 (b.at_low - t.base, "cs_money"), (b.at_high - t.base, "cs_money"))
-    last = len(out.rows)
-    out.flush([7, 26, 30, 10, 10, 10, 24, 16, 16, 14, 14, 16])
+    last = out.row_count
+    _finish(out, [7, 26, 30, 10, 10, 10, 24, 16, 16, 14, 14, 16])
     n = min(len(t.moving), TORNADO_BARS)
-    if n == 0:
-        return
-    ws = out.ws
+    if n:
+        _tornado_chart(out, a, head, n, last)
+
+
+def _tornado_chart(out: OwnedSheet, a: RiskAnalysis, head: int, n: int, last: int) -> None:
+    """The ``n`` largest swings as bars left and right of Base, the largest on top."""
+    ws, cur, first = out.ws, a.currency, head + 1
     chart = BarChart()
     chart.type = "bar"
     chart.grouping = "clustered"
     chart.overlap = 100
     chart.gapWidth = 40
-    chart.title = f"Tornado: change of the total from Base ({_money(t.base, cur)})"
-    cats = _ref(ws, 2, first, first + n - 1)
+    chart.title = f"Tornado: change of the total from Base ({format_money(a.tornado.base, cur)})"
+    cats = column_ref(ws.title, 2, first, first + n - 1)
     for col, color in ((11, LOW_COLOR), (12, HIGH_COLOR)):
         s = _series(ws, col, first, first + n - 1, (head, col), color)
         s.cat = AxDataSource(strRef=StrRef(f=cats))
@@ -363,20 +273,12 @@ def _write_sensitivity(wb: Any, a: RiskAnalysis) -> None:
     chart.x_axis.scaling.orientation = "maxMin"  # the largest swing on top
     chart.y_axis.numFmt = money_format(cur)
     chart.y_axis.majorGridlines = None
-    for ax in (chart.x_axis, chart.y_axis):
-        ax.delete = False
-        ax.txPr = _axis_text()
+    _show_axes(chart, 900)
     chart.x_axis.tickLblPos = "low"  # labels left of the plot even for negative bars
     chart.legend.position = "b"
-    chart.width, chart.height = 20.0, max(7.0, 0.8 * n + 3.0)
+    size(chart, 20.0, max(7.0, 0.8 * n + 3.0))
     chart.anchor = f"B{last + 3}"
     ws.add_chart(chart)
-
-
-def _money(x: float, cur: str) -> str:
-    from ..units import format_money
-
-    return format_money(x, cur)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -384,9 +286,8 @@ def _money(x: float, cur: str) -> str:
 
 
 def _write_risk(wb: Any, a: RiskAnalysis) -> None:
-    out = _Out(wb, RISK_SHEET)
+    out = _sheet(wb, RISK_SHEET)
     r = a.risk
-    cur = a.currency
     out.row(("Risk: the budget as a range of outcomes", "cs_title"))
     out.row((f"{r.trials:,} trials, seed {r.seed}: `costsheet run --trials {r.trials} "
              f"--seed {r.seed}` gives these numbers again. P80 = 80% of trials cost at most "
@@ -397,88 +298,117 @@ def _write_risk(wb: Any, a: RiskAnalysis) -> None:
         out.row(("No uncertain inputs yet: add rows on the Uncertainty sheet, or type a range "
                  "such as 0.35 to 0.45 in a driver's Base cell.", "cs_note"))
     out.blank()
-    head = out.row(f"Outcome ({cur})", "Base (deterministic)", "Mean", "P10", "P50", "P80",
-                   "P90", styles=["cs_header", *["cs_header_r"] * 6])
-    base = r.base
+    _outcome_table(out, a)
+    shares = _uncertain_inputs_table(out, a)
+    hist = _histogram_table(out, a)
+    s_curve = _s_curve_table(out, a)
+    _finish(out, [30, 20, 30, 14, 14, 16, 16])
+    _histogram_chart(out, a, hist)
+    _s_curve_chart(out, a, s_curve)
+    if shares[1] >= shares[0]:
+        _shares_chart(out, shares)
+
+
+def _outcome_table(out: OwnedSheet, a: RiskAnalysis) -> None:
+    """Base, mean and percentiles of the total and of every family."""
+    r = a.risk
+    out.row(f"Outcome ({a.currency})", "Base (deterministic)", "Mean", "P10", "P50", "P80",
+            "P90", styles=["cs_header", *["cs_header_r"] * 6])
     for name in ("total", *FAMILIES):
         st = r.stats(name)
-        det = float(base.total if name == "total" else base.totals[name])
+        det = float(r.base.total if name == "total" else r.base.totals[name])
         label = "Total" if name == "total" else FAMILY_LABELS[name]
         money = "cs_money_total" if name == "total" else "cs_money"
         out.row((label, "cs_total_label" if name == "total" else "cs_label"), (det, money),
                 (st.mean, money), (st.p10, money), (st.p50, money), (st.p80, money),
                 (st.p90, money))
-    del head
     out.blank()
-    # uncertain inputs
+
+
+def _uncertain_inputs_table(out: OwnedSheet, a: RiskAnalysis) -> tuple[int, int]:
+    """Each uncertain input, largest share of the spread first; its first and last rows."""
+    r = a.risk
     contrib = {c.key: c for c in r.contributions()}
     out.row("Uncertain input", "Key", "Distribution", "Mean", "Median",
             "Rank correlation", "Share of spread",
             styles=["cs_header", "cs_header", "cs_header", "cs_header_r", "cs_header_r",
                     "cs_header_r", "cs_header_r"])
-    share_first = len(out.rows) + 1
+    first = out.row_count + 1
     ordered = sorted(r.uncertainties, key=lambda k: -contrib[k].share if k in contrib else 0)
     for key in ordered:
         d = r.uncertainties[key]
         c = contrib.get(key)
         style = _input_style(key) if d.kind != "bernoulli" else "cs_pct"
-        out.row((label_for(key), "cs_text"), (key, "cs_text"), (_describe(key, d, cur),
-                                                                 "cs_text"),
+        out.row((label_for(key), "cs_text"), (key, "cs_text"),
+                (_describe(key, d, a.currency), "cs_text"),
                 (d.mean(), style), (d.median(), style),
                 (c.rank_correlation if c else 0.0, "cs_dec"), (c.share if c else 0.0, "cs_pct"))
-    share_last = len(out.rows)
+    last = out.row_count
     if not r.uncertainties:
         out.row(("none", "cs_na"))
     out.blank()
-    # histogram
+    return first, last
+
+
+def _histogram_table(out: OwnedSheet, a: RiskAnalysis) -> tuple[int, int, float]:
+    """Trials per bin of the total; the header row, the last row and the top edge."""
+    r = a.risk
     edges, counts = r.histogram(HISTOGRAM_BINS)
-    hist_head = out.row(f"Histogram of the total ({cur})", "To", "Trials", "Share of trials",
-                        styles=["cs_header", "cs_header_r", "cs_header_r", "cs_header_r"])
-    hist_first = hist_head + 1
+    head = out.row(f"Histogram of the total ({a.currency})", "To", "Trials", "Share of trials",
+                   styles=["cs_header", "cs_header_r", "cs_header_r", "cs_header_r"])
     for lo, hi, n in zip(edges[:-1], edges[1:], counts, strict=True):
         out.row((float(lo), "cs_money"), (float(hi), "cs_money"), (int(n), "cs_int"),
                 (int(n) / r.trials, "cs_pct"))
-    hist_last = len(out.rows)
+    last = out.row_count
     out.blank()
-    # S-curve
-    s_head = out.row(f"Total ({cur})", "Probability of costing at most this",
-                     styles=["cs_header_r", "cs_header_r"])
-    s_first = s_head + 1
-    for value, prob in r.s_curve(S_CURVE_POINTS):
-        out.row((value, "cs_money"), (prob, "cs_pct"))
-    s_last = len(out.rows)
-    out.flush([30, 20, 30, 14, 14, 16, 16])
+    return head, last, float(edges[-1])
 
-    ws = out.ws
-    anchor_col = "I"
-    # histogram chart: columns of trials per bin, labelled by the bin's lower edge
+
+def _s_curve_table(out: OwnedSheet, a: RiskAnalysis) -> tuple[int, int]:
+    """The probability of costing at most each total; the header and the last row."""
+    head = out.row(f"Total ({a.currency})", "Probability of costing at most this",
+                   styles=["cs_header_r", "cs_header_r"])
+    for value, prob in a.risk.s_curve(S_CURVE_POINTS):
+        out.row((value, "cs_money"), (prob, "cs_pct"))
+    return head, out.row_count
+
+
+_ANCHOR_COL = "I"
+
+
+def _histogram_chart(out: OwnedSheet, a: RiskAnalysis, rows: tuple[int, int, float]) -> None:
+    """Columns of trials per bin, labelled by the bin's lower edge."""
+    ws, cur, r = out.ws, a.currency, a.risk
+    head, last, top = rows
     hist = BarChart()
     hist.type = "col"
     hist.gapWidth = 10
     hist.title = f"Distribution of the total over {r.trials:,} trials"
-    s = _series(ws, 3, hist_first, hist_last, (hist_head, 3), BAR_COLOR)
-    s.cat = AxDataSource(numRef=_numref(_ref(ws, 1, hist_first, hist_last)))
+    s = _series(ws, 3, head + 1, last, (head, 3), BAR_COLOR)
+    s.cat = AxDataSource(numRef=NumRef(f=column_ref(ws.title, 1, head + 1, last)))
     hist.series.append(s)
-    hist.x_axis.number_format = _compact(cur, float(edges[-1]))
+    hist.x_axis.number_format = _compact(cur, top)
     hist.x_axis.tickLblSkip = 3
     hist.x_axis.title = f"Total ({cur}), bin from"
     hist.y_axis.title = "Trials"
-    for ax in (hist.x_axis, hist.y_axis):
-        ax.delete = False
-        ax.txPr = _axis_text(800)
+    _show_axes(hist, 800)
     hist.legend = None
-    hist.width, hist.height = 18.0, 8.5
-    hist.anchor = f"{anchor_col}4"
+    size(hist, 18.0, 8.5)
+    hist.anchor = f"{_ANCHOR_COL}4"
     ws.add_chart(hist)
-    # S-curve: scatter with a smooth line, probability against total
+
+
+def _s_curve_chart(out: OwnedSheet, a: RiskAnalysis, rows: tuple[int, int]) -> None:
+    """Scatter with a line: the probability the budget is enough, against the total."""
+    ws, cur, r = out.ws, a.currency, a.risk
+    head, last = rows
     sc = ScatterChart(scatterStyle="lineMarker")  # required by the schema; openpyxl omits it
     sc.title = "S-curve: probability the budget is enough"
     sc.style = 13
-    xs = Reference(ws, min_col=1, min_row=s_first, max_row=s_last)
-    ys = Reference(ws, min_col=2, min_row=s_first, max_row=s_last)
+    xs = Reference(ws, min_col=1, min_row=head + 1, max_row=last)
+    ys = Reference(ws, min_col=2, min_row=head + 1, max_row=last)
     line = Series(ys, xs, title_from_data=False)
-    quoted = "'" + ws.title.replace("'", "''") + "'"
-    line.tx = SeriesLabel(strRef=StrRef(f=f"{quoted}!$B${s_head}"))
+    line.tx = SeriesLabel(strRef=StrRef(f=f"{quoted(ws.title)}!$B${head}"))
     line.graphicalProperties = GraphicalProperties(ln=LineProperties(solidFill=LINE_COLOR,
                                                                      w=28575))
     line.marker.symbol = "none"
@@ -493,46 +423,48 @@ def _write_risk(wb: Any, a: RiskAnalysis) -> None:
     lo, hi = r.percentile(0), r.percentile(100)
     if hi > lo:
         step = _nice_step(hi - lo)
-        sc.x_axis.scaling.min = math.floor(lo / step) * step
-        sc.x_axis.scaling.max = math.ceil(hi / step) * step
-        sc.x_axis.majorUnit = step
-    for ax in (sc.x_axis, sc.y_axis):
-        ax.delete = False
-        ax.txPr = _axis_text(800)
+        x_axis = sc.x_axis
+        assert isinstance(x_axis, NumericAxis)  # a scatter chart's x axis holds numbers
+        x_axis.scaling.min = math.floor(lo / step) * step
+        x_axis.scaling.max = math.ceil(hi / step) * step
+        x_axis.majorUnit = step
+    _show_axes(sc, 800)
     sc.legend = None
-    sc.width, sc.height = 18.0, 8.5
-    sc.anchor = f"{anchor_col}22"
+    size(sc, 18.0, 8.5)
+    sc.anchor = f"{_ANCHOR_COL}22"
     ws.add_chart(sc)
-    # shares of the spread
-    if share_last >= share_first:
-        bar = BarChart()
-        bar.type = "bar"
-        bar.title = "Share of the spread (rank correlation²)"
-        s = _series(ws, 7, share_first, share_last, (share_first - 1, 7), BAR_COLOR)
-        s.cat = AxDataSource(strRef=StrRef(f=_ref(ws, 1, share_first, share_last)))
-        bar.series.append(s)
-        bar.x_axis.scaling.orientation = "maxMin"
-        bar.y_axis.numFmt = "0%"
-        bar.y_axis.scaling.min = 0
-        for ax in (bar.x_axis, bar.y_axis):
-            ax.delete = False
-            ax.txPr = _axis_text(800)
-        bar.legend = None
-        bar.width, bar.height = 18.0, max(5.0, 0.8 * (share_last - share_first + 1) + 3.0)
-        bar.anchor = f"{anchor_col}40"
-        ws.add_chart(bar)
+
+
+def _shares_chart(out: OwnedSheet, rows: tuple[int, int]) -> None:
+    """Each uncertain input's share of the spread, as bars."""
+    ws = out.ws
+    first, last = rows
+    bar = BarChart()
+    bar.type = "bar"
+    bar.title = "Share of the spread (rank correlation²)"
+    s = _series(ws, 7, first, last, (first - 1, 7), BAR_COLOR)
+    s.cat = AxDataSource(strRef=StrRef(f=column_ref(ws.title, 1, first, last)))
+    bar.series.append(s)
+    bar.x_axis.scaling.orientation = "maxMin"
+    bar.y_axis.numFmt = "0%"
+    bar.y_axis.scaling.min = 0
+    _show_axes(bar, 800)
+    bar.legend = None
+    size(bar, 18.0, max(5.0, 0.8 * (last - first + 1) + 3.0))
+    bar.anchor = f"{_ANCHOR_COL}40"
+    ws.add_chart(bar)
 
 
 def _nice_step(span: float) -> float:
     """A round axis step (1, 2 or 5 × 10^k) giving about five intervals over ``span``."""
     raw = span / 5.0
-    mag = 10 ** math.floor(math.log10(raw))
+    mag: float = 10 ** math.floor(math.log10(raw))
     return next(m * mag for m in (1, 2, 5, 10) if m * mag >= raw)
 
 
 def _compact(cur: str, largest: float) -> str:
     """An axis number format in millions (or thousands) with the currency: $12.5M."""
-    sym = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CNY": "¥"}.get(cur.upper())
+    sym = CURRENCY_SYMBOLS.get(cur.upper())
     if abs(largest) >= 1e6:
         body, suffix = "#,##0.0,,", "M"
     elif abs(largest) >= 1e4:
@@ -542,17 +474,12 @@ def _compact(cur: str, largest: float) -> str:
     return f'"{sym}"{body}"{suffix}"' if sym else f'{body}"{suffix} {cur}"'
 
 
-def _numref(f: str) -> Any:
-    from openpyxl.chart.data_source import NumRef
-
-    return NumRef(f=f)
-
-
 def _describe(key: str, d: Distribution, cur: str) -> str:
     p = d.params
     if d.text:
         return f"90% range {d.text} ({d.kind})"
-    f = (lambda x: fmt_input(key, x, cur)) if d.kind != "bernoulli" else (lambda x: f"{x:.1%}")
+    f: Callable[[float], str] = ((lambda x: fmt_input(key, x, cur)) if d.kind != "bernoulli"
+                                 else (lambda x: f"{x:.1%}"))
     if d.kind == "fixed":
         return f"fixed {f(p[0])}"
     if d.kind == "uniform":
@@ -569,16 +496,12 @@ def _describe(key: str, d: Distribution, cur: str) -> str:
 def add_risk_sheets(wb: Any, analysis: RiskAnalysis) -> list[str]:
     """Write the Scenarios, Sensitivity and Risk sheets into ``wb`` (the writer's scratch
     workbook, whose named styles they use); the sheet names."""
-    if "cs_text_pad" not in wb.named_styles:  # text right of a number column: a small indent
-        from openpyxl.styles import Alignment, NamedStyle
-
-        # the face and size named, as the writer's styles (else LibreOffice shows a serif face)
-        wb.add_named_style(NamedStyle("cs_text_pad", font=Font(name="Calibri", size=11),
-                                      alignment=Alignment(horizontal="left", indent=1)))
-        wb.add_named_style(NamedStyle("cs_header_pad", font=Font(name="Calibri", size=11,
-                                                                 bold=True, color="FFFFFF"),
-                                      fill=PatternFill("solid", fgColor="1F3864"),
-                                      alignment=Alignment(horizontal="left", indent=1)))
+    indent = Alignment(horizontal="left", indent=1)  # text right of a number column
+    add_named_styles(wb, [
+        named_style("cs_text_pad", alignment=indent),
+        named_style("cs_header_pad", font=text_font(bold=True, color="FFFFFF"),
+                    fill=HEADER_FILL, alignment=indent),
+    ])
     _write_scenarios(wb, analysis)
     _write_sensitivity(wb, analysis)
     _write_risk(wb, analysis)

@@ -2,17 +2,22 @@
 
 The steps, in order, and what each guarantees:
 
-1. pre-flight: the file is a readable workbook package; the file to be written is not open in
-   Excel or LibreOffice (lock file) and can be replaced (not read-only);
-2. read: every input problem is collected and raised at once as an
+1. pre-flight: the file is a readable workbook package (opened once, as a
+   :class:`~costsheet.workbook.ooxml.Package` passed to every later step); the file to be
+   written is not open in Excel or LibreOffice (lock file) and can be replaced (not read-only);
+2. read: every input sheet is read from that package (openpyxl over its bytes, never the file
+   again); every input problem is collected and raised at once as an
    :class:`~costsheet.errors.InputError` carrying the report; the file is not touched;
-3. compute: each scenario is Base with its overrides (:func:`apply_scenario`), computed by
-   :func:`compute_budget`;
-4. write: the owned sheets (Summary, Line items, Checks) are built in a scratch workbook and
-   grafted into the user's file at the zip level (:func:`graft_sheets`): only sheets recorded as
-   costsheet's in the workbook property are replaced, a user sheet with an owned sheet's name is
-   an error, every other part keeps its bytes. The write is atomic and the previous version is
-   kept in ``.costsheet-backups/`` next to the file.
+3. compute: each scenario is Base with its overrides (:func:`apply_scenario`), computed once by
+   :func:`compute_budget` (the reader's trial compute, reused); then the monthly plan
+   (:func:`~costsheet.model.monthly_plan.plan_monthly`, with the Refresh log's earlier rows) and
+   the scenario, sensitivity and risk analyses (:func:`~costsheet.model.risk_analysis.analyse`);
+4. write: the nine owned sheets (Summary, Line items, Checks, Monthly, Variance, Refresh log,
+   Scenarios, Sensitivity, Risk) are built in a scratch workbook and grafted into the user's
+   file at the zip level (:func:`~costsheet.workbook.ooxml.graft_sheets`): only sheets recorded
+   as costsheet's in the workbook property are replaced, a user sheet with an owned sheet's name
+   is an error, every other part keeps its bytes. The write is atomic and the previous version
+   is kept in ``.costsheet-backups/`` next to the file.
 """
 
 from __future__ import annotations
@@ -29,11 +34,14 @@ from ..errors import CellError, CostsheetError, InputError, Report
 from ..inputs import FAMILIES, Budget
 from ..model.budget import compute_budget
 from ..model.items import BudgetResult
+from ..model.monthly_plan import MonthlyPlan, plan_monthly
+from ..model.risk_analysis import RiskAnalysis, analyse
 from ..model.scenarios import apply_scenario
+from ..model.variance import FxError
 from .actuals import ActualsRead, read_actuals
-from .monthly_sheets import MONTHLY_SHEETS, MonthlyPlan, plan_monthly, write_monthly_sheets
-from .package import check_package, graft_sheets, list_sheets, read_owned_sheets
-from .risk_sheets import RISK_SHEETS, RiskAnalysis, add_risk_sheets, analyse
+from .monthly_sheets import MONTHLY_SHEETS, read_log, write_monthly_sheets
+from .ooxml import Package, graft_sheets
+from .risk_sheets import RISK_SHEETS, add_risk_sheets
 from .safety import check_not_open, check_writable, lock_file_candidates, make_backup
 from .writer import OWNED_SHEETS, Check, build_workbook
 
@@ -133,7 +141,7 @@ def compute_scenarios(
 
 def _same_totals(a: BudgetResult, b: BudgetResult) -> bool:
     ta, tb = a.to_dict(), b.to_dict()
-    return ta["families"] == tb["families"] and ta["metrics"] == tb["metrics"]
+    return bool(ta["families"] == tb["families"] and ta["metrics"] == tb["metrics"])
 
 
 def scenario_checks(budget: Budget, results: dict[str, BudgetResult]) -> list[Check]:
@@ -181,8 +189,9 @@ def _reader_checks(report: Report | None) -> list[Check]:
     return out
 
 
-def _preflight(source: Path, target: Path) -> list[Check]:
-    check_package(source)
+def _preflight(package: Package, target: Path) -> list[Check]:
+    """Refuse a target open elsewhere or read-only; note a source open elsewhere."""
+    source = package.path
     check_not_open(target)
     check_writable(target)
     checks = []
@@ -196,21 +205,43 @@ def _preflight(source: Path, target: Path) -> list[Check]:
     return checks
 
 
-def _owned_to_replace(source: Path) -> list[str]:
+def _owned_to_replace(package: Package) -> list[str]:
     """Previously owned sheets to remove; refuse if a user sheet has an owned sheet's name."""
-    sheets = list_sheets(source)
-    owned = {s.casefold() for s in read_owned_sheets(source)}
+    sheets = package.sheet_names()
+    owned = {s.casefold() for s in package.owned_sheets()}
     for name in (*OWNED_SHEETS, *MONTHLY_SHEETS, *RISK_SHEETS):
         for sheet in sheets:
             if sheet.casefold() == name.casefold() and sheet.casefold() not in owned:
                 raise CostsheetError(
-                    f"{source.name}: sheet {sheet!r} is not one of costsheet's, and costsheet "
-                    f"writes its results to a sheet of that name; nothing was changed",
+                    f"{package.source}: sheet {sheet!r} is not one of costsheet's, and "
+                    f"costsheet writes its results to a sheet of that name; nothing was changed",
                     hint=f"rename your sheet {sheet!r} (costsheet writes "
                     f"{', '.join((*OWNED_SHEETS, *MONTHLY_SHEETS, *RISK_SHEETS))}) and run "
                     "again",
                 )
     return [s for s in sheets if s.casefold() in owned]
+
+
+def _monthly_plan(budget: Budget, results: dict[str, BudgetResult], package: Package, *,
+                  actuals: ActualsRead | None, as_of: str | None, scenario: str | None,
+                  now: datetime | None, catalog: Catalog | None) -> MonthlyPlan:
+    """The monthly plan, with the workbook's Refresh log; currencies that cannot be converted
+    are reported at their Actuals cells."""
+    from .. import __version__
+
+    read = actuals or ActualsRead()
+    header, rows = read_log(package)
+    try:
+        return plan_monthly(budget, results, now=now or datetime.now().astimezone(),
+                            version=__version__, actuals=read.actuals,
+                            monthly_fx=read.monthly_fx, log_header=header, log_rows=rows,
+                            as_of=as_of, scenario=scenario, catalog=catalog)
+    except FxError as exc:
+        report = Report()
+        for p in exc.problems:
+            sh, _, cell = read.cell_of(p).partition("!")
+            report.add(sh, cell, "currency", p.currency, p.message)
+        raise InputError(exc.message, hint=exc.hint, report=report) from None
 
 
 def run_budget(
@@ -227,6 +258,7 @@ def run_budget(
     as_of: str | None = None,
     monthly_scenario: str | None = None,
     risk: dict[str, Any] | None = None,
+    package: Package | None = None,
     computed: dict[str, BudgetResult] | None = None,
 ) -> RunResult:
     """Compute ``budget`` and write the owned sheets into the workbook ``path`` (or ``out``).
@@ -235,22 +267,23 @@ def run_budget(
     budget comes from elsewhere than the workbook's input sheets; :func:`run_workbook` reads them.
     ``actuals``, ``as_of`` and ``monthly_scenario`` (default: the first scenario computed) feed
     the Monthly, Variance and Refresh log sheets (:mod:`costsheet.workbook.monthly_sheets`).
-    ``risk`` holds the keyword arguments of :func:`costsheet.workbook.risk_sheets.analyse`
+    ``risk`` holds the keyword arguments of :func:`costsheet.model.risk_analysis.analyse`
     (``uncertainties``, ``trials``, ``seed``, ``progress``) for the Scenarios, Sensitivity and
-    Risk sheets. ``computed``: scenarios computed already with ``catalog`` (not computed again).
+    Risk sheets. ``package``: the workbook ``path`` already open (else it is opened here).
+    ``computed``: scenarios computed already with ``catalog`` (not computed again).
     """
     source = Path(path)
     target = Path(out) if out is not None else source
-    pre = _preflight(source, target)
-    remove = _owned_to_replace(source)
+    pkg = package if package is not None else Package.open(source)
+    pre = _preflight(pkg, target)
+    remove = _owned_to_replace(pkg)
     results = compute_scenarios(budget, scenarios, catalog, computed)
     checks = pre + _reader_checks(report) + scenario_checks(budget, results)
     first = next(iter(results.values()))
     from .. import __version__
 
-    monthly = plan_monthly(budget, results, source=source, actuals=actuals, as_of=as_of,
-                           scenario=monthly_scenario, now=now, version=__version__,
-                           catalog=catalog)
+    monthly = _monthly_plan(budget, results, pkg, actuals=actuals, as_of=as_of,
+                            scenario=monthly_scenario, now=now, catalog=catalog)
     checks += [Check("warning", monthly.scenario, w) for w in monthly.warnings]
     analysis = analyse(budget, catalog, results=results, **(risk or {}))
 
@@ -265,7 +298,7 @@ def run_budget(
         scratch = Path(tmp) / "owned.xlsx"
         wb.save(scratch)
         backup = make_backup(target, keep=keep_backups) if target.exists() else None
-        graft_sheets(source, scratch, target, sheets=sheets, remove=remove)
+        graft_sheets(pkg, scratch, target, sheets=sheets, remove=remove)
     return RunResult(source=source, output=target, results=results, checks=checks,
                      backup=backup, owned_sheets=sheets, currency=first.currency,
                      monthly=monthly, risk=analysis)
@@ -304,11 +337,12 @@ class WorkbookInputs:
             )
 
 
-def read_workbook(path: Path | str) -> WorkbookInputs:
+def read_workbook(source: Path | str | Package) -> WorkbookInputs:
     """Read and validate every input sheet of a budget workbook; the file is never changed.
 
     This is ``costsheet check``: the budget sheets, the Actuals sheet and the Uncertainty sheet,
-    every problem collected into one report.
+    every problem collected into one report. ``source``: the workbook's path, or its package
+    already open (``run`` passes the one it opened: the file is read once).
     """
     from .reader import read_budget
     from .uncertainty import (
@@ -318,13 +352,13 @@ def read_workbook(path: Path | str) -> WorkbookInputs:
         uncertainties_from,
     )
 
-    source = Path(path)
+    path = source.path if isinstance(source, Package) else Path(source)
     read = read_budget(source)
     report = read.report
-    inputs = WorkbookInputs(source, read, report)
+    inputs = WorkbookInputs(path, read, report)
     if read.fatal is not None or read.budget is None:
         return inputs
-    sheets = read.book or source  # the sheets the reader loaded: nothing is read twice
+    sheets = read.book or path  # the sheets the reader loaded: nothing is read twice
     inputs.actuals = read_actuals(sheets, read.budget.currency, read.budget.fx_rates,
                                   fx=read.fx)
     report.extend(inputs.actuals.report)
@@ -362,9 +396,10 @@ def run_workbook(
     """
     source = Path(path)
     target = Path(out) if out is not None else source
-    _preflight(source, target)
-    _owned_to_replace(source)
-    inputs = read_workbook(source)
+    package = Package.open(source)
+    _preflight(package, target)
+    _owned_to_replace(package)
+    inputs = read_workbook(package)
     inputs.raise_if_errors()
     read, report, actuals = inputs.read, inputs.report, inputs.actuals
     assert read.budget is not None
@@ -376,4 +411,4 @@ def run_workbook(
     return run_budget(source, read.budget, out=out, scenarios=scenarios, catalog=catalog,
                       report=report, now=now, keep_backups=keep_backups, actuals=actuals,
                       as_of=as_of, monthly_scenario=monthly_scenario, risk=risk,
-                      computed=computed)
+                      package=package, computed=computed)

@@ -1,18 +1,20 @@
 """What openpyxl does not tell about a sheet, read from the package: hidden rows and columns,
-merged cells, a cell Excel could not have written, and which part holds which sheet.
+merged cells, and a cell Excel could not have written.
 
-Used by the table reader (:mod:`costsheet.workbook.tables`). The XML is parsed with
-:mod:`defusedxml` only.
+Used by the table reader (:mod:`costsheet.workbook.tables`). The parts come from the workbook's
+:class:`~costsheet.workbook.ooxml.Package` (read once), found through its relationships; the XML
+is parsed with :mod:`defusedxml` only.
 """
 
 from __future__ import annotations
 
-import posixpath
-import zipfile
-from pathlib import Path
+import io
 from typing import Any, Protocol
 
 from openpyxl.utils import range_boundaries
+
+from .ooxml import Package, PackageError
+from .ooxml.names import RT_SHARED_STRINGS
 
 __all__ = ["defused", "impossible_cell", "scan_layout", "sheet_parts"]
 
@@ -25,21 +27,18 @@ class Layout(Protocol):
     merges: list[tuple[int, int, int, int]]
 
 
-def scan_layout(path: Path, sheets: dict[str, Layout]) -> None:
+def scan_layout(package: Package, sheets: dict[str, Layout]) -> None:
     """Hidden rows and columns, and merged cells, of ``sheets`` (sheet title → its layout);
     a damaged part leaves them as they are (they only give warnings)."""
     import defusedxml.ElementTree as SafeET
 
     try:
-        with zipfile.ZipFile(path) as zf:
-            parts = sheet_parts(zf)
-            names = set(zf.namelist())
-            for actual, layout in sheets.items():
-                part = parts.get(actual)
-                if part is not None and part in names:
-                    with zf.open(part) as fh:
-                        _scan_sheet(fh, layout)
-    except (zipfile.BadZipFile, KeyError, SafeET.ParseError, ValueError):
+        parts = sheet_parts(package)
+        for actual, layout in sheets.items():
+            part = parts.get(actual)
+            if part is not None and package.has(part):
+                _scan_sheet(io.BytesIO(package.get(part)), layout)
+    except (PackageError, KeyError, SafeET.ParseError, ValueError):
         return
 
 
@@ -75,41 +74,37 @@ def defused(exc: BaseException | None) -> bool:
     return False
 
 
-def impossible_cell(path: Path, sheet: str) -> tuple[str, str] | None:
+def impossible_cell(package: Package, sheet: str) -> tuple[str, str] | None:
     """The first cell of ``sheet`` whose stored value Excel cannot have written, with it:
     ``NaN``/``INF`` numbers, a shared-string index out of range, a bad boolean."""
     import defusedxml.ElementTree as SafeET
 
     try:
-        with zipfile.ZipFile(path) as zf:
-            part = sheet_parts(zf).get(sheet)
-            if part is None:
-                return None
-            n_strings = _shared_string_count(zf, part)
-            with zf.open(part) as fh:
-                for _event, el in SafeET.iterparse(fh, events=("end",)):
-                    if el.tag.rsplit("}", 1)[-1] != "c":
-                        continue
-                    kind = el.get("t", "n")
-                    v = next((ch.text for ch in el if ch.tag.rsplit("}", 1)[-1] == "v"), None)
-                    ref = el.get("r", "")
-                    el.clear()
-                    if v is not None and not _storable(kind, v.strip(), n_strings):
-                        return ref, v.strip()
-    except Exception:  # damaged XML or zip: no single cell to name
+        part = sheet_parts(package).get(sheet)
+        if part is None or not package.has(part):
+            return None
+        n_strings = _shared_string_count(package)
+        for _event, el in SafeET.iterparse(io.BytesIO(package.get(part)), events=("end",)):
+            if el.tag.rsplit("}", 1)[-1] != "c":
+                continue
+            kind = el.get("t", "n")
+            v = next((ch.text for ch in el if ch.tag.rsplit("}", 1)[-1] == "v"), None)
+            ref = el.get("r", "")
+            el.clear()
+            if v is not None and not _storable(kind, v.strip(), n_strings):
+                return ref, v.strip()
+    except Exception:  # damaged XML or package: no single cell to name
         return None
     return None
 
 
-def _shared_string_count(zf: zipfile.ZipFile, part: str) -> int | None:
-    import defusedxml.ElementTree as SafeET
-
-    names = {n.lower(): n for n in zf.namelist()}
-    sst = names.get(posixpath.join(posixpath.dirname(posixpath.dirname(part)),
-                                   "sharedstrings.xml"))
-    if sst is None:
+def _shared_string_count(package: Package) -> int | None:
+    """How many strings the workbook's shared-strings part holds (None without one)."""
+    parts = [p for p in package.related(package.workbook_part(), RT_SHARED_STRINGS)
+             if package.has(p)]
+    if not parts:
         return None
-    return sum(1 for el in SafeET.fromstring(zf.read(sst)) if el.tag.rsplit("}", 1)[-1] == "si")
+    return sum(1 for el in package.tree(parts[0]) if el.tag.rsplit("}", 1)[-1] == "si")
 
 
 def _storable(kind: str, v: str, n_strings: int | None) -> bool:
@@ -130,32 +125,6 @@ def _storable(kind: str, v: str, n_strings: int | None) -> bool:
     return True
 
 
-def sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
-    """Sheet name → its part name in the package."""
-    import defusedxml.ElementTree as SafeET
-
-    rel_ns = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-    wb_part = "xl/workbook.xml"
-    try:
-        rels_root = SafeET.fromstring(zf.read("_rels/.rels"))
-        for rel in rels_root:
-            if rel.get("Type", "").endswith("/officeDocument"):
-                wb_part = rel.get("Target", wb_part).lstrip("/")
-    except KeyError:
-        pass
-    folder = posixpath.dirname(wb_part)
-    rels_part = posixpath.join(folder, "_rels", posixpath.basename(wb_part) + ".rels")
-    targets: dict[str, str] = {}
-    for rel in SafeET.fromstring(zf.read(rels_part)):
-        target = rel.get("Target", "")
-        part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(
-            posixpath.join(folder, target))
-        targets[rel.get("Id", "")] = part
-    out = {}
-    root = SafeET.fromstring(zf.read(wb_part))
-    for el in root.iter():
-        if el.tag.rsplit("}", 1)[-1] == "sheet":
-            rid = el.get(f"{{{rel_ns}}}id", "")
-            if rid in targets:
-                out[el.get("name", "")] = targets[rid]
-    return out
+def sheet_parts(package: Package) -> dict[str, str]:
+    """Sheet name → its part name in the package (sheets whose part is missing left out)."""
+    return {e.name: e.part for e in package.sheets() if e.part is not None}

@@ -3,8 +3,9 @@
 Every input sheet (Drivers, Pools, Runs, Data, Staff, Other, GPU catalog, FX, Overrides,
 Uncertainty, Actuals) is read here, the same way:
 
-- :class:`Book` loads the sheets once (openpyxl read-only: the cells, then the saved results of
-  formulas; hidden rows and columns and merged cells from the sheet XML);
+- :class:`Book` loads the sheets once from the workbook's :class:`~costsheet.workbook.ooxml.Package`
+  (opened once per run and passed in; openpyxl read-only over its bytes: the cells, then the
+  saved results of formulas; hidden rows and columns and merged cells from the sheet XML);
 - :func:`read_table` finds the key row (the row among the first :data:`KEY_ROW_SCAN` that holds
   the sheet's first key, and the most of its keys), maps keys to columns (keys of workbooks
   written before a column was renamed included), and returns one :class:`Row` per line;
@@ -34,6 +35,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..errors import CostsheetError, Report, closest
 from ..inputs import validation_problems
+from .ooxml import Package, PackageError
 from .sheet_parts import defused, impossible_cell, scan_layout
 from .template import FIRST_ROW, KEY_ROW, ColumnSpec, SheetSpec
 
@@ -174,11 +176,13 @@ class Book:
     """The input sheets of one workbook, read once; every problem goes to ``report``.
 
     Open it with :meth:`open`. ``failed`` is set when a sheet (or the file) could not be read,
-    ``fatal`` when the file could not be read at all.
+    ``fatal`` when the file could not be read at all. ``package``: the file, read once; every
+    sheet and part is read from it.
     """
 
     path: Path
     report: Report
+    package: Package | None = None
     grids: dict[str, Grid] = field(default_factory=dict)  # by the sheet's stable name
     sheet_order: list[str] = field(default_factory=list)
     fatal: CostsheetError | None = None
@@ -187,10 +191,18 @@ class Book:
     matched: list[str] = field(default_factory=list)  # the workbook's names of loaded sheets
 
     @classmethod
-    def open(cls, path: Path, sheets: Iterable[str], report: Report | None = None) -> Book:
-        """Load ``sheets`` (stable names, found case-insensitively) of the workbook ``path``."""
+    def open(cls, source: Path | Package, sheets: Iterable[str],
+             report: Report | None = None) -> Book:
+        """Load ``sheets`` (stable names, found case-insensitively) of the workbook ``source``:
+        its package already open, or a path (opened and sniffed here; a refusal is ``fatal``)."""
+        path = source.path if isinstance(source, Package) else Path(source)
         book = cls(path, report if report is not None else Report(source=str(path)))
         book._formulas = _Formulas(book)
+        try:
+            book.package = source if isinstance(source, Package) else Package.open(path)
+        except PackageError as exc:
+            book._refused(exc)
+            return book
         book._load(list(sheets))
         return book
 
@@ -265,11 +277,14 @@ class Book:
 
     # -- loading ----------------------------------------------------------------------------
 
-    def _load(self, wanted: list[str]) -> None:
-        from .readonly_workbook import open_read_only
+    def _workbook(self, *, data_only: bool) -> Any:
+        """An openpyxl read-only view of the package's bytes."""
+        assert self.package is not None
+        return self.package.open_workbook(data_only=data_only)
 
+    def _load(self, wanted: list[str]) -> None:
         try:
-            wb = open_read_only(self.path, data_only=False)
+            wb = self._workbook(data_only=False)
         except Exception as exc:  # openpyxl raises many kinds on damaged parts
             self._unreadable_file(exc)
             return
@@ -291,6 +306,14 @@ class Book:
             return
         self._scan_xml(found)
 
+    def _refused(self, exc: PackageError) -> None:
+        """The file is not a package costsheet reads (sniffed when opened): say why."""
+        tip = f"; {exc.hint}" if exc.hint else ""
+        code = exc.code if exc.code != "error" else "unreadable_file"
+        self.error("", "", "file", None, exc.message + tip, code)
+        self.failed = True
+        self.fatal = exc
+
     def _unreadable_file(self, exc: Exception) -> None:
         message = f"{self.path.name}: cannot read the workbook ({exc})"
         code = "unreadable_file"
@@ -305,12 +328,10 @@ class Book:
 
     def _load_saved_results(self, found: dict[str, str]) -> bool:
         """The saved result of every formula cell, read in a second pass (data_only)."""
-        from .readonly_workbook import open_read_only
-
         with_formulas = [name for name in found if self.grids[name].formulas]
         if not with_formulas:
             return True
-        wb = open_read_only(self.path, data_only=True)
+        wb = self._workbook(data_only=True)
         try:
             for name in with_formulas:
                 g = self.grids[name]
@@ -328,7 +349,8 @@ class Book:
     def _sheet_unreadable(self, name: str, actual: str, exc: Exception) -> None:
         """Report a sheet openpyxl cannot read, at its first impossible cell when there is one."""
         self.failed = True
-        found = impossible_cell(self.path, actual)
+        assert self.package is not None
+        found = impossible_cell(self.package, actual)
         if found is not None:
             self.error(name, found[0], "value", found[1],
                        "not a value Excel can store (NaN, INF or a broken reference); type the "
@@ -340,7 +362,9 @@ class Book:
 
     def _scan_xml(self, found: dict[str, str]) -> None:
         """Hidden rows and columns, and merged cells, read from the sheet XML."""
-        scan_layout(self.path, {actual: self.grids[name] for name, actual in found.items()})
+        assert self.package is not None
+        scan_layout(self.package,
+                    {actual: self.grids[name] for name, actual in found.items()})
 
     # -- formulas with no saved value -------------------------------------------------------
 
@@ -428,7 +452,6 @@ class _Formulas:
     def _load_extra(self, sheet: str) -> Grid:
         """A sheet costsheet does not read, that a formula refers to (KeyError if none)."""
         from .formulas_eval import UnevaluableFormula
-        from .readonly_workbook import open_read_only
 
         order = {n.strip().casefold(): n for n in self.book.sheet_order}
         actual = order.get(sheet.strip().casefold())
@@ -437,7 +460,7 @@ class _Formulas:
         grids = []
         for data_only in (False, True):
             try:
-                wb = open_read_only(self.book.path, data_only=data_only)
+                wb = self.book._workbook(data_only=data_only)
                 try:
                     rows = _sheet_rows(wb, actual)
                 finally:

@@ -3,7 +3,7 @@
 The writer knows sheets, not the model's formulas: it takes computed
 :class:`~costsheet.model.items.BudgetResult` objects (one per scenario) and writes *values* with
 number formats, widths, frozen panes, print setup and native Excel charts. The scratch workbook is
-then grafted into the user's file by :func:`costsheet.workbook.package.graft_sheets`; nothing here
+then grafted into the user's file by :func:`costsheet.workbook.ooxml.graft_sheets`; nothing here
 touches the user's file.
 
 Everything a user typed (item names, scenario names, source keys) is written as text, never as a
@@ -16,7 +16,7 @@ budget with tens of thousands of line items is written quickly and in little mem
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
@@ -24,21 +24,35 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.chart import BarChart, PieChart, Reference, Series
+from openpyxl.chart.data_source import StrRef
 from openpyxl.chart.label import DataLabel, DataLabelList
 from openpyxl.chart.layout import Layout, ManualLayout
 from openpyxl.chart.marker import DataPoint
 from openpyxl.chart.series import SeriesLabel
 from openpyxl.chart.shapes import GraphicalProperties
-from openpyxl.chart.text import RichText
-from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties
-from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
+from openpyxl.styles import Alignment, Border, NamedStyle, Side
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.properties import PageSetupProperties
 
 from ..inputs import FAMILIES, FAMILY_LABELS
 from ..model.items import BudgetResult, is_scalar
+from .sheetkit import (
+    CURRENCY_SYMBOLS,
+    FAMILY_COLORS,
+    HEADER_FILL,
+    TOTAL_FILL,
+    OwnedSheet,
+    add_named_styles,
+    axis_text,
+    clean_text,
+    money_format,
+    named_style,
+    quoted,
+    size,
+    text_categories,
+    text_font,
+    text_width,
+)
 
 __all__ = [
     "LINE_ITEM_HEADERS",
@@ -74,23 +88,6 @@ KEY_FIGURES: tuple[tuple[str, str, str, float], ...] = (
     ("cost_per_million_tokens", "Cost per million training tokens", "money2", 1.0),
 )
 
-#: One colour per family, the same in both charts.
-FAMILY_COLORS: dict[str, str] = {
-    "compute": "2F5597",
-    "data": "ED7D31",
-    "staff": "70AD47",
-    "power_facilities": "FFC000",
-    "experiments": "8E44AD",
-}
-
-_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CNY": "¥"}
-_FORMULA_START = ("=", "+", "-", "@")
-_MAX_TEXT = 32767
-_HEADER_FILL = PatternFill("solid", fgColor="1F3864")
-_TOTAL_FILL = PatternFill("solid", fgColor="D9E1F2")
-_THIN = Side(style="thin", color="8EA9DB")
-
-
 @dataclass(frozen=True)
 class Check:
     """A warning that is not an error: shown on the Checks sheet and by the CLI."""
@@ -109,20 +106,6 @@ class Check:
         return f"{scen}{head}{self.message}"
 
 
-def money_format(currency: str, decimals: int = 0) -> str:
-    """An Excel number format for amounts in ``currency``: ``"$"#,##0`` or ``#,##0 "CHF"``."""
-    body = "#,##0" + ("." + "0" * decimals if decimals else "")
-    sym = _SYMBOLS.get(currency.upper())
-    if sym:
-        return f'"{sym}"{body};-"{sym}"{body}'
-    return f'{body} "{currency}";-{body} "{currency}"'
-
-
-def _clean(value: Any) -> str:
-    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
-    return text[:_MAX_TEXT]
-
-
 def _num(value: Any) -> float | None:
     """A finite float, or None (blank cell) for None / arrays / NaN."""
     if value is None or not is_scalar(value):
@@ -134,113 +117,49 @@ def _num(value: Any) -> float | None:
     return f if math.isfinite(f) else None
 
 
-class _Sheet:
-    """A write-only sheet with helpers for styled and escaped cells."""
-
-    def __init__(self, wb: Workbook, title: str):
-        self.ws = wb.create_sheet(title)
-        self.rows = 0
-        self.pending: list[list[Any]] = []
-
-    def cell(self, value: Any, style: str | None = None) -> Any:
-        if isinstance(value, str):
-            text = _clean(value)
-            if style is None and not text.startswith(_FORMULA_START):
-                return text
-            c = WriteOnlyCell(self.ws, text)
-            c.data_type = "s"  # user text is text, never a formula
-        else:
-            c = WriteOnlyCell(self.ws, value)
-        # Always styled: openpyxl's write-only row writer reuses an unstyled cell object for
-        # the following plain values of the row, which would overwrite this one.
-        c.style = style or "cs_text"
-        return c
-
-    def append(self, row: Sequence[Any]) -> int:
-        """Queue a row (written by :meth:`flush`, after widths and panes are set)."""
-        self.pending.append(list(row))
-        self.rows += 1
-        return self.rows
-
-    def flush(self) -> None:
-        """Write the queued rows. In write-only mode, column widths must be set before."""
-        for row in self.pending:
-            self.ws.append(row)
-        self.pending = []
-
-    def widths(self, widths: Iterable[float]) -> None:
-        for i, w in enumerate(widths, start=1):
-            self.ws.column_dimensions[get_column_letter(i)].width = round(w, 1)
-
-    def print_setup(self, *, title_rows: str | None = None, fit_width: bool = True) -> None:
-        """Landscape; one page wide unless ``fit_width`` is off (a sheet with a very wide
-        column, such as the basis text of Line items, prints at full size across pages)."""
-        ws = self.ws
-        ws.page_setup.orientation = "landscape"
-        if fit_width:
-            ws.page_setup.fitToWidth = 1
-            ws.page_setup.fitToHeight = 0
-            ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-        if title_rows:
-            ws.print_title_rows = title_rows
-
-
-def _font(**kw: Any) -> Font:
-    """A font with its face and size named (else LibreOffice falls back to a serif face)."""
-    kw.setdefault("size", 11)
-    return Font(name="Calibri", **kw)
+def _sheet(wb: Workbook, title: str) -> OwnedSheet:
+    """A sheet of these three: text that starts like a formula takes ``cs_text``."""
+    return OwnedSheet(wb, title, text_style="cs_text", missing="n/a")
 
 
 def _styles(wb: Workbook, currency: str) -> None:
     money = money_format(currency)
     money2 = money_format(currency, 2)
-    header_font = _font(bold=True, color="FFFFFF")
+    header_font = text_font(bold=True, color="FFFFFF")
+    bold = text_font(bold=True)
     left = Alignment(horizontal="left", vertical="center")
     right = Alignment(horizontal="right", vertical="center")
     total_border = Border(top=Side(style="thin"), bottom=Side(style="double"))
     specs: list[NamedStyle] = [
-        NamedStyle("cs_text", font=_font()),
-        NamedStyle("cs_title", font=_font(bold=True, size=16, color="1F3864")),
-        NamedStyle("cs_note", font=_font(italic=True, color="595959")),
-        NamedStyle("cs_header", font=header_font, fill=_HEADER_FILL, alignment=left),
-        NamedStyle("cs_header_r", font=header_font, fill=_HEADER_FILL, alignment=right),
-        NamedStyle("cs_label", alignment=left),
-        NamedStyle("cs_total_label", font=_font(bold=True), fill=_TOTAL_FILL,
-                   border=total_border),
-        NamedStyle("cs_money", number_format=money),
-        NamedStyle("cs_money2", number_format=money2),
-        NamedStyle("cs_money_total", number_format=money, font=_font(bold=True),
-                   fill=_TOTAL_FILL, border=total_border),
-        NamedStyle("cs_pct", number_format="0.0%"),
-        NamedStyle("cs_int", number_format="#,##0"),
-        NamedStyle("cs_dec", number_format="#,##0.00"),
-        NamedStyle("cs_billions", number_format='#,##0.0,,," B"'),
-        NamedStyle("cs_trillions", number_format='#,##0.0,,,," T"'),
-        NamedStyle("cs_na", font=_font(color="808080"), alignment=right),
-        NamedStyle("cs_warning", font=_font(bold=True, color="C55A11")),
-        NamedStyle("cs_info", font=_font(color="2F5597")),
-        NamedStyle("cs_ok", font=_font(bold=True, color="548235")),
+        named_style("cs_text"),
+        named_style("cs_title", font=text_font(bold=True, size=16, color="1F3864")),
+        named_style("cs_note", font=text_font(italic=True, color="595959")),
+        named_style("cs_header", font=header_font, fill=HEADER_FILL, alignment=left),
+        named_style("cs_header_r", font=header_font, fill=HEADER_FILL, alignment=right),
+        named_style("cs_label", alignment=left),
+        named_style("cs_total_label", font=bold, fill=TOTAL_FILL, border=total_border),
+        named_style("cs_money", number_format=money),
+        named_style("cs_money2", number_format=money2),
+        named_style("cs_money_total", number_format=money, font=bold, fill=TOTAL_FILL,
+                    border=total_border),
+        named_style("cs_pct", number_format="0.0%"),
+        named_style("cs_int", number_format="#,##0"),
+        named_style("cs_dec", number_format="#,##0.00"),
+        named_style("cs_billions", number_format='#,##0.0,,," B"'),
+        named_style("cs_trillions", number_format='#,##0.0,,,," T"'),
+        named_style("cs_na", font=text_font(color="808080"), alignment=right),
+        named_style("cs_warning", font=text_font(bold=True, color="C55A11")),
+        named_style("cs_info", font=text_font(color="2F5597")),
+        named_style("cs_ok", font=text_font(bold=True, color="548235")),
     ]
     for _key, _label, fmt, _scale in KEY_FIGURES:
         if fmt not in ("money", "money2"):
-            name = "cs_fig_" + fmt
-            if name not in {s.name for s in specs}:
-                specs.append(NamedStyle(name, number_format=fmt))
-    for style in specs:
-        if style.font is None or style.font.name is None:
-            style.font = _font(b=style.font.b if style.font else False,
-                               color=style.font.color if style.font else None)
-        wb.add_named_style(style)
+            specs.append(named_style("cs_fig_" + fmt, number_format=fmt))
+    add_named_styles(wb, specs)
 
 
 def _fig_style(fmt: str) -> str:
     return "cs_" + fmt if fmt in ("money", "money2") else "cs_fig_" + fmt
-
-
-def _text_width(text: str) -> float:
-    """Column width (in Excel character units) that shows ``text`` with any common font."""
-    wide = sum(1 for ch in text if ord(ch) > 0x2E80)  # CJK: about two columns each
-    return (len(text) + wide) * 1.15 + 3
 
 
 def _shown(value: float | None, fmt: str, currency: str) -> str:
@@ -248,7 +167,7 @@ def _shown(value: float | None, fmt: str, currency: str) -> str:
     if value is None:
         return "n/a"
     if fmt in ("money", "money2"):
-        sym = _SYMBOLS.get(currency.upper(), "")
+        sym = CURRENCY_SYMBOLS.get(currency.upper(), "")
         text = f"{value:,.{2 if fmt == 'money2' else 0}f}"
         return f"{sym}{text}" if sym else f"{text} {currency}"
     if fmt.startswith("0.00E"):
@@ -284,13 +203,10 @@ def _write_summary(
     currency: str,
     checks: Sequence[Check],
 ) -> None:
-    sh = _Sheet(wb, SUMMARY_SHEET)
-    ws = sh.ws
+    sh = _sheet(wb, SUMMARY_SHEET)
     n = len(results)
-    names = [r.scenario for r in results]
     lay = _Layout(family_rows={})
-    col_text: list[list[str]] = [[] for _ in range(n + 1)]
-
+    col_text: list[list[str]] = [[] for _ in range(n + 1)]  # what each column shows
     sh.append([sh.cell(title, "cs_title")])
     stamp = run_time.strftime("%Y-%m-%d %H:%M")
     sh.append([sh.cell(f"From {source_name} · computed {stamp} · costsheet {version}",
@@ -302,8 +218,35 @@ def _write_summary(
         note += f" {nwarn} warning{'s' if nwarn != 1 else ''}: see the {CHECKS_SHEET} sheet."
     sh.append([sh.cell(note, "cs_note")])
     sh.append([])
+    _family_table(sh, results, lay, col_text, currency)
+    _figures_table(sh, results, lay, col_text, currency)
+    split = _split_table(sh, results[0], lay, col_text, currency)
+    widths = [max(text_width(t) for t in col_text[0])]
+    widths += [max(12.0, *(text_width(t) for t in col_text[i])) for i in range(1, n + 1)]
+    if n < 2:  # the split table's Share column
+        widths.append(10.0)
+    sh.widths(widths)
+    sh.freeze(f"B{lay.header_row + 1}")
+    sh.print_setup()
+    sh.flush()
+    # charts, below the tables
+    ws = sh.ws
+    anchor_row = lay.last_row + 2
+    bar = _stacked_chart(ws, results, lay, currency)
+    bar_cm = bar.width
+    bar.anchor = f"A{anchor_row}"
+    ws.add_chart(bar)
+    if lay.split_rows:
+        pie = _split_chart(ws, results[0].scenario, lay, split)
+        pie.anchor = _anchor_right_of(widths, bar_cm + 0.8, anchor_row)
+        ws.add_chart(pie)
 
-    # ---- cost by family
+
+def _family_table(sh: OwnedSheet, results: Sequence[BudgetResult], lay: _Layout,
+                  col_text: list[list[str]], currency: str) -> None:
+    """Cost by family, one column per scenario, and the total."""
+    assert lay.family_rows is not None
+    names = [r.scenario for r in results]
     head = [sh.cell(f"Cost by family ({currency})", "cs_header")]
     head += [sh.cell(name, "cs_header_r") for name in names]
     lay.header_row = sh.append(head)
@@ -325,9 +268,12 @@ def _write_summary(
     lay.total_row = sh.append(row)
     sh.append([])
 
-    # ---- key figures
+
+def _figures_table(sh: OwnedSheet, results: Sequence[BudgetResult], lay: _Layout,
+                   col_text: list[list[str]], currency: str) -> None:
+    """Key figures of the final runs (FLOPs, tokens, GPU-hours, ...), "n/a" where missing."""
     head = [sh.cell("Key figures (final runs)", "cs_header")]
-    head += [sh.cell(name, "cs_header_r") for name in names]
+    head += [sh.cell(r.scenario, "cs_header_r") for r in results]
     lay.figures_header_row = sh.append(head)
     for key, label, fmt, scale in KEY_FIGURES:
         row = [sh.cell(label, "cs_label")]
@@ -342,8 +288,10 @@ def _write_summary(
         sh.append(row)
     sh.append([])
 
-    # ---- split of the first scenario (Base), largest first, families with a cost only
-    base = results[0]
+
+def _split_table(sh: OwnedSheet, base: BudgetResult, lay: _Layout, col_text: list[list[str]],
+                 currency: str) -> list[tuple[str, float]]:
+    """The first scenario's families with a cost, largest first, with their shares."""
     split = [(fam, _num(base.totals[fam]) or 0.0) for fam in FAMILIES]
     split = sorted([s for s in split if s[1] > 0], key=lambda s: -s[1])
     base_total = sum(v for _f, v in split)
@@ -357,29 +305,9 @@ def _write_summary(
                    sh.cell(v / base_total if base_total else 0.0, "cs_pct")])
         col_text[1].append(_shown(v, "money", currency))
     lay.split_rows = len(split)
-    lay.last_row = sh.rows
+    lay.last_row = sh.row_count
     col_text[0].append(f"Split of {base.scenario}")
-
-    # ---- widths, panes, print
-    widths = [max(_text_width(t) for t in col_text[0])]
-    widths += [max(12.0, *(_text_width(t) for t in col_text[i])) for i in range(1, n + 1)]
-    if n < 2:  # the split table's Share column
-        widths.append(10.0)
-    sh.widths(widths)
-    ws.freeze_panes = f"B{lay.header_row + 1}"
-    sh.print_setup()
-    sh.flush()
-
-    # ---- charts, below the tables
-    anchor_row = lay.last_row + 2
-    bar = _stacked_chart(ws, results, lay, currency)
-    bar_cm = bar.width
-    bar.anchor = f"A{anchor_row}"
-    ws.add_chart(bar)
-    if lay.split_rows:
-        pie = _split_chart(ws, base.scenario, lay, split)
-        pie.anchor = _anchor_right_of(widths, bar_cm + 0.8, anchor_row)
-        ws.add_chart(pie)
+    return split
 
 
 def _anchor_right_of(widths: list[float], cm: float, row: int) -> str:
@@ -398,11 +326,6 @@ def _anchor_right_of(widths: list[float], cm: float, row: int) -> str:
     return f"{get_column_letter(col)}{row}"
 
 
-def _axis_text(size: int = 900) -> RichText:
-    return RichText(p=[Paragraph(pPr=ParagraphProperties(defRPr=CharacterProperties(sz=size)),
-                                 endParaRPr=CharacterProperties(sz=size))])
-
-
 def _stacked_chart(ws: Any, results: Sequence[BudgetResult], lay: _Layout,
                    currency: str) -> BarChart:
     n = len(results)
@@ -416,8 +339,8 @@ def _stacked_chart(ws: Any, results: Sequence[BudgetResult], lay: _Layout,
     chart.y_axis.numFmt = money_format(currency)
     chart.y_axis.delete = False
     chart.x_axis.delete = False
-    chart.y_axis.txPr = _axis_text()
-    chart.x_axis.txPr = _axis_text()
+    chart.y_axis.txPr = axis_text()
+    chart.x_axis.txPr = axis_text()
     cats = Reference(ws, min_col=2, max_col=n + 1, min_row=lay.header_row)
     assert lay.family_rows is not None
     for fam in FAMILIES:
@@ -430,26 +353,14 @@ def _stacked_chart(ws: Any, results: Sequence[BudgetResult], lay: _Layout,
         series.graphicalProperties = GraphicalProperties(solidFill=FAMILY_COLORS[fam])
         series.graphicalProperties.line.solidFill = FAMILY_COLORS[fam]
         chart.series.append(series)
-    _text_categories(chart, cats)
+    text_categories(chart, str(cats))
     chart.legend.position = "b"
-    chart.width = max(16.0, 3.0 * n + 8.0)
-    chart.height = 9.5
+    size(chart, max(16.0, 3.0 * n + 8.0), 9.5)
     return chart
 
 
-def _text_categories(chart: Any, cats: Reference) -> None:
-    """Categories that are text (scenario or family names): a string reference, not numRef."""
-    from openpyxl.chart.data_source import AxDataSource, StrRef
-
-    for series in chart.series:
-        series.cat = AxDataSource(strRef=StrRef(f=str(cats)))
-
-
-def _str_ref(sheet: str, cells: str) -> Any:
-    from openpyxl.chart.data_source import StrRef
-
-    quoted = "'" + sheet.replace("'", "''") + "'"
-    return StrRef(f=f"{quoted}!{cells}")
+def _str_ref(sheet: str, cells: str) -> StrRef:
+    return StrRef(f=f"{quoted(sheet)}!{cells}")
 
 
 def _split_chart(ws: Any, scenario: str, lay: _Layout,
@@ -474,7 +385,7 @@ def _split_chart(ws: Any, scenario: str, lay: _Layout,
     series.dLbls.showSerName = False
     series.dLbls.showLeaderLines = True
     series.dLbls.showLegendKey = False
-    series.dLbls.txPr = _axis_text(1000)
+    series.dLbls.txPr = axis_text(1000)
     total = sum(v for _f, v in split)
     for idx, (_fam, v) in enumerate(split):  # no label on slivers: they would overlap
         if total and v / total < 0.03:
@@ -482,27 +393,38 @@ def _split_chart(ws: Any, scenario: str, lay: _Layout,
                 idx=idx, showPercent=False, showVal=False, showCatName=False,
                 showSerName=False, showLegendKey=False))
     chart.series.append(series)
-    _text_categories(chart, cats)
+    text_categories(chart, str(cats))
+    assert chart.legend is not None  # a new chart has one
     chart.legend.position = "r"
     chart.layout = Layout(manualLayout=ManualLayout(x=0.02, y=0.12, w=0.55, h=0.82))
-    chart.width = 13.0
-    chart.height = 9.5
+    size(chart, 13.0, 9.5)
     return chart
 
 
-def _write_line_items(wb: Workbook, results: Sequence[BudgetResult], currency: str) -> None:
-    sh = _Sheet(wb, LINE_ITEMS_SHEET)
-    ws = sh.ws
+def _write_line_items(wb: _OwnedWorkbook, results: Sequence[BudgetResult],
+                      currency: str) -> None:
+    sh = _sheet(wb, LINE_ITEMS_SHEET)
     headers = list(LINE_ITEM_HEADERS)
-    widths = [_text_width(h) + 2 for h in headers]  # room for the filter button
+    sh.widths(_line_item_widths(results, currency))
+    sh.freeze("A2")
+    rows = 1 + sum(len(r.items) for r in results)
+    sh.ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{max(rows, 2)}"
+    sh.print_setup(title_rows="1:1", fit_width=False)
+    sh.append([sh.cell(h, "cs_header_r" if i in (3, 5, 6) else "cs_header")
+               for i, h in enumerate(headers)])
+    sh.flush()
+    wb._costsheet_rows[sh.title] = _line_item_rows(sh.ws, results, currency)
+
+
+def _line_item_widths(results: Sequence[BudgetResult], currency: str) -> list[float]:
+    """Column widths that fit the longest texts (capped) and the largest numbers."""
+    headers = list(LINE_ITEM_HEADERS)
+    widths = [text_width(h) + 2 for h in headers]  # room for the filter button
     family_text = {f: FAMILY_LABELS.get(f, f) for f in FAMILIES}
     max_len = [0] * len(headers)
     max_num = [0.0] * len(headers)
-    rows = 1
-    for r in results:  # first pass: sizes only (write-only sheets need widths first)
-        rows += len(r.items)
-        if len(r.scenario) > max_len[0]:
-            max_len[0] = len(r.scenario)
+    for r in results:  # sizes only: write-only sheets need widths before the rows
+        max_len[0] = max(max_len[0], len(r.scenario))
         for it in r.items:
             for i, t in ((2, it.item), (4, it.unit), (8, it.source), (9, it.basis)):
                 if t and len(t) > max_len[i]:
@@ -511,27 +433,21 @@ def _write_line_items(wb: Workbook, results: Sequence[BudgetResult], currency: s
                 f = _num(v)
                 if f is not None and abs(f) > max_num[i]:
                     max_num[i] = abs(f)
-    widths[0] = max(widths[0], min(_text_width("x" * max_len[0]), 30))
-    widths[1] = max(widths[1], _text_width(max(family_text.values(), key=len)))
-    widths[2] = max(widths[2], min(_text_width("x" * max_len[2]), 50))
-    widths[4] = max(widths[4], min(_text_width("x" * max_len[4]), 16))
-    widths[8] = max(widths[8], min(_text_width("x" * max_len[8]), 40))
-    widths[9] = max(widths[9], min(_text_width("x" * max_len[9]), 120))
+    for i, cap in ((0, 30), (2, 50), (4, 16), (8, 40), (9, 120)):
+        widths[i] = max(widths[i], min(text_width("x" * max_len[i]), cap))
+    widths[1] = max(widths[1], text_width(max(family_text.values(), key=len)))
     for i, fmt in ((3, "int"), (5, "money2"), (6, "money")):
         v = max_num[i]
-        shown = _shown(v, "money2" if fmt == "money2" else "money", currency) \
-            if fmt != "int" else f"{v:,.2f}"
-        widths[i] = max(widths[i], _text_width(shown) + 1)
-    sh.widths(widths)
-    ws.freeze_panes = "A2"
-    last = get_column_letter(len(headers))
-    ws.auto_filter.ref = f"A1:{last}{max(rows, 2)}"
-    sh.print_setup(title_rows="1:1", fit_width=False)
+        shown = _shown(v, fmt, currency) if fmt != "int" else f"{v:,.2f}"
+        widths[i] = max(widths[i], text_width(shown) + 1)
+    return widths
 
-    ws.append([sh.cell(h, "cs_header_r" if i in (3, 5, 6) else "cs_header")
-               for i, h in enumerate(headers)])
-    # The data rows (tens of thousands for a large budget) are serialised here as sheet XML
-    # and spliced in when the workbook is saved: openpyxl's per-cell writer is ~10x slower.
+
+def _line_item_rows(ws: Any, results: Sequence[BudgetResult], currency: str) -> list[str]:
+    """The data rows as sheet XML, spliced in when the workbook is saved: tens of thousands
+    for a large budget, which openpyxl's per-cell writer takes ~10x longer to write."""
+    headers = list(LINE_ITEM_HEADERS)
+    family_text = {f: FAMILY_LABELS.get(f, f) for f in FAMILIES}
     sid = {name: _style_id(ws, name) for name in ("cs_text", "cs_int", "cs_dec", "cs_money",
                                                   "cs_money2")}
     cols = [get_column_letter(i) for i in range(1, len(headers) + 1)]
@@ -576,7 +492,7 @@ def _write_line_items(wb: Workbook, results: Sequence[BudgetResult], currency: s
                 + text(j, row, it.basis or "")
                 + "</row>"
             )
-    wb._costsheet_rows[ws.title] = chunks  # type: ignore[attr-defined]
+    return chunks
 
 
 def _style_id(ws: Any, name: str) -> int:
@@ -588,7 +504,7 @@ def _style_id(ws: Any, name: str) -> int:
 
 def _inline(value: str) -> str:
     """``><is><t>...</t></is>`` for an inline string cell ('' for empty text)."""
-    text = _clean(value)
+    text = clean_text(value)
     if not text:
         return ""
     text = text.replace("\r\n", "\n").replace("\r", "\n")  # as every other sheet's cells read
@@ -631,8 +547,7 @@ def _splice_rows(path: Path, sheetnames: list[str], rows: dict[str, list[str]]) 
 
 
 def _write_checks(wb: Workbook, checks: Sequence[Check]) -> None:
-    sh = _Sheet(wb, CHECKS_SHEET)
-    ws = sh.ws
+    sh = _sheet(wb, CHECKS_SHEET)
     sh.append([sh.cell(h, "cs_header") for h in ("Severity", "Scenario", "Where", "Message")])
     widths = [12.0, 14.0, 12.0, 60.0]
     if not checks:
@@ -641,12 +556,12 @@ def _write_checks(wb: Workbook, checks: Sequence[Check]) -> None:
         style = {"warning": "cs_warning", "info": "cs_info"}.get(c.severity, "cs_warning")
         sh.append([sh.cell(c.severity, style), sh.cell(c.scenario), sh.cell(c.where),
                    sh.cell(c.message)])
-        widths[1] = max(widths[1], min(_text_width(c.scenario), 40))
-        widths[2] = max(widths[2], min(_text_width(c.where), 30))
-        widths[3] = max(widths[3], min(_text_width(c.message), 140))
+        widths[1] = max(widths[1], min(text_width(c.scenario), 40))
+        widths[2] = max(widths[2], min(text_width(c.where), 30))
+        widths[3] = max(widths[3], min(text_width(c.message), 140))
     sh.widths(widths)
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = f"A1:D{max(sh.rows, 2)}"
+    sh.freeze("A2")
+    sh.ws.auto_filter.ref = f"A1:D{max(sh.row_count, 2)}"
     sh.print_setup(title_rows="1:1")
     sh.flush()
 
