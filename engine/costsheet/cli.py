@@ -50,10 +50,6 @@ def flag_for(key: str) -> str | None:
     return _option_flag(arg) if arg else None
 
 
-def _no_flag(key: str) -> str | None:
-    return None
-
-
 def _error_flag(key: str, flags: bool) -> str | None:
     """The flag to show with an error about ``key``: :func:`flag_for` for a command whose flags
     describe a budget; else only the command's own option for an argument (``as_of`` →
@@ -69,7 +65,7 @@ def fail(exc: CostsheetError, *, flags: bool = False, tip: str | None = None) ->
     With ``flags``, a problem about an argument or flag-described input is shown with its flag
     (``error: --gpu-price: ...``); ``tip`` is the tip for a report that brings none.
     """
-    flag_of = flag_for if flags else _no_flag
+    flag_of = flag_for if flags else _option_flag
     problems = exc.report.problems if exc.report is not None else []
     if exc.report is not None and problems:
         if exc.report.source and not flags:  # name the workbook once, above its cells
@@ -314,19 +310,26 @@ def new(workbook: str | None, into: str | None, example: bool, lang: str, force:
 
 @main.command()
 @click.argument("workbook", type=click.Path(dir_okay=False))
+@click.option("--as-of", "as_of", metavar="YYYY-MM",
+              help="Check the monthly plan as `run --as-of` makes it (default: the latest "
+              "month with actuals).")
+@click.option("--scenario", default=None, help="Check the monthly plan of this scenario, as "
+              "`run --scenario` makes it (default: the first).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
 @expected_errors()
-def check(workbook: str, as_json: bool) -> None:
+def check(workbook: str, as_json: bool, as_of: str | None, scenario: str | None) -> None:
     """Check a budget workbook: every bad cell as Sheet!Cell; the file is never changed.
 
-    Exit code 0 when the budget can be computed, 2 when anything must be fixed.
+    Every sheet is read, every problem and every warning `run` would give is shown. Exit code
+    0 when the budget can be computed, 2 when anything must be fixed.
     """
     from .workbook.run import read_workbook
 
-    inputs = read_workbook(workbook)
+    inputs = read_workbook(workbook, as_of=as_of, scenario=scenario)
     result, report = inputs.read, inputs.report
     if as_json:
-        dump_json({**report.to_dict(), "scenarios": result.scenarios})
+        dump_json({**report.to_dict(), "scenarios": result.scenarios,
+                   "checks": [c.to_dict() for c in inputs.checks]})
         if not inputs.ok:
             sys.exit(2)
         return
@@ -334,14 +337,29 @@ def check(workbook: str, as_json: bool) -> None:
         raise result.fatal
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
+    for c in inputs.checks:
+        if c.severity == "warning":
+            click.echo(f"warning: {c}", err=True)
     if not inputs.ok:
-        n = len(report.problems)
-        name = click.format_filename(workbook)
-        raise InputError(
-            f"{n} problem{'s' if n != 1 else ''} found", report=report,
-            hint=f"fix {'these' if n != 1 else 'this'} {n} cell{'s' if n != 1 else ''} and run "
-                 f"`costsheet check {name}` again; the file was not changed")
+        raise InputError(f"{_problems(len(report.problems))} found", report=report,
+                         hint=_check_tip(len(report.problems), click.format_filename(workbook),
+                                         whole=result.budget is not None))
     click.echo(f"ok: {result.summary()}")
+
+
+def _problems(n: int) -> str:
+    return f"{n} problem{'s' if n != 1 else ''}"
+
+
+def _check_tip(n: int, name: str, *, whole: bool) -> str:
+    """What to do after `check` found ``n`` problems (``whole``: the budget could be read, so
+    the cost model and the monthly plan were checked too)."""
+    fix = (f"fix this cell and run `costsheet check {name}` again" if n == 1
+           else f"fix these {n} cells and run `costsheet check {name}` again")
+    if whole:
+        return f"{fix}; the file was not changed"
+    return (f"{fix}; the cost model and the monthly plan are checked once the inputs read "
+            "without errors; the file was not changed")
 
 
 @main.command()

@@ -26,7 +26,7 @@ def restart_risk_line(
     redo = share_lost * run_cost
     amount = probability * redo
     return LineItem(
-        "experiments", f"Restart risk (expected): {run_name}", probability, "probability",
+        "experiments", f"Restart risk (expected): {run_name}", probability, "chance",
         redo, amount, currency,
         f"expected cost of a restart: {pct(probability)} chance × {_short(redo, currency)} "
         f"({pct(share_lost)} of the run's {_short(run_cost, currency)} compute redone) = "

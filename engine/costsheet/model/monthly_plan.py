@@ -10,6 +10,7 @@ last row.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,7 +18,7 @@ from typing import Any
 
 from ..catalog import Catalog
 from ..errors import InputError
-from ..inputs import Budget
+from ..inputs import FAMILIES, Budget
 from ..units import format_money
 from .items import BudgetResult
 from .refresh_log import (
@@ -29,7 +30,7 @@ from .refresh_log import (
     make_entry,
     rows_as_dicts,
 )
-from .timeline import Timeline, as_month, build_timeline
+from .timeline import MonthRow, Timeline, as_month, build_timeline
 from .variance import ActualLine, FxRates, Variance, compute_variance
 
 __all__ = ["MonthlyPlan", "actual_rates", "plan_monthly"]
@@ -68,15 +69,39 @@ class MonthlyPlan:
         lines += describe_change(self.entry, _money_fn(self.currency))
         return lines
 
+    def cash_rows(self) -> list[MonthRow]:
+        """The Monthly sheet's cash plan: what was booked in closed months (the actuals), the
+        budget in the others; per family, with the month's total and the running total."""
+        out: list[MonthRow] = []
+        cumulative = 0.0
+        for month, _, families in self.variance.plan_rows():
+            fams = {f: families.get(f, 0.0) for f in FAMILIES}
+            total = math.fsum(fams.values())
+            cumulative += total
+            out.append(MonthRow(month, fams, total, cumulative))
+        return out
+
+    @property
+    def actuals_instead_of_budget(self) -> float:
+        """What the closed months' actuals add to their budget (the variance to date)."""
+        return math.fsum(r.variance for r in self.variance.monthly_rows
+                         if r.status == "actual")
+
     def to_dict(self) -> dict[str, Any]:
+        v = self.variance
         return {
             "scenario": self.scenario,
             "as_of": self.as_of,
             "fingerprint": self.fingerprint,
             "unchanged": self.unchanged,
             "log_rows": len(self.log_rows) + (0 if self.unchanged else 1),
-            "latest_estimate": self.variance.latest_estimate,
-            "full_budget": self.variance.full_budget,
+            "latest_estimate": v.latest_estimate,
+            "latest_estimate_without_reserve": v.latest_estimate_without_reserve,
+            "reserve": self.timeline.reserve_total,
+            "reserve_not_yet_used": v.reserve_not_yet_used,
+            "full_budget": v.full_budget,
+            "months_total": math.fsum(r.total for r in self.cash_rows()),
+            "splits": len(v.splits),
         }
 
 
@@ -134,6 +159,7 @@ def plan_monthly(
         entry = make_entry(
             now=now, as_of=var.as_of, version=version, fingerprint=fp, scenario=sc,
             currency=tl.currency, forecast=var.forecast_by_family,
+            reserve=var.reserve_not_yet_used if tl.reserve else None,
             scenario_totals={n: float(r.total) for n, r in results.items()},
             previous_rows=dict_rows, view=tl.view,
             note=f"{len(lines)} actual rows" if lines else "no actuals yet")

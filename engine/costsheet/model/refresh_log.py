@@ -33,6 +33,7 @@ CURRENCY = "Currency"
 FORECAST_TOTAL = "Forecast total"
 CHANGE_TOTAL = "Change total"
 NOTE = "Note"
+RESERVE = "Reserve not yet used"
 TOTAL_PREFIX = "Total: "
 
 
@@ -112,6 +113,9 @@ class LogEntry:
     scenario_totals: dict[str, float]  # the model's total of every scenario
     note: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    #: the reserve for restart risk not yet used (None: the budget holds no reserve); the
+    #: forecast by family leaves it out
+    reserve: float | None = None
 
     @property
     def forecast_total(self) -> float:
@@ -135,6 +139,8 @@ class LogEntry:
         for f in FAMILIES:
             out[change_column(f)] = _cents(self.change.get(f))
         out[NOTE] = self.note
+        if self.reserve is not None:
+            out[RESERVE] = _cents(self.reserve)
         for name, total in self.scenario_totals.items():
             out[TOTAL_PREFIX + name] = _cents(total)
         return out
@@ -195,8 +201,10 @@ def make_entry(
     previous_rows: Sequence[Mapping[str, Any]] = (),
     view: str = "cash",
     note: str = "",
+    reserve: float | None = None,
 ) -> LogEntry:
-    """The next log row; ``change`` is this forecast minus the previous refresh's, per family."""
+    """The next log row; ``change`` is this forecast minus the previous refresh's, per family.
+    ``reserve``: the reserve not yet used, beside the forecast (None: there is none)."""
     prev = previous_row(previous_rows, scenario)
     change: dict[str, float | None] = {}
     for f in FAMILIES:
@@ -207,6 +215,7 @@ def make_entry(
         scenario=scenario, view=view, currency=currency,
         forecast={f: float(forecast.get(f, 0.0)) for f in FAMILIES}, change=change,
         scenario_totals={k: float(v) for k, v in scenario_totals.items()}, note=note,
+        reserve=None if reserve is None else float(reserve),
     )
 
 
@@ -243,7 +252,10 @@ def describe_change(entry: LogEntry, money: Callable[[float], str]) -> list[str]
     view = ("cash view: owned hardware at its purchase price" if entry.view == "cash"
             else f"{entry.view} view")
     as_of = f"actuals to {entry.as_of}" if entry.as_of else "no actuals yet"
-    lines = [f"forecast ({entry.scenario}, {view}; {as_of}): {money(entry.forecast_total)}"]
+    lines = [f"forecast ({entry.scenario}, {view}; {as_of}): {money(entry.forecast_total)}"
+             + ("" if entry.reserve is None else
+                f" without the reserve; reserve for restart risk not yet used: "
+                f"{money(entry.reserve)}")]
     if entry.change_total is None:
         lines.append("first refresh of this scenario in the log")
         return lines

@@ -187,18 +187,30 @@ def _write_monthly(wb: Any, plan: MonthlyPlan) -> None:
     sh.append([c(f"All amounts in {cur}. {VIEW_LABELS['cash']}: {len(tl.months)} months from "
                  f"{tl.horizon.start} to {tl.horizon.end}. Lines with months are spread evenly; "
                  "one-off lines fall in their start month.", "cm_note")])
-    sh.append([c(f"Total {format_money(tl.total, cur)} (the model's total "
-                 f"{format_money(tl.model_total, cur)}, with owned hardware as its purchase "
-                 "instead of depreciation). Months up to the as-of month "
-                 f"({plan.as_of or 'none yet'}) are shaded.", "cm_note")])
+    if plan.as_of is None:
+        sh.append([c("No month is closed yet: every month shows the budget.", "cm_note")])
+    else:
+        sh.append([c(f"Months up to the as-of month ({plan.as_of}) are shaded and show what "
+                     "was booked (the actuals); later months show the budget.", "cm_note")])
+    if tl.reserve:
+        sh.append([c(f"The reserve for restart risk ({format_money(tl.reserve_total, cur)}, an "
+                     "expected cost) is not in the months: it is held beside them (Variance "
+                     "sheet).", "cm_note")])
     sh.append([])
-    cash_rows = tl.rows()
+    cash_rows = plan.cash_rows()
     header_row = _month_table(sh, cash_rows, plan.as_of)
+    _reconcile(sh, cur, tl.model_total, [(r.label, r.amount) for r in tl.reconciliation()],
+               "the budget of these months", tl.total,
+               [("actuals in closed months instead of their budget",
+                 plan.actuals_instead_of_budget)] if plan.as_of is not None else [])
     sh.append([])
     sh.append([c(f"P&L view: {VIEW_LABELS['pnl']}", "cm_section")])
-    sh.append([c(f"Owned hardware is charged capex / life months in every month of its life "
-                 f"inside the horizon. Total {format_money(plan.pnl.total, cur)}.", "cm_note")])
+    sh.append([c("Owned hardware is charged capex / life months in every month of its life "
+                 "inside the horizon. Every month shows the budget.", "cm_note")])
     _month_table(sh, plan.pnl.rows(), None, shade=False)
+    _reconcile(sh, cur, plan.pnl.model_total,
+               [(r.label, r.amount) for r in plan.pnl.reconciliation()],
+               "this table's total", plan.pnl.total, [])
     biggest = max([abs(row.cumulative) for row in cash_rows] + [1.0])
     money_w = max(14.0, len(format_money(biggest, cur)) * 1.2 + 3)
     labels = [FAMILY_LABELS[f] for f in FAMILIES]
@@ -206,6 +218,31 @@ def _write_monthly(wb: Any, plan: MonthlyPlan) -> None:
               max(money_w, _header_width("Cumulative"))]
     _finish(sh, widths, f"B{header_row + 1}")
     _monthly_charts(sh, plan, cash_rows, header_row, get_column_letter(len(widths) + 2))
+
+
+def _reconcile(sh: OwnedSheet, currency: str, model_total: float,
+               steps: list[tuple[str, float]], subtotal_label: str, subtotal: float,
+               more: list[tuple[str, float]]) -> None:
+    """From the model's total (the Summary's) to a table's total, one line per step; the
+    amounts in the Total column, the words to the left of them."""
+    c = sh.cell
+    col = 1 + len(FAMILIES) + 1  # the Total column
+    pad = [None] * (col - 2)
+    sh.append([])
+
+    def line(label: str, amount: float, style: str = "cm_money") -> None:
+        sh.append([c(label, "cm_text"), *pad, c(_f(amount), style)])
+
+    sh.append([c("From the model's total (Summary) to this table's", "cm_section")])
+    line("the model's total (Summary)", model_total)
+    for label, amount in steps:
+        line(("− " if amount < 0 else "+ ") + label, amount, "cm_var")
+    line(f"= {subtotal_label}", subtotal, "cm_money_total")
+    if more:
+        for label, amount in more:
+            line(("− " if amount < 0 else "+ ") + label, amount, "cm_var")
+        line("= this table's total", subtotal + math.fsum(a for _, a in more),
+             "cm_money_total")
 
 
 def _month_table(sh: OwnedSheet, rows: Sequence[MonthRow], asof: str | None, *,
@@ -301,9 +338,9 @@ def _write_variance(wb: Any, plan: MonthlyPlan) -> None:
 
 
 def _table(sh: OwnedSheet, title: str, headers: list[str], rows: list[list[Any]],
-           styles: list[str], total: list[Any] | None = None) -> int:
-    """A titled table (a total row styled to match, when given), then a blank row; the
-    header's row."""
+           styles: list[str], total: list[Any] | None = None, note: str | None = None) -> int:
+    """A titled table (a total row styled to match, when given; a note below it), then a blank
+    row; the header's row."""
     c = sh.cell
     sh.append([c(title, "cm_section")])
     head_row = sh.append([c(h, "cm_header" if i == 0 or (i == 1 and styles[1] == "cm_text")
@@ -314,6 +351,8 @@ def _table(sh: OwnedSheet, title: str, headers: list[str], rows: list[list[Any]]
         tstyles = ["cm_total_label" if st in ("cm_text", "cm_actual_text") else
                    ("cm_pct_total" if st == "cm_pct" else "cm_money_total") for st in styles]
         sh.append([c(val, st) for val, st in zip(total, tstyles, strict=True)])
+    if note is not None:
+        sh.append([c(note, "cm_note")])
     sh.append([])
     return head_row
 
@@ -329,13 +368,9 @@ def _variance_tables(sh: OwnedSheet, v: Variance) -> None:
             for f in FAMILIES],
            ["cm_text", *_YTD_STYLES],
            ["Total", *[_f(getattr(v.ytd_of("total"), k)) for k in _YTD_COLS]])
-    _table(sh, "Latest estimate (actuals to date + remaining budget) vs full budget",
-           ["Family", "Actual to date", "Remaining budget", "Latest estimate", "Full budget",
-            "Change", "Change %"],
-           [[FAMILY_LABELS[f], *[_f(getattr(v.latest_of(f), k)) for k in _LE_COLS]]
-            for f in FAMILIES],
-           ["cm_text", "cm_money", "cm_money", "cm_money", "cm_money", "cm_var", "cm_pct"],
-           ["Total", *[_f(getattr(v.latest_of("total"), k)) for k in _LE_COLS]])
+    _latest_table(sh, v)
+    _reserve_table(sh, v)
+    _splits_table(sh, v)
     mv_rows = [[FAMILY_LABELS.get(r.family, r.family), str(r.item),
                 *[_f(getattr(r, k)) for k in _YTD_COLS]] for r in v.mover_rows]
     if not mv_rows:
@@ -343,6 +378,55 @@ def _variance_tables(sh: OwnedSheet, v: Variance) -> None:
     _table(sh, "Lines that moved most (to date, biggest variance first)",
            ["Family", "Line", "Budget", "Actual", "Variance", "Variance %", "FX effect",
             "Real variance"], mv_rows, ["cm_text", "cm_text", *_YTD_STYLES])
+
+
+def _latest_table(sh: OwnedSheet, v: Variance) -> None:
+    """Latest estimate against the full budget, per family, then the reserve and the total
+    with it (when the budget holds a reserve); a note gives the total without it."""
+    rows = [[FAMILY_LABELS[f], *[_f(getattr(v.latest_of(f), k)) for k in _LE_COLS]]
+            for f in FAMILIES]
+    reserve = bool(v.reserve_rows)
+    if reserve:
+        rows.append(["Reserve for restart risk (used and not yet used)",
+                     *[_f(getattr(v.latest_of("reserve"), k)) for k in _LE_COLS]])
+    title = ("Latest estimate (actuals to date + remaining budget + the reserve not yet used) "
+             "vs full budget" if reserve
+             else "Latest estimate (actuals to date + remaining budget) vs full budget")
+    _table(sh, title, ["Family", "Actual to date", "Remaining budget", "Latest estimate",
+                       "Full budget", "Change", "Change %"], rows,
+           ["cm_text", "cm_money", "cm_money", "cm_money", "cm_money", "cm_var", "cm_pct"],
+           ["Total, with the reserve" if reserve else "Total",
+            *[_f(getattr(v.latest_of("total"), k)) for k in _LE_COLS]],
+           note=(f"Without the reserve, the latest estimate is "
+                 f"{format_money(v.latest_estimate_without_reserve, v.currency)}: what the plan "
+                 "and the actuals add up to." if reserve else None))
+
+
+def _reserve_table(sh: OwnedSheet, v: Variance) -> None:
+    """Each reserve line: its budget, used, released, not yet used, when its run ends."""
+    if not v.reserve_rows:
+        return
+    rows = [[r.item, r.ends, _f(r.budget), _f(r.used), _f(r.released), _f(r.not_yet_used),
+             r.status] for r in v.reserve_rows]
+    _table(sh, "Reserve for restart risk (an expected cost, held beside the plan)",
+           ["Line", "Run ends", "Reserve", "Used", "Released", "Not yet used", "Status"], rows,
+           ["cm_text", "cm_text", "cm_money", "cm_money", "cm_money", "cm_money", "cm_text"],
+           note="Actuals booked as reserve (or under the reserve line's name) use it; once the "
+                "last month of its run is closed, what is left is released.")
+
+
+def _splits_table(sh: OwnedSheet, v: Variance) -> None:
+    """Every actual booked under a pool's or run's name, and how it was split."""
+    if not v.splits:
+        return
+    rows = []
+    for split in v.splits:
+        for p in split.parts:
+            rows.append([split.month, p.item, split.group, _f(p.share), _f(p.amount),
+                         f"{format_money(split.amount, v.currency)} split {split.basis}"])
+    _table(sh, "Invoices split across budget lines (booked under a pool's or run's name)",
+           ["Month", "Line", "Booked as", "Share", "Amount", "How"], rows,
+           ["cm_text", "cm_text", "cm_text", "cm_pct", "cm_money", "cm_text"])
 
 
 _MonthTotal = tuple[str, bool, float, float | None, float | None, float, float, float]

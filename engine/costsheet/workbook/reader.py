@@ -86,10 +86,22 @@ class ReadResult:
     results: dict[str, BudgetResult] = field(default_factory=dict)
     book: Book | None = None
     fx: FxSheet | None = None
+    #: the reporting currency the Drivers sheet gives (USD when it gives none)
+    reporting: str = "USD"
+    #: the lines that are valid, as a budget never validated as a whole (when ``budget`` is
+    #: None, the other sheets are read against it), and the names of the invalid lines by
+    #: section (a missing sheet: ``{"*"}``), whose references are not reported again
+    partial: Budget | None = None
+    invalid: dict[str, set[str]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         return self.report.ok and self.budget is not None
+
+    def cell_of(self, key: str) -> str:
+        """The ``Sheet!Cell`` of input ``key`` (``staff.a.start_month``), else of its line,
+        else ``""``."""
+        return _locate(self.cells, key)
 
     def summary(self) -> str:
         """One line: ``2 pools, 3 runs, 4 data lines, …; scenarios Base, Low, High``."""
@@ -145,6 +157,8 @@ class _Reader:
         self.results: dict[str, BudgetResult] = {}
         self.fx = FxSheet()
         self.reporting = "USD"  # the Drivers sheet's reporting currency, once read
+        self.partial: Budget | None = None
+        self.invalid: dict[str, set[str]] = {}
 
     # -- problems ---------------------------------------------------------------------------
 
@@ -453,7 +467,7 @@ class _Reader:
         drivers, scenarios, overrides = self.read_drivers()
         catalog_rows, catalog = self.read_catalog()
         lines = {s: self.read_lines(s) for s in TABLE_SECTIONS}
-        reporting = drivers.currency or "USD"
+        reporting = self.reporting = drivers.currency or "USD"
         self.fx = read_fx(self.book, reporting)
         self.cells.update(self.fx.cells)
         good: dict[str, list[_Line]] = {}
@@ -465,6 +479,10 @@ class _Reader:
         partial = Budget.model_construct(
             None, name=self.path.stem, drivers=drivers, gpu_catalog=catalog_rows, scenarios={},
             fx_rates=self.fx.rates, **parts)
+        self.partial, self.invalid = partial, invalid
+        for section in TABLE_SECTIONS:
+            if self.book.grid(SHEETS[section].name) is None:
+                invalid[section] = {"*"}
         self.read_overrides(partial, scenarios, overrides, invalid)
         if not self.report.ok:
             return None, scenarios
@@ -701,4 +719,6 @@ def read_budget(source: Path | str | Package) -> ReadResult:
     budget, scenarios = reader.read()
     reader.sort_report()
     return ReadResult(budget, report, scenarios, reader.cells, path, intervals=reader.intervals,
-                      results=reader.results, book=book, fx=reader.fx)
+                      results=reader.results, book=book, fx=reader.fx,
+                      reporting=reader.reporting, partial=reader.partial,
+                      invalid=reader.invalid)

@@ -32,12 +32,12 @@ from typing import Any
 from ..catalog import Catalog
 from ..errors import CellError, CostsheetError, InputError, Report
 from ..inputs import FAMILIES, Budget
+from ..model.booking import ActualsError
 from ..model.budget import compute_budget
 from ..model.items import BudgetResult
 from ..model.monthly_plan import MonthlyPlan, plan_monthly
 from ..model.risk_analysis import RiskAnalysis, analyse
 from ..model.scenarios import apply_scenario
-from ..model.variance import FxError
 from .actuals import ActualsRead, read_actuals
 from .monthly_sheets import MONTHLY_SHEETS, read_log, write_monthly_sheets
 from .ooxml import Package, graft_sheets
@@ -236,12 +236,8 @@ def _monthly_plan(budget: Budget, results: dict[str, BudgetResult], package: Pac
                             version=__version__, actuals=read.actuals,
                             monthly_fx=read.monthly_fx, log_header=header, log_rows=rows,
                             as_of=as_of, scenario=scenario, catalog=catalog)
-    except FxError as exc:
-        report = Report()
-        for p in exc.problems:
-            sh, _, cell = read.cell_of(p).partition("!")
-            report.add(sh, cell, "currency", p.currency, p.message)
-        raise InputError(exc.message, hint=exc.hint, report=report) from None
+    except ActualsError as exc:
+        raise InputError(exc.message, hint=exc.hint, report=read.placed(exc)) from None
 
 
 def run_budget(
@@ -319,6 +315,9 @@ class WorkbookInputs:
     actuals: ActualsRead | None = None
     uncertainties: dict[str, Any] = field(default_factory=dict)
     uncertainty_note: str = ""
+    #: the warnings `run` gives besides the reader's: the model's per scenario, twin scenarios,
+    #: and the monthly plan's (closed months without actuals, actuals after the as-of month, ...)
+    checks: list[Check] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -337,14 +336,43 @@ class WorkbookInputs:
             )
 
 
-def read_workbook(source: Path | str | Package) -> WorkbookInputs:
+def read_workbook(source: Path | str | Package, *, as_of: str | None = None,
+                  scenario: str | None = None) -> WorkbookInputs:
     """Read and validate every input sheet of a budget workbook; the file is never changed.
 
-    This is ``costsheet check``: the budget sheets, the Actuals sheet and the Uncertainty sheet,
-    every problem collected into one report. ``source``: the workbook's path, or its package
-    already open (``run`` passes the one it opened: the file is read once).
+    This is ``costsheet check``, and what ``run`` reads: the budget sheets, the Actuals sheet and
+    the Uncertainty sheet, each read even when another has errors, every problem collected into
+    one report. When the budget itself is good, the monthly plan of ``scenario`` (default: the
+    first) as of ``as_of`` (default: the latest month with actuals) is checked too, as ``run``
+    makes it: its problems (an actual outside the budget's months, a start month before it, a
+    currency mark an actual contradicts, ...) go to the report at their cells, its warnings and
+    the model's to ``checks``. ``source``: the workbook's path, or its package already open
+    (``run`` passes the one it opened: the file is read once).
     """
     from .reader import read_budget
+
+    path = source.path if isinstance(source, Package) else Path(source)
+    read = read_budget(source)
+    report = read.report
+    inputs = WorkbookInputs(path, read, report)
+    if read.fatal is not None:
+        return inputs
+    sheets = read.book or path  # the sheets the reader loaded: nothing is read twice
+    rates = read.fx.rates if read.fx is not None else {}
+    inputs.actuals = read_actuals(sheets, read.reporting, rates, fx=read.fx)
+    report.extend(inputs.actuals.report)
+    _read_uncertainty(inputs, sheets)
+    if read.budget is not None and read.results:
+        inputs.checks = scenario_checks(read.budget, read.results)
+        plan = _checked_plan(inputs, as_of, scenario)
+        if plan is not None:
+            inputs.checks += [Check("warning", plan.scenario, w) for w in plan.warnings]
+    return inputs
+
+
+def _read_uncertainty(inputs: WorkbookInputs, sheets: Any) -> None:
+    """The Uncertainty sheet, against the budget (or the lines that are valid, when the budget
+    has errors: every sheet is read); the Monte Carlo inputs when the budget is good."""
     from .uncertainty import (
         SCENARIO_RANGE_NOTE,
         read_uncertainty,
@@ -352,25 +380,47 @@ def read_workbook(source: Path | str | Package) -> WorkbookInputs:
         uncertainties_from,
     )
 
-    path = source.path if isinstance(source, Package) else Path(source)
-    read = read_budget(source)
-    report = read.report
-    inputs = WorkbookInputs(path, read, report)
-    if read.fatal is not None or read.budget is None:
-        return inputs
-    sheets = read.book or path  # the sheets the reader loaded: nothing is read twice
-    inputs.actuals = read_actuals(sheets, read.budget.currency, read.budget.fx_rates,
-                                  fx=read.fx)
-    report.extend(inputs.actuals.report)
-    unc = read_uncertainty(sheets, read.budget)
+    read = inputs.read
+    budget = read.budget if read.budget is not None else read.partial
+    if budget is None:
+        return
+    unc = read_uncertainty(sheets, budget, read.invalid)
+    inputs.report.extend(unc.report)
+    if read.budget is None:
+        return
     stated = uncertainties_from(getattr(read, "intervals", {}), unc)
-    report.extend(unc.report)
     if stated:
         inputs.uncertainties = stated
     else:
         inputs.uncertainties = scenario_uncertainties(read.budget)
         inputs.uncertainty_note = SCENARIO_RANGE_NOTE if inputs.uncertainties else ""
-    return inputs
+
+
+def _checked_plan(inputs: WorkbookInputs, as_of: str | None,
+                  scenario: str | None) -> MonthlyPlan | None:
+    """The monthly plan ``run`` would make (without the Refresh log), or None: its problems
+    are added to the report at their cells (those reported already are not repeated)."""
+    read, actuals = inputs.read, inputs.actuals or ActualsRead()
+    if scenario is not None and scenario.casefold() not in {
+            s.casefold() for s in read.results}:
+        return None  # an unknown scenario: `run` says so
+    try:
+        return plan_monthly(read.budget, read.results, now=datetime.now().astimezone(),
+                            version="", actuals=actuals.actuals,
+                            monthly_fx=actuals.monthly_fx, as_of=as_of, scenario=scenario)
+    except ActualsError as exc:
+        found = actuals.placed(exc)
+    except InputError as exc:
+        found = Report()
+        entries = exc.report.errors if exc.report is not None else [
+            CellError("", "", exc.key or "", None, exc.message, code=exc.code)]
+        for e in entries:
+            sheet, _, cell = read.cell_of(e.field).partition("!")
+            found.add(sheet, cell, e.field.rpartition(".")[2] or e.field, e.value, e.message,
+                      code=e.code)
+    known = {(e.location, e.field) for e in inputs.report.problems}
+    inputs.report.errors.extend(e for e in found.errors if (e.location, e.field) not in known)
+    return None
 
 
 def run_workbook(
@@ -399,7 +449,8 @@ def run_workbook(
     package = Package.open(source)
     _preflight(package, target)
     _owned_to_replace(package)
-    inputs = read_workbook(package)
+    inputs = read_workbook(package, as_of=as_of,
+                           scenario=monthly_scenario or (scenarios[0] if scenarios else None))
     inputs.raise_if_errors()
     read, report, actuals = inputs.read, inputs.report, inputs.actuals
     assert read.budget is not None

@@ -137,12 +137,15 @@ def _canon(key: str) -> str:
     return fname if section == "drivers" else f"{section}.{name}.{fname}"
 
 
-def read_uncertainty(source: Path | str | Book, budget: Budget) -> UncertaintyRead:
+def read_uncertainty(source: Path | str | Book, budget: Budget,
+                     invalid: Mapping[str, set[str]] | None = None) -> UncertaintyRead:
     """Read the Uncertainty sheet (if the workbook has one) against ``budget``.
 
     ``source`` is the workbook's path, or its sheets as the budget reader read them
     (``ReadResult.book``). Never changes the file. Every bad cell is an error in ``report``
-    with its Sheet!Cell; a workbook without the sheet gives an empty result.
+    with its Sheet!Cell; a workbook without the sheet gives an empty result. ``invalid``: the
+    names of lines with problems of their own, by section (``{"*"}``: the section's sheet is
+    missing), which ``budget`` lacks: an input of theirs is not reported again.
     """
     if isinstance(source, Book):
         out = UncertaintyRead(report=Report(source=str(source.path)))
@@ -159,7 +162,7 @@ def read_uncertainty(source: Path | str | Book, budget: Budget) -> UncertaintyRe
         unc = validate_row(book, UncertaintyRow, row)
         if not isinstance(unc, UncertaintyRow):
             continue
-        key = _input_key(out.report, row, unc, seen, budget)
+        key = _input_key(out.report, row, unc, seen, budget, invalid or {})
         if key is None:
             continue
         dist = _distribution(out.report, row, unc, key, money_currency(budget, key))
@@ -172,7 +175,7 @@ def read_uncertainty(source: Path | str | Book, budget: Budget) -> UncertaintyRe
 
 
 def _input_key(rep: Report, row: Row, unc: UncertaintyRow, seen: dict[str, str],
-               budget: Budget) -> str | None:
+               budget: Budget, invalid: Mapping[str, set[str]]) -> str | None:
     """The canonical key of the row's input (checked against the budget), or None."""
     if unc.input is None:
         rep.add(row.sheet, row.cells["input"], "input", None, "is required", code="required")
@@ -183,6 +186,10 @@ def _input_key(rep: Report, row: Row, unc: UncertaintyRow, seen: dict[str, str],
         if "." in key:
             get_value(budget, key)
     except CostsheetError as exc:
+        parts = str(unc.input).split(".")
+        gone = invalid.get(parts[0], set()) if len(parts) >= 3 else set()
+        if "*" in gone or ".".join(parts[1:-1]).lower() in gone:
+            return None  # its line (or sheet) has problems of its own, reported already
         rep.add(row.sheet, row.cells["input"], "input", row.get("input"), exc.message,
                 code=exc.code)
         return None

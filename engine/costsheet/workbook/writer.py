@@ -77,15 +77,19 @@ LINE_ITEM_HEADERS: tuple[str, ...] = (
     "Source key", "Basis",
 )
 
-#: (metric key, row label, number format or "money"/"money2", scale applied to the value)
+#: (metric key, row label, number format or "money"/"money2", scale applied to the value);
+#: each label says what the figure includes
 KEY_FIGURES: tuple[tuple[str, str, str, float], ...] = (
-    ("flops", "Training FLOPs", "0.00E+00", 1.0),
-    ("tokens", "Training tokens (billions)", "#,##0.0", 1e-9),
-    ("gpu_hours", "GPU-hours (final runs)", "#,##0", 1.0),
-    ("wall_clock_days", "Wall-clock days", "#,##0.0", 1.0),
-    ("energy_kwh", "Energy (MWh)", "#,##0.0", 1e-3),
-    ("co2_kg", "CO2 (t)", "#,##0.0", 1e-3),
-    ("cost_per_million_tokens", "Cost per million training tokens", "money2", 1.0),
+    ("flops", "Training FLOPs (final runs)", "0.00E+00", 1.0),
+    ("tokens", "Training tokens, billions (final runs)", "#,##0.0", 1e-9),
+    ("gpu_hours", "GPU-hours (final runs, without interruptions)", "#,##0", 1.0),
+    ("mfu", "MFU (final runs, weighted by GPU-hours)", "0.0%", 1.0),
+    ("goodput", "Goodput (final runs: useful ÷ all their GPU-hours)", "0.0%", 1.0),
+    ("wall_clock_days", "Wall-clock days (final runs, one after another)", "#,##0.0", 1.0),
+    ("energy_kwh", "Energy, MWh (every run: final, experiments, sweeps)", "#,##0.0", 1e-3),
+    ("co2_kg", "CO2, t (every run: final, experiments, sweeps)", "#,##0.0", 1e-3),
+    ("cost_per_million_tokens", "Cost per million training tokens (whole budget)", "money2",
+     1.0),
 )
 
 @dataclass(frozen=True)
@@ -172,6 +176,8 @@ def _shown(value: float | None, fmt: str, currency: str) -> str:
         return f"{sym}{text}" if sym else f"{text} {currency}"
     if fmt.startswith("0.00E"):
         return f"{value:.2E}"
+    if fmt.endswith("%"):
+        return f"{value:.1%}"
     if fmt.endswith(".0"):
         return f"{value:,.1f}"
     if fmt.endswith(".00"):
@@ -271,8 +277,9 @@ def _family_table(sh: OwnedSheet, results: Sequence[BudgetResult], lay: _Layout,
 
 def _figures_table(sh: OwnedSheet, results: Sequence[BudgetResult], lay: _Layout,
                    col_text: list[list[str]], currency: str) -> None:
-    """Key figures of the final runs (FLOPs, tokens, GPU-hours, ...), "n/a" where missing."""
-    head = [sh.cell("Key figures (final runs)", "cs_header")]
+    """Key figures (FLOPs, tokens, GPU-hours, ...; each label says what it includes), "n/a"
+    where missing."""
+    head = [sh.cell("Key figures (what each includes)", "cs_header")]
     head += [sh.cell(r.scenario, "cs_header_r") for r in results]
     lay.figures_header_row = sh.append(head)
     for key, label, fmt, scale in KEY_FIGURES:
@@ -449,7 +456,7 @@ def _line_item_rows(ws: Any, results: Sequence[BudgetResult], currency: str) -> 
     headers = list(LINE_ITEM_HEADERS)
     family_text = {f: FAMILY_LABELS.get(f, f) for f in FAMILIES}
     sid = {name: _style_id(ws, name) for name in ("cs_text", "cs_int", "cs_dec", "cs_money",
-                                                  "cs_money2")}
+                                                  "cs_money2", "cs_pct")}
     cols = [get_column_letter(i) for i in range(1, len(headers) + 1)]
     memo: dict[str, str] = {}
 
@@ -478,6 +485,8 @@ def _line_item_rows(ws: Any, results: Sequence[BudgetResult], currency: str) -> 
             qty = _num(it.quantity)
             qty_style = sid["cs_int"] if qty is None or qty.is_integer() or abs(qty) >= 1000 \
                 else sid["cs_dec"]
+            if it.unit == "chance":  # a restart risk: 10.0% chance × the cost of a restart
+                qty_style = sid["cs_pct"]
             chunks.append(
                 f'<row r="{row}">'
                 + text(a, row, r.scenario)
