@@ -236,11 +236,11 @@ def _reconcile(sh: OwnedSheet, currency: str, model_total: float,
     sh.append([c("From the model's total (Summary) to this table's", "cm_section")])
     line("the model's total (Summary)", model_total)
     for label, amount in steps:
-        line(("− " if amount < 0 else "+ ") + label, amount, "cm_var")
+        line(label, amount, "cm_var")
     line(f"= {subtotal_label}", subtotal, "cm_money_total")
     if more:
         for label, amount in more:
-            line(("− " if amount < 0 else "+ ") + label, amount, "cm_var")
+            line(label, amount, "cm_var")
         line("= this table's total", subtotal + math.fsum(a for _, a in more),
              "cm_money_total")
 
