@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..catalog import Catalog
 from ..currencies import no_rate_message
-from ..errors import InputError
+from ..errors import InputError, closest
 from ..inputs import FAMILIES, FAMILY_LABELS, Budget
 from ..inputs import ActualLine as ActualLine  # moved to inputs; still importable from here
 from ..units import format_money
@@ -656,8 +656,13 @@ def _movers(tl: Timeline, counted: list[ConvertedActual], done: Callable[[str], 
             rest[family].append(a)
     unmatched = sorted(names[k] for k in itemised if k not in budget_line)
     if unmatched:
+        lines = sorted({e.item for e in tl.entries})
+        shown = []
+        for name in unmatched:
+            near = closest(name, lines)
+            shown.append(f"{name} (did you mean {near}?)" if near else name)
         warnings.append("actuals name lines the budget does not have (compared against 0): "
-                        + ", ".join(unmatched))
+                        + ", ".join(shown))
     records: list[MoverRow] = []
 
     def add(family: str, item: str, b: float, acts: list[ConvertedActual]) -> None:
