@@ -62,7 +62,7 @@ def test_parse_and_look_up_errors_are_reported_together(tmp_path: Path) -> None:
     assert any(e.startswith("error: Staff!C6: annual_salary: ¥ can mean CNY or JPY")
                for e in errors), res.output
     assert any(e.startswith("error: Staff!B7: headcount") for e in errors), res.output
-    assert "tip: fix these 5 cells" in res.output
+    assert "tip: fix these 5 problems" in res.output
 
 
 def test_a_renamed_sheet_is_named_without_a_cascade(tmp_path: Path) -> None:

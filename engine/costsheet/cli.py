@@ -354,8 +354,8 @@ def _problems(n: int) -> str:
 def _check_tip(n: int, name: str, *, whole: bool) -> str:
     """What to do after `check` found ``n`` problems (``whole``: the budget could be read, so
     the cost model and the monthly plan were checked too)."""
-    fix = (f"fix this cell and run `costsheet check {name}` again" if n == 1
-           else f"fix these {n} cells and run `costsheet check {name}` again")
+    fix = (f"fix this problem and run `costsheet check {name}` again" if n == 1
+           else f"fix these {n} problems and run `costsheet check {name}` again")
     if whole:
         return f"{fix}; the file was not changed"
     return (f"{fix}; the cost model and the monthly plan are checked once the inputs read "

@@ -96,9 +96,24 @@ class RunResult:
 
 
 def _totals(r: BudgetResult) -> dict[str, Any]:
+    """Totals, key figures (several final runs: MFU and goodput weighted by GPU-hours) and
+    each run's own GPU-hours, MFU and goodput."""
     d = r.to_dict()
+    runs = {name: {k: _plain(info.get(k)) for k in ("kind", "stage", "gpu_hours", "mfu",
+                                                    "goodput", "wall_clock_days")}
+            for name, info in r.runs.items()}
     return {"total": d["total"], "families": {f: d["families"][f] for f in FAMILIES},
-            "metrics": d["metrics"]}
+            "metrics": d["metrics"], "runs": runs}
+
+
+def _plain(value: Any) -> Any:
+    """A number as JSON holds it (None, text and plain floats as they are)."""
+    if value is None or isinstance(value, str):
+        return value
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def compute_scenarios(
