@@ -21,6 +21,7 @@ from importlib import resources
 from typing import Any
 
 from .errors import InputError, closest
+from .i18n import N_, _
 from .inputs import TFLOPS, GpuCatalogRow
 
 __all__ = ["TFLOPS", "Catalog", "GpuSpec", "UnknownGpuError", "default_catalog",
@@ -63,11 +64,14 @@ class GpuSpec:
     def rental_price(self, basis: str = "on-demand") -> tuple[float | None, str]:
         """(price per GPU-hour, how it is described) on the ``on-demand`` or ``committed`` basis."""
         if basis == "committed":
-            return self.committed_price_per_gpu_hour, (
-                f"catalog {self.committed_price_term} committed price "
-                f"({self.committed_price_source.split(': ')[-1]}, {self.committed_price_date})")
-        return self.price_per_gpu_hour, (
-            f"catalog {self.price_basis} price ({self.price_source}, {self.price_date})")
+            return self.committed_price_per_gpu_hour, _(
+                "catalog {term} committed price ({source}, {date})").format(
+                term=self.committed_price_term,
+                source=self.committed_price_source.split(": ")[-1],
+                date=self.committed_price_date)
+        return self.price_per_gpu_hour, _("catalog {basis} price ({source}, {date})").format(
+            basis=_(PRICE_BASIS_WORDS.get(self.price_basis, self.price_basis)),
+            source=self.price_source, date=self.price_date)
 
     def to_dict(self) -> dict[str, Any]:
         out = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -80,6 +84,11 @@ class GpuSpec:
         values = {k: v for k, v in row.model_dump().items() if k != "key"}
         values.setdefault("name", row.key)
         return cls(key=row.key, **values)
+
+
+#: the catalog's price_basis words, for people
+PRICE_BASIS_WORDS = {"on-demand": N_("on-demand"), "assumed": N_("assumed"),
+                     "estimate": N_("estimate")}
 
 
 class UnknownGpuError(InputError):
@@ -134,9 +143,16 @@ class Catalog:
         """``unknown GPU 'H1000': did you mean H100? (known: …)``."""
         near = self.suggest(name)
         known = ", ".join(self.keys)
+        if what == "GPU type":
+            if near is None:
+                return _("unknown GPU type {name!r} (known: {known})").format(
+                    name=name, known=known)
+            return _("unknown GPU type {name!r}: did you mean {near}? (known: {known})").format(
+                name=name, near=near, known=known)
         if near is None:
-            return f"unknown {what} {name!r} (known: {known})"
-        return f"unknown {what} {name!r}: did you mean {near}? (known: {known})"
+            return _("unknown GPU {name!r} (known: {known})").format(name=name, known=known)
+        return _("unknown GPU {name!r}: did you mean {near}? (known: {known})").format(
+            name=name, near=near, known=known)
 
     def resolve_key(self, name: str) -> str:
         """The catalog key for a name or alias, or :class:`UnknownGpuError`."""
@@ -144,7 +160,7 @@ class Catalog:
         if key is None:
             raise UnknownGpuError(
                 self.unknown_message(name),
-                hint="add it on the GPU catalog sheet, or use one of the known names",
+                hint=_("add it on the GPU catalog sheet, or use one of the known names"),
                 code="unknown_gpu",
             )
         return key

@@ -21,6 +21,8 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
+from .i18n import N_, _
+
 __all__ = ["DOLLARS", "YEN_YUAN", "MarkError", "MarkProblem", "check_marks", "currency_of_marks",
            "iso_codes", "mark_currencies", "meaning", "no_rate_message", "resolve_mark"]
 
@@ -58,7 +60,7 @@ def mark_currencies(mark: str) -> tuple[str, ...]:
         return found
     if len(text) == 3 and text.isascii() and text.isalpha() and text.upper() in iso_codes():
         return (text.upper(),)
-    raise MarkError(f"not a currency: {mark!r}")
+    raise MarkError(_("not a currency: {mark!r}").format(mark=mark))
 
 
 @lru_cache(maxsize=1)
@@ -71,7 +73,9 @@ def iso_codes() -> frozenset[str]:
 
 def _names(codes: Collection[str]) -> str:
     codes = list(codes)
-    return codes[0] if len(codes) == 1 else ", ".join(codes[:-1]) + " or " + codes[-1]
+    if len(codes) == 1:
+        return codes[0]
+    return _("{some} or {last}").format(some=", ".join(codes[:-1]), last=codes[-1])
 
 
 def resolve_mark(mark: str, line_currency: str | None, reporting: str,
@@ -86,9 +90,10 @@ def resolve_mark(mark: str, line_currency: str | None, reporting: str,
         if line_currency.upper() in can:
             return line_currency.upper()
         raise MarkError(
-            f"written in {mark} ({_names(can) if len(can) <= 2 else 'a dollar'}) but the line's "
-            f"currency is {line_currency.upper()}; write the amount in {line_currency.upper()} "
-            f"or change the line's currency")
+            _("written in {mark} ({means}) but the line's currency is {currency}; write the "
+              "amount in {currency} or change the line's currency").format(
+                mark=mark, means=_names(can) if len(can) <= 2 else _("a dollar"),
+                currency=line_currency.upper()))
     if len(can) == 1:
         return can[0]
     if reporting.upper() in can:
@@ -99,8 +104,8 @@ def resolve_mark(mark: str, line_currency: str | None, reporting: str,
     if mark.strip() == "$":
         return "USD"
     raise MarkError(
-        f"{mark} can mean {_names(can)}; fill the line's Currency cell (e.g. {can[0]}) so "
-        f"costsheet does not guess")
+        _("{mark} can mean {currencies}; fill the line's Currency cell (e.g. {example}) so "
+          "costsheet does not guess").format(mark=mark, currencies=_names(can), example=can[0]))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -108,9 +113,11 @@ def resolve_mark(mark: str, line_currency: str | None, reporting: str,
 
 
 def meaning(mark: str) -> str:
-    """What a mark means, in words: ``EUR``, ``CNY or JPY``, ``a dollar``."""
+    """What a mark means, in words: ``EUR``, ``CNY or JPY``, ``a dollar (USD, CAD, AUD, …)``."""
     can = mark_currencies(mark)
-    return _names(can) if len(can) <= 2 else "a dollar (" + ", ".join(can[:3]) + ", …)"
+    if len(can) <= 2:
+        return _names(can)
+    return _("a dollar ({examples}, …)").format(examples=", ".join(can[:3]))
 
 
 @dataclass(frozen=True)
@@ -124,20 +131,22 @@ class MarkProblem:
 
 
 #: where a line's currency comes from, for the messages: its own Currency cell ("line"), the
-#: reporting currency (the drivers), or USD (the GPU catalog)
+#: reporting currency (the drivers), USD (the GPU catalog), or the arguments' currency (flags)
 CONFLICT_MESSAGES = {
-    "line": "{mark} means {meant}, but this line is in {currency}: type the amount in "
-            "{currency}, or change the line's Currency cell",
-    "reporting": "{mark} means {meant}, but the drivers are in the reporting currency "
-                 "{currency}: type the amount in {currency}",
-    "usd": "{mark} means {meant}, but GPU catalog prices are in USD: type the price in USD",
-    "arguments": "{mark} means {meant}, but the amounts are in {currency}: type the amount in "
-                 "{currency}, or set the currency to the one {mark} means",
+    "line": N_("{mark} means {meant}, but this line is in {currency}: type the amount in "
+               "{currency}, or change the line's Currency cell"),
+    "reporting": N_("{mark} means {meant}, but the drivers are in the reporting currency "
+                    "{currency}: type the amount in {currency}"),
+    "usd": N_("{mark} means {meant}, but GPU catalog prices are in USD: type the price in USD"),
+    "arguments": N_("{mark} means {meant}, but the amounts are in {currency}: type the amount "
+                    "in {currency}, or set the currency to the one {mark} means"),
 }
-MIXED_MESSAGE = ("{mark} and the {other_mark} typed in {other} mean different currencies: "
-                 "type every amount of one line in one currency")
-AMBIGUOUS_MESSAGE = ("{mark} can mean {meant}: fill the line's Currency cell (for example "
-                     "{example}) so costsheet does not guess")
+
+
+def _mixed(mark: str, other_mark: str, other: str) -> str:
+    return _("{mark} and the {other_mark} typed in {other} mean different currencies: type "
+             "every amount of one line in one currency").format(
+        mark=mark, other_mark=other_mark, other=other)
 
 
 def check_marks(marks: Mapping[str, str], currency: str | None,
@@ -152,7 +161,7 @@ def check_marks(marks: Mapping[str, str], currency: str | None,
     if currency:
         for field_name, mark in marks.items():
             if currency.upper() not in mark_currencies(mark):
-                return MarkProblem(field_name, CONFLICT_MESSAGES[rule].format(
+                return MarkProblem(field_name, _(CONFLICT_MESSAGES[rule]).format(
                     mark=mark, meant=meaning(mark), currency=currency.upper()),
                     "currency_mark_conflict")
         return None
@@ -161,8 +170,8 @@ def check_marks(marks: Mapping[str, str], currency: str | None,
     for field_name, mark in marks.items():
         can = set(mark_currencies(mark))
         if common is not None and first is not None and not common & can:
-            return MarkProblem(field_name, MIXED_MESSAGE.format(
-                mark=mark, other_mark=first[1], other=first[0]), "mixed_currency_marks")
+            return MarkProblem(field_name, _mixed(mark, first[1], first[0]),
+                               "mixed_currency_marks")
         common = can if common is None else common & can
         first = first or (field_name, mark)
     return None
@@ -179,27 +188,26 @@ def currency_of_marks(marks: Mapping[str, str], reporting: str,
             cur = resolve_mark(mark, None, reporting, fx_currencies)
         except MarkError:
             can = mark_currencies(mark)
-            return None, MarkProblem(field_name, AMBIGUOUS_MESSAGE.format(
+            return None, MarkProblem(field_name, _(
+                "{mark} can mean {meant}: fill the line's Currency cell (for example "
+                "{example}) so costsheet does not guess").format(
                 mark=mark, meant=meaning(mark), example=can[0]), "ambiguous_currency_mark")
         for other, other_cur in found.items():
             if other_cur != cur:
-                return None, MarkProblem(field_name, MIXED_MESSAGE.format(
-                    mark=mark, other_mark=marks[other], other=other), "mixed_currency_marks")
+                return None, MarkProblem(field_name, _mixed(mark, marks[other], other),
+                                         "mixed_currency_marks")
         found[field_name] = cur
     return (next(iter(found.values())) if found else None), None
 
 
-NO_RATE_MESSAGE = ("{mark} means {currency}, and there is no exchange rate from {currency} to "
-                   "{reporting}: add {currency} on the FX sheet, or type the amount in "
-                   "{reporting}")
-
-
-NO_RATE_CODE_MESSAGE = ("the amount is in {currency}, and there is no exchange rate from "
-                        "{currency} to {reporting}: add {currency} on the FX sheet, or type the "
-                        "amount in {reporting}")
-
-
 def no_rate_message(mark: str, currency: str, reporting: str) -> str:
     """The message for an amount whose mark gives its line a currency with no FX rate."""
-    text = NO_RATE_CODE_MESSAGE if mark.strip().upper() == currency else NO_RATE_MESSAGE
+    if mark.strip().upper() == currency:
+        text = _("the amount is in {currency}, and there is no exchange rate from {currency} "
+                 "to {reporting}: add {currency} on the FX sheet, or type the amount in "
+                 "{reporting}")
+    else:
+        text = _("{mark} means {currency}, and there is no exchange rate from {currency} to "
+                 "{reporting}: add {currency} on the FX sheet, or type the amount in "
+                 "{reporting}")
     return text.format(mark=mark, currency=currency, reporting=reporting)

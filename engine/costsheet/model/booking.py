@@ -35,15 +35,19 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..errors import InputError, Report, closest
+from ..i18n import N_, _
 from ..inputs import FAMILY_LABELS, ActualLine, with_marked_currency
 from ..units import UnitError
+from .labels import canonical_item
 from .timeline import Horizon, ReserveLine, Timeline
 
 __all__ = ["RESERVE_WORDS", "ActualProblem", "ActualsError", "Booked", "ConvertedActual",
            "Split", "SplitPart", "book_actuals", "check_actuals"]
 
-#: words a *Line item* may use for "paid from the reserve"
+#: words a *Line item* may use for "paid from the reserve" (and the word in the run's language)
 RESERVE_WORDS = ("reserve", "contingency")
+#: what a *Line item* can name besides a line, in words
+GROUP_WORDS = {"pool": N_("pool"), "run": N_("run")}
 
 
 @dataclass(frozen=True)
@@ -77,8 +81,8 @@ class ActualsError(InputError):
             where = "" if p.index is None else f"actuals[{p.index}]."
             report.add("", "", f"{where}{p.field}", p.value, p.message, code=p.code)
         first = problems[0].message
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        super().__init__(f"{first}{more}", hint=hint or "fix these rows of the actuals",
+        more = _(" (and {n} more)").format(n=len(problems) - 1) if len(problems) > 1 else ""
+        super().__init__(f"{first}{more}", hint=hint or _("fix these rows of the actuals"),
                          report=report, code=problems[0].code)
         self.problems = list(problems)
 
@@ -114,14 +118,15 @@ def check_actuals(rows: Sequence[ActualLine], reporting: str, fx_currencies: Col
         try:
             row = with_marked_currency(row, reporting, fx_currencies)
         except UnitError as exc:
-            name, _, message = str(exc).partition(": ")
+            name, _sep, message = str(exc).partition(": ")
             problems.append(ActualProblem(i, name, getattr(row, name, None), message, exc.code))
         if row.month not in horizon:
             problems.append(ActualProblem(
                 i, "month", row.month,
-                f"{row.month} is not one of the budget's months ({horizon.start} to "
-                f"{horizon.end}): check the year, or move the budget's Start month (Drivers) "
-                "if the cost is real", "month_outside_budget"))
+                _("{month} is not one of the budget's months ({start} to {end}): check the "
+                  "year, or move the budget's Start month (Drivers) if the cost is real").format(
+                    month=row.month, start=horizon.start, end=horizon.end),
+                "month_outside_budget"))
         out.append(row)
     return out, problems
 
@@ -155,10 +160,15 @@ class Split:
     @property
     def basis(self) -> str:
         """``by the pool's budget in 2026-02`` (or over all months, saying why)."""
+        if self.what == "run":
+            if self.by_all_months:
+                return _("by the run's budget over all months (it has none in {month})").format(
+                    month=self.month)
+            return _("by the run's budget in {month}").format(month=self.month)
         if self.by_all_months:
-            return (f"by the {self.what}'s budget over all months (it has none in "
-                    f"{self.month})")
-        return f"by the {self.what}'s budget in {self.month}"
+            return _("by the pool's budget over all months (it has none in {month})").format(
+                month=self.month)
+        return _("by the pool's budget in {month}").format(month=self.month)
 
 
 @dataclass
@@ -181,12 +191,12 @@ class _Names:
         self.pools: dict[str, str] = {_key(p): p for p in pools}
         self.runs: dict[str, str] = {_key(r): r for r in runs}
         for e in [*tl.entries, *tl.outside]:
-            self.lines.setdefault(_key(e.item), (e.family, e.item))
+            self.lines.setdefault(_item_key(e.item), (e.family, e.item))
             if e.pool:
                 self.pools.setdefault(_key(e.pool), e.pool)
             if e.run:
                 self.runs.setdefault(_key(e.run), e.run)
-        self.reserve: dict[str, ReserveLine] = {_key(r.item.item): r for r in tl.reserve}
+        self.reserve: dict[str, ReserveLine] = {_item_key(r.item.item): r for r in tl.reserve}
 
     def all(self) -> list[str]:
         return [*(item for _, item in self.lines.values()), *self.pools.values(),
@@ -195,6 +205,11 @@ class _Names:
 
 def _key(text: str) -> str:
     return text.strip().casefold()
+
+
+def _item_key(text: str) -> str:
+    """A line's name as a key, whatever its language (``采购：x`` is ``Purchase: x``)."""
+    return canonical_item(text).casefold()
 
 
 def book_actuals(converted: Sequence[ConvertedActual], tl: Timeline, counted: Collection[int],
@@ -230,13 +245,13 @@ def _target(a: ConvertedActual, names: _Names, problems: list[ActualProblem]) ->
     """What an actual is set against: ``("line", (family, item))``, ``("pool", name)``,
     ``("run", name)``, ``("reserve", item or "")``, ``("family", None)``; None (a problem)."""
     item = a.item.strip() if a.item else ""
-    k = _key(item)
-    if item and k in names.reserve:
-        return "reserve", names.reserve[k].item.item
-    if item and k in RESERVE_WORDS and names.reserve:
+    k, line_key = _key(item), _item_key(item)
+    if item and line_key in names.reserve:
+        return "reserve", names.reserve[line_key].item.item
+    if item and (k in RESERVE_WORDS or k == _key(_("reserve"))) and names.reserve:
         return "reserve", ""
-    if item and k in names.lines:
-        family, line = names.lines[k]
+    if item and line_key in names.lines:
+        family, line = names.lines[line_key]
         return "line", (a.family or family, line)
     if item and k in names.pools:
         return "pool", names.pools[k]
@@ -246,17 +261,17 @@ def _target(a: ConvertedActual, names: _Names, problems: list[ActualProblem]) ->
         return "family", None
     near = closest(item, names.all()) if item else None
     if item and near:
-        message = (f"names no budget line, pool or run: did you mean {near}? Fill the Family "
-                   "cell to count it against a family")
+        message = _("names no budget line, pool or run: did you mean {near}? Fill the Family "
+                    "cell to count it against a family").format(near=near)
         problems.append(ActualProblem(a.index, "item", item, message, "unknown_line"))
     elif item:
         problems.append(ActualProblem(
-            a.index, "item", item, "names no budget line, pool or run: fill the Family cell to "
-            "count it against a family", "unknown_line"))
+            a.index, "item", item, _("names no budget line, pool or run: fill the Family cell "
+                                     "to count it against a family"), "unknown_line"))
     else:
         problems.append(ActualProblem(
-            a.index, "family", None, "is required: name the family, or name a budget line, "
-            "pool or run in Line item", "required"))
+            a.index, "family", None, _("is required: name the family, or name a budget line, "
+                                       "pool or run in Line item"), "required"))
     return None
 
 
@@ -285,10 +300,14 @@ def _split(a: ConvertedActual, what: str, name: str, budgets: _Budgets,
             parts = [SplitPart(f, item, v / total, a.amount * v / total)
                      for (f, item), v in lines.items()]
             return Split(a.index, a.month, name, what, a.amount, parts, by_all)
-    family = f" for {FAMILY_LABELS[a.family]}" if a.family else ""
-    problems.append(ActualProblem(
-        a.index, "item", a.item, f"names {what} {name}, which has nothing budgeted{family} to "
-        "split it across: name a line or a family instead", "nothing_to_split"))
+    if a.family:
+        message = _("names {what} {name}, which has nothing budgeted for {family} to split it "
+                    "across: name a line or a family instead").format(
+            what=_(GROUP_WORDS[what]), name=name, family=FAMILY_LABELS[a.family])
+    else:
+        message = _("names {what} {name}, which has nothing budgeted to split it across: name "
+                    "a line or a family instead").format(what=_(GROUP_WORDS[what]), name=name)
+    problems.append(ActualProblem(a.index, "item", a.item, message, "nothing_to_split"))
     return None
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from ..i18n import _
 from ..units import format_money_short
 from .items import LineItem, Value, is_scalar, m, pct, q
+from .labels import RESTART_RISK, line_name
 
 
 def restart_risk_line(
@@ -26,11 +28,12 @@ def restart_risk_line(
     redo = share_lost * run_cost
     amount = probability * redo
     return LineItem(
-        "experiments", f"Restart risk (expected): {run_name}", probability, "chance",
+        "experiments", line_name(RESTART_RISK, run_name), probability, _("chance"),
         redo, amount, currency,
-        f"expected cost of a restart: {pct(probability)} chance × {_short(redo, currency)} "
-        f"({pct(share_lost)} of the run's {_short(run_cost, currency)} compute redone) = "
-        f"{_short(amount, currency)}; held as a reserve, not spent month by month",
+        _("expected cost of a restart: {chance} chance × {redo} ({share} of the run's {cost} "
+          "compute redone) = {amount}; held as a reserve, not spent month by month").format(
+            chance=pct(probability), redo=_short(redo, currency), share=pct(share_lost),
+            cost=_short(run_cost, currency), amount=_short(amount, currency)),
         f"runs.{run_name}", start_month, months, kind="restart_risk", run=run_name,
         stage=stage,
     )
@@ -47,4 +50,5 @@ def sweep_gpu_hours(final_gpu_hours: Value, multiplier: Value) -> Value:
 
 
 def sweep_basis(final_gpu_hours: Value, multiplier: Value) -> str:
-    return f"{q(multiplier)} × {q(final_gpu_hours)} final-run GPU-h"
+    return _("{multiple} × {hours} final-run GPU-h").format(multiple=q(multiplier),
+                                                              hours=q(final_gpu_hours))

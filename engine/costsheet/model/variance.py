@@ -42,7 +42,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..catalog import Catalog
 from ..currencies import no_rate_message
-from ..errors import InputError, closest
+from ..errors import InputError, closest, got_text
+from ..i18n import N_, _, ngettext
 from ..inputs import FAMILIES, FAMILY_LABELS, Budget
 from ..inputs import ActualLine as ActualLine  # moved to inputs; still importable from here
 from ..units import format_money
@@ -55,6 +56,7 @@ from .booking import (
     book_actuals,
     check_actuals,
 )
+from .labels import canonical_item
 from .timeline import Horizon, HorizonSpec, Timeline, as_month, build_timeline, month_index
 
 if TYPE_CHECKING:
@@ -88,10 +90,12 @@ class FxRates:
                 self.add(cur, None, value)
 
     def add(self, currency: str, month: str | None, rate: float) -> None:
-        mo = None if month is None else as_month(month, f"FX rate month for {currency}")
+        mo = None if month is None else as_month(
+            month, _("FX rate month for {currency}").format(currency=currency))
         rate = float(rate)
         if not rate > 0 or not math.isfinite(rate):
-            raise InputError(f"FX rate for {currency}: must be a positive number (got {rate})")
+            raise InputError(_("FX rate for {currency}: must be a positive number").format(
+                currency=currency) + got_text(rate))
         self._rates.setdefault(currency.upper(), {})[mo] = rate
 
     @classmethod
@@ -132,16 +136,23 @@ class FxRates:
         if out is None:
             raise ActualsError([ActualProblem(None, "currency", currency,
                                               self.missing(currency, month), "no_fx_rate",
-                                              month)], hint="add the rate on the FX sheet")
+                                              month)], hint=_("add the rate on the FX sheet"))
         return out
 
     def missing(self, currency: str, month: str | None, what: str = "") -> str:
-        label = f"{what} " if what else ""
+        """Why there is no rate; ``what`` is ``actual``, ``budget`` or empty."""
         if not self.knows(currency):
-            known = ", ".join(self.currencies)
-            return (f"unknown currency {currency}: no {label}rate to {self.reporting} "
-                    f"(known: {known})")
-        return f"no {label}rate for {currency} in {month}"
+            text = {"actual": _("unknown currency {currency}: no actual rate to {reporting} "
+                                "(known: {known})"),
+                    "budget": _("unknown currency {currency}: no budget rate to {reporting} "
+                                "(known: {known})")}.get(
+                what, _("unknown currency {currency}: no rate to {reporting} (known: {known})"))
+            return text.format(currency=currency, reporting=self.reporting,
+                               known=", ".join(self.currencies))
+        text = {"actual": _("no actual rate for {currency} in {month}"),
+                "budget": _("no budget rate for {currency} in {month}")}.get(
+            what, _("no rate for {currency} in {month}"))
+        return text.format(currency=currency, month=month)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -176,7 +187,7 @@ def convert_actuals(
     """Each actual at its month's actual rate and at the budget rate; all problems at once."""
     out, problems = _convert(actuals, budget_fx, actual_fx)
     if problems:
-        raise ActualsError(problems, hint="add the rate on the FX sheet")
+        raise ActualsError(problems, hint=_("add the rate on the FX sheet"))
     return out
 
 
@@ -463,7 +474,10 @@ def compute_variance(
     later = len(rows) - len({a.index for a in booked.cash}
                             | {a.index for uses in booked.reserve.values() for a in uses})
     if later:
-        warnings.append(f"{later} actual rows after the as-of month {asof} are not counted")
+        warnings.append(ngettext(
+            "{n} actual row after the as-of month {month} is not counted",
+            "{n} actual rows after the as-of month {month} are not counted",
+            later).format(n=later, month=asof))
     counted = booked.cash
     months = sorted({*tl.months, *(a.month for a in counted)}, key=month_index)
     budget_mf: dict[tuple[str, str], float] = defaultdict(float)
@@ -475,9 +489,10 @@ def compute_variance(
 
     monthly = _monthly_rows(months, budget_mf, act_mf, done)
     warnings += _closed_without_actuals(monthly, act_mf, asof, tl.currency)
-    warnings += [f"the FX rate for {cur} in {mo} is not used: {mo} is not one of the budget's "
-                 f"months ({tl.horizon.start} to {tl.horizon.end}); check the year"
-                 for cur, mo in act_fx.months() if mo not in tl.horizon]
+    warnings += [_("the FX rate for {currency} in {month} is not used: {month} is not one of "
+                   "the budget's months ({start} to {end}); check the year").format(
+        currency=cur, month=mo, start=tl.horizon.start, end=tl.horizon.end)
+        for cur, mo in act_fx.months() if mo not in tl.horizon]
     reserve = _reserve_rows(tl, booked, asof)
     return Variance(
         scenario=tl.scenario, view=tl.view, currency=tl.currency, as_of=asof, months=months,
@@ -503,7 +518,7 @@ def _book(rows: list[ActualLine], tl: Timeline, budget_fx: FxRates, act_fx: FxRa
     problems = sorted([*problems, *fx_problems, *booked.problems],
                       key=lambda p: (p.index if p.index is not None else -1))
     if problems:
-        raise ActualsError(problems, hint="fix these rows of the actuals")
+        raise ActualsError(problems, hint=_("fix these rows of the actuals"))
     return booked, asof
 
 
@@ -513,12 +528,13 @@ def _as_of(as_of: str | None, rows: Sequence[ActualLine], horizon: Horizon) -> s
     if as_of is None:
         inside = [a for a in rows if a.month in horizon]
         return latest_actual_month(inside)
-    asof = as_month(as_of, "as-of month")
+    asof = as_month(as_of, _("as-of month"))
     if asof not in horizon:
         raise InputError(
-            f"the as-of month {asof} is not one of the budget's months ({horizon.start} to "
-            f"{horizon.end})", hint="give a month of the budget, or none: the latest month "
-            "with actuals", code="as_of_outside_budget", key="as_of")
+            _("the as-of month {month} is not one of the budget's months ({start} to "
+              "{end})").format(month=asof, start=horizon.start, end=horizon.end),
+            hint=_("give a month of the budget, or none: the latest month with actuals"),
+            code="as_of_outside_budget", key="as_of")
     return asof
 
 
@@ -533,11 +549,11 @@ def _closed_without_actuals(monthly: list[MonthFamilyRow],
             missing.setdefault(r.month, []).append((r.family, r.budget))
     out = []
     for month, fams in missing.items():
-        what = ", ".join(f"{FAMILY_LABELS[f]} ({format_money(b, currency)} budgeted)"
-                         for f, b in fams)
-        out.append(f"{month} is closed (actuals to {asof}) but has no actuals for {what}: the "
-                   "variance counts that budget as not spent; book them, or close an earlier "
-                   "month")
+        what = ", ".join(_("{family} ({amount} budgeted)").format(
+            family=FAMILY_LABELS[f], amount=format_money(b, currency)) for f, b in fams)
+        out.append(_("{month} is closed (actuals to {as_of}) but has no actuals for {families}: "
+                     "the variance counts that budget as not spent; book them, or close an "
+                     "earlier month").format(month=month, as_of=asof, families=what))
     return out
 
 
@@ -629,6 +645,16 @@ def _latest(monthly: list[MonthFamilyRow],
     return out
 
 
+#: a family's actuals that name no line (all of them, or the others beside named lines)
+ALL_LINES = {"compute": N_("All compute"), "data": N_("All data"), "staff": N_("All staff"),
+             "power_facilities": N_("All power facilities"),
+             "experiments": N_("All experiments")}
+OTHER_LINES = {"compute": N_("Other compute lines"), "data": N_("Other data lines"),
+               "staff": N_("Other staff lines"),
+               "power_facilities": N_("Other power facilities lines"),
+               "experiments": N_("Other experiments lines")}
+
+
 def _movers(tl: Timeline, counted: list[ConvertedActual], done: Callable[[str], bool], top: int,
             warnings: list[str]) -> list[MoverRow]:
     """Variance to date per line, biggest first.
@@ -641,7 +667,7 @@ def _movers(tl: Timeline, counted: list[ConvertedActual], done: Callable[[str], 
     names: dict[tuple[str, str], str] = {}
     for e in tl.entries:
         if done(e.month):
-            key = (e.family, e.item.strip().lower())
+            key = (e.family, canonical_item(e.item).lower())  # a name in any language
             budget_line[key] += e.amount
             names.setdefault(key, e.item)
     itemised: dict[tuple[str, str], list[ConvertedActual]] = defaultdict(list)
@@ -649,7 +675,7 @@ def _movers(tl: Timeline, counted: list[ConvertedActual], done: Callable[[str], 
     for a in counted:
         family = str(a.family)  # booked: every counted actual has its family
         if a.item:
-            key = (family, a.item.strip().lower())
+            key = (family, canonical_item(a.item).lower())
             itemised[key].append(a)
             names.setdefault(key, a.item)
         else:
@@ -660,9 +686,10 @@ def _movers(tl: Timeline, counted: list[ConvertedActual], done: Callable[[str], 
         shown = []
         for name in unmatched:
             near = closest(name, lines)
-            shown.append(f"{name} (did you mean {near}?)" if near else name)
-        warnings.append("actuals name lines the budget does not have (compared against 0): "
-                        + ", ".join(shown))
+            shown.append(_("{name} (did you mean {near}?)").format(name=name, near=near)
+                         if near else name)
+        warnings.append(_("actuals name lines the budget does not have (compared against 0): "
+                          "{lines}").format(lines=", ".join(shown)))
     records: list[MoverRow] = []
 
     def add(family: str, item: str, b: float, acts: list[ConvertedActual]) -> None:
@@ -677,7 +704,7 @@ def _movers(tl: Timeline, counted: list[ConvertedActual], done: Callable[[str], 
     for f in FAMILIES:
         others = math.fsum(v for k, v in budget_line.items() if k[0] == f and k not in itemised)
         has_items = any(k[0] == f for k in itemised)
-        label = f"Other {f.replace('_', ' ')} lines" if has_items else f"All {f.replace('_', ' ')}"
+        label = _(OTHER_LINES[f]) if has_items else _(ALL_LINES[f])
         add(f, label, others, rest.get(f, []))
     records.sort(key=lambda r: abs(r.variance), reverse=True)  # stable: ties keep their order
     return records[:top]

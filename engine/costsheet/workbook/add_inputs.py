@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import CostsheetError
+from ..i18n import _, ngettext
 from ..inputs import Budget
 from .ooxml import Package, graft_sheets
 from .safety import check_not_open, check_writable, make_backup
@@ -38,6 +39,33 @@ class AddedInputs:
     sheets: list[str]
     backup: Path | None = None
     readme_skipped: bool = False
+
+
+def _remember_language(path: Path, lang: str) -> None:
+    """Record ``lang`` in the workbook's ``costsheet.language`` property, as `costsheet new`
+    does (the graft has just made docProps/custom.xml): `check` and `run` then speak it.
+    Every other part keeps its bytes."""
+    import io
+    import zipfile
+
+    from .ooxml.docprops import set_custom_property
+    from .safety import atomic_write
+    from .template import LANGUAGE_PROPERTY
+
+    pkg = Package.open(path)
+    part = pkg.custom_props_part()
+    if part is None:
+        return
+    name = pkg.part_name(part)
+    data = set_custom_property(pkg.get(part), LANGUAGE_PROPERTY, lang, pkg.source)
+
+    def write(tmp: Path) -> None:
+        with zipfile.ZipFile(io.BytesIO(pkg.raw)) as src, \
+                zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
+            for info in src.infolist():
+                dst.writestr(info, data if info.filename == name else src.read(info.filename))
+
+    atomic_write(path, write)
 
 
 def input_sheet_names() -> list[str]:
@@ -70,10 +98,13 @@ def add_input_sheets(
     clashes = [existing[n.casefold()] for n in wanted if n.casefold() in existing]
     if clashes:
         raise CostsheetError(
-            f"{source.name}: already has sheet{'s' if len(clashes) != 1 else ''} "
-            f"{', '.join(repr(c) for c in clashes)}, named like costsheet's input sheets; "
-            "nothing was changed",
-            hint="rename or delete those sheets first (or fill them in if they are costsheet's)",
+            ngettext("{name}: already has sheet {sheets}, named like costsheet's input sheets; "
+                     "nothing was changed",
+                     "{name}: already has sheets {sheets}, named like costsheet's input "
+                     "sheets; nothing was changed", len(clashes)).format(
+                name=source.name, sheets=", ".join(repr(c) for c in clashes)),
+            hint=_("rename or delete those sheets first (or fill them in if they are "
+                   "costsheet's)"),
         )
     readme_skipped = README_SHEET.casefold() in existing
     sheets = wanted if readme_skipped else [README_SHEET, *wanted]
@@ -81,7 +112,7 @@ def add_input_sheets(
     if example is True:
         from .examples import worked_example
 
-        budget = worked_example()
+        budget = worked_example(lang)
     else:
         budget = example or None
     with tempfile.TemporaryDirectory(prefix="costsheet-new-") as tmp:
@@ -89,5 +120,6 @@ def add_input_sheets(
         scratch.write_bytes(workbook_bytes(budget, lang=lang))
         backup = make_backup(target, keep=keep_backups) if target.exists() else None
         graft_sheets(package, scratch, target, sheets=sheets, property_name=INPUT_PROPERTY)
+    _remember_language(target, lang)
     return AddedInputs(source=source, output=target, sheets=sheets, backup=backup,
                        readme_skipped=readme_skipped)
