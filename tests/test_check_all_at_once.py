@@ -46,7 +46,7 @@ def test_every_sheet_is_read_when_a_budget_sheet_has_errors(tmp_path: Path) -> N
     assert res.exit_code == 2, res.output
     where = {ln.split(": ")[1] for ln in _errors(res.output)}
     assert where == {"Runs!D6", "Actuals!D6", "Uncertainty!C6"}, res.output
-    assert "the cost model and the monthly plan are checked once the inputs read" in res.output
+    assert "(the cost model and the monthly plan are checked once the inputs read" in res.output
 
 
 def test_parse_and_look_up_errors_are_reported_together(tmp_path: Path) -> None:
@@ -71,13 +71,13 @@ def test_a_renamed_sheet_is_named_without_a_cascade(tmp_path: Path) -> None:
     assert res.exit_code == 2
     errors = [ln for ln in res.output.splitlines() if ln.startswith("error: ")]
     assert errors[1:] == ["error: Pools: sheet: missing sheet 'Pools' (GPU pools); the sheet "
-                          "'GPU pools' has the Pools sheet's keys: rename it to 'Pools' so "
-                          "costsheet reads it"], res.output
+                          "'GPU pools' has its keys: rename it to 'Pools' so costsheet reads "
+                          "it"], res.output
     near = _example(tmp_path, rename={"Actuals": "Actual"})  # optional: a warning
     res = CliRunner().invoke(main, ["check", str(near)])
     assert res.exit_code == 0
     assert "warning: Actuals: sheet: no sheet 'Actuals' (Actuals), so none is read; the sheet " \
-           "'Actual' has the Actuals sheet's keys" in res.output
+           "'Actual' has its keys" in res.output
 
 
 def test_check_prints_every_warning_run_prints(tmp_path: Path) -> None:

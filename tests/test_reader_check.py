@@ -124,8 +124,8 @@ def test_check_cli_prints_errors_and_tip_and_leaves_file(planted: Path) -> None:
     assert "error: Runs!D6: params: not a number (got 'abc')" in lines
     assert len(errors) == len(PLANTED) + 1
     assert lines[-1] == (f"tip: fix these {len(PLANTED)} problems and run `costsheet check "
-                         f"{planted}` again; the cost model and the monthly plan are checked "
-                         "once the inputs read without errors; the file was not changed")
+                         f"{planted}` again (the cost model and the monthly plan are checked "
+                         "once the inputs read without errors); the file was not changed")
     assert "Traceback" not in res.output
     assert planted.read_bytes() == before
     assert os.stat(planted).st_mtime_ns == mtime

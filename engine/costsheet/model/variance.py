@@ -549,7 +549,7 @@ def _closed_without_actuals(monthly: list[MonthFamilyRow],
             missing.setdefault(r.month, []).append((r.family, r.budget))
     out = []
     for month, fams in missing.items():
-        what = ", ".join(_("{family} ({amount} budgeted)").format(
+        what = _(", ").join(_("{family} ({amount} budgeted)").format(
             family=FAMILY_LABELS[f], amount=format_money(b, currency)) for f, b in fams)
         out.append(_("{month} is closed (actuals to {as_of}) but has no actuals for {families}: "
                      "the variance counts that budget as not spent; book them, or close an "
