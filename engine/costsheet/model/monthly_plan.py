@@ -54,6 +54,7 @@ class MonthlyPlan:
     entry: LogEntry | None  # the row appended; None when unchanged
     unchanged: bool
     warnings: list[str] = field(default_factory=list)
+    asked_as_of: str | None = None  # the as-of month asked for (None: the latest with actuals)
 
     @property
     def as_of(self) -> str | None:
@@ -133,6 +134,7 @@ def plan_monthly(
     as_of: str | None = None,
     scenario: str | None = None,
     catalog: Catalog | None = None,
+    reuse: MonthlyPlan | None = None,
 ) -> MonthlyPlan:
     """Timeline, variance and the next Refresh log row of ``scenario`` (default: the first).
 
@@ -141,17 +143,24 @@ def plan_monthly(
     month starts the timeline when no input gives one). Raises InputError for an unknown
     scenario or an as-of month that is not one, and
     :class:`~costsheet.model.variance.FxError` for currencies that cannot be converted.
+    ``reuse``: a plan of the same budget, actuals and rates made already (``check`` makes one
+    before ``run`` writes): its timelines and variance are taken when its scenario and as-of
+    month are the ones asked for.
     """
     sc = _scenario(results, scenario)
     asof = as_month(as_of, _("as-of month"), key="as_of") if as_of is not None else None
-    fallback = f"{now.year:04d}-{now.month:02d}"
-    tl = build_timeline(budget, scenario=sc, view="cash", result=results[sc], catalog=catalog,
-                        fallback_start=fallback)
-    pnl = build_timeline(budget, scenario=sc, view="pnl", result=results[sc], catalog=catalog,
-                         horizon=tl.horizon, fallback_start=fallback)
-    actual_fx = actual_rates(tl.currency, budget.fx_rates, monthly_fx or {})
     lines = list(actuals)
-    var = compute_variance(budget, lines, as_of=asof, actual_fx=actual_fx, timeline=tl)
+    if reuse is not None and reuse.scenario == sc and reuse.asked_as_of == asof:
+        tl, pnl, var = reuse.timeline, reuse.pnl, reuse.variance
+        actual_fx = actual_rates(tl.currency, budget.fx_rates, monthly_fx or {})
+    else:
+        fallback = f"{now.year:04d}-{now.month:02d}"
+        tl = build_timeline(budget, scenario=sc, view="cash", result=results[sc],
+                            catalog=catalog, fallback_start=fallback)
+        pnl = build_timeline(budget, scenario=sc, view="pnl", result=results[sc],
+                             catalog=catalog, horizon=tl.horizon, fallback_start=fallback)
+        actual_fx = actual_rates(tl.currency, budget.fx_rates, monthly_fx or {})
+        var = compute_variance(budget, lines, as_of=asof, actual_fx=actual_fx, timeline=tl)
     fp = fingerprint(budget, lines, var.as_of, actual_fx)
     header, rows = canonical_titles(list(log_header)), [list(r) for r in log_rows]
     dict_rows = rows_as_dicts(header, rows)
@@ -171,7 +180,7 @@ def plan_monthly(
     return MonthlyPlan(
         scenario=sc, currency=tl.currency, timeline=tl, pnl=pnl, variance=var,
         fingerprint=fp, log_header=new_header, log_rows=rows, entry=entry,
-        unchanged=unchanged, warnings=list(var.warnings),
+        unchanged=unchanged, warnings=list(var.warnings), asked_as_of=asof,
     )
 
 

@@ -245,7 +245,8 @@ def _owned_to_replace(package: Package) -> list[str]:
 
 def _monthly_plan(budget: Budget, results: dict[str, BudgetResult], package: Package, *,
                   actuals: ActualsRead | None, as_of: str | None, scenario: str | None,
-                  now: datetime | None, catalog: Catalog | None) -> MonthlyPlan:
+                  now: datetime | None, catalog: Catalog | None,
+                  reuse: MonthlyPlan | None = None) -> MonthlyPlan:
     """The monthly plan, with the workbook's Refresh log; currencies that cannot be converted
     are reported at their Actuals cells."""
     from .. import __version__
@@ -256,7 +257,7 @@ def _monthly_plan(budget: Budget, results: dict[str, BudgetResult], package: Pac
         return plan_monthly(budget, results, now=now or datetime.now().astimezone(),
                             version=__version__, actuals=read.actuals,
                             monthly_fx=read.monthly_fx, log_header=header, log_rows=rows,
-                            as_of=as_of, scenario=scenario, catalog=catalog)
+                            as_of=as_of, scenario=scenario, catalog=catalog, reuse=reuse)
     except ActualsError as exc:
         raise InputError(exc.message, hint=exc.hint, report=read.placed(exc)) from None
 
@@ -277,6 +278,7 @@ def run_budget(
     risk: dict[str, Any] | None = None,
     package: Package | None = None,
     computed: dict[str, BudgetResult] | None = None,
+    planned: MonthlyPlan | None = None,
 ) -> RunResult:
     """Compute ``budget`` and write the owned sheets into the workbook ``path`` (or ``out``).
 
@@ -287,7 +289,8 @@ def run_budget(
     ``risk`` holds the keyword arguments of :func:`costsheet.model.risk_analysis.analyse`
     (``uncertainties``, ``trials``, ``seed``, ``progress``) for the Scenarios, Sensitivity and
     Risk sheets. ``package``: the workbook ``path`` already open (else it is opened here).
-    ``computed``: scenarios computed already with ``catalog`` (not computed again).
+    ``computed``: scenarios computed already with ``catalog`` (not computed again);
+    ``planned``: the monthly plan ``check`` made of the same inputs (its timelines are reused).
     """
     source = Path(path)
     target = Path(out) if out is not None else source
@@ -300,7 +303,8 @@ def run_budget(
     from .. import __version__
 
     monthly = _monthly_plan(budget, results, pkg, actuals=actuals, as_of=as_of,
-                            scenario=monthly_scenario, now=now, catalog=catalog)
+                            scenario=monthly_scenario, now=now, catalog=catalog,
+                            reuse=planned)
     checks += [Check("warning", monthly.scenario, w) for w in monthly.warnings]
     analysis = analyse(budget, catalog, results=results, **(risk or {}))
 
@@ -336,6 +340,8 @@ class WorkbookInputs:
     actuals: ActualsRead | None = None
     uncertainties: dict[str, Any] = field(default_factory=dict)
     uncertainty_note: str = ""
+    #: the monthly plan checked (no Refresh log row yet): ``run`` takes its timelines
+    plan: MonthlyPlan | None = None
     #: the warnings `run` gives besides the reader's: the model's per scenario, twin scenarios,
     #: and the monthly plan's (closed months without actuals, actuals after the as-of month, ...)
     checks: list[Check] = field(default_factory=list)
@@ -403,7 +409,7 @@ def _read_workbook(source: Path | str | Package, as_of: str | None,
     _read_uncertainty(inputs, sheets)
     if read.budget is not None and read.results:
         inputs.checks = scenario_checks(read.budget, read.results)
-        plan = _checked_plan(inputs, as_of, scenario)
+        plan = inputs.plan = _checked_plan(inputs, as_of, scenario)
         if plan is not None:
             inputs.checks += [Check("warning", plan.scenario, w) for w in plan.warnings]
     return inputs
@@ -515,4 +521,5 @@ def _run_workbook(
     return run_budget(source, read.budget, out=out, scenarios=scenarios, catalog=catalog,
                       report=report, now=now, keep_backups=keep_backups, actuals=actuals,
                       as_of=as_of, monthly_scenario=monthly_scenario, risk=risk,
-                      package=package, computed=computed)
+                      package=package, computed=computed,
+                      planned=inputs.plan if catalog is None else None)
