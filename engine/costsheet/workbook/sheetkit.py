@@ -51,6 +51,7 @@ __all__ = [
     "named_style",
     "quoted",
     "series",
+    "sheet_title",
     "size",
     "text_categories",
     "text_font",
@@ -137,6 +138,12 @@ def shown_width(value: Any, style: str) -> float:
 # the sheet
 
 
+def sheet_title(wb: Any, name: str) -> str:
+    """The title of costsheet's sheet ``name`` in scratch workbook ``wb``: with the workbook's
+    sheet-name prefix (``wb.sheet_prefix``, see :mod:`costsheet.workbook.sheet_names`)."""
+    return str(getattr(wb, "sheet_prefix", "")) + name
+
+
 class OwnedSheet:
     """A write-only sheet of the scratch workbook: queue rows, set its layout, then flush.
 
@@ -146,7 +153,7 @@ class OwnedSheet:
 
     def __init__(self, wb: Any, title: str, *, text_style: str | None = None,
                  missing: str | None = None):
-        self.ws = wb.create_sheet(title)
+        self.ws = wb.create_sheet(sheet_title(wb, title))
         self.text_style = text_style
         self.missing = missing
         self.queued: list[list[Any]] = []

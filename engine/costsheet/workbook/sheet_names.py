@@ -1,0 +1,131 @@
+"""The names costsheet's sheets have in a workbook, and the one rule that finds a sheet by name.
+
+``costsheet new --into team.xlsx --prefix "LLM "`` gives every sheet costsheet adds or writes a
+prefix (``LLM Drivers``, ``LLM Summary``...), so that they sit beside a team's own ``Data`` or
+``Summary``. The prefix is remembered in the workbook, in the custom document property
+:data:`PREFIX_PROPERTY`; ``check`` and ``run`` read it and look for the prefixed names.
+
+A sheet is found by its name with surrounding spaces ignored and letters compared
+case-insensitively (as Excel compares sheet names). Two sheets that both answer to one name
+(``Pools`` and a very hidden ``Pools ``) are an error naming both, never a silent choice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from ..errors import CostsheetError
+from .ooxml import Package, SheetEntry
+
+__all__ = [
+    "MAX_PREFIX",
+    "PREFIX_PROPERTY",
+    "AmbiguousSheetError",
+    "SheetName",
+    "check_prefix",
+    "find_sheet",
+    "same_sheet",
+    "sheet_prefix",
+]
+
+PREFIX_PROPERTY = "costsheet.sheet_prefix"
+#: Excel's limit on a sheet name's length
+MAX_SHEET_NAME = 31
+#: costsheet's longest sheet name is 11 characters ("GPU catalog", "Sensitivity", ...)
+MAX_PREFIX = MAX_SHEET_NAME - 11
+_FORBIDDEN = frozenset("[]:*?/\\")
+
+
+@dataclass(frozen=True)
+class SheetName:
+    """A sheet as the workbook lists it: its exact name and whether its tab is hidden."""
+
+    name: str
+    state: str = "visible"  # "hidden", "veryHidden"
+
+    def shown(self) -> str:
+        """The name quoted, with its tab state when hidden (for messages)."""
+        if self.state == "veryHidden":
+            return f"{self.name!r} (very hidden)"
+        return f"{self.name!r} (hidden)" if self.state == "hidden" else repr(self.name)
+
+
+class AmbiguousSheetError(CostsheetError):
+    """Two or more sheets answer to one of costsheet's sheet names."""
+
+    def __init__(self, wanted: str, sheets: list[SheetName], source: str = ""):
+        self.wanted, self.sheets = wanted, sheets
+        listed = " and ".join(s.shown() for s in sheets)
+        where = f"{source}: " if source else ""
+        super().__init__(
+            f"{where}{len(sheets)} sheets are named like {wanted!r}: {listed}; costsheet cannot "
+            "tell which one is meant, and chooses none",
+            hint=f"delete or rename all but one of them (Format > Sheet > Unhide shows a hidden "
+                 f"one; a very hidden sheet needs the VBA editor), so that one sheet is named "
+                 f"{wanted!r}",
+            code="ambiguous_sheet")
+
+
+def same_sheet(a: str, b: str) -> bool:
+    """Whether two sheet names answer to one another (spaces around, case)."""
+    return a.strip().casefold() == b.strip().casefold()
+
+
+def find_sheet(sheets: Iterable[SheetName | SheetEntry | str], wanted: str,
+               source: str = "") -> str | None:
+    """The exact name of the one sheet answering to ``wanted``, None when there is none;
+    :class:`AmbiguousSheetError` when several do."""
+    found = [_as_name(s) for s in sheets]
+    found = [s for s in found if same_sheet(s.name, wanted)]
+    if len(found) > 1:
+        raise AmbiguousSheetError(wanted, found, source)
+    return found[0].name if found else None
+
+
+def _as_name(s: SheetName | SheetEntry | str) -> SheetName:
+    if isinstance(s, SheetName):
+        return s
+    if isinstance(s, SheetEntry):
+        return SheetName(s.name, s.state)
+    return SheetName(s)
+
+
+def check_prefix(prefix: str) -> str:
+    """``prefix`` if it can start costsheet's sheet names, else a :class:`CostsheetError`."""
+    bad = sorted(set(prefix) & _FORBIDDEN)
+    problem = None
+    if not prefix.strip():
+        problem = "is empty"
+    elif bad:
+        problem = "holds " + " ".join(bad) + ", which sheet names cannot"
+    elif prefix.startswith("'"):
+        problem = "starts with an apostrophe, which sheet names cannot"
+    elif len(prefix) > MAX_PREFIX:
+        problem = (f"is {len(prefix)} characters long; with it costsheet's sheet names would be "
+                   f"longer than Excel's {MAX_SHEET_NAME}")
+    elif any(ord(c) < 32 for c in prefix):
+        problem = "holds a control character"
+    if problem is not None:
+        raise CostsheetError(
+            f"the sheet-name prefix {prefix!r} {problem}",
+            hint=f"choose a short prefix of letters, digits and spaces, e.g. 'LLM ' (at most "
+                 f"{MAX_PREFIX} characters)",
+            code="bad_prefix", key="prefix")
+    return prefix
+
+
+def sheet_prefix(pkg: Package) -> str:
+    """The prefix of costsheet's sheets in workbook ``pkg`` ('' when none is recorded)."""
+    text = pkg.custom_property(PREFIX_PROPERTY)
+    if text is None or text == "":
+        return ""
+    try:
+        return check_prefix(text)
+    except CostsheetError as exc:
+        raise CostsheetError(
+            f"{pkg.source}: the workbook's property {PREFIX_PROPERTY} holds {text!r}: "
+            f"{exc.message}",
+            hint=f"correct or delete the property (Excel: File > Info > Properties > Advanced "
+                 f"Properties > Custom); it names the start of costsheet's sheet names",
+            code="bad_prefix") from None
