@@ -12,6 +12,7 @@ case-insensitively (as Excel compares sheet names). Two sheets that both answer 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -24,6 +25,7 @@ __all__ = [
     "AmbiguousSheetError",
     "SheetName",
     "check_prefix",
+    "prefix_property",
     "find_sheet",
     "same_sheet",
     "sheet_prefix",
@@ -101,6 +103,8 @@ def check_prefix(prefix: str) -> str:
         problem = "holds " + " ".join(bad) + ", which sheet names cannot"
     elif prefix.startswith("'"):
         problem = "starts with an apostrophe, which sheet names cannot"
+    elif prefix[0].isspace():
+        problem = "starts with a space, which Excel drops from sheet names"
     elif len(prefix) > MAX_PREFIX:
         problem = (f"is {len(prefix)} characters long; with it costsheet's sheet names would be "
                    f"longer than Excel's {MAX_SHEET_NAME}")
@@ -115,10 +119,24 @@ def check_prefix(prefix: str) -> str:
     return prefix
 
 
+def prefix_property(prefix: str) -> str:
+    """The property's text for ``prefix``: a JSON string, so that its spaces survive programs
+    that trim property values."""
+    return json.dumps(prefix, ensure_ascii=False)
+
+
 def sheet_prefix(pkg: Package) -> str:
     """The prefix of costsheet's sheets in workbook ``pkg`` ('' when none is recorded)."""
-    text = pkg.custom_property(PREFIX_PROPERTY)
-    if text is None or text == "":
+    raw = pkg.custom_property(PREFIX_PROPERTY)
+    if raw is None or not raw.strip():
+        return ""
+    try:
+        text = json.loads(raw)
+    except ValueError:
+        text = raw.strip()  # typed by hand, without the quotes
+    if not isinstance(text, str):
+        text = raw.strip()
+    if text == "":
         return ""
     try:
         return check_prefix(text)
@@ -126,6 +144,6 @@ def sheet_prefix(pkg: Package) -> str:
         raise CostsheetError(
             f"{pkg.source}: the workbook's property {PREFIX_PROPERTY} holds {text!r}: "
             f"{exc.message}",
-            hint=f"correct or delete the property (Excel: File > Info > Properties > Advanced "
-                 f"Properties > Custom); it names the start of costsheet's sheet names",
+            hint="correct or delete the property (Excel: File > Info > Properties > Advanced "
+                 "Properties > Custom); it names the start of costsheet's sheet names",
             code="bad_prefix") from None

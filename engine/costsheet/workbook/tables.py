@@ -35,6 +35,7 @@ from pydantic import BaseModel, ValidationError
 from ..errors import CostsheetError, Report
 from ..inputs import validation_problems
 from .ooxml import Package, PackageError
+from .sheet_names import AmbiguousSheetError, find_sheet, sheet_prefix
 from .sheet_parts import defused, impossible_cell, scan_layout
 from .template import FIRST_ROW, KEY_ROW, ColumnSpec, SheetSpec
 
@@ -186,6 +187,7 @@ class Book:
     fatal: CostsheetError | None = None
     failed: bool = False
     _formulas: _Formulas | None = None
+    prefix: str = ""  # the workbook's sheet prefix (:mod:`.sheet_names`)
 
     @classmethod
     def open(cls, source: Path | Package, sheets: Iterable[str],
@@ -257,20 +259,51 @@ class Book:
             return
         try:
             self.sheet_order = list(wb.sheetnames)
-            by_lower = {n.strip().lower(): n for n in wb.sheetnames}
-            found = {name: by_lower[name.lower()] for name in wanted
-                     if name.lower() in by_lower}
+            found = self._find(wanted)
+            if found is None:
+                return
             for name, actual in found.items():
                 rows = _sheet_rows(wb, actual)
                 if isinstance(rows, Exception):  # NaN/INF values, broken XML, a chart sheet
                     self._sheet_unreadable(name, actual, rows)
                     return
-                self.grids[name] = _grid(name, rows)
+                self.grids[name] = _grid(actual, rows)
         finally:
             wb.close()
         if not self._load_saved_results(found):
             return
         self._scan_xml(found)
+
+    def _find(self, wanted: list[str]) -> dict[str, str] | None:
+        """{stable name: the workbook's name} of the wanted sheets there, with the workbook's
+        sheet prefix; None (reported) when the prefix is unusable or two sheets answer to one
+        name (``Pools`` and a very hidden ``Pools ``)."""
+        assert self.package is not None
+        try:
+            self.prefix = sheet_prefix(self.package)
+        except CostsheetError as exc:
+            self.error("", "", "file", None, exc.message + (f"; {exc.hint}" if exc.hint else ""),
+                       exc.code)
+            self.failed = True
+            return None
+        listed = self.package.sheets()
+        found: dict[str, str] = {}
+        for name in wanted:
+            try:
+                actual = find_sheet(listed, self.prefix + name)
+            except AmbiguousSheetError as exc:
+                self.error(exc.sheets[0].name, "", "sheet", None,
+                           f"{exc.message}; {exc.hint}", exc.code)
+                self.failed = True
+                continue
+            if actual is not None:
+                found[name] = actual
+        return None if self.failed else found
+
+    def sheet_name(self, name: str) -> str:
+        """Input sheet ``name`` (stable) as this workbook names it (with its prefix)."""
+        g = self.grids.get(name)
+        return g.name if g is not None else self.prefix + name
 
     def _refused(self, exc: PackageError) -> None:
         """The file is not a package costsheet reads (sniffed when opened): say why."""
@@ -318,11 +351,11 @@ class Book:
         assert self.package is not None
         found = impossible_cell(self.package, actual)
         if found is not None:
-            self.error(name, found[0], "value", found[1],
+            self.error(actual, found[0], "value", found[1],
                        "not a value Excel can store (NaN, INF or a broken reference); type the "
                        "value again", "impossible_value")
         else:
-            self.error(name, "", "sheet", None,
+            self.error(actual, "", "sheet", None,
                        f"cannot read the sheet ({str(exc)[:120] or type(exc).__name__}); open "
                        "the file in Excel and save it again", "unreadable_sheet")
 
@@ -404,7 +437,8 @@ class _Formulas:
 
     def cell(self, sheet: str, r: int, c: int) -> tuple[Any, str | None]:
         key = sheet.strip().casefold()
-        g = next((g for n, g in self.book.grids.items() if n.casefold() == key), None)
+        g = next((g for g in self.book.grids.values() if g.name.strip().casefold() == key),
+                 None)
         if g is None:
             g = self.extra.get(key) or self._load_extra(sheet)
         if r > g.max_row:
@@ -539,8 +573,9 @@ def read_table(book: Book, spec: TableSpec) -> Table | None:
     g = book.grid(spec.sheet)
     if g is None:
         if spec.required:
-            book.error(spec.sheet, "", "sheet", None,
-                       f"missing sheet {spec.sheet!r} ({spec.title}); copy it from a new "
+            name = book.sheet_name(spec.sheet)
+            book.error(name, "", "sheet", None,
+                       f"missing sheet {name!r} ({spec.title}); copy it from a new "
                        "template (`costsheet new`)", "missing_sheet")
         return None
     keys = [k for c in spec.columns for k in (c.key, *c.old_keys)]

@@ -613,8 +613,9 @@ def _page_setup(ws: Any) -> None:
     ws.page_setup.fitToHeight = 0
 
 
-def workbook_for(budget: Budget | None = None, *, lang: str = "en") -> Any:
-    """An openpyxl Workbook of the template, filled with ``budget``'s inputs if given."""
+def workbook_for(budget: Budget | None = None, *, lang: str = "en", prefix: str = "") -> Any:
+    """An openpyxl Workbook of the template, filled with ``budget``'s inputs if given; every
+    sheet's name starts with ``prefix`` (``new --into --prefix``)."""
     from openpyxl import Workbook
 
     if lang not in LANGS:
@@ -636,6 +637,8 @@ def workbook_for(budget: Budget | None = None, *, lang: str = "en") -> Any:
             _write_table(ws, spec, table_rows(budget, spec.section), lang, st)
     for ws in wb.worksheets:
         _page_setup(ws)
+    if prefix:
+        _prefix_sheets(wb, prefix)
     props = wb.properties
     props.creator = "costsheet"
     props.lastModifiedBy = "costsheet"
@@ -645,16 +648,37 @@ def workbook_for(budget: Budget | None = None, *, lang: str = "en") -> Any:
     return wb
 
 
+def _prefix_sheets(wb: Any, prefix: str) -> None:
+    """Every sheet renamed ``prefix`` + its name, with the README's list of sheets and the
+    dropdowns that read another sheet (the Runs sheet's pools)."""
+    from openpyxl.utils import quote_sheetname
+
+    names = [ws.title for ws in wb.worksheets]
+    ref = re.compile(r"(?<![\w'])(" + "|".join(re.escape(n) for n in names) + r")!")
+    for ws in wb.worksheets:
+        for dv in ws.data_validations.dataValidation:
+            if dv.formula1:
+                dv.formula1 = ref.sub(lambda m: quote_sheetname(prefix + m.group(1)) + "!",
+                                      dv.formula1)
+    readme = wb[README_SHEET]
+    for (cell,) in readme.iter_rows(min_row=readme.max_row - len(LAYOUT) + 1, max_col=1):
+        if cell.value in names:
+            cell.value = prefix + cell.value
+    for ws in wb.worksheets:
+        ws.title = prefix + ws.title
+
+
 _CORE_TIME = re.compile(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)")
 
 
 def workbook_bytes(budget: Budget | None = None, *, lang: str = "en",
-                   fill: Any = None) -> bytes:
+                   fill: Any = None, prefix: str = "") -> bytes:
     """The template as .xlsx bytes, byte-for-byte the same for the same inputs.
 
-    ``fill(wb)``, if given, adds to the openpyxl workbook before it is saved (e.g. actuals).
+    ``fill(wb)``, if given, adds to the openpyxl workbook before it is saved (e.g. actuals);
+    ``prefix`` starts every sheet's name.
     """
-    wb = workbook_for(budget, lang=lang)
+    wb = workbook_for(budget, lang=lang, prefix=prefix)
     if fill is not None:
         fill(wb)
     raw = io.BytesIO()

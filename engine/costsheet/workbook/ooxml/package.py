@@ -210,7 +210,7 @@ class Package:
             return None
         for prop in self.tree(part):
             if local_name(prop.tag) == "property" and prop.get("name") == name:
-                return "".join(prop.itertext()).strip()
+                return "".join(prop.itertext())
         return None
 
     def owned_sheets(self, property_name: str = DEFAULT_PROPERTY) -> list[str]:
