@@ -24,18 +24,18 @@ a chart, picture or note added is seen.
 from __future__ import annotations
 
 import hashlib
+import html
 import math
 import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
 
 from .ooxml import Package
+from .ooxml.names import RT_SHARED_STRINGS
 from .ooxml.rels import resolve
-from .ooxml.xmltext import local_name
+from .ooxml.xmltext import XmlText, local_name
 
 __all__ = ["MARK_VERSION", "SheetContent", "read_contents"]
 
@@ -77,87 +77,223 @@ class SheetContent:
 
 
 def read_contents(pkg: Package, sheets: Iterable[str]) -> dict[str, SheetContent]:
-    """The content of each sheet of ``pkg`` named in ``sheets`` (exact names), read once."""
+    """The content of each sheet of ``pkg`` named in ``sheets`` (exact names), read once.
+
+    The cells are read straight from each sheet's XML, as any reader sees them: shared and
+    inline strings alike, a formula as its text, a number as stored. costsheet writes no date
+    cells on its sheets, so a graft into a workbook on the 1904 date system (which moves date
+    cells) leaves its numbers as the mark says."""
     wanted = list(dict.fromkeys(sheets))
     if not wanted:
         return {}
     parts = {s.name: s.part for s in pkg.sheets()}
-    wb = pkg.open_workbook(data_only=False)
-    try:
-        out = {}
-        for name in wanted:
-            content, summer = _cells(wb[name], name)
-            part = parts.get(name)
-            content.objects = _objects(pkg, part) if part else {}
-            for kind, n in sorted(content.objects.items()):
-                summer.hash.update(f"object\t{kind}\t{n}\n".encode())
-            content.layout = summer.hash.hexdigest()[:32]
-            out[name] = content
-        return out
-    finally:
-        wb.close()
+    strings: list[str] | None = None
+    out = {}
+    for name in wanted:
+        part = parts.get(name)
+        data = pkg.get(part) if part and pkg.has(part) else b""
+        if strings is None and re.search(rb"""\bt\s*=\s*["']s["']""", data):
+            strings = _shared_strings(pkg)
+        content, summer = _cells(XmlText.decode(data).text if data else "", name, strings or [])
+        content.objects = _objects(pkg, part) if part else {}
+        for kind, n in sorted(content.objects.items()):
+            summer.lines.append(f"object\t{kind}\t{n}")
+        summer.finish(content)
+        out[name] = content
+    return out
 
 
 class _Summer:
-    """The layout hash and the weighted sums, fed one cell at a time."""
+    """What the layout hash and the checksum are made of, gathered cell by cell (numbers as
+    their text, turned into numbers all at once in :meth:`finish`)."""
 
     def __init__(self, sheet: str):
-        self.hash = hashlib.sha256(sheet.encode("utf-8") + b"\0")
-        self.terms: list[float] = []
-        self.scales: list[float] = []
+        self.lines: list[str] = [sheet]
+        self.rows: list[int] = []
+        self.cols: list[int] = []
+        self.numbers: list[str] = []
 
     def text(self, coord: str, kind: str, value: str) -> None:
-        self.hash.update(f"{coord}\t{kind}\t{value}\n".encode("utf-8", "surrogatepass"))
+        self.lines.append(f"{coord}\t{kind}\t{value}")
 
-    def number(self, coord: str, value: float) -> None:
-        if value == 0 or not math.isfinite(value):
-            self.hash.update(f"{coord}\tn\t{value!r}\n".encode())
-            return
-        exponent = math.floor(math.log10(abs(float(f"{value:.12g}"))))
-        self.hash.update(f"{coord}\tn\t{exponent}\n".encode())
-        mantissa = value / 10.0**exponent if -300 < exponent < 300 else \
-            float(Decimal(value).scaleb(-exponent))
-        w = 1.0 + int.from_bytes(hashlib.sha256(coord.encode()).digest()[:6], "big") / 2**48
-        self.terms.append(w * mantissa)
-        self.scales.append(abs(w * mantissa))
+    def number(self, row: int, col: int, raw: str) -> None:
+        self.rows.append(row)
+        self.cols.append(col)
+        self.numbers.append(raw)
+
+    def finish(self, content: SheetContent) -> None:
+        """The layout hash and checksum into ``content``: each number's decimal exponent (of
+        the number rounded to 12 digits) goes into the hash with its cell, its mantissa times
+        the cell's weight into the sum."""
+        import numpy as np
+
+        try:
+            x = np.array(self.numbers, dtype=np.str_).astype(np.float64)
+        except ValueError:  # not a number Excel writes: compared as text
+            x = np.array([_float(v) for v in self.numbers], dtype=np.float64)
+        rows = np.array(self.rows, dtype="<i8")
+        cols = np.array(self.cols, dtype="<i8")
+        plain = (x != 0) & np.isfinite(x)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            ax = np.where(plain, np.abs(x), 1.0)
+            step = 10.0 ** (np.floor(np.log10(ax)) - 11)
+            exps = np.floor(np.log10(np.round(ax / step) * step))
+            exps = np.where(plain & np.isfinite(exps), exps, 0).astype("<i8")
+            mant = np.where(plain, x / 10.0 ** np.clip(exps, -300, 300), 0.0)
+        odd = plain & (np.abs(exps) > 300)  # beyond 10**±300: exact, one by one
+        for i in np.flatnonzero(odd):
+            mant[i] = float(Decimal(float(x[i])).scaleb(-int(exps[i])))
+        w = 1.0 + (rows * 2654435761 + cols * 40503 + 12345) % _PRIME / _PRIME
+        terms = w * mant
+        special = ["0" if v == 0 else repr(float(v)) for v in x[~plain]]
+        h = hashlib.sha256("\n".join(self.lines).encode("utf-8", "surrogatepass"))
+        for arr in (rows, cols, exps, plain.astype("u1")):
+            h.update(b"\0" + arr.tobytes())
+        h.update("\0".join(special).encode())
+        content.layout = h.hexdigest()[:32]
+        content.checksum = math.fsum(terms.tolist())
+        content.scale = math.fsum(np.abs(terms).tolist())
 
 
-def _cells(ws: Any, sheet: str) -> tuple[SheetContent, _Summer]:
-    """A read-only worksheet's cells, walked: its content (objects and layout still to come)
-    and the sums so far."""
+def _float(raw: str) -> float:
+    try:
+        return float(raw)
+    except ValueError:
+        return math.nan
+
+
+_PRIME = 4294967291  # weights: a cell's row and column hashed into [1, 2)
+_Q = r"""(?:[^>"']|"[^"]*"|'[^']*')"""  # a character of a start tag, quoted values whole
+_P = r"(?:[\w.-]+:)?"  # a namespace prefix, if any
+_CELL_RE = re.compile(r"<" + _P + r"c\b(" + _Q + r"*?)(?:/>|>(.*?)</" + _P + r"c>)", re.S)
+_ATTR_R = re.compile(r"""\br\s*=\s*["']([A-Z]+)([0-9]+)["']""")
+_ATTR_T = re.compile(r"""\bt\s*=\s*["']([a-zA-Z]+)["']""")
+_V_RE = re.compile(r"<" + _P + r"v\b[^>]*>([^<]*)</", re.S)
+_F_RE = re.compile(r"<" + _P + r"f\b([^>]*?)(?:/>|>([^<]*)</)", re.S)
+_T_RE = re.compile(r"<" + _P + r"t\b[^>]*?(?:/>|>([^<]*)</)", re.S)
+_SI_RE = re.compile(r"<" + _P + r"si\b[^>]*?(?:/>|>(.*?)</" + _P + r"si>)", re.S)
+_RPH_RE = re.compile(r"<" + _P + r"rPh\b.*?</" + _P + r"rPh>", re.S)
+_ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
+#: a cell as Excel, LibreOffice and openpyxl write it (no namespace prefix, ``r`` first,
+#: double quotes): (column, row, other attributes, content)
+_PLAIN_CELL = re.compile(r'<c r="([A-Z]{1,3})([0-9]+)"((?: [\w:]+="[^"]*")*) ?(?:/>|>(.*?)</c>)',
+                         re.S)
+
+
+def _text(xml: str) -> str:
+    """The text of a string item (``<si>``, ``<is>``): its runs, phonetic guides left out,
+    ``_xHHHH_`` escapes decoded (as openpyxl reads them)."""
+    if "rPh" in xml:
+        xml = _RPH_RE.sub("", xml)
+    text = html.unescape("".join(m.group(1) or "" for m in _T_RE.finditer(xml)))
+    return _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), text) if "_x" in text else text
+
+
+def _shared_strings(pkg: Package) -> list[str]:
+    """The workbook's shared strings, as text."""
+    found = pkg.related(pkg.workbook_part(), RT_SHARED_STRINGS)
+    if not found or not pkg.has(found[0]):
+        return []
+    xml = XmlText.decode(pkg.get(found[0])).text
+    return [_text(m.group(1) or "") for m in _SI_RE.finditer(xml)]
+
+
+_COLUMNS: dict[str, int] = {}
+
+
+def _column(letters: str) -> int:
+    n = _COLUMNS.get(letters)
+    if n is None:
+        n = 0
+        for ch in letters:
+            n = n * 26 + ord(ch) - 64
+        _COLUMNS[letters] = n
+    return n
+
+
+def _plain_cells(xml: str) -> list[tuple[str, str, str, str]] | None:
+    """Every cell as (column, row, attributes, content), when all are written plainly."""
+    cells = _PLAIN_CELL.findall(xml)
+    if len(cells) != xml.count("<c ") + xml.count("<c>"):
+        return None
+    return cells
+
+
+def _general_cells(xml: str) -> list[tuple[str, str, str, str]]:
+    """Every cell as :func:`_plain_cells` gives it, from any spelling of the XML."""
+    out = []
+    for m in _CELL_RE.finditer(xml):
+        r = _ATTR_R.search(m.group(1))
+        if r is not None:
+            t = _ATTR_T.search(m.group(1))
+            attrs = f' t="{t.group(1)}"' if t else ""
+            out.append((r.group(1), r.group(2), attrs, m.group(2) or ""))
+    return out
+
+
+def _cells(xml: str, sheet: str, strings: list[str]) -> tuple[SheetContent, _Summer]:
+    """A worksheet part's cells, walked: its content (objects and layout still to come) and
+    what its digest is made of."""
     out = SheetContent(sheet)
     summer = _Summer(sheet)
-    ws.reset_dimensions()
-    for row in ws.iter_rows():
-        for cell in row:
-            value = getattr(cell, "value", None)
-            if value is None or value == "":
-                continue
-            coord = cell.coordinate
-            kind = getattr(cell, "data_type", "n")
-            if not out.first_text and isinstance(value, str):
-                out.first_text = value
-            if kind == "f":
+    cells = _plain_cells(xml)
+    if cells is None:
+        cells = _general_cells(xml)
+    for col, row, attrs, inner in cells:
+        if not inner:
+            continue
+        at = attrs.find('t="')
+        kind = attrs[at + 3:attrs.index('"', at + 3)] if at >= 0 else "n"
+        if kind == "n" and inner.startswith("<v>") and inner.endswith("</v>"):
+            summer.number(int(row), _column(col), inner[3:-4])
+            continue
+        if "<f" in inner or ":f" in inner:
+            f = _F_RE.search(inner)
+            if f is not None:
                 out.formulas += 1
-                summer.text(coord, "f", str(value))
-            elif isinstance(value, bool):
-                summer.text(coord, "b", str(int(value)))
-            elif isinstance(value, (int, float)):
-                summer.number(coord, float(value))
-            elif isinstance(value, (datetime, date, time, timedelta)):
-                summer.number(coord, _serial(value))
-            else:
-                summer.text(coord, "e" if kind == "e" else "s", str(value))
-    out.checksum = math.fsum(summer.terms)
-    out.scale = math.fsum(summer.scales)
+                summer.text(col + row, "f", html.unescape(f.group(2) or f.group(1)))
+                continue
+        value = _value(kind, inner, strings)
+        if value is None or value == "":
+            continue
+        if kind == "n":
+            summer.number(int(row), _column(col), value)
+            continue
+        if not out.first_text and kind in ("s", "inlineStr", "str"):
+            out.first_text = value
+        summer.text(col + row, kind if kind in ("b", "e") else "s", value)
     return out, summer
 
 
-def _serial(value: datetime | date | time | timedelta) -> float:
-    """A date or time as the serial number Excel stores (1900 date system)."""
-    from openpyxl.utils.datetime import to_excel
+_PLAIN_INLINE = re.compile(r'<is><t(?: xml:space="preserve")?>([^<]*)</t></is>')
 
-    return float(to_excel(value))
+
+def _value(kind: str, inner: str, strings: list[str]) -> str | None:
+    """A cell's value from its type and inner XML, as text (a number as written); None when
+    it holds none."""
+    if kind == "inlineStr":
+        if inner.startswith("<is><t>") and inner.endswith("</t></is>"):
+            text = inner[7:-9]
+        else:
+            plain = _PLAIN_INLINE.fullmatch(inner)
+            if plain is None:
+                return _text(inner)
+            text = plain.group(1)
+        if "<" in text or "_x" in text:
+            return _text(inner)
+        return html.unescape(text) if "&" in text else text
+    v = _V_RE.search(inner)
+    if v is None:
+        return None
+    raw = v.group(1)
+    if kind == "s":
+        try:
+            return strings[int(raw)]
+        except (ValueError, IndexError):
+            return f"#string {raw}"
+    if kind == "b":
+        return "1" if raw.strip() in ("1", "true") else "0"
+    return html.unescape(raw)
 
 
 def _objects(pkg: Package, part: str) -> dict[str, int]:

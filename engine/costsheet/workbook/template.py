@@ -765,6 +765,16 @@ def reference_markdown() -> str:
         "Every input has a **stable key** that costsheet reads; labels are only for people and "
         "may be translated or reworded. Sheet names are keys too: do not rename the sheets.",
         "",
+        "A workbook that has sheets of these names already, or of the sheets `costsheet run` "
+        "writes (Summary, Checks, …), takes costsheet's sheets under a prefix: "
+        '`costsheet new --into team.xlsx --prefix "LLM "` adds `LLM README`, `LLM Drivers`, '
+        "`LLM Pools`, … and `run` then writes `LLM Summary`, `LLM Line items`, …. The workbook "
+        "remembers the prefix (custom document property `costsheet.sheet_prefix`); `check` and "
+        "`run` find the sheets by it, and messages name them with it (`LLM Pools!B6`). A prefix "
+        "has at most 20 characters, none of `[ ] : * ? / \\`, and starts with neither a space "
+        "nor an apostrophe. Two sheets whose names differ only by case or surrounding spaces "
+        "(`Pools` and a hidden `Pools `) are an error naming both: costsheet never picks one.",
+        "",
         "Table sheets have the layout:",
         "",
         "| row | holds |",
