@@ -2,12 +2,13 @@
 #   make demo   creates .venv, installs costsheet and runs it on the shipped sample
 #   make test   creates .venv, installs costsheet with its test extras and runs the tests
 #   make lint   ruff, the layer contract (lint-imports) and the type checker (mypy)
+#   make messages   extract translatable strings (Babel), update and compile every catalog
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench clean messages
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +30,9 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/mypy
+
+messages: $(STAMP)
+	$(BIN)/python tools/messages.py
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py

@@ -60,6 +60,8 @@ def main() -> None:
     print(f"wrote {template.relative_to(ROOT)}")
     doc = ROOT / "docs" / "template.md"
     doc.write_text(reference_markdown() + "\n", encoding="utf-8")
+    (ROOT / "docs" / "zh" / "template.md").write_text(reference_markdown("zh") + "\n",
+                                                      encoding="utf-8")
     print(f"wrote {doc.relative_to(ROOT)}")
 
 

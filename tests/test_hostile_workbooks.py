@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import subprocess
 import sys
 import zipfile
@@ -16,6 +17,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 from costsheet.cli import main
+from costsheet.workbook.language import workbook_language
 from costsheet.workbook.ooxml import PackageError, check_package
 from costsheet.workbook.reader import read_budget
 from support.hostile import Case, accepted, corpus, example_bytes, shared_strings_bomb
@@ -53,6 +55,48 @@ def test_bad_workbook_exits_2_naming_file_and_cell(case: Case, tmp_path: Path) -
         assert case.words in out, out
         # nothing written: same bytes, same mtime, no backup, no temporary file left
         assert _snapshot(tmp_path) == before, command
+
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+#: a neutral environment: the workbook alone decides the language
+_NO_LOCALE = {"LANGUAGE": "", "LC_ALL": "", "LC_MESSAGES": "", "LANG": "C.UTF-8"}
+_SPOKEN: dict[str, bool] = {}  # case name -> the workbook itself made it Chinese
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_bad_workbook_of_a_chinese_user_is_explained_in_chinese(case: Case,
+                                                                 tmp_path: Path) -> None:
+    """The corpus again, each file built from the Chinese template (`new --lang zh`): every
+    error and tip is Chinese, the file and cell are named, nothing is written. A file too broken
+    to say its language (not a zip, truncated) is read in the user's locale (LANG=zh_CN)."""
+    path = case.make(tmp_path, lang="zh")
+    before = _snapshot(tmp_path)
+    remembered = workbook_language(path) == "zh"
+    _SPOKEN[case.name] = remembered
+    env = dict(_NO_LOCALE, **({} if remembered else {"LANG": "zh_CN.UTF-8"}))
+    for command in (["check", str(path)], ["run", str(path)]):
+        res = CliRunner().invoke(main, command, env=env)
+        out = res.output
+        assert res.exit_code == 2, (command[0], out, res.exception)
+        assert isinstance(res.exception, SystemExit), res.exception
+        assert "Traceback" not in out and "error: " not in out and "tip: " not in out, out
+        assert "错误：" in out, out
+        assert case.filename in out, out
+        if case.where:
+            assert case.where in out, out
+        for line in out.splitlines():
+            if line.startswith(("错误：", "提示：", "警告：")):
+                text = line.replace(case.filename, "")
+                assert _CJK.search(text.split("：", 1)[1]), (command[0], line)
+        assert _snapshot(tmp_path) == before, command
+
+
+def test_most_chinese_cases_speak_chinese_from_the_workbook_alone() -> None:
+    """The language comes from the workbook (its costsheet.language property) whenever the
+    package can be opened at all: the locale is needed only for files that are not one."""
+    if len(_SPOKEN) < len(CASES):
+        pytest.skip("runs after the Chinese corpus")
+    assert sum(_SPOKEN.values()) >= 40, sorted(n for n, ok in _SPOKEN.items() if not ok)
 
 
 @pytest.mark.parametrize("name", ["legacy-xls", "entity-bomb-sheet", "nan-in-number-cell",

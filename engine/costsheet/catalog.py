@@ -21,6 +21,7 @@ from importlib import resources
 from typing import Any
 
 from .errors import InputError
+from .i18n import N_, _
 from .inputs import TFLOPS, GpuCatalogRow
 
 __all__ = ["TFLOPS", "Catalog", "GpuSpec", "UnknownGpuError", "default_catalog",
@@ -63,11 +64,14 @@ class GpuSpec:
     def rental_price(self, basis: str = "on-demand") -> tuple[float | None, str]:
         """(price per GPU-hour, how it is described) on the ``on-demand`` or ``committed`` basis."""
         if basis == "committed":
-            return self.committed_price_per_gpu_hour, (
-                f"catalog {self.committed_price_term} committed price "
-                f"({self.committed_price_source.split(': ')[-1]}, {self.committed_price_date})")
-        return self.price_per_gpu_hour, (
-            f"catalog {self.price_basis} price ({self.price_source}, {self.price_date})")
+            return self.committed_price_per_gpu_hour, _(
+                "catalog {term} committed price ({source}, {date})").format(
+                term=self.committed_price_term,
+                source=self.committed_price_source.split(": ")[-1],
+                date=self.committed_price_date)
+        return self.price_per_gpu_hour, _("catalog {basis} price ({source}, {date})").format(
+            basis=_(PRICE_BASIS_WORDS.get(self.price_basis, self.price_basis)),
+            source=self.price_source, date=self.price_date)
 
     def to_dict(self) -> dict[str, Any]:
         out = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -80,6 +84,11 @@ class GpuSpec:
         values = {k: v for k, v in row.model_dump().items() if k != "key"}
         values.setdefault("name", row.key)
         return cls(key=row.key, **values)
+
+
+#: the catalog's price_basis words, for people
+PRICE_BASIS_WORDS = {"on-demand": N_("on-demand"), "assumed": N_("assumed"),
+                     "estimate": N_("estimate")}
 
 
 class UnknownGpuError(InputError):
@@ -130,8 +139,9 @@ class Catalog:
         key = self._index.get(normalise_name(name))
         if key is None:
             raise UnknownGpuError(
-                f"unknown GPU {name!r} (known: {', '.join(self.keys)})",
-                hint="add it on the GPU catalog sheet, or use one of the known names",
+                _("unknown GPU {name!r} (known: {known})").format(
+                    name=name, known=", ".join(self.keys)),
+                hint=_("add it on the GPU catalog sheet, or use one of the known names"),
                 code="unknown_gpu",
             )
         return key

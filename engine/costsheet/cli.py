@@ -2,11 +2,18 @@
 
 Expected failures (:class:`~costsheet.errors.CostsheetError`) print ``error:`` lines and a
 ``tip:``, and exit with code 2; never a traceback.
+
+Every command speaks one language (``--lang``; else the workbook's remembered language; else
+the environment's locale; else English): it is set for the whole command
+(:func:`costsheet.i18n.use_language`), so the library's messages, the sheets it writes and the
+terminal output all follow it. ``--json`` field names, keys and exit codes are the same in every
+language.
 """
 
 from __future__ import annotations
 
 import functools
+import inspect
 import json
 import sys
 from collections.abc import Callable
@@ -14,7 +21,20 @@ from typing import Any
 
 import click
 
-from .errors import CostsheetError, InputError
+from .errors import CostsheetError, InputError, got_text, problems_found
+from .i18n import (
+    N_,
+    SOURCE_LANGUAGE,
+    _,
+    available_languages,
+    check_language,
+    language_from_environment,
+    ngettext,
+    pad,
+    reset_language,
+    set_language,
+    text_width,
+)
 from .units import format_money, format_quantity
 
 
@@ -54,6 +74,10 @@ def _no_flag(key: str) -> str | None:
     return None
 
 
+def _error(text: str) -> None:
+    click.echo(_("error: {message}").format(message=text), err=True)
+
+
 def _error_flag(key: str, flags: bool) -> str | None:
     """The flag to show with an error about ``key``: :func:`flag_for` for a command whose flags
     describe a budget; else only the command's own option for an argument (``as_of`` →
@@ -67,7 +91,8 @@ def fail(exc: CostsheetError, *, flags: bool = False, tip: str | None = None) ->
     """Print an expected failure and exit 2.
 
     With ``flags``, a problem about an argument or flag-described input is shown with its flag
-    (``error: --gpu-price: ...``); ``tip`` is the tip for a report that brings none.
+    (``error: --gpu-price: ...``); ``tip`` is the tip for a report that brings none (an English
+    msgid, translated here).
     """
     flag_of = flag_for if flags else _no_flag
     problems = exc.report.problems if exc.report is not None else []
@@ -77,35 +102,81 @@ def fail(exc: CostsheetError, *, flags: bool = False, tip: str | None = None) ->
 
             name = Path(exc.report.source).name
             head = exc.message if exc.message.startswith(name) else f"{name}: {exc.message}"
-            click.echo(f"error: {head}", err=True)
+            _error(head)
         for err in problems:
             flag = None if err.sheet else flag_of(err.field)
             if flag:
-                got = "" if err.value in (None, "") else f" (got {err.value!r})"
-                click.echo(f"error: {flag}: {err.message}{got}", err=True)
+                _error(f"{flag}: {err.message}{got_text(err.value)}")
             else:
-                click.echo(f"error: {err}", err=True)
+                _error(str(err))
     else:
         flag = _error_flag(exc.key, flags) if exc.key else None
-        click.echo(f"error: {flag}: {exc.message}" if flag else f"error: {exc.message}", err=True)
-    hint = exc.hint or (tip if problems else None)
+        _error(f"{flag}: {exc.message}" if flag else exc.message)
+    hint = exc.hint or (_(tip) if problems and tip else None)
     if hint:
-        click.echo(f"tip: {hint}", err=True)
+        click.echo(_("tip: {tip}").format(tip=hint), err=True)
     sys.exit(2)
 
 
+# ---------------------------------------------------------------------------------------------
+# the language of a command
+
+
+def lang_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``--lang zh|en`` (every command has it; :func:`expected_errors` applies it)."""
+    return click.option(
+        "--lang", type=click.Choice(list(available_languages())), default=None,
+        help=N_("Language of messages and of the sheets written (default: the workbook's "
+                "language, else the environment's locale, e.g. LANG=zh_CN.UTF-8). Keys, "
+                "sheet names and --json fields are the same in every language."))(fn)
+
+
+def command_language(flag: str | None, workbook: str | None = None) -> str:
+    """The language a command speaks: ``--lang``; else the one ``workbook`` remembers (its
+    ``costsheet.language`` property); else the environment's locale (``LANGUAGE``, ``LC_ALL``,
+    ``LC_MESSAGES``, ``LANG``); else English."""
+    if flag:
+        return check_language(flag)
+    if workbook:
+        from pathlib import Path
+
+        if Path(workbook).is_file():
+            from .workbook.language import workbook_language
+
+            found = workbook_language(workbook)
+            if found:
+                return found
+    return language_from_environment() or SOURCE_LANGUAGE
+
+
+def _workbook_argument(kwargs: dict[str, Any], name: str | None) -> str | None:
+    if name is None:
+        return None
+    value = kwargs.get(name)
+    if isinstance(value, tuple):  # solve's `[chinchilla] [WORKBOOK]` words
+        value = next((v for v in value if str(v).lower().endswith((".xlsx", ".xlsm"))), None)
+    return str(value) if value else None
+
+
 def expected_errors(
-    flags: bool = False, tip: str | None = None
+    flags: bool = False, tip: str | None = None, workbook: str | None = "workbook"
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Run a command in its language (``--lang``, its ``workbook`` argument's language, the
+    environment's) and turn expected failures into ``error:`` lines, a ``tip:`` and exit 2."""
     def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
+            lang = command_language(kwargs.pop("lang", None),
+                                    _workbook_argument(kwargs, workbook))
+            token = set_language(lang)
             try:
                 return fn(*args, **kwargs)
             except CostsheetError as exc:
                 fail(exc, flags=flags, tip=tip)
+            finally:
+                reset_language(token)
 
-        return wrapper
+        return lang_option(wrapper)
 
     return deco
 
@@ -114,7 +185,82 @@ def dump_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def echo_table(rows: list[tuple[str, str]], indent: str = "  ") -> None:
+    """``label  value`` lines, the values aligned (CJK labels are two columns per character)."""
+    width = max(text_width(k) for k, _v in rows) if rows else 10
+    for k, val in rows:
+        click.echo(f"{indent}{pad(k, width)}  {val}")
+
+
+def _help_language() -> str:
+    """The language of ``--help``: ``--lang`` if given on the command line, else the locale's
+    (help is shown before the command's own options are read)."""
+    args = sys.argv[1:]
+    for i, arg in enumerate(args):
+        value = args[i + 1] if arg == "--lang" and i + 1 < len(args) else (
+            arg.split("=", 1)[1] if arg.startswith("--lang=") else None)
+        if value:
+            from .i18n import normalise_language
+
+            found = normalise_language(value)
+            if found:
+                return found
+    return language_from_environment() or SOURCE_LANGUAGE
+
+
+def translated_doc(doc: str) -> str:
+    """A command's docstring in the current language. The msgid is the docstring as click
+    cleans it, with click's no-rewrap mark (a backspace) written ``\\b`` (tools/messages.py
+    extracts the same)."""
+    msgid = inspect.cleandoc(doc).replace("\b", "\\b")
+    return _(msgid).replace("\\b", "\b")
+
+
+class _TranslatedHelp:
+    """A command or group whose help texts are English msgids, shown in the help language
+    (the docstring, and each option's ``help=N_(...)``). Click's own words (Usage, Options)
+    stay as click writes them."""
+
+    help: str | None
+
+    def get_help(self, ctx: click.Context) -> str:
+        from .i18n import use_language
+
+        with use_language(_help_language()):
+            saved = self.help
+            params = [(p, p.help) for p in ctx.command.params
+                      if isinstance(p, click.Option) and p.help]
+            self.help = translated_doc(saved) if saved else saved
+            for p, text in params:
+                p.help = _(text)
+            try:
+                return super().get_help(ctx)  # type: ignore[misc, no-any-return]
+            finally:
+                self.help = saved
+                for p, text in params:
+                    p.help = text
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        from .i18n import use_language
+
+        with use_language(_help_language()):
+            saved = self.help
+            self.help = translated_doc(saved) if saved else saved
+            try:
+                return super().get_short_help_str(limit)  # type: ignore[misc, no-any-return]
+            finally:
+                self.help = saved
+
+
+class TranslatedCommand(_TranslatedHelp, click.Command):
+    pass
+
+
+class TranslatedGroup(_TranslatedHelp, click.Group):
+    command_class = TranslatedCommand
+
+
+@click.group(cls=TranslatedGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="costsheet")
 def main() -> None:
     """costsheet: plan and defend the cost of training a large language model."""
@@ -122,26 +268,28 @@ def main() -> None:
 
 def run_flags(fn: Callable[..., Any]) -> Callable[..., Any]:
     """The flags that describe one training run, shared by `estimate` and `solve`."""
+    opt = click.option
     flags = [
-        click.option("--params", help="Total parameters, e.g. 405B or 7e9."),
-        click.option("--active-params", help="Active parameters per token (MoE), e.g. 37B."),
-        click.option("--tokens", help="Training tokens, e.g. 14.8T."),
-        click.option("--flops", help="Training FLOPs instead of 6 x params x tokens, e.g. 3.8e25."),
-        click.option("--gpu-hours", help="GPU-hours, instead of deriving them, e.g. 2.788M."),
-        click.option("--gpu", help="GPU type from the catalog (`costsheet gpus`), e.g. H100."),
-        click.option("--gpu-count", help="GPUs in the cluster (for wall-clock days), e.g. 2,048."),
-        click.option("--mfu", help="Model FLOPs utilisation, 0.4 or 40% (default: the median of "
-                     "published runs on the GPU's generation, with a range; `costsheet runs`)."),
-        click.option("--price", help="Rental price per GPU-hour (default: the catalog's)."),
-        click.option("--own", is_flag=True, help="Owned hardware: depreciation instead of rent."),
-        click.option("--gpu-price", help="With --own: purchase price per GPU (default: catalog)."),
-        click.option("--life-years", help="With --own: depreciation life in years (default 4)."),
-        click.option("--power-w", help="Average W per GPU including its server share."),
-        click.option("--pue", help="Power usage effectiveness, >= 1 (default 1.2)."),
-        click.option("--kwh-price", help="Electricity price per kWh (default 0.08; owned only)."),
-        click.option("--currency", default="USD", show_default=True, help="Currency of prices."),
-        click.option("--fp8", is_flag=True, help="MFU refers to the GPU's FP8 peak, not BF16."),
-        click.option("--json", "as_json", is_flag=True, help="Print one JSON object."),
+        opt("--params", help=N_("Total parameters, e.g. 405B or 7e9.")),
+        opt("--active-params", help=N_("Active parameters per token (MoE), e.g. 37B.")),
+        opt("--tokens", help=N_("Training tokens, e.g. 14.8T.")),
+        opt("--flops", help=N_("Training FLOPs instead of 6 x params x tokens, e.g. 3.8e25.")),
+        opt("--gpu-hours", help=N_("GPU-hours, instead of deriving them, e.g. 2.788M.")),
+        opt("--gpu", help=N_("GPU type from the catalog (`costsheet gpus`), e.g. H100.")),
+        opt("--gpu-count", help=N_("GPUs in the cluster (for wall-clock days), e.g. 2,048.")),
+        opt("--mfu", help=N_("Model FLOPs utilisation, 0.4 or 40% (default: the median of "
+                             "published runs on the GPU's generation, with a range; `costsheet "
+                             "runs`).")),
+        opt("--price", help=N_("Rental price per GPU-hour (default: the catalog's).")),
+        opt("--own", is_flag=True, help=N_("Owned hardware: depreciation instead of rent.")),
+        opt("--gpu-price", help=N_("With --own: purchase price per GPU (default: catalog).")),
+        opt("--life-years", help=N_("With --own: depreciation life in years (default 4).")),
+        opt("--power-w", help=N_("Average W per GPU including its server share.")),
+        opt("--pue", help=N_("Power usage effectiveness, >= 1 (default 1.2).")),
+        opt("--kwh-price", help=N_("Electricity price per kWh (default 0.08; owned only).")),
+        opt("--currency", default="USD", show_default=True, help=N_("Currency of prices.")),
+        opt("--fp8", is_flag=True, help=N_("MFU refers to the GPU's FP8 peak, not BF16.")),
+        opt("--json", "as_json", is_flag=True, help=N_("Print one JSON object.")),
     ]
     for flag in reversed(flags):
         fn = flag(fn)
@@ -150,21 +298,25 @@ def run_flags(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 @main.command()
 @run_flags
-@click.option("--carbon", help="Grid intensity, kg CO2 per kWh (default 0.4).")
+@click.option("--carbon", help=N_("Grid intensity, kg CO2 per kWh (default 0.4)."))
 @click.option("--price-basis", type=click.Choice(["on-demand", "committed"]), default=None,
-              help="Which catalog price to rent at when --price is not given (default on-demand; "
-              "committed: multi-year commitment, where the catalog has one).")
-@click.option("--server-premium", help="With --own: server cost per GPU / GPU price (default 1.6).")
-@click.option("--networking-share", help="With --own: interconnect share of the cluster's cost, "
-              "e.g. 19% (default).")
+              help=N_("Which catalog price to rent at when --price is not given (default "
+                      "on-demand; committed: multi-year commitment, where the catalog has one)."))
+@click.option("--server-premium",
+              help=N_("With --own: server cost per GPU / GPU price (default 1.6)."))
+@click.option("--networking-share",
+              help=N_("With --own: interconnect share of the cluster's cost, e.g. 19% "
+                      "(default)."))
 @click.option("--experiments",
-              help="Sweeps and ablations: EXTRA GPU-hours / final run's, e.g. 1.2.")
-@click.option("--experiments-total", help="The same the Epoch AI way: ALL GPU-hours / final "
-              "run's, e.g. 2.2 (= --experiments 1.2).")
-@click.option("--staff", help="R&D staff line: headcount, e.g. 10 (with --staff-salary).")
-@click.option("--staff-salary", help="Annual salary per person, e.g. 300k (burden 30% added).")
-@click.option("--staff-months", help="Months of the staff line (default 12).")
-@expected_errors(flags=True, tip="run `costsheet estimate --help` for the accepted forms")
+              help=N_("Sweeps and ablations: EXTRA GPU-hours / final run's, e.g. 1.2."))
+@click.option("--experiments-total",
+              help=N_("The same the Epoch AI way: ALL GPU-hours / final run's, e.g. 2.2 (= "
+                      "--experiments 1.2)."))
+@click.option("--staff", help=N_("R&D staff line: headcount, e.g. 10 (with --staff-salary)."))
+@click.option("--staff-salary",
+              help=N_("Annual salary per person, e.g. 300k (burden 30% added)."))
+@click.option("--staff-months", help=N_("Months of the staff line (default 12)."))
+@expected_errors(flags=True, tip=N_("run `costsheet estimate --help` for the accepted forms"))
 def estimate(as_json: bool, own: bool, fp8: bool, currency: str, **flags: Any) -> None:
     """Estimate the cost of one training run from a few numbers.
 
@@ -191,67 +343,90 @@ def estimate(as_json: bool, own: bool, fp8: bool, currency: str, **flags: Any) -
     render_estimate(result)
 
 
-def render_estimate(e: Any) -> None:
-    cur = e.currency
+def _with(value: str, note: str) -> str:
+    """``2,788,000  (given)``: a value and what it rests on."""
+    return _("{value}  ({note})").format(value=value, note=note)
+
+
+def _estimate_compute_rows(e: Any, cur: str) -> list[tuple[str, str]]:
     inp = e.inputs
     rows: list[tuple[str, str]] = []
     if e.flops is not None:
-        rows.append(("Training FLOPs", f"{e.flops:.4g}"))
+        rows.append((_("Training FLOPs"), f"{e.flops:.4g}"))
     if e.gpu_hours is not None:
-        how = "given" if inp.get("gpu_hours") is not None else (
-            f"{inp.get('gpu')} at MFU {e.mfu:.1%}"
-            + (" of the FP8 peak" if inp.get("precision") == "fp8" else ""))
-        rows.append(("GPU-hours", f"{e.gpu_hours:,.0f}  ({how})"))
+        if inp.get("gpu_hours") is not None:
+            how = _("given")
+        elif inp.get("precision") == "fp8":
+            how = _("{gpu} at MFU {mfu:.1%} of the FP8 peak").format(gpu=inp.get("gpu"),
+                                                                    mfu=e.mfu)
+        else:
+            how = _("{gpu} at MFU {mfu:.1%}").format(gpu=inp.get("gpu"), mfu=e.mfu)
+        rows.append((_("GPU-hours"), _with(f"{e.gpu_hours:,.0f}", how)))
         if e.gpu_hours_range is not None:
             low, high = e.gpu_hours_range
-            rows.append(("  P10-P90 range", f"{low:,.0f} to {high:,.0f}"))
-            rows.append(("  MFU from", e.mfu_basis))
+            rows.append(("  " + _("P10-P90 range"),
+                         _("{low} to {high}").format(low=f"{low:,.0f}", high=f"{high:,.0f}")))
+            rows.append(("  " + _("MFU from"), e.mfu_basis))
         if e.mfu is not None and inp.get("gpu_hours") is not None:
-            rows.append(("Implied MFU", f"{e.mfu:.1%}"))
+            rows.append((_("Implied MFU"), f"{e.mfu:.1%}"))
     if e.wall_clock_days is not None:
-        rows.append(("Wall-clock days", f"{e.wall_clock_days:,.1f}  ({inp['gpu_count']:,} GPUs)"))
+        rows.append((_("Wall-clock days"), _("{days}  ({gpus} GPUs)").format(
+            days=f"{e.wall_clock_days:,.1f}", gpus=f"{inp['gpu_count']:,}")))
     if e.compute_cost is not None:
         rate = inp.get("price_per_gpu_hour")
-        how = f"{format_money(rate, cur)}/GPU-h" if rate is not None else "owned, depreciated"
-        rows.append(("Compute cost", f"{format_money(e.compute_cost, cur)}  ({how})"))
+        how = (_("{price}/GPU-h").format(price=format_money(rate, cur)) if rate is not None
+               else _("owned, depreciated"))
+        rows.append((_("Compute cost"), _with(format_money(e.compute_cost, cur), how)))
+    return rows
+
+
+def _estimate_energy_rows(e: Any, cur: str) -> list[tuple[str, str]]:
+    inp = e.inputs
+    rows: list[tuple[str, str]] = []
     if e.energy_kwh is not None:
-        rows.append(("Energy", f"{format_quantity(e.energy_kwh)} kWh  (facility: server share, "
-                               f"average draw, PUE)"))
+        rows.append((_("Energy"), _("{kwh} kWh  (facility: server share, average draw, "
+                                    "PUE)").format(kwh=format_quantity(e.energy_kwh))))
         if e.gpu_tdp_energy_kwh is not None:
-            rows.append(("GPU TDP energy", f"{format_quantity(e.gpu_tdp_energy_kwh)} kWh  "
-                                           "(GPU-hours x TDP, as model cards report)"))
+            rows.append((_("GPU TDP energy"), _("{kwh} kWh  (GPU-hours x TDP, as model cards "
+                                                "report)").format(
+                kwh=format_quantity(e.gpu_tdp_energy_kwh))))
         if e.energy_cost is not None:
-            note = "  (in the rental price)" if not inp.get("own") else ""
-            rows.append(("Energy cost", f"{format_money(e.energy_cost, cur)}{note}"))
+            note = "  " + _("(in the rental price)") if not inp.get("own") else ""
+            rows.append((_("Energy cost"), f"{format_money(e.energy_cost, cur)}{note}"))
     if e.co2_kg is not None:
-        rows.append(("CO2", f"{e.co2_kg / 1000:,.0f} t"))
+        rows.append((_("CO2"), _("{tonnes} t").format(tonnes=f"{e.co2_kg / 1000:,.0f}")))
+    return rows
+
+
+def render_estimate(e: Any) -> None:
+    cur = e.currency
+    rows = _estimate_compute_rows(e, cur) + _estimate_energy_rows(e, cur)
     if e.families is not None:
-        for fam, label in (("staff", "Staff"), ("experiments", "Experiments")):
+        for fam, label in (("staff", N_("Staff")), ("experiments", N_("Experiments"))):
             if e.families.get(fam):
-                rows.append((label, format_money(e.families[fam], cur)))
+                rows.append((_(label), format_money(e.families[fam], cur)))
     if e.total_cost is not None:
-        rows.append(("Total", format_money(e.total_cost, cur)))
+        rows.append((_("Total"), format_money(e.total_cost, cur)))
         if e.total_cost_range is not None:
             low, high = e.total_cost_range
-            rows.append(("  P10-P90 range",
-                         f"{format_money(low, cur)} to {format_money(high, cur)}"))
-    width = max(len(k) for k, _ in rows) if rows else 10
-    for k, val in rows:
-        click.echo(f"  {k:<{width}}  {val}")
+            rows.append(("  " + _("P10-P90 range"), _("{low} to {high}").format(
+                low=format_money(low, cur), high=format_money(high, cur))))
+    echo_table(rows)
     if e.missing:
         click.echo("")
-        click.echo("To estimate the rest, also give:")
+        click.echo(_("To estimate the rest, also give:"))
         for item in e.missing:
             click.echo(f"  - {_flags_in(item)}")
 
 
 def _flags_in(need: dict[str, Any]) -> str:
-    alts = [" and ".join(_flag(p) for p in arg.split(" and ")) for arg in need["args"]]
-    return f"{' or '.join(alts)}: {need['why']}"
+    alts = [_(" and ").join(_flag(p) for p in arg.split(" and ")) for arg in need["args"]]
+    return _("{flags}: {why}").format(flags=_(" or ").join(alts), why=need["why"])
 
 
 @main.command()
-@click.option("--json", "as_json", is_flag=True, help="Print the catalog as JSON.")
+@click.option("--json", "as_json", is_flag=True, help=N_("Print the catalog as JSON."))
+@expected_errors(workbook=None)
 def gpus(as_json: bool) -> None:
     """List the GPU catalog: peak throughput, power and dated, sourced prices."""
     from .catalog import default_catalog
@@ -260,8 +435,9 @@ def gpus(as_json: bool) -> None:
     if as_json:
         dump_json([s.to_dict() for s in cat])
         return
-    click.echo(f"{'GPU':<10} {'BF16 TFLOP/s':>12} {'FP8':>8} {'TDP W':>6} "
-               f"{'$/GPU-h':>8} {'$/GPU':>8}  price source")
+    tdp, rent, buy, source = _("TDP W"), _("$/GPU-h"), _("$/GPU"), _("price source")
+    click.echo(f"{'GPU':<10} {'BF16 TFLOP/s':>12} {'FP8':>8} {pad(tdp, 6, '>')} "
+               f"{pad(rent, 8, '>')} {pad(buy, 8, '>')}  {source}")
     for s in cat:
         fp8 = f"{s.fp8_dense_tflops:,.0f}" if s.fp8_dense_tflops else "-"
         rent = f"{s.price_per_gpu_hour:.2f}" if s.price_per_gpu_hour is not None else "-"
@@ -273,18 +449,16 @@ def gpus(as_json: bool) -> None:
 @main.command()
 @click.argument("workbook", type=click.Path(dir_okay=False), required=False)
 @click.option("--into", "into", type=click.Path(dir_okay=False),
-              help="Add the input sheets to this existing workbook instead (nothing of it is "
-              "lost; a backup is kept).")
-@click.option("--example", is_flag=True, help="Pre-fill a worked example that runs as it is.")
-@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
-              help="Language of labels and help (keys are the same in every language).")
-@click.option("--force", is_flag=True, help="Replace the file if it exists.")
+              help=N_("Add the input sheets to this existing workbook instead (nothing of it is "
+              "lost; a backup is kept)."))
+@click.option("--example", is_flag=True, help=N_("Pre-fill a worked example that runs as it is."))
+@click.option("--force", is_flag=True, help=N_("Replace the file if it exists."))
 @click.option("--prefix", default="", metavar="TEXT",
-              help="With --into: start the name of every sheet costsheet adds or writes with "
-              "this, e.g. \"LLM \" (LLM Drivers, LLM Summary), so that they sit beside your own "
-              "Data or Summary sheets. The workbook remembers it.")
-@expected_errors()
-def new(workbook: str | None, into: str | None, example: bool, lang: str, force: bool,
+              help=N_("With --into: start the name of every sheet costsheet adds or writes "
+                      "with this, e.g. \"LLM \" (LLM Drivers, LLM Summary), so that they sit "
+                      "beside your own Data or Summary sheets. The workbook remembers it."))
+@expected_errors(workbook=None)
+def new(workbook: str | None, into: str | None, example: bool, force: bool,
         prefix: str) -> None:
     """Write a new budget workbook template to fill in.
 
@@ -295,12 +469,18 @@ def new(workbook: str | None, into: str | None, example: bool, lang: str, force:
       costsheet new --lang zh 预算.xlsx
       costsheet new --into team-plan.xlsx    (add the input sheets to your workbook)
       costsheet new --into team-plan.xlsx --prefix "LLM "    (beside your own Data, Summary)
+
+    The workbook remembers its language (--lang, else the environment's locale): `check` and
+    `run` on it speak that language.
     """
+    from .i18n import get_language
+
+    lang = get_language()
     if (workbook is None) == (into is None):
-        raise click.UsageError("give a new WORKBOOK to write, or --into an existing one")
+        raise click.UsageError(_("give a new WORKBOOK to write, or --into an existing one"))
     if prefix and into is None:
-        raise click.UsageError("--prefix goes with --into (a new workbook has no sheets of "
-                               "yours to make room for)")
+        raise click.UsageError(_("--prefix goes with --into (a new workbook has no sheets of "
+                                 "yours to make room for)"))
     if into is not None:
         from .workbook.add_inputs import SheetNameClash, add_input_sheets
 
@@ -309,25 +489,29 @@ def new(workbook: str | None, into: str | None, example: bool, lang: str, force:
         except SheetNameClash as exc:
             exc.hint = prefix_tip(into, exc.sheets, exc.prefix)
             raise
-        click.echo(f"added {', '.join(added.sheets)} to {added.output}; fill the yellow cells, "
-                   f"then run `costsheet check {added.output.name}`")
+        click.echo(_("added {sheets} to {path}; fill the yellow cells, then run `costsheet "
+                     "check {name}`").format(sheets=", ".join(added.sheets), path=added.output,
+                                             name=added.output.name))
         if added.readme_skipped:
-            click.echo("(the workbook already has a README sheet; costsheet's was not added)")
+            click.echo(_("(the workbook already has a README sheet; costsheet's was not "
+                         "added)"))
         if added.backup is not None:
-            click.echo(f"Previous version kept as {added.backup}")
+            click.echo(_("Previous version kept as {path}").format(path=added.backup))
         return
     from .workbook.template import new_template
 
     assert workbook is not None
     path = new_template(workbook, lang=lang, example=example, force=force)
-    what = "worked example" if example else "template"
-    click.echo(f"wrote {path} ({what}); fill the yellow cells, then run "
-               f"`costsheet check {path.name}`")
+    message = (_("wrote {path} (worked example); fill the yellow cells, then run `costsheet "
+                 "check {name}`") if example else
+               _("wrote {path} (template); fill the yellow cells, then run `costsheet check "
+                 "{name}`"))
+    click.echo(message.format(path=path, name=path.name))
 
 
 @main.command()
 @click.argument("workbook", type=click.Path(dir_okay=False))
-@click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
+@click.option("--json", "as_json", is_flag=True, help=N_("Print the report as one JSON object."))
 @expected_errors()
 def check(workbook: str, as_json: bool) -> None:
     """Check a budget workbook: every bad cell as Sheet!Cell; the file is never changed.
@@ -346,33 +530,40 @@ def check(workbook: str, as_json: bool) -> None:
     if result.fatal is not None:
         raise result.fatal
     for warning in report.warnings:
-        click.echo(f"warning: {warning}", err=True)
+        echo_warning(warning)
     if not inputs.ok:
         n = len(report.problems)
         name = click.format_filename(workbook)
         raise InputError(
-            f"{n} problem{'s' if n != 1 else ''} found", report=report,
-            hint=f"fix {'these' if n != 1 else 'this'} {n} cell{'s' if n != 1 else ''} and run "
-                 f"`costsheet check {name}` again; the file was not changed")
-    click.echo(f"ok: {result.summary()}")
+            problems_found(n), report=report,
+            hint=ngettext("fix this {n} cell and run `costsheet check {name}` again; the file "
+                          "was not changed",
+                          "fix these {n} cells and run `costsheet check {name}` again; the file "
+                          "was not changed", n).format(n=n, name=name))
+    click.echo(_("ok: {summary}").format(summary=result.summary()))
+
+
+def echo_warning(warning: Any) -> None:
+    click.echo(_("warning: {message}").format(message=warning), err=True)
 
 
 @main.command()
 @click.argument("workbook", type=click.Path(dir_okay=False))
 @click.option("-o", "--out", type=click.Path(dir_okay=False),
-              help="Write the result to this file instead of in place.")
+              help=N_("Write the result to this file instead of in place."))
 @click.option("--scenario", "scenarios", multiple=True,
-              help="Compute only this scenario (repeatable). Default: every scenario.")
+              help=N_("Compute only this scenario (repeatable). Default: every scenario."))
 @click.option("--as-of", "as_of", metavar="YYYY-MM",
-              help="Months up to this one are actual (default: the latest month with actuals).")
+              help=N_("Months up to this one are actual (default: the latest month with actuals)."))
 @click.option("--trials", type=click.IntRange(min=1), default=None,
-              help="Monte Carlo trials for the Risk sheet (default 10,000).")
+              help=N_("Monte Carlo trials for the Risk sheet (default 10,000)."))
 @click.option("--seed", type=int, default=None,
-              help="Random seed (default: a fixed one, written on the Risk sheet).")
+              help=N_("Random seed (default: a fixed one, written on the Risk sheet)."))
 @click.option("--replace-sheet", "replace_sheets", multiple=True, metavar="NAME",
-              help="Replace this sheet although it is not costsheet's (one of its result "
-              "sheets' names; repeatable). The file as it was is kept as a backup first.")
-@click.option("--json", "as_json", is_flag=True, help="Print totals as one JSON object.")
+              help=N_("Replace this sheet although it is not costsheet's (one of its result "
+                      "sheets' names; repeatable). The file as it was is kept as a backup "
+                      "first."))
+@click.option("--json", "as_json", is_flag=True, help=N_("Print totals as one JSON object."))
 @expected_errors()
 def run(workbook: str, out: str | None, scenarios: tuple[str, ...], as_json: bool,
         as_of: str | None, trials: int | None, seed: int | None,
@@ -408,7 +599,7 @@ def run(workbook: str, out: str | None, scenarios: tuple[str, ...], as_json: boo
         raise
     except CostsheetError as exc:  # the reader's warnings explain some errors (missing column)
         for warning in exc.report.warnings if exc.report is not None else []:
-            click.echo(f"warning: {warning}", err=True)
+            echo_warning(warning)
         raise
     finally:
         progress.close()
@@ -430,24 +621,29 @@ def _shell_quoted(text: str) -> str:
 def replace_tip(workbook: str, sheets: list[str], *, in_place: bool) -> str:
     """The way out of a refusal to replace sheets that are not costsheet's, with the flags."""
     names = ", ".join(repr(n) for n in sheets)
-    them = "them" if len(sheets) > 1 else "it"
     flags = " ".join(f"--replace-sheet {_shell_quoted(n)}" for n in sheets)
-    kept = (" (the file as it is now is kept in .costsheet-backups/ first)" if in_place
-            else "")
-    return (f"rename {names} in your workbook and run again (costsheet then writes its own "
-            f"beside {them}), or let costsheet replace {them}: `costsheet run "
-            f"{_shell_quoted(click.format_filename(workbook))} {flags}`{kept}")
+    command = f"costsheet run {_shell_quoted(click.format_filename(workbook))} {flags}"
+    tip = ngettext("rename {sheets} in your workbook and run again (costsheet then writes its "
+                   "own beside it), or let costsheet replace it: `{command}`",
+                   "rename {sheets} in your workbook and run again (costsheet then writes its "
+                   "own beside them), or let costsheet replace them: `{command}`",
+                   len(sheets)).format(sheets=names, command=command)
+    if in_place:
+        tip += _(" (the file as it is now is kept in .costsheet-backups/ first)")
+    return tip
 
 
 def prefix_tip(workbook: str, sheets: list[str], prefix: str) -> str:
     """The way out of ``new --into`` on a workbook with sheets named like costsheet's."""
+    names = ", ".join(repr(n) for n in sheets)
     if prefix:
-        return (f"choose another prefix than {prefix!r} with --prefix, or rename "
-                f"{', '.join(repr(n) for n in sheets)} first")
-    return (f"put costsheet's sheets beside yours under a prefix: `costsheet new --into "
-            f'{_shell_quoted(click.format_filename(workbook))} --prefix "LLM "` (they become '
-            "'LLM Drivers', … 'LLM Summary'; check and run find them), or rename "
-            f"{', '.join(repr(n) for n in sheets)} first")
+        return _("choose another prefix than {prefix!r} with --prefix, or rename {sheets} "
+                 "first").format(prefix=prefix, sheets=names)
+    command = (f"costsheet new --into {_shell_quoted(click.format_filename(workbook))} "
+               '--prefix "LLM "')
+    return _("put costsheet's sheets beside yours under a prefix: `{command}` (they become "
+             "'LLM Drivers', … 'LLM Summary'; check and run find them), or rename {sheets} "
+             "first").format(command=command, sheets=names)
 
 
 class TrialProgress:
@@ -466,7 +662,7 @@ class TrialProgress:
         self.done += n
         if self.bar is None and self.done < self.total and \
                 time.monotonic() - self.start > self.delay_s:
-            self.bar = click.progressbar(length=self.total, label="Monte Carlo trials",
+            self.bar = click.progressbar(length=self.total, label=_("Monte Carlo trials"),
                                          file=sys.stderr)
             self.bar.__enter__()
             self.bar.update(self.done - n)
@@ -482,19 +678,20 @@ class TrialProgress:
 def render_risk(analysis: Any, cur: str) -> None:
     risk = analysis.risk
     st = risk.stats()
-    click.echo(f"Risk ({risk.trials:,} trials, seed {risk.seed}): P10 {format_money(st.p10, cur)}"
-               f" · P50 {format_money(st.p50, cur)} · P80 {format_money(st.p80, cur)}"
-               f" · P90 {format_money(st.p90, cur)}")
+    click.echo(_("Risk ({trials} trials, seed {seed}): P10 {p10} · P50 {p50} · P80 {p80} · "
+                 "P90 {p90}").format(trials=f"{risk.trials:,}", seed=risk.seed,
+                                     p10=format_money(st.p10, cur), p50=format_money(st.p50, cur),
+                                     p80=format_money(st.p80, cur), p90=format_money(st.p90, cur)))
     top = [c for c in risk.contributions() if c.share > 0][:3]
     if top:
         from .model.sensitivity import label_for
 
-        click.echo("  most of the spread: " + ", ".join(
-            f"{label_for(c.key)} {c.share:.0%}" for c in top))
+        click.echo("  " + _("most of the spread: {items}").format(items=_(", ").join(
+            f"{label_for(c.key)} {c.share:.0%}" for c in top)))
     bars = analysis.tornado.moving[:3]
     if bars:
-        click.echo("  largest swings one at a time: " + ", ".join(
-            f"{b.label} {format_money(b.swing, cur)}" for b in bars))
+        click.echo("  " + _("largest swings one at a time: {items}").format(items=_(", ").join(
+            f"{b.label} {format_money(b.swing, cur)}" for b in bars)))
 
 
 def render_run(result: Any) -> None:
@@ -509,28 +706,35 @@ def render_run(result: Any) -> None:
 
     for fam in FAMILIES:
         rows.append((FAMILY_LABELS[fam], [money(result.results[n].totals[fam]) for n in names]))
-    rows.append(("Total", [money(result.results[n].total) for n in names]))
-    figures = (("gpu_hours", "GPU-hours", format_quantity),
-               ("wall_clock_days", "Wall-clock days", lambda v: f"{v:,.1f}"),
-               ("cost_per_million_tokens", "Cost per M tokens", lambda v: format_money(v, cur)))
+    total = _("Total")
+    rows.append((total, [money(result.results[n].total) for n in names]))
+    figures = ((
+        "gpu_hours", N_("GPU-hours"), format_quantity),
+        ("wall_clock_days", N_("Wall-clock days"), lambda v: f"{v:,.1f}"),
+        ("cost_per_million_tokens", N_("Cost per M tokens"), lambda v: format_money(v, cur)))
     for key, label, fmt in figures:
         vals = [result.results[n].metrics.get(key) for n in names]
         if any(v is not None for v in vals):
-            rows.append((label, ["-" if v is None else fmt(v) for v in vals]))
-    first = max(len(r[0]) for r in rows)
-    widths = [max(len(n), *(len(r[1][i]) for r in rows)) for i, n in enumerate(names)]
-    def cells(values: list[str]) -> str:
-        return "  ".join(f"{v:>{w}}" for v, w in zip(values, widths, strict=True))
+            rows.append((_(label), ["-" if v is None else fmt(v) for v in vals]))
+    first = max(text_width(r[0]) for r in rows)
+    widths = [max(text_width(n), *(text_width(r[1][i]) for r in rows))
+              for i, n in enumerate(names)]
 
-    click.echo(f"  {'':<{first}}  " + cells(names))
+    def cells(values: list[str]) -> str:
+        return "  ".join(pad(v, w, ">") for v, w in zip(values, widths, strict=True))
+
+    click.echo(f"  {pad('', first)}  " + cells(names))
     for label, vals in rows:
-        line = f"  {label:<{first}}  " + cells(vals)
-        click.echo(click.style(line, bold=True) if label == "Total" else line)
+        line = f"  {pad(label, first)}  " + cells(vals)
+        click.echo(click.style(line, bold=True) if label == total else line)
     click.echo("")
-    written = "in place" if result.output == result.source else f"to {result.output}"
-    click.echo(f"Wrote {', '.join(result.owned_sheets)} {written}.")
+    sheets = ", ".join(result.owned_sheets)
+    if result.output == result.source:
+        click.echo(_("Wrote {sheets} in place.").format(sheets=sheets))
+    else:
+        click.echo(_("Wrote {sheets} to {path}.").format(sheets=sheets, path=result.output))
     if result.backup is not None:
-        click.echo(f"Previous version kept as {result.backup}")
+        click.echo(_("Previous version kept as {path}").format(path=result.backup))
     if getattr(result, "risk", None) is not None:
         render_risk(result.risk, cur)
     if getattr(result, "monthly", None) is not None:
@@ -539,22 +743,28 @@ def render_run(result: Any) -> None:
     reading = getattr(result, "reading_formulas", [])
     if reading:
         shown = ", ".join(reading[:3]) + (", …" if len(reading) > 3 else "")
-        click.echo(f"note: {len(reading)} formula{'s' if len(reading) != 1 else ''} of yours "
-                   f"read these results ({shown}). Excel recalculates them when it opens the "
-                   "file; LibreOffice shows their old values until you recalculate (Data > "
-                   "Calculate > Recalculate Hard, Ctrl+Shift+F9).")
+        click.echo(ngettext(
+            "note: {n} formula of yours reads these results ({cells}). Excel recalculates it "
+            "when it opens the file; LibreOffice shows its old value until you recalculate "
+            "(Data > Calculate > Recalculate Hard, Ctrl+Shift+F9).",
+            "note: {n} formulas of yours read these results ({cells}). Excel recalculates them "
+            "when it opens the file; LibreOffice shows their old values until you recalculate "
+            "(Data > Calculate > Recalculate Hard, Ctrl+Shift+F9).",
+            len(reading)).format(n=len(reading), cells=shown))
     warnings = result.warnings
     if warnings:
-        click.echo(f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''} "
-                   "(also on the Checks sheet):")
+        click.echo(ngettext("{n} warning (also on the Checks sheet):",
+                            "{n} warnings (also on the Checks sheet):",
+                            len(warnings)).format(n=len(warnings)))
         for c in warnings:
             click.echo(f"  - {c}")
 
 
 @main.command()
-@click.option("--json", "as_json", is_flag=True, help="Print the functions as JSON.")
-@click.option("--markdown", is_flag=True, help="Print the reference of docs/excel-functions.md.")
-@expected_errors()
+@click.option("--json", "as_json", is_flag=True, help=N_("Print the functions as JSON."))
+@click.option("--markdown", is_flag=True,
+              help=N_("Print the reference of docs/excel-functions.md."))
+@expected_errors(workbook=None)
 def functions(as_json: bool, markdown: bool) -> None:
     """List the Excel functions (=LLMCOST and friends) with their signatures."""
     from .functions import list_functions, reference_markdown
@@ -569,23 +779,25 @@ def functions(as_json: bool, markdown: bool) -> None:
     for f in infos:
         click.echo(f.signature)
         click.echo(f"    {f.summary}")
-    click.echo("\nOptional arguments are in [brackets]; every argument also takes a range.")
+    click.echo("\n" + _("Optional arguments are in [brackets]; every argument also takes a "
+                        "range."))
 
 
 @main.command()
 @click.argument("args", nargs=-1, metavar="[chinchilla] [WORKBOOK]")
-@click.option("--target", help="Goal seek: METRIC=VALUE, e.g. total=5M, wall_clock_days=60, "
-              "'total<=5M', total=own (cost of owning), total=High (a scenario's total).")
-@click.option("--vary", help="Goal seek: the input to change: a driver (mfu, kwh_price), an "
-              "input key (pools.h800.price_per_gpu_hour) or price, gpu_price, gpus, tokens.")
-@click.option("--low", help="Goal seek: lowest value to try (default: the input's range).")
-@click.option("--high", help="Goal seek: highest value to try (default: range or 1,000x Base).")
-@click.option("--budget", "money", help="chinchilla: the money to spend on GPU-hours, e.g. 5M.")
-@click.option("--pool", help="chinchilla on a workbook: which pool (default: the only one).")
-@click.option("--scenario", default="Base", show_default=True, help="Workbook scenario.")
+@click.option("--target", help=N_("Goal seek: METRIC=VALUE, e.g. total=5M, wall_clock_days=60, "
+              "'total<=5M', total=own (cost of owning), total=High (a scenario's total)."))
+@click.option("--vary", help=N_("Goal seek: the input to change: a driver (mfu, kwh_price), an "
+              "input key (pools.h800.price_per_gpu_hour) or price, gpu_price, gpus, tokens."))
+@click.option("--low", help=N_("Goal seek: lowest value to try (default: the input's range)."))
+@click.option("--high", help=N_("Goal seek: highest value to try (default: range or 1,000x Base)."))
+@click.option("--budget", "money", help=N_("chinchilla: the money to spend on GPU-hours, e.g. 5M."))
+@click.option("--pool", help=N_("chinchilla on a workbook: which pool (default: the only one)."))
+@click.option("--scenario", default="Base", show_default=True, help=N_("Workbook scenario."))
 @run_flags
-@click.option("--term-months", help="Reserved or owned term in months (billed whole).")
-@expected_errors(flags=True, tip="run `costsheet solve --help` for the accepted forms")
+@click.option("--term-months", help=N_("Reserved or owned term in months (billed whole)."))
+@expected_errors(flags=True, tip=N_("run `costsheet solve --help` for the accepted forms"),
+                 workbook="args")
 def solve(args: tuple[str, ...], as_json: bool, fp8: bool, own: bool, target: str | None,
           vary: str | None, low: str | None, high: str | None, money: str | None,
           pool: str | None, scenario: str, **flags: Any) -> None:
@@ -607,8 +819,9 @@ def solve(args: tuple[str, ...], as_json: bool, fp8: bool, own: bool, target: st
         given = [k for k, v in flags.items() if v not in (None, "", False) and k != "currency"]
         if given or own:
             raise InputError(
-                "with a workbook, the budget comes from the workbook: leave out "
-                + ", ".join(_flag(k) for k in given + (["own"] if own else [])))
+                _("with a workbook, the budget comes from the workbook: leave out "
+                  "{flags}").format(flags=", ".join(
+                      _flag(k) for k in given + (["own"] if own else []))))
         budget = _read_budget_file(workbook)
     else:
         click.get_current_context().meta[FLAG_BUDGET] = True
@@ -632,8 +845,9 @@ def _solve_words(args: tuple[str, ...]) -> tuple[bool, str | None]:
     if chinchilla:
         words = words[1:]
     if len(words) > 1:
-        raise InputError(f"too many arguments: {' '.join(args)}",
-                         hint="costsheet solve [chinchilla] [WORKBOOK] [options]")
+        raise InputError(_("too many arguments: {args}").format(args=" ".join(args)),
+                         hint=_("usage: {usage}").format(
+                             usage="costsheet solve [chinchilla] [WORKBOOK] [options]"))
     return chinchilla, (words[0] if words else None)
 
 
@@ -641,9 +855,9 @@ def _solve_chinchilla(budget: Any, money: str | None, target: str | None, vary: 
                       pool: str | None, scenario: str, own: bool, precision: str | None,
                       flags: dict[str, Any]) -> Any:
     if target or vary:
-        raise InputError("chinchilla takes --budget, not --target/--vary")
+        raise InputError(_("chinchilla takes --budget, not --target/--vary"))
     if money in (None, ""):
-        raise InputError("chinchilla needs --budget, the money to spend (e.g. 5M)")
+        raise InputError(_("chinchilla needs --budget, the money to spend (e.g. 5M)"))
     if budget is not None:
         from .model.scenarios import apply_scenario
         from .model.solve import biggest_run
@@ -661,19 +875,21 @@ def _solve_seek(budget: Any, target: str | None, vary: str | None, low: str | No
     from .model.solve import goal_seek
 
     if not target or not vary:
-        raise InputError("give --target and --vary (or use `costsheet solve chinchilla`)",
-                         hint="e.g. costsheet solve --target total=5M --vary mfu --params 70B "
-                              "--tokens 1.4T --gpu H100")
+        raise InputError(_("give --target and --vary (or use `costsheet solve chinchilla`)"),
+                         hint=_("e.g. {example}").format(
+                             example="costsheet solve --target total=5M --vary mfu --params 70B "
+                                     "--tokens 1.4T --gpu H100"))
     if money not in (None, "") or pool:
-        raise InputError("--budget and --pool are for `costsheet solve chinchilla`")
+        raise InputError(_("--budget and --pool are for `costsheet solve chinchilla`"))
     if budget is not None:
         return goal_seek(budget, target, vary, low=low, high=high, scenario=scenario)
     from .flags import flag_budget
 
     budget = flag_budget(own=own, precision=precision or "bf16", **flags)
     if not budget.runs:
-        raise InputError("describe the run: --params and --tokens, --flops or --gpu-hours",
-                         hint="e.g. --params 70B --tokens 1.4T --gpu H100 --gpu-count 1024")
+        raise InputError(_("describe the run: --params and --tokens, --flops or --gpu-hours"),
+                         hint=_("e.g. {example}").format(
+                             example="--params 70B --tokens 1.4T --gpu H100 --gpu-count 1024"))
     return goal_seek(budget, target, vary, low=low, high=high)
 
 
@@ -689,8 +905,9 @@ def _read_budget_file(workbook: str) -> Any:
     if read.budget is None or not read.report.ok:
         name = Path(workbook).name
         n = len(read.report.problems)
-        raise InputError(f"{name}: {n} problem{'s' if n != 1 else ''} found",
-                         hint=f"fix these cells (`costsheet check {name}`)", report=read.report)
+        raise InputError(f"{name}: {problems_found(n)}",
+                         hint=_("fix these cells (`costsheet check {name}`)").format(name=name),
+                         report=read.report)
     return read.budget
 
 
@@ -700,12 +917,13 @@ def _read_budget_file(workbook: str) -> Any:
 
 
 @main.command()
-@click.option("--gpu", help="Only runs on this GPU's chip generation (H100 also lists H800).")
-@click.option("--moe/--dense", "moe", default=None, help="Only mixture-of-experts / dense runs.")
+@click.option("--gpu", help=N_("Only runs on this GPU's chip generation (H100 also lists H800)."))
+@click.option("--moe/--dense", "moe", default=None,
+              help=N_("Only mixture-of-experts / dense runs."))
 @click.option("--compare", "workbook", type=click.Path(dir_okay=False),
-              help="Place this budget's MFU, $/GPU-hour and cost per M tokens among the runs.")
-@click.option("--scenario", default="Base", show_default=True, help="With --compare: scenario.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+              help=N_("Place this budget's MFU, $/GPU-hour and cost per M tokens among the runs."))
+@click.option("--scenario", default="Base", show_default=True, help=N_("With --compare: scenario."))
+@click.option("--json", "as_json", is_flag=True, help=N_("Print JSON."))
 @expected_errors()
 def runs(gpu: str | None, moe: bool | None, workbook: str | None, scenario: str,
          as_json: bool) -> None:
@@ -724,12 +942,13 @@ def runs(gpu: str | None, moe: bool | None, workbook: str | None, scenario: str,
         if as_json:
             dump_json(comparison.to_dict())
             return
-        click.echo(f"{click.format_filename(workbook)}: run {comparison.run!r} on "
-                   f"{comparison.gpu or 'no catalog GPU'} ({scenario})")
+        click.echo(_("{name}: run {run!r} on {gpu} ({scenario})").format(
+            name=click.format_filename(workbook), run=comparison.run,
+            gpu=comparison.gpu or _("no catalog GPU"), scenario=scenario))
         for p in comparison.placements:
             click.echo(f"  {p.sentence()}")
         for note in comparison.notes:
-            click.echo(f"  note: {note}")
+            click.echo("  " + _("note: {note}").format(note=note))
         return
     from .model.utilisation import run_implied_mfu
     from .reference_runs import select_runs
@@ -741,27 +960,41 @@ def runs(gpu: str | None, moe: bool | None, workbook: str | None, scenario: str,
     render_runs(chosen)
 
 
+#: the published runs' controlled words (reference_runs.GPU_HOURS_COVERS and _KINDS), for people
+RUN_WORDS = {
+    "pre-training": N_("pre-training"), "all training stages": N_("all training stages"),
+    "whole programme": N_("whole programme"), "partial run": N_("partial run"),
+    "post-training": N_("post-training"), "derived": N_("derived"),
+    "upper_bound": N_("upper bound"),
+}
+
+
 def render_runs(chosen: list[Any]) -> None:
     from .model.utilisation import run_implied_mfu
 
-    head = (f"{'run':<34} {'date':<7} {'params':>12} {'tokens':>8} {'GPU':<9} "
-            f"{'GPU-hours':>10} {'MFU':>6}  covers")
+    # (not inside the f-string: Babel does not look into f-strings for _())
+    run, date, params, tokens = _("run"), _("date"), _("params"), _("tokens")
+    hours, covers = _("GPU-hours"), _("covers")
+    head = (f"{pad(run, 34)} {pad(date, 7)} {pad(params, 12, '>')} {pad(tokens, 8, '>')} "
+            f"{'GPU':<9} {pad(hours, 10, '>')} {'MFU':>6}  {covers}")
     click.echo(head)
     for r in chosen:
         mfu = run_implied_mfu(r)
         params = format_quantity(r.params_total) if r.params_total else "?"
         if r.params_active is not None:
             params += f"/{format_quantity(r.params_active)}"
-        covers = r.gpu_hours_cover + ("" if r.gpu_hours_kind == "reported"
-                                      else f", {r.gpu_hours_kind.replace('_', ' ')}")
-        flags = ("" if r.in_statistics else " [not in statistics]") + (
-            " [secondary]" if r.confidence == "secondary" else "")
-        click.echo(f"{r.model[:34]:<34} {r.date:<7} {params:>12} "
-                   f"{format_quantity(r.tokens) if r.tokens else '-':>8} {r.accelerator:<9} "
-                   f"{format_quantity(r.gpu_hours):>10} "
+        covers = _(RUN_WORDS.get(r.gpu_hours_cover, r.gpu_hours_cover))
+        if r.gpu_hours_kind != "reported":
+            covers += _(", ") + _(RUN_WORDS.get(r.gpu_hours_kind, r.gpu_hours_kind))
+        flags = ("" if r.in_statistics else " " + _("[not in statistics]")) + (
+            " " + _("[secondary]") if r.confidence == "secondary" else "")
+        click.echo(f"{r.model[:34]:<34} {r.date:<7} {pad(params, 12, '>')} "
+                   f"{pad(format_quantity(r.tokens) if r.tokens else '-', 8, '>')} "
+                   f"{r.accelerator:<9} {pad(format_quantity(r.gpu_hours), 10, '>')} "
                    f"{'-' if mfu is None else f'{mfu:.1%}':>6}  {covers}{flags}")
-    click.echo(f"\n{len(chosen)} runs. MFU = 6 x active parameters x tokens / (GPU-hours x 3,600 "
-               "x BF16 peak); sources and notes: `costsheet runs --json`.")
+    click.echo("\n" + _("{n} runs. MFU = 6 x active parameters x tokens / (GPU-hours x 3,600 x "
+                        "BF16 peak); sources and notes: `costsheet runs --json`.").format(
+        n=len(chosen)))
 
 
 if __name__ == "__main__":  # pragma: no cover

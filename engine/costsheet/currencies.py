@@ -20,6 +20,8 @@ from __future__ import annotations
 from collections.abc import Collection
 from functools import lru_cache
 
+from .i18n import _
+
 __all__ = ["DOLLARS", "YEN_YUAN", "MarkError", "iso_codes", "mark_currencies", "resolve_mark"]
 
 DOLLARS = ("USD", "CAD", "AUD", "NZD", "HKD", "SGD", "TWD", "MXN")
@@ -56,7 +58,7 @@ def mark_currencies(mark: str) -> tuple[str, ...]:
         return found
     if len(text) == 3 and text.isascii() and text.isalpha() and text.upper() in iso_codes():
         return (text.upper(),)
-    raise MarkError(f"not a currency: {mark!r}")
+    raise MarkError(_("not a currency: {mark!r}").format(mark=mark))
 
 
 @lru_cache(maxsize=1)
@@ -69,7 +71,9 @@ def iso_codes() -> frozenset[str]:
 
 def _names(codes: Collection[str]) -> str:
     codes = list(codes)
-    return codes[0] if len(codes) == 1 else ", ".join(codes[:-1]) + " or " + codes[-1]
+    if len(codes) == 1:
+        return codes[0]
+    return _("{some} or {last}").format(some=", ".join(codes[:-1]), last=codes[-1])
 
 
 def resolve_mark(mark: str, line_currency: str | None, reporting: str,
@@ -84,9 +88,10 @@ def resolve_mark(mark: str, line_currency: str | None, reporting: str,
         if line_currency.upper() in can:
             return line_currency.upper()
         raise MarkError(
-            f"written in {mark} ({_names(can) if len(can) <= 2 else 'a dollar'}) but the line's "
-            f"currency is {line_currency.upper()}; write the amount in {line_currency.upper()} "
-            f"or change the line's currency")
+            _("written in {mark} ({means}) but the line's currency is {currency}; write the "
+              "amount in {currency} or change the line's currency").format(
+                mark=mark, means=_names(can) if len(can) <= 2 else _("a dollar"),
+                currency=line_currency.upper()))
     if len(can) == 1:
         return can[0]
     if reporting.upper() in can:
@@ -97,5 +102,5 @@ def resolve_mark(mark: str, line_currency: str | None, reporting: str,
     if mark.strip() == "$":
         return "USD"
     raise MarkError(
-        f"{mark} can mean {_names(can)}; fill the line's Currency cell (e.g. {can[0]}) so "
-        f"costsheet does not guess")
+        _("{mark} can mean {currencies}; fill the line's Currency cell (e.g. {example}) so "
+          "costsheet does not guess").format(mark=mark, currencies=_names(can), example=can[0]))

@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .i18n import _, ngettext
+
 #: the code of a problem nothing more specific is known about
 GENERIC = "invalid_value"
 
@@ -66,14 +68,20 @@ class CellError:
     def __str__(self) -> str:
         where = self.location
         head = f"{where}: " if where else ""
-        got = "" if self.value is None or self.value == "" else f" (got {self.value!r})"
-        return f"{head}{self.field}: {self.message}{got}"
+        return f"{head}{self.field}: {self.message}{got_text(self.value)}"
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["value"] = _jsonable(self.value)
         d["text"] = str(self)
         return d
+
+
+def got_text(value: Any) -> str:
+    """`` (got 'abc')`` after a message, in the current language; empty for a blank value."""
+    if value is None or value == "":
+        return ""
+    return _(" (got {value!r})").format(value=value)
 
 
 def _jsonable(value: Any) -> Any:
@@ -131,6 +139,10 @@ class Report:
         if not self.ok:
             n = len(self.problems)
             raise InputError(
-                f"{n} problem{'s' if n != 1 else ''} found", hint=hint, report=self,
-                code="invalid_inputs",
+                problems_found(n), hint=hint, report=self, code="invalid_inputs",
             )
+
+
+def problems_found(n: int) -> str:
+    """``1 problem found`` / ``3 problems found`` in the current language."""
+    return ngettext("{n} problem found", "{n} problems found", n).format(n=n)

@@ -16,6 +16,7 @@ import numpy as np
 from .catalog import Catalog, GpuSpec, default_catalog
 from .errors import Report
 from .flags import FlagInputs, build_inputs, find_gpu, parse_arguments
+from .i18n import _
 from .inputs import Drivers, GpuPool, TrainingRun
 from .model.budget import compute_budget
 from .model.compute import average_power_w, gpu_hours_for_flops, run_mfu, training_flops
@@ -166,9 +167,9 @@ def _add_band(est: Estimate, built: FlagInputs, cat: Catalog, spec: GpuSpec | No
     run = built.run
     _mfu, source, published = run_mfu(run, spec, built.drivers)
     if run.gpu_hours is not None:
-        est.mfu_basis = "implied by the given GPU-hours" if est.mfu is not None else ""
+        est.mfu_basis = _("implied by the given GPU-hours") if est.mfu is not None else ""
         return
-    est.mfu_basis = {"run": "given", "drivers": "given"}.get(source, "")
+    est.mfu_basis = _("given") if source in ("run", "drivers") else ""
     if published is None or spec is None:
         return
     est.mfu_basis = published.basis
@@ -186,9 +187,9 @@ def _check_pricing(v: dict[str, Any], raw: dict[str, Any], spec: GpuSpec | None,
                    currency: str | None, basis: str, report: Report) -> None:
     """A price for the other kind of ownership, or a catalog price in the wrong currency."""
     if not own and v.get("gpu_price") is not None:
-        report.add("", "", "gpu_price", raw["gpu_price"], "is for owned GPUs: add own")
+        report.add("", "", "gpu_price", raw["gpu_price"], _("is for owned GPUs: add own"))
     if own and v.get("price") is not None:
-        report.add("", "", "price", raw["price"], "is a rental price: leave it out with own")
+        report.add("", "", "price", raw["price"], _("is a rental price: leave it out with own"))
     cur = str(currency or "USD").strip().upper()
     if spec is not None and cur != "USD" and len(cur) == 3:
         # the catalog's prices are in USD and estimate has no exchange rates
@@ -196,7 +197,8 @@ def _check_pricing(v: dict[str, Any], raw: dict[str, Any], spec: GpuSpec | None,
                               if own else ("price", v.get("price"), spec.rental_price(basis)[0]))
         if given is None and known is not None:
             report.add("", "", name, None,
-                       f"is needed in {cur}: the catalog's prices are in USD")
+                       _("is needed in {currency}: the catalog's prices are in USD").format(
+                           currency=cur))
 
 
 def _missing(v: dict[str, Any], spec: GpuSpec | None, own: bool,
@@ -211,17 +213,19 @@ def _missing(v: dict[str, Any], spec: GpuSpec | None, own: bool,
         v.get("params") is not None and v.get("tokens") is not None)
     if v.get("gpu_hours") is None:
         if not has_flops:
-            need(["params and tokens", "flops", "gpu_hours"], "what the run computes")
+            need(["params and tokens", "flops", "gpu_hours"], _("what the run computes"))
         if spec is None:
-            need(["gpu", "gpu_hours"], "to turn FLOPs into GPU-hours")
+            need(["gpu", "gpu_hours"], _("to turn FLOPs into GPU-hours"))
     if spec is None and v.get("power_w") is None:
-        need(["gpu", "power_w"], "average power per GPU, for energy")
+        need(["gpu", "power_w"], _("average power per GPU, for energy"))
     if own:
         if v.get("gpu_price") is None and (spec is None or spec.purchase_price_per_gpu is None):
-            need(["gpu_price"], "purchase price per GPU")
+            need(["gpu_price"], _("purchase price per GPU"))
     elif v.get("price") is None and (spec is None or spec.rental_price(basis)[0] is None):
-        need(["price"], f"rent per GPU-hour ({basis}"
-             + (f"; the catalog has none for {spec.key})" if spec is not None else ")"))
+        word = _("committed") if basis == "committed" else _("on-demand")
+        need(["price"], _("rent per GPU-hour ({basis}; the catalog has none for {gpu})").format(
+            basis=word, gpu=spec.key) if spec is not None
+             else _("rent per GPU-hour ({basis})").format(basis=word))
     return missing
 
 

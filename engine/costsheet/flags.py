@@ -22,6 +22,7 @@ from pydantic import BaseModel, ValidationError
 
 from .catalog import Catalog, GpuSpec, default_catalog
 from .errors import InputError, Report
+from .i18n import _
 from .inputs import Budget, Drivers, GpuPool, StaffLine, TrainingRun, validation_messages
 from .model.chinchilla import TOKENS_PER_PARAM
 from .model.solve import ComputeOptimalAnswer, biggest_run
@@ -181,15 +182,15 @@ def _check_pairs(v: Mapping[str, Any], report: Report) -> None:
     """Arguments that go together, or not at all: experiments one way; staff with a salary."""
     if v.get("experiments") is not None and v.get("experiments_total") is not None:
         report.add("", "", "experiments_total", v["experiments_total"],
-                   "give the experiments either as a total multiple (all GPU-hours ÷ the final "
-                   "run's, Epoch AI's way) or as the extra multiple (extra GPU-hours ÷ the final "
-                   "run's), not both")
+                   _("give the experiments either as a total multiple (all GPU-hours ÷ the final "
+                     "run's, Epoch AI's way) or as the extra multiple (extra GPU-hours ÷ the "
+                     "final run's), not both"))
     if (v.get("staff") is None) != (v.get("staff_salary") is None):
         report.add("", "", "staff" if v.get("staff") is None else "staff_salary", None,
-                   "is needed too: a staff line takes a headcount and an annual salary")
+                   _("is needed too: a staff line takes a headcount and an annual salary"))
     elif v.get("staff") is None and v.get("staff_months") is not None:
         report.add("", "", "staff_months", v["staff_months"],
-                   "is for a staff line: give staff and staff_salary too")
+                   _("is for a staff line: give staff and staff_salary too"))
 
 
 def _staff_lines(v: Mapping[str, Any], report: Report) -> list[StaffLine] | None:
@@ -270,7 +271,7 @@ def biggest_run_from_arguments(
     :func:`flag_budget`). Problems with ``money`` and the arguments are reported together."""
     report = Report(source="arguments")
     if money is None or (isinstance(money, str) and not money.strip()):
-        report.add("", "", "money", money, "is required")
+        report.add("", "", "money", money, _("is required"))
     else:
         try:
             parse_number(money)

@@ -37,16 +37,18 @@ from pydantic import (
     model_validator,
 )
 
+from .i18n import N_, LazyMapping, _
 from .units import UnitError, parse_count, parse_fraction, parse_number
 
 FAMILIES: tuple[str, ...] = ("compute", "data", "staff", "power_facilities", "experiments")
-FAMILY_LABELS: dict[str, str] = {
-    "compute": "Hardware / compute",
-    "data": "Data",
-    "staff": "R&D staff",
-    "power_facilities": "Power and facilities",
-    "experiments": "Experiments and failures",
-}
+#: the five cost families as people read them (translated when looked up: 数据成本, ...)
+FAMILY_LABELS: LazyMapping = LazyMapping({
+    "compute": N_("Hardware / compute"),
+    "data": N_("Data"),
+    "staff": N_("R&D staff"),
+    "power_facilities": N_("Power and facilities"),
+    "experiments": N_("Experiments and failures"),
+})
 HOURS_PER_YEAR = 8760.0
 HOURS_PER_MONTH = HOURS_PER_YEAR / 12  # 730
 TFLOPS = 1e12
@@ -90,7 +92,7 @@ def _blank(value: Any) -> bool:
 
 
 def _required() -> UnitError:
-    return UnitError("is required", "required")
+    return UnitError(_("is required"), "required")
 
 
 def _number(value: Any) -> Any:
@@ -106,7 +108,7 @@ def _opt_number(value: Any) -> Any:
 def _positive(value: Any) -> Any:
     number = _number(value)
     if number <= 0:
-        raise UnitError("must be more than 0", "not_positive")
+        raise UnitError(_("must be more than 0"), "not_positive")
     return number
 
 
@@ -175,7 +177,7 @@ def parse_month(value: Any) -> str | None:
     text = str(value).strip()
     m = _MONTH.match(text) or re.match(r"^(\d{4})-(\d{1,2})-\d{1,2}(?:[ T].*)?$", text)
     if not m or not 1 <= int(m.group(2)) <= 12:
-        raise UnitError("not a month: write it as YYYY-MM, e.g. 2026-01", "not_a_month")
+        raise UnitError(_("not a month: write it as YYYY-MM, e.g. 2026-01"), "not_a_month")
     return f"{int(m.group(1)):04d}-{int(m.group(2)):02d}"
 
 
@@ -191,8 +193,8 @@ def _currency(value: Any) -> Any:
         return None
     text = str(value).strip().upper()
     if not re.fullmatch(r"[A-Z]{3}", text):
-        raise UnitError("not a currency code: use a three-letter ISO code such as USD, EUR, CNY",
-                        "not_a_currency_code")
+        raise UnitError(_("not a currency code: use a three-letter ISO code such as USD, EUR, "
+                          "CNY"), "not_a_currency_code")
     return text
 
 
@@ -204,8 +206,8 @@ def _iso_currency(examples: str, *, three_letters: bool = True) -> Callable[[Any
             return None
         text = _currency(value) if three_letters else str(value).strip().upper()
         if text not in ISO_CURRENCIES:
-            raise UnitError(f"unknown currency code (use an ISO code such as {examples})",
-                            "unknown_currency")
+            raise UnitError(_("unknown currency code (use an ISO code such as {examples})").format(
+                examples=examples), "unknown_currency")
         return text
 
     return parse
@@ -221,7 +223,8 @@ def _choice(options: dict[str, str]) -> Callable[[Any], Any]:
         if key in options:
             return options[key]
         canon = sorted(set(options.values()))
-        raise UnitError(f"must be one of {', '.join(canon)}", "not_a_choice")
+        raise UnitError(_("must be one of {choices}").format(choices=", ".join(canon)),
+                        "not_a_choice")
 
     return parse
 
@@ -353,62 +356,68 @@ class Drivers(_Model):
     """Assumptions that apply across the budget, one value per scenario."""
 
     mfu: OptFraction = Field(None, gt=0, **doc(
-        "Default MFU", "fraction",
-        "Model FLOPs utilisation: achieved / peak dense BF16 throughput. Blank: the median of "
+        N_("Default MFU"), N_("fraction"),
+        N_("Model FLOPs utilisation: achieved / peak dense BF16 throughput. Blank: the median of "
         "published runs on the same chip generation (A100-class 38%, H100-class 22%; "
-        "`costsheet runs`)."))
+        "`costsheet runs`).")))
     pue: Number = Field(1.2, ge=1.0, **doc(
-        "PUE", "ratio", "Facility power / IT power (power usage effectiveness), >= 1."))
+        N_("PUE"), N_("ratio"), N_("Facility power / IT power (power usage effectiveness), >= 1.")))
     avg_power_draw: Fraction = Field(0.75, **doc(
-        "Average power draw", "fraction",
-        "Average draw of a server as a share of its peak (GPU TDP x server-to-GPU ratio)."))
+        N_("Average power draw"), N_("fraction"),
+        N_("Average draw of a server as a share of its peak (GPU TDP x server-to-GPU ratio).")))
     kwh_price: Number = Field(0.08, **doc(
-        "Electricity price", "per kWh", "Price of one kWh; charged only for owned hardware."))
+        N_("Electricity price"), N_("per kWh"),
+        N_("Price of one kWh; charged only for owned hardware.")))
     grid_kg_co2_per_kwh: Number = Field(0.40, **doc(
-        "Grid carbon intensity", "kg CO2/kWh", "Emissions per kWh of the grid that powers it."))
+        N_("Grid carbon intensity"), N_("kg CO2/kWh"),
+        N_("Emissions per kWh of the grid that powers it.")))
     depreciation_life_years: Number = Field(4.0, gt=0, **doc(
-        "Depreciation life", "years", "Useful life of owned hardware, straight-line."))
+        N_("Depreciation life"), N_("years"), N_("Useful life of owned hardware, straight-line.")))
     server_premium: Number = Field(1.6, ge=1.0, **doc(
-        "Server premium", "x GPU price",
-        "Server cost per GPU as a multiple of the GPU's price (CPUs, memory, chassis)."))
+        N_("Server premium"), N_("x GPU price"),
+        N_("Server cost per GPU as a multiple of the GPU's price (CPUs, memory, chassis).")))
     networking_share: Fraction = Field(0.19, lt=1.0, **doc(
-        "Networking share", "fraction", "Interconnect as a share of the whole cluster's cost."))
+        N_("Networking share"), N_("fraction"),
+        N_("Interconnect as a share of the whole cluster's cost.")))
     colocation_per_kw_month: Number = Field(0.0, **doc(
-        "Colocation price", "per kW-month",
-        "Datacenter space and cooling per kW of IT load per month, for owned hardware."))
+        N_("Colocation price"), N_("per kW-month"),
+        N_("Datacenter space and cooling per kW of IT load per month, for owned hardware.")))
     experiment_multiplier: Number = Field(0.0, **doc(
-        "Experiments multiple", "x final run",
-        "Sweeps and ablations as a multiple of the final runs' GPU-hours: the EXTRA GPU-hours "
-        "÷ the final run's (Epoch AI's 2.2 total is 1.2 here)."))
+        N_("Experiments multiple"), N_("x final run"),
+        N_("Sweeps and ablations as a multiple of the final runs' GPU-hours: the EXTRA GPU-hours "
+        "÷ the final run's (Epoch AI's 2.2 total is 1.2 here).")))
     interruption_rate_per_1000_gpu_days: Number = Field(0.0, **doc(
-        "Interruption rate", "per 1,000 GPU-days",
-        "Job interruptions per 1,000 GPU-days (Llama 3 405B: about 0.47)."))
+        N_("Interruption rate"), N_("per 1,000 GPU-days"),
+        N_("Job interruptions per 1,000 GPU-days (Llama 3 405B: about 0.47).")))
     checkpoint_interval_hours: Number = Field(1.0, **doc(
-        "Checkpoint interval", "hours",
-        "Time between checkpoints; half of it is lost per interruption."))
+        N_("Checkpoint interval"), N_("hours"),
+        N_("Time between checkpoints; half of it is lost per interruption.")))
     restart_hours: Number = Field(0.5, **doc(
-        "Restart time", "hours", "Time to restart the whole job after an interruption."))
+        N_("Restart time"), N_("hours"),
+        N_("Time to restart the whole job after an interruption.")))
     restart_probability: Fraction = Field(0.0, **doc(
-        "Restart risk", "probability",
-        "Chance the final run diverges or fails and part of it must be redone."))
+        N_("Restart risk"), N_("probability"),
+        N_("Chance the final run diverges or fails and part of it must be redone.")))
     restart_share_lost: Fraction = Field(0.5, **doc(
-        "Share lost on restart", "fraction", "Share of the final run redone when it fails."))
+        N_("Share lost on restart"), N_("fraction"),
+        N_("Share of the final run redone when it fails.")))
     staff_burden: Overhead = Field(0.30, **doc(
-        "Staff burden", "fraction of salary",
-        "Employer costs on top of salary (taxes, benefits, equipment), e.g. 30%."))
+        N_("Staff burden"), N_("fraction of salary"),
+        N_("Employer costs on top of salary (taxes, benefits, equipment), e.g. 30%.")))
     currency: ReportingCurrency = Field("USD", **doc(
-        "Reporting currency", "ISO code", "Currency of every total (USD, EUR, CNY, ...)."))
+        N_("Reporting currency"), N_("ISO code"),
+        N_("Currency of every total (USD, EUR, CNY, ...).")))
     start_month: Month = Field(None, **doc(
-        "Start month", "YYYY-MM", "First month of the budget horizon."))
+        N_("Start month"), N_("YYYY-MM"), N_("First month of the budget horizon.")))
     experiments_total_multiple: OptNumber = Field(None, ge=1.0, **doc(
-        "Experiments, total multiple", "x final run",
-        "Epoch AI's convention: ALL GPU-hours of the programme ÷ the final run's (e.g. 2.2). "
-        "Blank: use Experiments multiple. 2.2 here equals 1.2 there.",
+        N_("Experiments, total multiple"), N_("x final run"),
+        N_("Epoch AI's convention: ALL GPU-hours of the programme ÷ the final run's (e.g. 2.2). "
+        "Blank: use Experiments multiple. 2.2 here equals 1.2 there."),
         quiet_if_missing=True))
     price_basis: PriceBasis = Field("on-demand", **doc(
-        "Catalog price basis", "",
-        "Which catalog rental price a pool with no price uses: on-demand, or committed "
-        "(multi-year commitment; only some GPUs have one).", quiet_if_missing=True))
+        N_("Catalog price basis"), "",
+        N_("Which catalog rental price a pool with no price uses: on-demand, or committed "
+        "(multi-year commitment; only some GPUs have one)."), quiet_if_missing=True))
 
     @model_validator(mode="after")
     def _default_currency(self) -> Drivers:
@@ -434,29 +443,31 @@ class GpuPool(_Model):
     """A set of GPUs of one type, rented or owned."""
 
     name: Name = Field(..., min_length=1, **doc(
-        "Pool", "", "A short unique name, e.g. h800-main.", heading=True))
+        N_("Pool"), "", N_("A short unique name, e.g. h800-main."), heading=True))
     gpu_type: Text = Field(None, **doc(
-        "GPU type", "", "A GPU from the catalog (H100, H800, A100, B200, MI300X, ...)."))
-    gpu_count: OptCount = Field(None, **doc("GPUs", "count", "How many GPUs the pool has."))
-    ownership: Ownership = Field("rent", **doc("Rent or own", "", "rent or own."))
+        N_("GPU type"), "", N_("A GPU from the catalog (H100, H800, A100, B200, MI300X, ...).")))
+    gpu_count: OptCount = Field(None, **doc(N_("GPUs"), N_("count"),
+        N_("How many GPUs the pool has.")))
+    ownership: Ownership = Field("rent", **doc(N_("Rent or own"), "", N_("rent or own.")))
     price_per_gpu_hour: OptNumber = Field(None, **doc(
-        "Rental price", "per GPU-hour",
-        "Renting: price of one GPU-hour (blank: the catalog's on-demand price)."))
+        N_("Rental price"), N_("per GPU-hour"),
+        N_("Renting: price of one GPU-hour (blank: the catalog's on-demand price).")))
     purchase_price_per_gpu: OptNumber = Field(None, **doc(
-        "Purchase price", "per GPU",
-        "Owning: price of one GPU (blank: the catalog's price). Server premium and networking "
-        "are added from the drivers."))
+        N_("Purchase price"), N_("per GPU"),
+        N_("Owning: price of one GPU (blank: the catalog's price). Server premium and networking "
+        "are added from the drivers.")))
     term_months: OptNumber = Field(None, gt=0, **doc(
-        "Reserved term", "months",
-        "Held for this many months and billed for all of them whatever the use (reserved "
-        "rental, or owned capacity). Blank: billed for the GPU-hours used (on-demand)."))
+        N_("Reserved term"), N_("months"),
+        N_("Held for this many months and billed for all of them whatever the use (reserved "
+        "rental, or owned capacity). Blank: billed for the GPU-hours used (on-demand).")))
     power_w: OptNumber = Field(None, **doc(
-        "Average power", "W per GPU",
-        "Average power per GPU including its share of the server (blank: TDP x server ratio x "
-        "average draw)."))
-    start_month: Month = Field(None, **doc("Start month", "YYYY-MM", "When the pool starts."))
+        N_("Average power"), N_("W per GPU"),
+        N_("Average power per GPU including its share of the server (blank: TDP x server ratio x "
+        "average draw).")))
+    start_month: Month = Field(None, **doc(N_("Start month"), N_("YYYY-MM"),
+        N_("When the pool starts.")))
     currency: LineCurrency = Field(None, **doc(
-        "Currency", "ISO code", "Blank: reporting currency."))
+        N_("Currency"), N_("ISO code"), N_("Blank: reporting currency.")))
 
     @model_validator(mode="after")
     def _name(self) -> GpuPool:
@@ -467,101 +478,108 @@ class GpuPool(_Model):
 class TrainingRun(_Model):
     """One training run: the final run, or a listed experiment."""
 
-    name: Name = Field(..., min_length=1, **doc("Run", "", "A short unique name.", heading=True))
+    name: Name = Field(..., min_length=1, **doc(N_("Run"), "",
+        N_("A short unique name."), heading=True))
     kind: RunKind = Field("final", **doc(
-        "Kind", "", "final (the run you ship) or experiment (an ablation or test run)."))
-    pool: Text = Field(None, **doc("Pool", "", "The GPU pool it runs on (blank: the only pool)."))
+        N_("Kind"), "", N_("final (the run you ship) or experiment (an ablation or test run).")))
+    pool: Text = Field(None, **doc(N_("Pool"), "",
+        N_("The GPU pool it runs on (blank: the only pool).")))
     params: OptNumber = Field(None, gt=0, **doc(
-        "Parameters", "count", "Total parameters, e.g. 671B."))
+        N_("Parameters"), N_("count"), N_("Total parameters, e.g. 671B.")))
     active_params: OptNumber = Field(None, gt=0, **doc(
-        "Active parameters", "count", "Parameters active per token (MoE), e.g. 37B. Blank: all."))
-    tokens: OptNumber = Field(None, gt=0, **doc("Tokens", "count", "Training tokens, e.g. 14.8T."))
+        N_("Active parameters"), N_("count"),
+        N_("Parameters active per token (MoE), e.g. 37B. Blank: all.")))
+    tokens: OptNumber = Field(None, gt=0, **doc(N_("Tokens"), N_("count"),
+        N_("Training tokens, e.g. 14.8T.")))
     flops: OptNumber = Field(None, gt=0, **doc(
-        "Training FLOPs", "FLOP", "Blank: 6 x active parameters x tokens."))
+        N_("Training FLOPs"), N_("FLOP"), N_("Blank: 6 x active parameters x tokens.")))
     mfu: OptFraction = Field(None, gt=0, **doc(
-        "MFU", "fraction", "Blank: the drivers' default MFU."))
+        N_("MFU"), N_("fraction"), N_("Blank: the drivers' default MFU.")))
     precision: Precision = Field("bf16", **doc(
-        "Precision", "", "bf16 or fp8: which peak throughput MFU refers to."))
+        N_("Precision"), "", N_("bf16 or fp8: which peak throughput MFU refers to.")))
     gpu_hours: OptNumber = Field(None, gt=0, **doc(
-        "GPU-hours", "GPU-hours", "Given GPU-hours override the FLOPs / throughput estimate."))
-    count: Count = Field(1, ge=1, **doc("Repeats", "count", "Experiments: how many such runs."))
-    start_month: Month = Field(None, **doc("Start month", "YYYY-MM", "When the run starts."))
+        N_("GPU-hours"), N_("GPU-hours"),
+        N_("Given GPU-hours override the FLOPs / throughput estimate.")))
+    count: Count = Field(1, ge=1, **doc(N_("Repeats"), N_("count"),
+        N_("Experiments: how many such runs.")))
+    start_month: Month = Field(None, **doc(N_("Start month"), N_("YYYY-MM"),
+        N_("When the run starts.")))
     stage: Stage = Field("pretraining", **doc(
-        "Stage", "",
-        "pretraining (blank), midtraining, sft, preference, rl, distillation, synthetic_data "
-        "or evaluation: which FLOPs formula applies (docs/model.md).", quiet_if_missing=True))
+        N_("Stage"), "",
+        N_("pretraining (blank), midtraining, sft, preference, rl, distillation, synthetic_data "
+        "or evaluation: which FLOPs formula applies (docs/model.md)."), quiet_if_missing=True))
     # -- what a stage generates (rl, synthetic_data, evaluation) and the other models it runs
     prompts: OptCount = Field(None, gt=0, **doc(
-        "Prompts", "count",
-        "RL, synthetic data, evaluation: prompts over the whole run (RL: steps x prompts per "
-        "step), e.g. 332.8K.", quiet_if_missing=True))
+        N_("Prompts"), N_("count"),
+        N_("RL, synthetic data, evaluation: prompts over the whole run (RL: steps x prompts per "
+        "step), e.g. 332.8K."), quiet_if_missing=True))
     samples_per_prompt: Count = Field(1, ge=1, **doc(
-        "Samples per prompt", "count",
-        "Completions generated for each prompt (GRPO group size, e.g. 16).",
+        N_("Samples per prompt"), N_("count"),
+        N_("Completions generated for each prompt (GRPO group size, e.g. 16)."),
         quiet_if_missing=True))
     prompt_tokens: OptNumber = Field(None, ge=0, **doc(
-        "Prompt tokens", "tokens per sample",
-        "Mean prompt length read before generating (prefill). Blank: 0.",
+        N_("Prompt tokens"), N_("tokens per sample"),
+        N_("Mean prompt length read before generating (prefill). Blank: 0."),
         quiet_if_missing=True))
     generated_tokens: OptNumber = Field(None, gt=0, **doc(
-        "Generated tokens", "tokens per sample",
-        "Mean tokens generated per sample (rollout, synthetic example, benchmark answer).",
+        N_("Generated tokens"), N_("tokens per sample"),
+        N_("Mean tokens generated per sample (rollout, synthetic example, benchmark answer)."),
         quiet_if_missing=True))
     teacher_params: OptNumber = Field(None, gt=0, **doc(
-        "Teacher parameters", "count",
-        "Distillation: active parameters of the teacher, run forward over the student's "
-        "tokens.", quiet_if_missing=True))
+        N_("Teacher parameters"), N_("count"),
+        N_("Distillation: active parameters of the teacher, run forward over the student's "
+        "tokens."), quiet_if_missing=True))
     reward_model_params: OptNumber = Field(None, gt=0, **doc(
-        "Reward model parameters", "count",
-        "RL, synthetic data, evaluation: active parameters of a reward model or judge that "
-        "reads every sample. Blank: rule-based rewards, no model.", quiet_if_missing=True))
+        N_("Reward model parameters"), N_("count"),
+        N_("RL, synthetic data, evaluation: active parameters of a reward model or judge that "
+        "reads every sample. Blank: rule-based rewards, no model."), quiet_if_missing=True))
     decode_mfu: OptFraction = Field(None, gt=0, **doc(
-        "Decode MFU", "fraction",
-        "Utilisation while generating tokens (memory-bound). Blank: RL 1% (from "
+        N_("Decode MFU"), N_("fraction"),
+        N_("Utilisation while generating tokens (memory-bound). Blank: RL 1% (from "
         "DeepSeek-R1-Zero's published GPU-hours; 0.6-4.3% by its rollout length), synthetic "
-        "data and evaluation 14% (DeepSeek's published H800 serving throughput).",
+        "data and evaluation 14% (DeepSeek's published H800 serving throughput)."),
         quiet_if_missing=True))
     # -- will it fit: the model's shape and how it is spread over the pool's GPUs
     layers: OptCount = Field(None, gt=0, **doc(
-        "Layers", "count", "Transformer layers (config.json num_hidden_layers).",
+        N_("Layers"), N_("count"), N_("Transformer layers (config.json num_hidden_layers)."),
         quiet_if_missing=True))
     hidden_size: OptCount = Field(None, gt=0, **doc(
-        "Hidden size", "count", "Model width (config.json hidden_size), e.g. 16,384.",
+        N_("Hidden size"), N_("count"), N_("Model width (config.json hidden_size), e.g. 16,384."),
         quiet_if_missing=True))
     attention_heads: OptCount = Field(None, gt=0, **doc(
-        "Attention heads", "count", "Query heads (config.json num_attention_heads).",
+        N_("Attention heads"), N_("count"), N_("Query heads (config.json num_attention_heads)."),
         quiet_if_missing=True))
     kv_heads: OptCount = Field(None, gt=0, **doc(
-        "KV heads", "count",
-        "Key/value heads (grouped-query attention). Blank: as many as attention heads.",
+        N_("KV heads"), N_("count"),
+        N_("Key/value heads (grouped-query attention). Blank: as many as attention heads."),
         quiet_if_missing=True))
     seq_len: OptCount = Field(None, gt=0, **doc(
-        "Sequence length", "tokens",
-        "Training sequence length, for activation memory. Blank: activations not counted "
-        "(RL: prompt + generated tokens).", quiet_if_missing=True))
+        N_("Sequence length"), N_("tokens"),
+        N_("Training sequence length, for activation memory. Blank: activations not counted "
+        "(RL: prompt + generated tokens)."), quiet_if_missing=True))
     micro_batch: Count = Field(1, ge=1, **doc(
-        "Micro-batch", "sequences", "Sequences per GPU in one forward/backward pass.",
+        N_("Micro-batch"), N_("sequences"), N_("Sequences per GPU in one forward/backward pass."),
         quiet_if_missing=True))
     recompute: Recompute = Field("full", **doc(
-        "Recomputation", "",
-        "Activation recomputation: full (least memory), selective or none.",
+        N_("Recomputation"), "",
+        N_("Activation recomputation: full (least memory), selective or none."),
         quiet_if_missing=True))
     sharding: Sharding = Field("zero3", **doc(
-        "Sharding", "",
-        "How weights, gradients and optimizer states are split over the pool's GPUs: zero3 "
-        "(FSDP full shard), zero2, zero1 or none (every GPU holds a copy).",
+        N_("Sharding"), "",
+        N_("How weights, gradients and optimizer states are split over the pool's GPUs: zero3 "
+        "(FSDP full shard), zero2, zero1 or none (every GPU holds a copy)."),
         quiet_if_missing=True))
     tensor_parallel: OptCount = Field(None, gt=0, **doc(
-        "Tensor parallel", "GPUs",
-        "GPUs that split each layer. Blank: 8 (one NVLink server), or fewer on a smaller "
-        "pool.", quiet_if_missing=True))
+        N_("Tensor parallel"), N_("GPUs"),
+        N_("GPUs that split each layer. Blank: 8 (one NVLink server), or fewer on a smaller "
+        "pool."), quiet_if_missing=True))
     optimizer: Optimizer = Field("adam", **doc(
-        "Optimizer", "",
-        "adam (mixed precision, 12 bytes of states per parameter), adam_8bit (6) or sgd (8).",
+        N_("Optimizer"), "",
+        N_("adam (mixed precision, 12 bytes of states per parameter), adam_8bit (6) or sgd (8)."),
         quiet_if_missing=True))
     concurrent_sequences: OptCount = Field(None, gt=0, **doc(
-        "Concurrent sequences", "sequences",
-        "Sequences generated at once, for KV-cache memory. Blank: samples per prompt.",
+        N_("Concurrent sequences"), N_("sequences"),
+        N_("Sequences generated at once, for KV-cache memory. Blank: samples per prompt."),
         quiet_if_missing=True))
 
     @field_validator("active_params")
@@ -569,7 +587,7 @@ class TrainingRun(_Model):
     def _not_above_params(cls, active: float | None, info: ValidationInfo) -> float | None:
         params = info.data.get("params")
         if active is not None and params is not None and active > params:
-            raise UnitError("more active parameters than parameters", "active_above_total")
+            raise UnitError(_("more active parameters than parameters"), "active_above_total")
         return active
 
     @model_validator(mode="after")
@@ -577,15 +595,17 @@ class TrainingRun(_Model):
         """Checks across fields, each reported at the field it names (``field: message``)."""
         if self.kv_heads is not None and self.attention_heads is not None:
             if self.kv_heads > self.attention_heads:
-                raise UnitError("kv_heads: more key/value heads than attention heads",
+                field = "kv_heads"
+                raise UnitError(f"{field}: " + _("more key/value heads than attention heads"),
                                 "kv_above_attention_heads")
         for name, stages in STAGE_FIELDS.items():
             value = getattr(self, name)
             given = value != 1 if name == "samples_per_prompt" else value is not None
             if given and self.stage not in stages:
                 raise UnitError(
-                    f"{name}: applies to {', '.join(stages)} runs, not to a "
-                    f"{self.stage} run; set the run's stage or clear the cell",
+                    f"{name}: " + _("applies to {stages} runs, not to a {stage} run; set the "
+                                    "run's stage or clear the cell").format(
+                        stages=", ".join(stages), stage=self.stage),
                     "not_for_this_stage")
         return self
 
@@ -614,39 +634,45 @@ class CostLine(_Model):
     other lines of any family.
     """
 
-    name: Name = Field(..., min_length=1, **doc("Item", "", "What it is.", heading=True))
+    name: Name = Field(..., min_length=1, **doc(N_("Item"), "", N_("What it is."), heading=True))
     family: Family = Field("data", **doc(
-        "Family", "", "compute, data, staff, power_facilities or experiments."))
+        N_("Family"), "", N_("compute, data, staff, power_facilities or experiments.")))
     kind: Text = Field(None, **doc(
-        "Kind", "", "e.g. dataset, crawl, storage, labelling, processing, datacenter."))
-    quantity: Number = Field(1.0, **doc("Quantity", "", "How many units (e.g. 120 TB, 50k items)."))
-    unit: Text = Field(None, **doc("Unit", "", "The unit of the quantity (TB, item, hour, ...)."))
-    unit_cost: Number = Field(..., **doc("Unit cost", "per unit", "Price of one unit."))
+        N_("Kind"), "", N_("e.g. dataset, crawl, storage, labelling, processing, datacenter.")))
+    quantity: Number = Field(1.0, **doc(N_("Quantity"), "",
+        N_("How many units (e.g. 120 TB, 50k items).")))
+    unit: Text = Field(None, **doc(N_("Unit"), "",
+        N_("The unit of the quantity (TB, item, hour, ...).")))
+    unit_cost: Number = Field(..., **doc(N_("Unit cost"), N_("per unit"), N_("Price of one unit.")))
     months: OptNumber = Field(None, **doc(
-        "Months", "months", "For monthly prices (storage per TB-month): how many months."))
+        N_("Months"), N_("months"),
+        N_("For monthly prices (storage per TB-month): how many months.")))
     overhead: Overhead = Field(0.0, **doc(
-        "Overhead", "fraction", "Added on top, e.g. 15% QA on labelling."))
-    start_month: Month = Field(None, **doc("Start month", "YYYY-MM", "When it is paid."))
+        N_("Overhead"), N_("fraction"), N_("Added on top, e.g. 15% QA on labelling.")))
+    start_month: Month = Field(None, **doc(N_("Start month"), N_("YYYY-MM"),
+        N_("When it is paid.")))
     currency: LineCurrency = Field(None, **doc(
-        "Currency", "ISO code", "Blank: reporting currency."))
+        N_("Currency"), N_("ISO code"), N_("Blank: reporting currency.")))
 
 
 class StaffLine(_Model):
     """A role: headcount x annual salary x (1 + burden) x allocation x months / 12."""
 
     role: Name = Field(..., min_length=1, **doc(
-        "Role", "", "e.g. research scientist.", heading=True))
-    headcount: Number = Field(..., **doc("Headcount", "people", "How many people (may be 0.5)."))
+        N_("Role"), "", N_("e.g. research scientist."), heading=True))
+    headcount: Number = Field(..., **doc(N_("Headcount"), N_("people"),
+        N_("How many people (may be 0.5).")))
     annual_salary: Number = Field(..., **doc(
-        "Annual salary", "per year", "Base salary per person."))
+        N_("Annual salary"), N_("per year"), N_("Base salary per person.")))
     burden: OptOverhead = Field(None, **doc(
-        "Burden", "fraction", "Employer costs on top of salary (blank: the drivers' default)."))
+        N_("Burden"), N_("fraction"),
+        N_("Employer costs on top of salary (blank: the drivers' default).")))
     allocation: Fraction = Field(1.0, **doc(
-        "Allocation", "fraction", "Share of their time on this model."))
-    months: Number = Field(12.0, **doc("Months", "months", "Months on this budget."))
-    start_month: Month = Field(None, **doc("Start month", "YYYY-MM", "First month."))
+        N_("Allocation"), N_("fraction"), N_("Share of their time on this model.")))
+    months: Number = Field(12.0, **doc(N_("Months"), N_("months"), N_("Months on this budget.")))
+    start_month: Month = Field(None, **doc(N_("Start month"), N_("YYYY-MM"), N_("First month.")))
     currency: LineCurrency = Field(None, **doc(
-        "Currency", "ISO code", "Blank: reporting currency."))
+        N_("Currency"), N_("ISO code"), N_("Blank: reporting currency.")))
 
 
 class GpuCatalogRow(_Model):
@@ -658,53 +684,55 @@ class GpuCatalogRow(_Model):
     """
 
     key: Name = Field(..., min_length=1, **doc(
-        "GPU type", "", "Catalog key: an existing type (its values are overridden) or a new "
-        "one (added).", heading=True, width=14))
-    aliases: Aliases = Field(None, **doc("Aliases", "", "Other names, separated by ';'.",
+        N_("GPU type"), "", N_("Catalog key: an existing type (its values are overridden) or a new "
+        "one (added)."), heading=True, width=14))
+    aliases: Aliases = Field(None, **doc(N_("Aliases"), "", N_("Other names, separated by ';'."),
                                          width=18))
-    name: Text = Field(None, **doc("Full name", "", "The full name.", width=22))
-    vendor: Text = Field(None, **doc("Vendor", "", "e.g. NVIDIA, AMD.", width=10))
-    memory_gb: OptNumber = Field(None, **doc("Memory", "GB", "Memory per GPU."))
+    name: Text = Field(None, **doc(N_("Full name"), "", N_("The full name."), width=22))
+    vendor: Text = Field(None, **doc(N_("Vendor"), "", N_("e.g. NVIDIA, AMD."), width=10))
+    memory_gb: OptNumber = Field(None, **doc(N_("Memory"), N_("GB"), N_("Memory per GPU.")))
     bf16_dense_tflops: OptNumber = Field(None, **doc(
-        "BF16 peak", "TFLOP/s", "Peak dense BF16 throughput. Required for a new type.",
+        N_("BF16 peak"), N_("TFLOP/s"), N_("Peak dense BF16 throughput. Required for a new type."),
         old_keys=("bf16_flops",)))
     fp8_dense_tflops: OptNumber = Field(None, **doc(
-        "FP8 peak", "TFLOP/s", "Peak dense FP8 throughput (blank: no FP8).",
+        N_("FP8 peak"), N_("TFLOP/s"), N_("Peak dense FP8 throughput (blank: no FP8)."),
         old_keys=("fp8_flops",)))
     tdp_w: OptNumber = Field(None, **doc(
-        "TDP", "W", "GPU thermal design power. Required for a new type."))
+        N_("TDP"), N_("W"), N_("GPU thermal design power. Required for a new type.")))
     server_power_ratio: OptNumber = Field(None, **doc(
-        "Server power ratio", "x", "Server power / sum of GPU TDPs."))
+        N_("Server power ratio"), N_("x"), N_("Server power / sum of GPU TDPs.")))
     purchase_price_per_gpu: OptNumber = Field(None, **doc(
-        "Purchase price", "USD per GPU", "Price of one GPU, in USD."))
+        N_("Purchase price"), N_("USD per GPU"), N_("Price of one GPU, in USD.")))
     purchase_price_date: Text = Field(None, **doc(
-        "Purchase price date", "YYYY-MM", "When the price was seen.", width=12))
+        N_("Purchase price date"), N_("YYYY-MM"), N_("When the price was seen."), width=12))
     purchase_price_source: Text = Field(None, **doc(
-        "Purchase price source", "", "Where the price comes from.", width=24))
+        N_("Purchase price source"), "", N_("Where the price comes from."), width=24))
     price_per_gpu_hour: OptNumber = Field(None, **doc(
-        "Rental price", "USD per GPU-hour", "On-demand price of one GPU-hour, in USD.",
+        N_("Rental price"), N_("USD per GPU-hour"), N_("On-demand price of one GPU-hour, in USD."),
         width=18))
     price_date: Text = Field(None, **doc(
-        "Rental price date", "YYYY-MM", "When the price was seen.", width=12))
+        N_("Rental price date"), N_("YYYY-MM"), N_("When the price was seen."), width=12))
     price_source: Text = Field(None, **doc(
-        "Rental price source", "", "Where the price comes from.", width=24))
+        N_("Rental price source"), "", N_("Where the price comes from."), width=24))
     spec_source: Text = Field(None, **doc(
-        "Spec source", "", "Where the throughput and power come from.", sheet=False))
+        N_("Spec source"), "", N_("Where the throughput and power come from."), sheet=False))
     generation: Text = Field(None, **doc(
-        "Generation", "", "Chip generation (Ampere, Hopper, TPU v4, ...): groups published runs "
-        "for the default MFU.", sheet=False))
+        N_("Generation"), "",
+        N_("Chip generation (Ampere, Hopper, TPU v4, ...): groups published runs "
+        "for the default MFU."), sheet=False))
     price_basis: Text = Field(None, **doc(
-        "Rental price basis", "", "What the rental price is: on-demand, assumed or estimate.",
+        N_("Rental price basis"), "",
+        N_("What the rental price is: on-demand, assumed or estimate."),
         sheet=False))
     committed_price_per_gpu_hour: OptNumber = Field(None, **doc(
-        "Committed price", "USD per GPU-hour",
-        "Price of one GPU-hour on a multi-year commitment, in USD.", sheet=False))
+        N_("Committed price"), N_("USD per GPU-hour"),
+        N_("Price of one GPU-hour on a multi-year commitment, in USD."), sheet=False))
     committed_price_term: Text = Field(None, **doc(
-        "Committed term", "", "The commitment, e.g. 3 years.", sheet=False))
+        N_("Committed term"), "", N_("The commitment, e.g. 3 years."), sheet=False))
     committed_price_date: Text = Field(None, **doc(
-        "Committed price date", "YYYY-MM", "When the price was seen.", sheet=False))
+        N_("Committed price date"), N_("YYYY-MM"), N_("When the price was seen."), sheet=False))
     committed_price_source: Text = Field(None, **doc(
-        "Committed price source", "", "Where the price comes from.", sheet=False))
+        N_("Committed price source"), "", N_("Where the price comes from."), sheet=False))
 
     #: keys of Python mappings written before the names were unified, in FLOP/s
     OLD_FLOPS_KEYS: typing.ClassVar[dict[str, str]] = {
@@ -722,7 +750,8 @@ class GpuCatalogRow(_Model):
                 continue
             value = data.pop(old)
             if new in data:
-                raise UnitError(f"{old}: give {new} (TFLOP/s) only", "given_twice")
+                raise UnitError(f"{old}: " + _("give {new} (TFLOP/s) only").format(new=new),
+                                "given_twice")
             data[new] = None if _blank(value) else parse_number(value) / TFLOPS
         return data
 
@@ -736,16 +765,17 @@ class FxRow(_Model):
     """A row of the FX sheet: a currency's budget rate (blank month) or one month's actual rate."""
 
     currency: FxCurrency = Field(..., **doc(
-        "Currency", "ISO code", "Three-letter ISO code, e.g. CNY.", heading=True, width=11))
+        N_("Currency"), N_("ISO code"),
+        N_("Three-letter ISO code, e.g. CNY."), heading=True, width=11))
     rate: PositiveNumber = Field(..., **doc(
-        "Rate", "reporting per unit",
-        "Units of the reporting currency for one unit of this currency.", width=20))
+        N_("Rate"), N_("reporting per unit"),
+        N_("Units of the reporting currency for one unit of this currency."), width=20))
     month: Month = Field(None, **doc(
-        "Month", "YYYY-MM",
-        "Blank: the budget rate. A month: the actual rate of that month, for the Actuals sheet "
-        "(a currency with monthly rows needs one per month of actuals).", width=11))
+        N_("Month"), N_("YYYY-MM"),
+        N_("Blank: the budget rate. A month: the actual rate of that month, for the Actuals sheet "
+        "(a currency with monthly rows needs one per month of actuals)."), width=11))
     note: Text = Field(None, **doc(
-        "Note", "", "Date and source of the rate.", heading=True, width=30))
+        N_("Note"), "", N_("Date and source of the rate."), heading=True, width=30))
 
 
 class OverrideRow(_Model):
@@ -756,16 +786,17 @@ class OverrideRow(_Model):
     """
 
     scenario: RequiredText = Field(..., **doc(
-        "Scenario", "", "A scenario column name on the Drivers sheet, e.g. High.",
+        N_("Scenario"), "", N_("A scenario column name on the Drivers sheet, e.g. High."),
         heading=True, width=12))
     key: RequiredText = Field(..., **doc(
-        "Input key", "key",
-        "e.g. pools.h800.price_per_gpu_hour or runs.final.tokens (section.name.field).",
+        N_("Input key"), N_("key"),
+        N_("e.g. pools.h800.price_per_gpu_hour or runs.final.tokens (section.name.field)."),
         width=40))
     value: RawNumber = Field(..., **doc(
-        "Value", "", "The value in that scenario, typed as on the input sheet (2.80, 14.8T, 35%).",
+        N_("Value"), "",
+        N_("The value in that scenario, typed as on the input sheet (2.80, 14.8T, 35%)."),
         width=12))
-    note: Text = Field(None, **doc("Note", "", "Why.", heading=True, width=40))
+    note: Text = Field(None, **doc(N_("Note"), "", N_("Why."), heading=True, width=40))
 
     @field_validator("value", mode="before")
     @classmethod
@@ -781,28 +812,30 @@ class UncertaintyRow(_Model):
     """
 
     input: Text = Field(None, **doc(
-        "Input", "key",
-        "A driver key (mfu, kwh_price, ...) or an input key such as "
-        "pools.h800.price_per_gpu_hour (section.name.field).", width=36))
+        N_("Input"), N_("key"),
+        N_("A driver key (mfu, kwh_price, ...) or an input key such as "
+        "pools.h800.price_per_gpu_hour (section.name.field)."), width=36))
     distribution: ChoiceText = Field(None, **doc(
-        "Distribution", "",
-        "fixed, uniform, triangular, pert, normal, lognormal or bernoulli.", width=14))
+        N_("Distribution"), "",
+        N_("fixed, uniform, triangular, pert, normal, lognormal or bernoulli."), width=14))
     low: RawNumber = Field(None, **doc(
-        "Low", "as the input",
-        "uniform, triangular, pert: the lowest value; normal, lognormal: the 5th percentile."))
+        N_("Low"), N_("as the input"),
+        N_("uniform, triangular, pert: the lowest value; normal, lognormal: the 5th percentile.")))
     most_likely: RawNumber = Field(None, **doc(
-        "Most likely", "as the input", "triangular, pert: the most likely value; fixed: the "
-        "value."))
+        N_("Most likely"), N_("as the input"),
+        N_("triangular, pert: the most likely value; fixed: the "
+        "value.")))
     high: RawNumber = Field(None, **doc(
-        "High", "as the input",
-        "uniform, triangular, pert: the highest value; normal, lognormal: the 95th percentile."))
+        N_("High"), N_("as the input"),
+        N_("uniform, triangular, pert: the highest value; normal, lognormal: the 95th "
+           "percentile.")))
     mean: RawNumber = Field(None, **doc(
-        "Mean", "as the input",
-        "normal, lognormal: the mean (with sd, instead of low and high); bernoulli: the "
-        "probability."))
+        N_("Mean"), N_("as the input"),
+        N_("normal, lognormal: the mean (with sd, instead of low and high); bernoulli: the "
+        "probability.")))
     sd: RawNumber = Field(None, **doc(
-        "Std. dev.", "as the input", "normal, lognormal: the standard deviation."))
-    note: Text = Field(None, **doc("Note", "", "Where the range comes from.", heading=True,
+        N_("Std. dev."), N_("as the input"), N_("normal, lognormal: the standard deviation.")))
+    note: Text = Field(None, **doc(N_("Note"), "", N_("Where the range comes from."), heading=True,
                                    width=30))
 
 
@@ -810,16 +843,18 @@ class ActualLine(_Model):
     """One booked amount: a month, a family (optionally a line item), an amount and currency."""
 
     month: RequiredMonth = Field(..., **doc(
-        "Month", "YYYY-MM", "The month the cost belongs to (invoice or booking month)."))
+        N_("Month"), N_("YYYY-MM"),
+        N_("The month the cost belongs to (invoice or booking month).")))
     family: Annotated[Family, BeforeValidator(_req)] = Field(..., **doc(
-        "Family", "", "compute, data, staff, power_facilities or experiments."))
+        N_("Family"), "", N_("compute, data, staff, power_facilities or experiments.")))
     item: Text = Field(None, **doc(
-        "Line item", "", "Optional: the budget line it pays for (its name on the input sheet)."))
+        N_("Line item"), "",
+        N_("Optional: the budget line it pays for (its name on the input sheet).")))
     amount: SignedNumber = Field(..., **doc(
-        "Amount", "", "What was booked, in its currency; a credit is negative."))
+        N_("Amount"), "", N_("What was booked, in its currency; a credit is negative.")))
     currency: Currency = Field(None, **doc(
-        "Currency", "ISO code", "Blank: the reporting currency."))
-    note: Text = Field(None, **doc("Note", "", "Invoice number, supplier, comment.",
+        N_("Currency"), N_("ISO code"), N_("Blank: the reporting currency.")))
+    note: Text = Field(None, **doc(N_("Note"), "", N_("Invoice number, supplier, comment."),
                                    heading=True))
 
 
@@ -844,18 +879,19 @@ class Budget(_Model):
     def _fx_codes(cls, rates: dict[str, float]) -> dict[str, float]:
         for code in rates:
             if code not in ISO_CURRENCIES:
-                raise UnitError(f"unknown currency code {code!r} (use an ISO code such as EUR, "
-                                "CNY, GBP)", "unknown_currency")
+                raise UnitError(_("unknown currency code {code!r} (use an ISO code such as EUR, "
+                                  "CNY, GBP)").format(code=code), "unknown_currency")
         return rates
 
     @model_validator(mode="after")
     def _unique(self) -> Budget:
-        for attr, label in (("pools", "pool"), ("runs", "run")):
+        for attr, label in (("pools", N_("duplicate pool name {name!r}")),
+                            ("runs", N_("duplicate run name {name!r}"))):
             seen: set[str] = set()
             for item in getattr(self, attr):
                 key = item.name.lower()
                 if key in seen:
-                    raise UnitError(f"{attr}: duplicate {label} name {item.name!r}",
+                    raise UnitError(f"{attr}: " + _(label).format(name=item.name),
                                     "duplicate_name")
                 seen.add(key)
         return self
@@ -884,6 +920,38 @@ _CODES = {"missing": "required", "extra_forbidden": "unknown_field",
           "less_than_equal": "out_of_range", "string_too_short": "required"}
 
 
+#: pydantic's own checks, in costsheet's words (a parser's UnitError brings its own message)
+_PYDANTIC_MESSAGES = {
+    "missing": N_("is required"),
+    "string_too_short": N_("is required"),
+    "extra_forbidden": N_("is not a known field"),
+    "greater_than": N_("must be greater than {gt}"),
+    "greater_than_equal": N_("must be greater than or equal to {ge}"),
+    "less_than": N_("must be less than {lt}"),
+    "less_than_equal": N_("must be less than or equal to {le}"),
+    "literal_error": N_("must be {expected}"),
+    "float_type": N_("must be a number"),
+    "float_parsing": N_("must be a number"),
+    "int_type": N_("must be a whole number"),
+    "int_parsing": N_("must be a whole number"),
+    "string_type": N_("must be text"),
+}
+
+
+def _pydantic_message(kind: str, ctx: dict[str, Any], msg: str) -> str:
+    template = _PYDANTIC_MESSAGES.get(kind)
+    if template is None:
+        return msg.replace("Input should be", "must be")
+    values = {k: (f"{v:g}" if isinstance(v, float) else v) for k, v in ctx.items()
+              if k in ("gt", "ge", "lt", "le", "expected")}
+    if "expected" in values:
+        values["expected"] = str(values["expected"]).replace(" or ", _(" or "))
+    try:
+        return _(template).format(**values)
+    except (KeyError, IndexError):
+        return msg.replace("Input should be", "must be")
+
+
 def validation_problems(exc: ValidationError) -> list[Problem]:
     """Each problem pydantic found as a :class:`Problem` (message in plain words, with a code:
     the :class:`UnitError`'s own, or one for pydantic's checks)."""
@@ -893,11 +961,7 @@ def validation_problems(exc: ValidationError) -> list[Problem]:
         for prefix in ("Value error, ", "Assertion failed, "):
             if msg.startswith(prefix):
                 msg = msg[len(prefix):]
-        if err["type"] == "missing":
-            msg = "is required"
-        elif err["type"] == "extra_forbidden":
-            msg = "is not a known field"
-        msg = msg.replace("Input should be", "must be")
+        msg = _pydantic_message(err["type"], err.get("ctx") or {}, msg)
         cause = (err.get("ctx") or {}).get("error")
         code = getattr(cause, "code", None) or _CODES.get(err["type"], "invalid_value")
         loc, value = tuple(err["loc"]), err.get("input")

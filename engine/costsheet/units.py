@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from .currencies import MARK_TEXTS, MarkError, mark_currencies
+from .i18n import _
+from .i18n import format_money as format_money
+from .i18n import format_quantity as format_quantity
 
 SUFFIXES: dict[str, float] = {
     "": 1.0,
@@ -92,17 +95,17 @@ def _why_not(text: str) -> UnitError:
     """The most helpful reason a text is not a number."""
     bare = re.sub(rf"^(?:{_MARK})\s*|\s*(?:{_MARK})$", "", text).strip()
     if _SPACED.match(bare):
-        return UnitError("not a number: spaces between digit groups; write it without them "
-                         f"({bare.replace(' ', '')}) or with commas", "spaced_digit_groups")
+        return UnitError(_("not a number: spaces between digit groups; write it without them "
+                           "({bare}) or with commas").format(bare=bare.replace(" ", "")),
+                         "spaced_digit_groups")
     if _DECIMAL_COMMA.match(bare):
-        return UnitError("not a number: looks like a decimal comma (as in 1.024,5); costsheet "
-                         "reads '.' as the decimal mark and ',' between thousands: write 1024.5",
-                         "decimal_comma")
+        return UnitError(_("not a number: looks like a decimal comma (as in 1.024,5); "
+                           "costsheet reads '.' as the decimal mark and ',' between thousands: "
+                           "write 1024.5"), "decimal_comma")
     if re.search(r"[十百千万亿]", text):
-        return UnitError("not a number: use 万, 亿 or one of "
-                         + ", ".join(k for k in CHINESE_MAGNITUDES if len(k) > 1)
-                         + " after the digits", "unknown_magnitude")
-    return UnitError("not a number", "not_a_number")
+        return UnitError(_("not a number: use 万, 亿 or one of {words} after the digits").format(
+            words=", ".join(k for k in CHINESE_MAGNITUDES if len(k) > 1)), "unknown_magnitude")
+    return UnitError(_("not a number"), "not_a_number")
 
 
 def _read(value: Any) -> Money:
@@ -110,10 +113,10 @@ def _read(value: Any) -> Money:
     if _is_number(value):
         return Money(float(value))
     if not isinstance(value, str):
-        raise UnitError("not a number", "not_a_number")
+        raise UnitError(_("not a number"), "not_a_number")
     text = normalise_text(value)
     if not text:
-        raise UnitError("is empty", "empty")
+        raise UnitError(_("is empty"), "empty")
     negative = text.startswith("(") and text.endswith(")")  # accounting style (1,234)
     m = _NUMBER.match(text[1:-1] if negative else text)
     if not m or (m.group("cur") and m.group("cur2")) or (m.group("sign") and m.group("sign2")):
@@ -123,7 +126,7 @@ def _read(value: Any) -> Money:
         try:
             mark_currencies(mark)
         except MarkError:
-            raise UnitError("not a number", "not_a_number") from None
+            raise UnitError(_("not a number"), "not_a_number") from None
     number = float(m.group("num").replace(",", "") + (m.group("exp") or ""))
     zh = m.group("zh")
     if zh is not None and zh not in CHINESE_MAGNITUDES:
@@ -136,11 +139,11 @@ def _read(value: Any) -> Money:
 
 def _checked(number: float, allow_negative: bool) -> float:
     if not math.isfinite(number):
-        raise UnitError("not a finite number", "not_finite")
+        raise UnitError(_("not a finite number"), "not_finite")
     if abs(number) > 1e40:
-        raise UnitError("too large to be a real quantity", "too_large")
+        raise UnitError(_("too large to be a real quantity"), "too_large")
     if number < 0 and not allow_negative:
-        raise UnitError("must not be negative", "negative")
+        raise UnitError(_("must not be negative"), "negative")
     return number
 
 
@@ -155,7 +158,7 @@ def parse_number(value: Any, *, allow_negative: bool = False) -> float:
         text = normalise_text(value)
         if text.endswith("%"):
             if not text[:-1].strip():
-                raise UnitError("not a number", "not_a_number")
+                raise UnitError(_("not a number"), "not_a_number")
             return parse_number(text[:-1], allow_negative=allow_negative) / 100.0
     return _checked(_read(value).amount, allow_negative)
 
@@ -168,7 +171,7 @@ def parse_money(value: Any, *, allow_negative: bool = False) -> Money:
     (:func:`costsheet.currencies.resolve_mark`).
     """
     if isinstance(value, str) and normalise_text(value).endswith("%"):
-        raise UnitError("is a percentage, not an amount of money", "percent_as_money")
+        raise UnitError(_("is a percentage, not an amount of money"), "percent_as_money")
     money = _read(value)
     return Money(_checked(money.amount, allow_negative), money.mark)
 
@@ -186,14 +189,16 @@ def parse_fraction(value: Any, *, max_value: float = 1.0) -> float:
         if number > max_value:
             if 1 < number <= 100:
                 raise UnitError(
-                    f"looks like a percentage typed as {_fmt_plain(number)}; "
-                    f"write {_fmt_plain(number)}% or {_fmt_plain(number / 100)}",
+                    _("looks like a percentage typed as {number}; write {number}% or "
+                      "{fraction}").format(number=_fmt_plain(number),
+                                           fraction=_fmt_plain(number / 100)),
                     "percent_typed_as_number",
                 )
-            raise UnitError(f"must be a fraction between 0 and {_fmt_plain(max_value)}",
-                            "not_a_fraction")
+            raise UnitError(_("must be a fraction between 0 and {most}").format(
+                most=_fmt_plain(max_value)), "not_a_fraction")
     if number > max_value:
-        raise UnitError(f"must be at most {_fmt_plain(max_value * 100)}%", "too_large")
+        raise UnitError(_("must be at most {most}%").format(most=_fmt_plain(max_value * 100)),
+                        "too_large")
     return number
 
 
@@ -201,31 +206,9 @@ def parse_count(value: Any) -> int:
     """A whole, non-negative number such as a GPU count (``2,048`` or ``2k``)."""
     number = parse_number(value)
     if abs(number - round(number)) > 1e-9:
-        raise UnitError("must be a whole number", "not_a_whole_number")
+        raise UnitError(_("must be a whole number"), "not_a_whole_number")
     return int(round(number))
 
 
 def _fmt_plain(x: float) -> str:
     return f"{x:g}"
-
-
-def format_quantity(x: float) -> str:
-    """Short human form: 2.788M, 14.8T, 37B, 2,048."""
-    ax = abs(x)
-    if ax >= 1e15:
-        return f"{x:.4g}".replace("e+", "e")
-    for div, suf in ( (1e12, "T"), (1e9, "B"), (1e6, "M")):
-        if ax >= div:
-            return f"{x / div:,.4g}{suf}"
-    if ax >= 100 or float(x).is_integer():
-        return f"{x:,.0f}"
-    return f"{x:,.4g}"
-
-
-def format_money(x: float, currency: str = "USD") -> str:
-    signs = {"USD": "$", "EUR": "€", "GBP": "£", "CNY": "¥", "JPY": "¥"}
-    sign = signs.get(currency)
-    decimals = 2 if abs(x) < 1000 else 0
-    body = f"{abs(x):,.{decimals}f}"
-    neg = "-" if x < 0 else ""
-    return f"{neg}{sign}{body}" if sign else f"{neg}{body} {currency}"

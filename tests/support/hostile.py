@@ -43,9 +43,15 @@ class Case:
     def filename(self) -> str:
         return self.name + self.suffix
 
-    def make(self, folder: Path) -> Path:
+    def make(self, folder: Path, lang: str = "en") -> Path:
+        """Build the file in ``folder``, from the worked example written in ``lang`` (a Chinese
+        user's workbook: Chinese labels, and the ``costsheet.language`` property)."""
         path = folder / self.filename
-        self.build(path)
+        previous, _BUILD_LANG[0] = _BUILD_LANG[0], lang
+        try:
+            self.build(path)
+        finally:
+            _BUILD_LANG[0] = previous
         return path
 
 
@@ -53,13 +59,22 @@ class Case:
 # the valid starting point
 
 
-@functools.lru_cache(maxsize=2)
-def example_bytes(lang: str = "en") -> bytes:
-    """The worked example template (``costsheet new --example``) as bytes."""
+#: the language the builders write the worked example in (Case.make sets it)
+_BUILD_LANG = ["en"]
+
+
+def example_bytes(lang: str | None = None) -> bytes:
+    """The worked example template (``costsheet new --example``) as bytes, in ``lang`` (default:
+    the language of the case being built)."""
+    return _example_bytes(lang or _BUILD_LANG[0])
+
+
+@functools.lru_cache(maxsize=4)
+def _example_bytes(lang: str) -> bytes:
     from costsheet.workbook.examples import worked_example
     from costsheet.workbook.template import workbook_bytes
 
-    return workbook_bytes(worked_example(), lang=lang)
+    return workbook_bytes(worked_example(lang), lang=lang)
 
 
 def write_example(path: Path) -> None:

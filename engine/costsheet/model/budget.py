@@ -14,14 +14,24 @@ import numpy as np
 
 from ..catalog import Catalog, GpuSpec, default_catalog
 from ..errors import InputError
+from ..i18n import _
 from ..inputs import HOURS_PER_MONTH, Budget, Drivers, GpuPool, TrainingRun
 from .compute import RunCompute, average_power_w, gpu_hour_rate, run_compute, run_mfu
 from .costlines import FxRate, cost_line, staff_line
 from .experiments import restart_risk_line, sweep_basis, sweep_gpu_hours
 from .items import BudgetResult, LineItem, Value, is_scalar, m, pct, q
+from .labels import (
+    EXPERIMENT,
+    IDLE_OWNED,
+    IDLE_RESERVED,
+    INTERRUPTIONS,
+    SWEEPS,
+    line_name,
+    stage_line_name,
+)
 from .memory import fit_warning, memory_fit
 from .power import colocation_line, electricity_line
-from .stages import STAGE_LABELS, attention_share, rl_decode_warning
+from .stages import attention_share, rl_decode_warning
 from .utilisation import calibration_runs
 
 
@@ -63,17 +73,29 @@ def pool_for(budget: Budget, name: str | None, what: str, key: str | None = None
         if len(budget.pools) == 1:
             return budget.pools[0]
         if not budget.pools:
-            raise InputError(f"{head}there is no GPU pool to run on", code="no_pool", key=key)
+            raise InputError(head + _("there is no GPU pool to run on"), code="no_pool",
+                             key=key)
         raise InputError(
-            f"{head}name its pool (there are {len(budget.pools)}: "
-            f"{', '.join(p.name for p in budget.pools)})", code="pool_not_named", key=key,
+            head + _("name its pool (there are {n}: {pools})").format(
+                n=len(budget.pools), pools=", ".join(p.name for p in budget.pools)),
+            code="pool_not_named", key=key,
         )
     for pool in budget.pools:
         if pool.name.lower() == name.lower():
             return pool
-    known = ", ".join(p.name for p in budget.pools) or "none"
-    raise InputError(f"{head}unknown pool {name!r} (known: {known})", code="unknown_pool",
-                     key=key)
+    known = ", ".join(p.name for p in budget.pools) or _("none")
+    raise InputError(head + _("unknown pool {name!r} (known: {known})").format(
+        name=name, known=known), code="unknown_pool", key=key)
+
+
+def run_named(name: str) -> str:
+    """``run 'v3'``: who asks, in a message about a run."""
+    return _("run {name!r}").format(name=name)
+
+
+def pool_named(name: str) -> str:
+    """``pool 'h800'``: the subject of a message about a pool."""
+    return _("pool {name!r}").format(name=name)
 
 
 def make_fx(budget: Budget) -> FxRate:
@@ -86,8 +108,9 @@ def make_fx(budget: Budget) -> FxRate:
         rate = budget.fx_rates.get(currency)
         if rate is None:
             raise InputError(
-                f"no exchange rate from {currency} to {reporting}",
-                hint="add the rate on the FX sheet", code="no_fx_rate",
+                _("no exchange rate from {currency} to {reporting}").format(
+                    currency=currency, reporting=reporting),
+                hint=_("add the rate on the FX sheet"), code="no_fx_rate",
                 key=f"fx_rates.{currency}",
             )
         return rate, f"× {rate:g} {reporting}/{currency}"
@@ -168,9 +191,10 @@ def _check_experiments(d: Drivers) -> None:
     are refused here, not by a Drivers validator: the reader reports it against its cell."""
     if d.experiments_total_multiple is not None and nonzero(d.experiment_multiplier):
         raise InputError(
-            "drivers: the experiments are given twice: experiments_total_multiple (all GPU-hours "
-            "÷ the final run's, Epoch AI's way) and experiment_multiplier (the extra ÷ the final "
-            "run's)", hint="keep one: a total multiple of 2.2 is an experiments multiple of 1.2",
+            _("drivers: the experiments are given twice: experiments_total_multiple (all "
+              "GPU-hours ÷ the final run's, Epoch AI's way) and experiment_multiplier (the extra "
+              "÷ the final run's)"),
+            hint=_("keep one: a total multiple of 2.2 is an experiments multiple of 1.2"),
             code="given_twice", key="drivers.experiments_total_multiple")
 
 
@@ -182,7 +206,7 @@ def _gpu_uses(
     uses: dict[str, list[_Use]] = defaultdict(list)
     runs: dict[str, RunCompute] = {}
     for run in budget.runs:
-        pool = pool_for(budget, run.pool, f"run {run.name!r}", key=f"runs.{run.name}.pool")
+        pool = pool_for(budget, run.pool, run_named(run.name), key=f"runs.{run.name}.pool")
         rc = run_compute(run, pool, specs[pool.name], d)
         runs[run.name] = rc
         months = _months_of(rc.wall_clock_days)
@@ -193,45 +217,48 @@ def _gpu_uses(
                 warnings.append(_high_mfu_warning(run.name, float(rc.mfu)))
         else:
             uses[pool.name].append(_Use(
-                "experiment_run", "experiments", f"Experiment: {run.name}",
+                "experiment_run", "experiments", line_name(EXPERIMENT, run.name),
                 rc.gpu_hours * run.count,
-                (f"{run.count} runs × " if run.count != 1 else "") + rc.basis,
+                (_("{n} runs × ").format(n=run.count) if run.count != 1 else "") + rc.basis,
                 f"runs.{run.name}", rc.start_month, months, run.name, run.stage))
     return runs, uses
 
 
 def _high_mfu_warning(run_name: str, mfu: float) -> str:
     published = [c.mfu for c in calibration_runs()]
-    return (f"run {run_name!r}: MFU {mfu:.0%} is above 60%; the published runs in "
-            f"`costsheet runs` imply {min(published):.0%}-{max(published):.0%}")
+    return _("run {name!r}: MFU {mfu:.0%} is above 60%; the published runs in `costsheet "
+             "runs` imply {low:.0%}-{high:.0%}").format(name=run_name, mfu=mfu,
+                                                        low=min(published), high=max(published))
 
 
 def _final_run_uses(run: TrainingRun, rc: RunCompute, pool: GpuPool, d: Drivers,
                     months: float | None) -> list[_Use]:
     """A final run's own GPU-hours, its interruptions and its sweeps and ablations."""
     src = f"runs.{run.name}"
-    out = [_Use("final_run", "compute", f"{_final_label(run.stage)}: {run.name}",
+    out = [_Use("final_run", "compute", stage_line_name(run.stage, run.name),
                 rc.gpu_hours * run.count, rc.basis, src, rc.start_month, months, run.name,
                 run.stage, own_compute=True)]
     if nonzero(rc.interruption_hours):
         lost_h = d.checkpoint_interval_hours / 2 + d.restart_hours
         out.append(_Use(
-            "interruptions", "experiments", f"Interruptions: {run.name}",
+            "interruptions", "experiments", line_name(INTERRUPTIONS, run.name),
             rc.interruption_hours * run.count,
-            f"{q(d.interruption_rate_per_1000_gpu_days)}/1,000 GPU-days × "
-            f"{q(pool.gpu_count)} GPUs × {q(lost_h)} h lost each "
-            f"(half of {q(d.checkpoint_interval_hours)} h checkpoint + "
-            f"{q(d.restart_hours)} h restart) / 24,000 × {q(rc.gpu_hours)} GPU-h; "
-            f"goodput {pct(rc.goodput)}",
+            _("{rate}/1,000 GPU-days × {gpus} GPUs × {lost} h lost each (half of {checkpoint} h "
+              "checkpoint + {restart} h restart) / 24,000 × {hours} GPU-h; goodput "
+              "{goodput}").format(
+                rate=q(d.interruption_rate_per_1000_gpu_days), gpus=q(pool.gpu_count),
+                lost=q(lost_h), checkpoint=q(d.checkpoint_interval_hours),
+                restart=q(d.restart_hours), hours=q(rc.gpu_hours), goodput=pct(rc.goodput)),
             src, rc.start_month, months, run.name, run.stage))
     extra = d.extra_experiments
     if nonzero(extra):
         total_given = d.experiments_total_multiple is not None
         out.append(_Use(
-            "sweep", "experiments", f"Sweeps and ablations: {run.name}",
+            "sweep", "experiments", line_name(SWEEPS, run.name),
             sweep_gpu_hours(rc.gpu_hours * run.count, extra),
             sweep_basis(rc.gpu_hours * run.count, extra)
-            + (f" ({q(d.experiments_total_multiple)} total − 1)" if total_given else ""),
+            + (_(" ({total} total − 1)").format(total=q(d.experiments_total_multiple))
+               if total_given else ""),
             "drivers.experiments_total_multiple" if total_given
             else "drivers.experiment_multiplier", rc.start_month, months, run.name, run.stage))
     return out
@@ -250,7 +277,8 @@ def _price_pool(pool: GpuPool, spec: GpuSpec | None, pool_uses: list[_Use], d: D
     """A pool's GPU-hour lines at its rate, its idle capacity, electricity and colocation."""
     held = pool.term_months is not None
     if not pool_uses and not held:
-        warnings.append(f"pool {pool.name!r}: no run uses it, so it costs nothing")
+        warnings.append(_("pool {name!r}: no run uses it, so it costs nothing").format(
+            name=pool.name))
         return _PricedPool([], {"gpu_hours_used": 0.0, "capacity_gpu_hours": None,
                                 "utilisation": None}, {}, None)
     rate = gpu_hour_rate(pool, spec, d, cur)
@@ -263,16 +291,18 @@ def _price_pool(pool: GpuPool, spec: GpuSpec | None, pool_uses: list[_Use], d: D
     run_cost: dict[str, Value] = {}
     for u in pool_uses:
         if pool.gpu_count is not None and nonzero(pool.gpu_count):
-            hours_txt = f"{q(pool.gpu_count)} GPUs × {q(u.gpu_hours / pool.gpu_count)} h"
+            hours_txt = _("{gpus} GPUs × {hours} h").format(
+                gpus=q(pool.gpu_count), hours=q(u.gpu_hours / pool.gpu_count))
         else:
-            hours_txt = f"{q(u.gpu_hours)} GPU-h"
+            hours_txt = _("{hours} GPU-h").format(hours=q(u.gpu_hours))
         basis = (
-            f"{hours_txt} × {m(rate.rate, rate.currency)}/GPU-h {fx_note}".rstrip()
-            + f" [{u.basis}; {rate.basis}]"
+            _("{hours} × {price}/GPU-h").format(hours=hours_txt,
+                                                price=m(rate.rate, rate.currency))
+            + (f" {fx_note}" if fx_note else "") + f" [{u.basis}; {rate.basis}]"
         )
         amount = u.gpu_hours * unit_cost
         items.append(LineItem(
-            u.family, u.item, u.gpu_hours, "GPU-hour", unit_cost, amount, cur, basis,
+            u.family, u.item, u.gpu_hours, _("GPU-hour"), unit_cost, amount, cur, basis,
             u.source, u.start_month or pool.start_month, u.months, kind=u.kind, pool=pool.name,
             run=u.run, stage=u.stage))
         if u.own_compute:
@@ -305,36 +335,33 @@ def _idle_line(pool: GpuPool, used: Value, unit_cost: Value, cur: str,
                warnings: list[str]) -> tuple[LineItem, Value, Value]:
     """The idle capacity of a pool held for a term: (line, capacity GPU-hours, utilisation)."""
     if pool.gpu_count is None or not nonzero(pool.gpu_count):
-        raise InputError(f"pool {pool.name!r}: a reserved term needs a GPU count",
-                         code="term_without_gpu_count", key=f"pools.{pool.name}.gpu_count")
+        raise InputError(_("pool {name!r}: a reserved term needs a GPU count").format(
+            name=pool.name), code="term_without_gpu_count", key=f"pools.{pool.name}.gpu_count")
     assert pool.term_months is not None
     capacity = pool.gpu_count * pool.term_months * HOURS_PER_MONTH
     idle = np.maximum(capacity - used, 0.0)
-    held_as = "reserved" if pool.ownership == "rent" else "owned"
+    held_as = IDLE_RESERVED if pool.ownership == "rent" else IDLE_OWNED
     line = LineItem(
-        "compute", f"Idle {held_as} capacity: {pool.name}", idle, "GPU-hour", unit_cost,
+        "compute", line_name(held_as, pool.name), idle, _("GPU-hour"), unit_cost,
         idle * unit_cost, cur,
-        f"{q(pool.gpu_count)} GPUs × {q(pool.term_months)} months × 730 h = "
-        f"{q(capacity)} GPU-h held − {q(used)} used = {q(idle)} idle × "
-        f"{m(unit_cost, cur)}/GPU-h",
+        _("{gpus} GPUs × {months} months × 730 h = {capacity} GPU-h held − {used} used = "
+          "{idle} idle × {price}/GPU-h").format(
+            gpus=q(pool.gpu_count), months=q(pool.term_months), capacity=q(capacity),
+            used=q(used), idle=q(idle), price=m(unit_cost, cur)),
         f"pools.{pool.name}", pool.start_month, pool.term_months,
         kind="idle_capacity", pool=pool.name)
     util = used / capacity
     if is_scalar(util):
         if util > 1.0 + 1e-9:
             warnings.append(
-                f"pool {pool.name!r}: runs need {q(used)} GPU-hours but the pool holds "
-                f"{q(capacity)} ({util:.0%}); the excess is charged at the same rate")
+                _("pool {name!r}: runs need {used} GPU-hours but the pool holds {capacity} "
+                  "({util:.0%}); the excess is charged at the same rate").format(
+                    name=pool.name, used=q(used), capacity=q(capacity), util=util))
         elif util < 0.5:
             warnings.append(
-                f"pool {pool.name!r}: mostly idle ({util:.0%} of {q(capacity)} "
-                "GPU-hours used)")
+                _("pool {name!r}: mostly idle ({util:.0%} of {capacity} GPU-hours "
+                  "used)").format(name=pool.name, util=util, capacity=q(capacity)))
     return line, capacity, util
-
-
-def _final_label(stage: str) -> str:
-    """``Final run`` for pre-training (as before stages existed), else the stage's name."""
-    return "Final run" if stage == "pretraining" else STAGE_LABELS[stage]
 
 
 def _run_warnings(run: TrainingRun, pool: GpuPool, spec: GpuSpec | None,
@@ -361,13 +388,14 @@ def _run_warnings(run: TrainingRun, pool: GpuPool, spec: GpuSpec | None,
 
 
 def _attention_warning(run: TrainingRun, share: Value, mfu: Value | None) -> str:
-    seq = q(run.seq_len) if run.seq_len is not None else "prompt + generated"
-    head = (f"run {run.name!r}: at {seq} tokens per sequence, attention adds {share:.0%} to "
-            f"the 6 × N × D training FLOPs that MFU counts; ")
+    seq = q(run.seq_len) if run.seq_len is not None else _("prompt + generated")
+    head = _("run {name!r}: at {seq} tokens per sequence, attention adds {share:.0%} to the "
+             "6 × N × D training FLOPs that MFU counts; ").format(name=run.name, seq=seq,
+                                                                 share=share)
     if mfu is None:
-        return head + "lower the run's MFU by as much, or give its GPU-hours"
-    return head + (f"if {pct(mfu)} is the utilisation of all FLOPs, use an MFU of about "
-                   f"{pct(mfu / (1 + share))}, or give the run's GPU-hours")
+        return head + _("lower the run's MFU by as much, or give its GPU-hours")
+    return head + _("if {mfu} is the utilisation of all FLOPs, use an MFU of about {lower}, or "
+                    "give the run's GPU-hours").format(mfu=pct(mfu), lower=pct(mfu / (1 + share)))
 
 
 #: warn when training attention FLOPs exceed this share of 6·N·D (long-context training)

@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..catalog import Catalog
+from ..i18n import N_, _, format_money
 from ..inputs import Budget
 from ..reference_runs import load_reference_runs
-from .budget import budget_catalog, pool_for
+from .budget import budget_catalog, pool_for, run_named
 from .items import BudgetResult, is_scalar
 from .stages import STAGE_GROUPS
 from .utilisation import MIN_GROUP_RUNS, POOLED, calibration_runs, share_below
@@ -41,23 +42,28 @@ class Placement:
 
     def sentence(self) -> str:
         """``your 45% MFU is above 90% of published Hopper runs (18 of 20)``."""
+        label = _(self.label)
         if self.value is None:
-            return f"{self.label}: not computed for this budget"
+            return _("{label}: not computed for this budget").format(label=label)
         if not self.peers:
-            return f"your {self.label} {self._fmt(self.value)}: no published run to compare"
+            return _("your {label} {value}: no published run to compare").format(
+                label=label, value=self._fmt(self.value))
         share = self.share_below or 0.0
         below = round(share * len(self.peers))
-        where = "runs" if self.group == POOLED else f"{self.group} runs"
-        return (f"your {self._fmt(self.value)} {self.label} is above {share:.0%} of published "
-                f"{where} ({below} of {len(self.peers)} lower)")
+        text = (_("your {value} {label} is above {share:.0%} of published runs ({below} of {n} "
+                  "lower)") if self.group == POOLED else
+                _("your {value} {label} is above {share:.0%} of published {group} runs ({below} "
+                  "of {n} lower)"))
+        return text.format(value=self._fmt(self.value), label=label, share=share, group=self.group,
+                           below=below, n=len(self.peers))
 
     def _fmt(self, x: float) -> str:
         if self.metric == "mfu":
             return f"{x:.0%}"
-        return f"${x:,.2f}{self.unit}"
+        return format_money(x, "USD", decimals=2) + _(self.unit)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"metric": self.metric, "label": self.label, "value": self.value,
+        return {"metric": self.metric, "label": _(self.label), "value": self.value,
                 "share_below": self.share_below, "group": self.group,
                 "peers": [{"model": m, "value": v} for m, v in self.peers],
                 "sentence": self.sentence()}
@@ -87,8 +93,8 @@ def _main_final_run(budget: Budget, result: BudgetResult) -> str:
     finals = [(name, info) for name, info in result.runs.items()
               if info["kind"] == "final" and _pretraining(info.get("stage"))]
     if not finals:
-        raise ValueError("the budget has no final pre-training run to compare (published runs "
-                         "are pre-training)")
+        raise ValueError(_("the budget has no final pre-training run to compare (published "
+                           "runs are pre-training)"))
     return max(finals, key=lambda item: float(item[1]["gpu_hours"]))[0]
 
 
@@ -112,7 +118,7 @@ def compare_with_published(budget: Budget, result: BudgetResult,
     cat = budget_catalog(budget, catalog)
     name = _main_final_run(budget, result)
     run = next(r for r in budget.runs if r.name == name)
-    pool = pool_for(budget, run.pool, f"run {name!r}")
+    pool = pool_for(budget, run.pool, run_named(name))
     spec = cat.get(pool.gpu_type) if pool.gpu_type else None
     generation = spec.generation if spec is not None else ""
     calib = calibration_runs(catalog=cat)
@@ -125,8 +131,9 @@ def compare_with_published(budget: Budget, result: BudgetResult,
         mfu = float(mfu) * spec.peak_flops(run.precision) / spec.peak_flops("bf16")
     placements = [Placement("mfu", "MFU", None if mfu is None else float(mfu),
                             tuple((c.run.model, c.mfu) for c in peers), group)]
-    notes = [f"MFU of published runs: 6 x active parameters x tokens / (their GPU-hours x 3,600 "
-             f"x peak BF16); {len(peers)} runs on {group if group != POOLED else 'any GPU'}."]
+    notes = [_("MFU of published runs: 6 x active parameters x tokens / (their GPU-hours x 3,600 "
+               "x peak BF16); {n} runs on {group}.").format(
+        n=len(peers), group=group if group != POOLED else _("any GPU"))]
     # (model, cost in USD, GPU-hours, tokens) of the runs that publish a cost
     costed = [(r.model, r.cost_usd, r.gpu_hours, r.tokens) for r in load_reference_runs()
               if r.cost_usd is not None and r.tokens]
@@ -137,21 +144,23 @@ def compare_with_published(budget: Budget, result: BudgetResult,
                         and is_scalar(it.amount))
     tokens = _pretraining_tokens(budget, result)
     placements.append(Placement(
-        "price_per_gpu_hour", "price per GPU-hour",
+        "price_per_gpu_hour", N_("price per GPU-hour"),
         float(rate) if usd and rate is not None and is_scalar(rate) else None,
-        tuple((model, cost / hours) for model, cost, hours, _ in costed), POOLED, "/GPU-h"))
+        tuple((model, cost / hours) for model, cost, hours, _t in costed), POOLED,
+        N_("/GPU-h")))
     placements.append(Placement(
-        "cost_per_million_tokens", "compute cost per million tokens",
+        "cost_per_million_tokens", N_("compute cost per million tokens"),
         final_compute / (tokens / 1e6) if usd and tokens else None,
-        tuple((model, cost / (toks / 1e6)) for model, cost, _, toks in costed), POOLED,
-        "/M tokens"))
-    notes.append(f"Only {len(costed)} published runs state a cost ("
-                 + ", ".join(f"{model} ${cost:,.0f}" for model, cost, _, _ in costed)
-                 + "): GPU-hours x a rental rate the authors assumed, compute only; the "
-                 "budget's figure is its final pre-training runs' own GPU-hours x their price "
-                 "(no idle capacity, interruptions or experiments) over their tokens.")
+        tuple((model, cost / (toks / 1e6)) for model, cost, _h, toks in costed), POOLED,
+        N_("/M tokens")))
+    notes.append(_("Only {n} published runs state a cost ({costs}): GPU-hours x a rental rate "
+                   "the authors assumed, compute only; the budget's figure is its final "
+                   "pre-training runs' own GPU-hours x their price (no idle capacity, "
+                   "interruptions or experiments) over their tokens.").format(
+        n=len(costed), costs=", ".join(f"{model} {format_money(cost, 'USD')}"
+                                       for model, cost, _h, _t in costed)))
     if not usd:
-        notes.append(f"The budget is in {budget.currency}; published costs are in USD, so money "
-                     "is not compared.")
+        notes.append(_("The budget is in {currency}; published costs are in USD, so money is "
+                       "not compared.").format(currency=budget.currency))
     return RunsComparison(name, spec.key if spec else "", generation, budget.currency,
                           tuple(placements), tuple(notes))

@@ -16,6 +16,7 @@ import numpy as np
 
 from ..catalog import GpuSpec
 from ..errors import InputError
+from ..i18n import _
 from ..inputs import HOURS_PER_YEAR, Drivers, GpuPool, TrainingRun
 from ..units import format_money
 from .flops import SECONDS_PER_HOUR as SECONDS_PER_HOUR
@@ -105,7 +106,7 @@ def run_compute(
     published, source = None, ""
     if run.gpu_hours is not None:
         gpu_hours = run.gpu_hours
-        basis = f"{q(gpu_hours)} GPU-hours given"
+        basis = _("{hours} GPU-hours given").format(hours=q(gpu_hours))
         mfu_out = implied_mfu(flops, gpu_hours, peak) if flops is not None and peak else None
         mfu_given = False
         if not work.plain and flops is not None:
@@ -114,8 +115,9 @@ def run_compute(
         raise _missing_work(run, work)
     elif not peak:
         raise InputError(
-            f"run {run.name!r}: needs a GPU type to turn FLOPs into GPU-hours",
-            hint="give the pool a GPU type from the catalog, or give the run's GPU-hours",
+            _("run {name!r}: needs a GPU type to turn FLOPs into GPU-hours").format(
+                name=run.name),
+            hint=_("give the pool a GPU type from the catalog, or give the run's GPU-hours"),
             code="no_gpu_type", key=f"pools.{pool.name}.gpu_type",
         )
     else:
@@ -123,16 +125,14 @@ def run_compute(
         if work.plain:
             gpu_hours = gpu_hours_for_flops(flops, peak, mfu)
             mfu_out, mfu_given = mfu, True
-            basis = (
-                f"{q(flops)} FLOP / ({q(peak / 1e12)} TFLOP/s {run.precision} × MFU "
-                f"{_pct(mfu)} × 3,600 s)"
-            )
+            basis = _flops_text(_("{flops} FLOP / ({peak} TFLOP/s {precision} × MFU {mfu} × "
+                                  "3,600 s)"), flops, peak, run.precision, mfu)
         else:
             gpu_hours, basis = _staged_hours(work, peak, run.precision, mfu, dmfu)
             mfu_out = implied_mfu(flops, gpu_hours, peak)
             mfu_given = decode_flops is None
         if published is not None:
-            basis += f"; MFU: {published.basis}"
+            basis += _("; MFU: {basis}").format(basis=published.basis)
     count = pool.gpu_count
     if run.kind == "final" and count is not None:
         overhead = interruption_overhead(drivers, count)
@@ -181,14 +181,15 @@ def _missing_work(run: TrainingRun, work: StageWork) -> InputError:
     """What a run lacks to count its FLOPs: the pre-training inputs, or its stage's."""
     if work.plain or run.stage in ("pretraining", "midtraining", "sft"):
         return InputError(
-            f"run {run.name!r}: needs GPU-hours, or FLOPs, or parameters and tokens",
-            hint="give params and tokens (e.g. 7B and 2T), flops, or gpu_hours",
+            _("run {name!r}: needs GPU-hours, or FLOPs, or parameters and tokens").format(
+                name=run.name),
+            hint=_("give params and tokens (e.g. 7B and 2T), flops, or gpu_hours"),
             code="run_without_work", key=f"runs.{run.name}",
         )
     return InputError(
-        f"run {run.name!r}: a {STAGE_LABELS[run.stage]} run needs GPU-hours, or "
-        f"{work.missing}",
-        hint="see docs/model.md, Stages, for what each stage needs",
+        _("run {name!r}: a {stage} run needs GPU-hours, or {missing}").format(
+            name=run.name, stage=STAGE_LABELS[run.stage], missing=work.missing),
+        hint=_("see docs/model.md, Stages, for what each stage needs"),
         code="run_without_work", key=f"runs.{run.name}",
     )
 
@@ -203,14 +204,20 @@ def _staged_hours(
     compute = work.compute_flops
     if compute is not None:
         hours = hours + gpu_hours_for_flops(compute, peak, mfu)
-        texts.append(f"{q(compute)} FLOP / ({q(peak / 1e12)} TFLOP/s {precision} × MFU "
-                     f"{_pct(mfu)} × 3,600 s)")
+        texts.append(_flops_text(_("{flops} FLOP / ({peak} TFLOP/s {precision} × MFU {mfu} × "
+                                   "3,600 s)"), compute, peak, precision, mfu))
     decode = work.decode_flops
     if decode is not None and decode_mfu is not None:
         hours = hours + gpu_hours_for_flops(decode, peak, decode_mfu)
-        texts.append(f"{q(decode)} FLOP generated / ({q(peak / 1e12)} TFLOP/s {precision} × "
-                     f"decode MFU {_pct(decode_mfu)} × 3,600 s)")
+        texts.append(_flops_text(_("{flops} FLOP generated / ({peak} TFLOP/s {precision} × "
+                                   "decode MFU {mfu} × 3,600 s)"), decode, peak, precision,
+                                 decode_mfu))
     return hours, " + ".join(texts) + f" [{work.text()}]"
+
+
+def _flops_text(template: str, flops: Value, peak: float, precision: str, mfu: Value) -> str:
+    return template.format(flops=q(flops), peak=q(peak / 1e12), precision=precision,
+                           mfu=_pct(mfu))
 
 
 def _pct(x: Value) -> str:
@@ -240,16 +247,18 @@ def gpu_hour_rate(
     if pool.ownership == "rent":
         if pool.price_per_gpu_hour is not None:
             cur = pool.currency or reporting_currency
-            return GpuHourRate(pool.price_per_gpu_hour, cur, "rental price")
+            return GpuHourRate(pool.price_per_gpu_hour, cur, _("rental price"))
         price_basis = drivers.price_basis
         price, how = spec.rental_price(price_basis) if spec is not None else (None, "")
         if price is None:
-            what = "committed price" if price_basis == "committed" else "rental price"
+            what = (_("pool {name!r}: no committed price per GPU-hour") if price_basis ==
+                    "committed" else _("pool {name!r}: no rental price per GPU-hour"))
             raise InputError(
-                f"pool {pool.name!r}: no {what} per GPU-hour"
-                + (f" for {spec.key} in the catalog" if spec is not None else ""),
-                hint="give the pool a price per GPU-hour"
-                + (", or use the on-demand price basis" if price_basis == "committed" else ""),
+                what.format(name=pool.name)
+                + (_(" for {gpu} in the catalog").format(gpu=spec.key) if spec is not None
+                   else ""),
+                hint=_("give the pool a price per GPU-hour, or use the on-demand price basis")
+                if price_basis == "committed" else _("give the pool a price per GPU-hour"),
                 code="no_rental_price", key=f"pools.{pool.name}.price_per_gpu_hour",
             )
         return GpuHourRate(price, "USD", how)
@@ -257,35 +266,34 @@ def gpu_hour_rate(
         price, cur, src = pool.purchase_price_per_gpu, pool.currency or reporting_currency, ""
     elif spec is not None and spec.purchase_price_per_gpu is not None:
         price, cur = spec.purchase_price_per_gpu, "USD"
-        src = f" (catalog, {spec.purchase_price_date})"
+        src = _(" (catalog, {date})").format(date=spec.purchase_price_date)
     else:
         raise InputError(
-            f"pool {pool.name!r}: no purchase price per GPU",
-            hint="give the pool a purchase price per GPU",
+            _("pool {name!r}: no purchase price per GPU").format(name=pool.name),
+            hint=_("give the pool a purchase price per GPU"),
             code="no_purchase_price", key=f"pools.{pool.name}.purchase_price_per_gpu",
         )
     capex = price * drivers.server_premium / (1.0 - drivers.networking_share)
     life_h = drivers.depreciation_life_years * HOURS_PER_YEAR
-    basis = (
-        f"{format_money(price, cur) if np.ndim(price) == 0 else m(price, cur)}/GPU{src} "
-        f"× {q(drivers.server_premium)} server premium / (1 − {_pct(drivers.networking_share)} "
-        f"networking) / ({q(drivers.depreciation_life_years)} years × 8,760 h)"
-    )
+    basis = _("{price}/GPU{source} × {premium} server premium / (1 − {networking} networking) "
+              "/ ({years} years × 8,760 h)").format(
+        price=format_money(price, cur) if np.ndim(price) == 0 else m(price, cur), source=src,
+        premium=q(drivers.server_premium), networking=_pct(drivers.networking_share),
+        years=q(drivers.depreciation_life_years))
     return GpuHourRate(capex / life_h, cur, basis, capex_per_gpu=capex)
 
 
 def average_power_w(pool: GpuPool, spec: GpuSpec | None, drivers: Drivers) -> tuple[Value, str]:
     """Average power per GPU in W, including its share of the server."""
     if pool.power_w is not None:
-        return pool.power_w, f"{q(pool.power_w)} W given"
+        return pool.power_w, _("{watts} W given").format(watts=q(pool.power_w))
     if spec is None:
         raise InputError(
-            f"pool {pool.name!r}: no GPU type, so no power: give its average power in W",
-            hint="give the pool's average power per GPU in W, e.g. 1000",
+            _("pool {name!r}: no GPU type, so no power: give its average power in W").format(
+                name=pool.name),
+            hint=_("give the pool's average power per GPU in W, e.g. 1000"),
             code="no_power", key=f"pools.{pool.name}.power_w",
         )
     w = spec.tdp_w * spec.server_power_ratio * drivers.avg_power_draw
-    return w, (
-        f"{q(spec.tdp_w)} W TDP × {q(spec.server_power_ratio)} server × "
-        f"{_pct(drivers.avg_power_draw)} average draw"
-    )
+    return w, _("{tdp} W TDP × {ratio} server × {draw} average draw").format(
+        tdp=q(spec.tdp_w), ratio=q(spec.server_power_ratio), draw=_pct(drivers.avg_power_draw))

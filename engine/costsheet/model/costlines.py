@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from ..i18n import _
 from ..inputs import CostLine, Drivers, StaffLine
 from .items import LineItem, is_scalar, m, pct, q
 
@@ -21,12 +22,13 @@ def cost_line(line: CostLine, fx: FxRate, section: str, currency: str = "USD") -
     months = line.months if line.months is not None else 1.0
     amount = line.quantity * line.unit_cost * months * (1.0 + line.overhead) * rate
     cur = line.currency or ""
-    unit = line.unit or "unit"
-    parts = [f"{q(line.quantity)} {unit} × {m(line.unit_cost, cur or currency)}/{unit}"]
+    unit = line.unit or _("unit")
+    parts = [_("{quantity} {unit} × {price}/{unit}").format(
+        quantity=q(line.quantity), unit=unit, price=m(line.unit_cost, cur or currency))]
     if line.months is not None:
-        parts.append(f"× {q(line.months)} months")
+        parts.append(_("× {months} months").format(months=q(line.months)))
     if not is_scalar(line.overhead) or line.overhead:
-        parts.append(f"× (1 + {pct(line.overhead)} overhead)")
+        parts.append(_("× (1 + {overhead} overhead)").format(overhead=pct(line.overhead)))
     if note:
         parts.append(note)
     return LineItem(
@@ -45,14 +47,14 @@ def staff_line(line: StaffLine, drivers: Drivers, fx: FxRate) -> LineItem:
         * line.months / 12.0 * rate
     )
     cur = line.currency or drivers.currency or "USD"
-    basis = (
-        f"{q(line.headcount)} people × {m(line.annual_salary, cur)}/yr × (1 + {pct(burden)} "
-        f"burden) × {pct(line.allocation)} allocation × {q(line.months)}/12 months"
-    )
+    basis = _("{people} people × {salary}/yr × (1 + {burden} burden) × {allocation} "
+              "allocation × {months}/12 months").format(
+        people=q(line.headcount), salary=m(line.annual_salary, cur), burden=pct(burden),
+        allocation=pct(line.allocation), months=q(line.months))
     if note:
         basis += f" {note}"
     unit_cost = line.annual_salary * (1.0 + burden) * line.allocation * line.months / 12.0 * rate
     return LineItem(
-        "staff", line.role, line.headcount, "person", unit_cost, amount, "", basis,
+        "staff", line.role, line.headcount, _("person"), unit_cost, amount, "", basis,
         f"staff.{line.role}", line.start_month, line.months, kind="staff",
     )

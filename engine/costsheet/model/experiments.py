@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from ..i18n import _
 from .items import LineItem, Value, m, pct, q
+from .labels import RESTART_RISK, line_name
 
 
 def restart_risk_line(
@@ -21,10 +23,11 @@ def restart_risk_line(
     """
     amount = probability * share_lost * run_cost
     return LineItem(
-        "experiments", f"Restart risk (expected): {run_name}", probability, "probability",
+        "experiments", line_name(RESTART_RISK, run_name), probability,
+        _("probability"),
         share_lost * run_cost, amount, currency,
-        f"{pct(probability)} chance × {pct(share_lost)} of the run redone × "
-        f"{m(run_cost, currency)} run compute",
+        _("{chance} chance × {share} of the run redone × {cost} run compute").format(
+            chance=pct(probability), share=pct(share_lost), cost=m(run_cost, currency)),
         f"runs.{run_name}", start_month, None, kind="restart_risk", run=run_name,
         stage=stage,
     )
@@ -36,4 +39,5 @@ def sweep_gpu_hours(final_gpu_hours: Value, multiplier: Value) -> Value:
 
 
 def sweep_basis(final_gpu_hours: Value, multiplier: Value) -> str:
-    return f"{q(multiplier)} × {q(final_gpu_hours)} final-run GPU-h"
+    return _("{multiple} × {hours} final-run GPU-h").format(multiple=q(multiplier),
+                                                              hours=q(final_gpu_hours))

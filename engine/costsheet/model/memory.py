@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..i18n import _
 from ..inputs import TrainingRun
 from .items import Value, is_scalar, q
 from .stages import GENERATING, sample_tokens
@@ -219,28 +220,31 @@ def _training(run: TrainingRun, gpu_bytes: float, gpus: Value | None, notes: lis
     acts: Value = 0.0
     act_txt = ""
     if seq is None or run.layers is None or run.hidden_size is None:
-        notes.append("activations (give layers, hidden size and sequence length)")
+        notes.append(_("activations (give layers, hidden size and sequence length)"))
     elif run.recompute == "none" and run.attention_heads is None:
-        notes.append("activations (recompute none needs the attention heads)")
+        notes.append(_("activations (recompute none needs the attention heads)"))
     else:
         acts = activation_bytes(seq, run.hidden_size, run.layers, run.micro_batch,
                                 run.recompute, run.attention_heads)
         if explain:
-            act_txt = (f" + activations {_bytes(acts)} ({run.recompute} recomputation, "
-                       f"{q(seq)} tokens × {q(run.micro_batch)} sequences × "
-                       f"{q(run.hidden_size)} × {q(run.layers)} layers)")
+            act_txt = _(" + activations {size} ({recompute} recomputation, {seq} tokens × "
+                        "{batch} sequences × {hidden} × {layers} layers)").format(
+                size=_bytes(acts), recompute=run.recompute, seq=q(seq),
+                batch=q(run.micro_batch), hidden=q(run.hidden_size), layers=q(run.layers))
     tp = run.tensor_parallel if run.tensor_parallel is not None else DEFAULT_TENSOR_PARALLEL
     need = min_gpus_training(kept, split, acts, gpu_bytes, tp)
     states = kept + split
     per_gpu = None if gpus is None else training_per_gpu(kept, split, acts, gpus, tp)
     if not explain:
         return need, states + acts, per_gpu, ""
-    ref = " with the reference model" if reference else ""
-    basis = (f"{per_param:g} bytes/parameter × {q(psi)} = {_bytes(states)} of weights, "
-             f"gradients and {run.optimizer} states{ref}{act_txt}; {run.sharding} sharding, "
-             f"tensor parallel {q(tp)}")
+    ref = _(" with the reference model") if reference else ""
+    basis = _("{bytes:g} bytes/parameter × {params} = {size} of weights, gradients and "
+              "{optimizer} states{reference}{activations}; {sharding} sharding, tensor parallel "
+              "{tp}").format(bytes=per_param, params=q(psi), size=_bytes(states),
+                             optimizer=run.optimizer, reference=ref, activations=act_txt,
+                             sharding=run.sharding, tp=q(tp))
     if per_gpu is not None:
-        basis += f": {_bytes(per_gpu)} per GPU on {q(gpus)} GPUs"
+        basis += _(": {size} per GPU on {gpus} GPUs").format(size=_bytes(per_gpu), gpus=q(gpus))
     return need, states + acts, per_gpu, basis
 
 
@@ -248,11 +252,12 @@ def _inference(run: TrainingRun, gpu_bytes: float, notes: list[str],
                explain: bool = True) -> tuple[Value, Value, str]:
     """(min GPUs, bytes of one replica, basis) of generating the run's samples."""
     w = weight_bytes(run.params, run.precision)
-    basis = f"weights {_bytes(w)} ({run.precision})" if explain else ""
+    basis = _("weights {size} ({precision})").format(size=_bytes(w), precision=run.precision) \
+        if explain else ""
     total = w
     if run.layers is None or run.hidden_size is None or run.generated_tokens is None or (
             run.kv_heads is not None and run.attention_heads is None):
-        notes.append("KV cache (give layers, hidden size and attention heads)")
+        notes.append(_("KV cache (give layers, hidden size and attention heads)"))
     else:
         seqs = (run.concurrent_sequences if run.concurrent_sequences is not None
                 else run.samples_per_prompt)
@@ -261,7 +266,8 @@ def _inference(run: TrainingRun, gpu_bytes: float, notes: list[str],
                             run.kv_heads, 1.0 if run.precision == "fp8" else 2.0)
         total = w + kv
         if explain:
-            basis += f" + KV cache {_bytes(kv)} ({q(seqs)} sequences × {q(ctx)} tokens)"
+            basis += _(" + KV cache {size} ({sequences} sequences × {tokens} tokens)").format(
+                size=_bytes(kv), sequences=q(seqs), tokens=q(ctx))
     return min_gpus_inference(total, gpu_bytes), total, basis
 
 
@@ -284,12 +290,12 @@ def memory_fit(
     if run.stage not in ("synthetic_data", "evaluation"):
         need, total, per_gpu, basis = _training(run, gpu_bytes, gpu_count, notes, explain)
         fit.training_min_gpus, fit.training_bytes, fit.per_gpu_bytes = need, total, per_gpu
-        texts.append(f"training: {basis}")
+        texts.append(_("training: {basis}").format(basis=basis))
         mins.append(need)
     if run.stage in GENERATING:
         need, total, basis = _inference(run, gpu_bytes, notes, explain)
         fit.inference_min_gpus, fit.inference_bytes = need, total
-        texts.append(f"generation: {basis}")
+        texts.append(_("generation: {basis}").format(basis=basis))
         mins.append(need)
     out = mins[0]
     for m in mins[1:]:
@@ -312,12 +318,14 @@ def fit_warning(fit: MemoryFit, pool: str, gpu_type: str) -> str | None:
         return None
     need = float(fit.min_gpus)
     if np.isinf(need):
-        head = (f"run {fit.run!r} cannot fit on {gpu_type} GPUs of {fit.gpu_memory_gb:g} GB at "
-                f"any count with its sharding and tensor parallelism (shard the states with "
-                f"zero3 or raise tensor parallelism)")
+        head = _("run {run!r} cannot fit on {gpu} GPUs of {memory:g} GB at any count with its "
+                 "sharding and tensor parallelism (shard the states with zero3 or raise tensor "
+                 "parallelism)").format(run=fit.run, gpu=gpu_type, memory=fit.gpu_memory_gb)
     else:
-        head = (f"run {fit.run!r} does not fit on pool {pool!r}: it needs at least "
-                f"{need:,.0f} {gpu_type} GPUs of {fit.gpu_memory_gb:g} GB, the pool has "
-                f"{float(fit.gpu_count):,.0f}")  # type: ignore[arg-type]
-    tail = f"; not counted: {', '.join(fit.not_counted)}" if fit.not_counted else ""
+        head = _("run {run!r} does not fit on pool {pool!r}: it needs at least {need} {gpu} "
+                 "GPUs of {memory:g} GB, the pool has {has}").format(
+            run=fit.run, pool=pool, need=f"{need:,.0f}", gpu=gpu_type,
+            memory=fit.gpu_memory_gb, has=f"{float(fit.gpu_count):,.0f}")  # type: ignore[arg-type]
+    tail = _("; not counted: {items}").format(items=_(", ").join(fit.not_counted)) \
+        if fit.not_counted else ""
     return f"{head} ({fit.basis}{tail})"

@@ -33,7 +33,8 @@ from pydantic import BaseModel
 
 from .. import inputs as _inp
 from ..catalog import Catalog
-from ..errors import InputError
+from ..errors import InputError, got_text
+from ..i18n import _
 from ..inputs import FAMILIES, Budget
 from ..units import UnitError, parse_number
 from .budget import compute_budget
@@ -92,32 +93,32 @@ class Distribution:
     @classmethod
     def normal(cls, mean: float, sd: float) -> Distribution:
         if sd < 0:
-            raise InputError("normal: the standard deviation must not be negative")
+            raise InputError("normal: " + _("the standard deviation must not be negative"))
         return cls("normal", (float(mean), float(sd)))
 
     @classmethod
     def lognormal(cls, median: float, sigma: float) -> Distribution:
         if median <= 0:
-            raise InputError("lognormal: the median must be positive")
+            raise InputError("lognormal: " + _("the median must be positive"))
         if sigma < 0:
-            raise InputError("lognormal: sigma must not be negative")
+            raise InputError("lognormal: " + _("sigma must not be negative"))
         return cls("lognormal", (float(median), float(sigma)))
 
     @classmethod
     def lognormal_mean_sd(cls, mean: float, sd: float) -> Distribution:
         """A lognormal with this mean and standard deviation (of the value itself)."""
         if mean <= 0:
-            raise InputError("lognormal: the mean must be positive", code="out_of_range",
-                             key="mean")
+            raise InputError("lognormal: " + _("the mean must be positive"),
+                             code="out_of_range", key="mean")
         if sd < 0:
-            raise InputError("lognormal: the standard deviation must not be negative")
+            raise InputError("lognormal: " + _("the standard deviation must not be negative"))
         s2 = math.log1p((sd / mean) ** 2)
         return cls("lognormal", (mean * math.exp(-s2 / 2.0), math.sqrt(s2)))
 
     @classmethod
     def bernoulli(cls, p: float) -> Distribution:
         if not 0.0 <= p <= 1.0:
-            raise InputError("bernoulli: the probability must be between 0 and 1")
+            raise InputError("bernoulli: " + _("the probability must be between 0 and 1"))
         return cls("bernoulli", (float(p),))
 
     @classmethod
@@ -190,7 +191,8 @@ class Distribution:
             return self.text
         p = self.params
         if self.kind == "lognormal":
-            return f"lognormal(median {p[0]:.4g}, sigma {p[1]:.4g})"
+            return _("lognormal(median {median:.4g}, sigma {sigma:.4g})").format(median=p[0],
+                                                                                 sigma=p[1])
         return f"{self.kind}({', '.join(f'{x:.4g}' for x in p)})"
 
     def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
@@ -221,11 +223,13 @@ class Distribution:
 def _order(*values: float) -> None:
     for v in values:
         if not math.isfinite(v):
-            raise InputError("distribution parameters must be finite numbers")
+            raise InputError(_("distribution parameters must be finite numbers"))
     if any(a > b for a, b in zip(values, values[1:], strict=False)):
         raise InputError(
-            "distribution parameters are out of order: need low <= "
-            + ("mode <= high" if len(values) == 3 else "high"), code="out_of_order", key="low")
+            _("distribution parameters are out of order: need low <= mode <= high")
+            if len(values) == 3 else
+            _("distribution parameters are out of order: need low <= high"),
+            code="out_of_order", key="low")
 
 
 _INTERVAL = re.compile(r"^\s*(.+?)\s*(?:\bto\b|\.\.|–|—|~)\s*(.+?)\s*$", re.IGNORECASE)
@@ -244,14 +248,14 @@ def parse_interval(text: str) -> Distribution:
     """
     m = _INTERVAL.match(str(text))
     if not m:
-        raise UnitError("not a range: write it as LOW to HIGH, e.g. 0.35 to 0.45")
+        raise UnitError(_("not a range: write it as LOW to HIGH, e.g. 0.35 to 0.45"))
     try:
         low = parse_number(m.group(1), allow_negative=True)
         high = parse_number(m.group(2), allow_negative=True)
     except UnitError as exc:
-        raise UnitError(f"range end {exc}") from None
+        raise UnitError(_("range end: {problem}").format(problem=exc)) from None
     if low > high:
-        raise UnitError("range is reversed: write the low end first")
+        raise UnitError(_("range is reversed: write the low end first"))
     return Distribution.interval(low, high, text=str(text).strip())
 
 
@@ -280,8 +284,8 @@ def make_distribution(
         missing = [name for name, v in kw.items() if v is None]
         if missing:
             named = next((m for m in missing if m in ("low", "mode", "high", "mean", "sd")), None)
-            raise InputError(f"{k} needs {', '.join(missing)}", code="missing_parameter",
-                             key=named)
+            raise InputError(_("{kind} needs {missing}").format(kind=k, missing=", ".join(missing)),
+                             code="missing_parameter", key=named)
 
     if k == "fixed":
         need(value=value if value is not None else mean if mean is not None else mode)
@@ -304,15 +308,15 @@ def make_distribution(
             return Distribution.lognormal_mean_sd(mean, sd)
         need(low=low, high=high)
         if low <= 0:  # type: ignore[operator]
-            raise InputError("lognormal needs a positive low end (use normal for ranges "
-                             "that include zero)", code="out_of_range", key="low")
+            raise InputError(_("lognormal needs a positive low end (use normal for ranges that "
+                               "include zero)"), code="out_of_range", key="low")
         d = Distribution.interval(low, high)  # type: ignore[arg-type]
         return Distribution("lognormal", d.params)
     if k == "bernoulli":
         need(p=p if p is not None else value)
         return Distribution.bernoulli(p if p is not None else value)  # type: ignore[arg-type]
-    raise InputError(f"unknown distribution {kind!r} (known: {', '.join(KINDS)})",
-                     code="unknown_distribution", key="distribution")
+    raise InputError(_("unknown distribution {kind!r} (known: {known})").format(
+        kind=kind, known=", ".join(KINDS)), code="unknown_distribution", key="distribution")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -352,17 +356,19 @@ def valid_range(key: str) -> ValidRange:
 
     Raises :class:`InputError` for keys that are not numeric inputs (``currency``, ``name``).
     """
-    section, _, fname = split_key(key)
+    section, _name, fname = split_key(key)
     models: dict[str, type[BaseModel]] = {
         "drivers": _inp.Drivers, "pools": _inp.GpuPool, "runs": _inp.TrainingRun,
         "data": _inp.CostLine, "other": _inp.CostLine, "staff": _inp.StaffLine}
     model = models[section]
     info = model.model_fields.get(fname)
     if info is None:
-        raise InputError(f"{key}: no such input (fields: {', '.join(model.model_fields)})")
+        raise InputError(f"{key}: " + _("no such input (fields: {fields})").format(
+            fields=", ".join(model.model_fields)))
     ids = {id(m) for m in info.metadata}
     if not ids & _NUMBERS:
-        raise InputError(f"{key}: not a numeric input, so it cannot be uncertain or varied")
+        raise InputError(f"{key}: " + _("not a numeric input, so it cannot be uncertain or "
+                                        "varied"))
     low, high, whole = 0.0, math.inf, bool(ids & _COUNTS)
     if ids & _FRACTIONS:
         high = 1.0
@@ -564,7 +570,7 @@ def check_uncertainties(
         if section != "drivers":
             get_value(budget, canon)  # raises for an unknown pool / run / line
         if canon in out:
-            raise InputError(f"{canon}: given twice")
+            raise InputError(f"{canon}: " + _("given twice"))
         out[canon] = dist
     return out
 
@@ -618,9 +624,9 @@ def simulate(
     already computed, if at hand.
     """
     if trials < 1:
-        raise InputError(f"trials must be at least 1 (got {trials})")
+        raise InputError(_("trials must be at least 1") + got_text(trials))
     if chunk_trials < 1:
-        raise InputError("chunk_trials must be at least 1")
+        raise InputError("chunk_trials: " + _("must be at least 1"))
     base_budget = apply_scenario(budget, scenario)
     dists = check_uncertainties(base_budget, uncertainties or {})
     base = base_result or compute_budget(base_budget, catalog, scenario=scenario)

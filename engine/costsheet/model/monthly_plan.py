@@ -17,11 +17,14 @@ from typing import Any
 
 from ..catalog import Catalog
 from ..errors import InputError
+from ..i18n import _, ngettext
 from ..inputs import Budget
 from ..units import format_money
 from .items import BudgetResult
 from .refresh_log import (
+    TIME,
     LogEntry,
+    canonical_titles,
     describe_change,
     fingerprint,
     is_unchanged,
@@ -60,11 +63,11 @@ class MonthlyPlan:
         if self.unchanged:
             last = rows_as_dicts(self.log_header, self.log_rows[-1:])[0] if self.log_rows \
                 else {}
-            when = last.get("Time") or "the previous run"
-            return [f"refresh log: inputs and as-of month unchanged since {when}; "
-                    "no row added"]
+            when = last.get(TIME) or _("the previous run")
+            return [_("refresh log: inputs and as-of month unchanged since {when}; no row "
+                      "added").format(when=when)]
         assert self.entry is not None
-        lines = [f"refresh log: row {len(self.log_rows) + 1} added"]
+        lines = [_("refresh log: row {n} added").format(n=len(self.log_rows) + 1)]
         lines += describe_change(self.entry, _money_fn(self.currency))
         return lines
 
@@ -115,7 +118,7 @@ def plan_monthly(
     :class:`~costsheet.model.variance.FxError` for currencies that cannot be converted.
     """
     sc = _scenario(results, scenario)
-    asof = as_month(as_of, "as-of month", key="as_of") if as_of is not None else None
+    asof = as_month(as_of, _("as-of month"), key="as_of") if as_of is not None else None
     fallback = f"{now.year:04d}-{now.month:02d}"
     tl = build_timeline(budget, scenario=sc, view="cash", result=results[sc], catalog=catalog,
                         fallback_start=fallback)
@@ -125,7 +128,7 @@ def plan_monthly(
     lines = list(actuals)
     var = compute_variance(budget, lines, as_of=asof, actual_fx=actual_fx, timeline=tl)
     fp = fingerprint(budget, lines, var.as_of, actual_fx)
-    header, rows = list(log_header), [list(r) for r in log_rows]
+    header, rows = canonical_titles(list(log_header)), [list(r) for r in log_rows]
     dict_rows = rows_as_dicts(header, rows)
     unchanged = is_unchanged(dict_rows, fp, var.as_of, sc)
     entry = None
@@ -136,7 +139,8 @@ def plan_monthly(
             currency=tl.currency, forecast=var.forecast_by_family,
             scenario_totals={n: float(r.total) for n, r in results.items()},
             previous_rows=dict_rows, view=tl.view,
-            note=f"{len(lines)} actual rows" if lines else "no actuals yet")
+            note=ngettext("{n} actual row", "{n} actual rows", len(lines)).format(n=len(lines))
+            if lines else _("no actuals yet"))
         new_header = _header_after(header, entry)
     return MonthlyPlan(
         scenario=sc, currency=tl.currency, timeline=tl, pnl=pnl, variance=var,
@@ -153,8 +157,8 @@ def _scenario(results: Mapping[str, BudgetResult], scenario: str | None) -> str:
         return sc
     lower = {n.casefold(): n for n in names}
     if sc.casefold() not in lower:
-        raise InputError(f"unknown scenario {sc!r} (known: {', '.join(names)})",
-                         key="scenario")
+        raise InputError(_("unknown scenario {name!r} (known: {known})").format(
+            name=sc, known=", ".join(names)), key="scenario")
     return lower[sc.casefold()]
 
 

@@ -8,6 +8,11 @@ values as they were and only appends.
 A log row is a mapping from column title to a cell value (text or number, never a formula). The
 fixed columns come first (:data:`FIXED_COLUMNS`); one ``Total: <scenario>`` column per scenario
 follows, added at the right when a scenario first appears, so earlier rows never move.
+
+Column titles are keys, in English (``Forecast: Data``); the sheet shows them in the run's
+language (:func:`display_title`: ``预测：数据成本``), and a log written in any language is read
+back to the keys (:func:`canonical_titles`), so a workbook keeps one log whatever language each
+refresh spoke.
 """
 
 from __future__ import annotations
@@ -20,28 +25,32 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from ..i18n import N_, _, available_languages, use_language
 from ..inputs import FAMILIES, FAMILY_LABELS, ActualLine, Budget
 from .variance import FxRates
 
-TIME = "Time"
-AS_OF = "As of"
-VERSION = "costsheet version"
-FINGERPRINT = "Inputs fingerprint"
-SCENARIO = "Scenario"
-VIEW = "View"
-CURRENCY = "Currency"
-FORECAST_TOTAL = "Forecast total"
-CHANGE_TOTAL = "Change total"
-NOTE = "Note"
+TIME = N_("Time")
+AS_OF = N_("As of")
+VERSION = N_("costsheet version")
+FINGERPRINT = N_("Inputs fingerprint")
+SCENARIO = N_("Scenario")
+VIEW = N_("View")
+CURRENCY = N_("Currency")
+FORECAST_TOTAL = N_("Forecast total")
+CHANGE_TOTAL = N_("Change total")
+NOTE = N_("Note")
 TOTAL_PREFIX = "Total: "
+#: the View column's words (the timeline's view names are keys)
+VIEW_WORDS = {"cash": N_("cash"), "pnl": N_("P&L")}
 
 
 def forecast_column(family: str) -> str:
-    return f"Forecast: {FAMILY_LABELS[family]}"
+    """The column's title, in English: titles are the log's keys (translated where shown)."""
+    return f"Forecast: {FAMILY_LABELS.msgid(family)}"
 
 
 def change_column(family: str) -> str:
-    return f"Change: {FAMILY_LABELS[family]}"
+    return f"Change: {FAMILY_LABELS.msgid(family)}"
 
 
 FIXED_COLUMNS: tuple[str, ...] = (
@@ -49,6 +58,44 @@ FIXED_COLUMNS: tuple[str, ...] = (
     *[forecast_column(f) for f in FAMILIES], CHANGE_TOTAL, *[change_column(f) for f in FAMILIES],
     NOTE,
 )
+
+
+def display_title(key: str) -> str:
+    """A column's title in the current language (``Forecast: Data`` → ``预测：数据成本``)."""
+    for f in FAMILIES:
+        if key == forecast_column(f):
+            return _("Forecast: {family}").format(family=FAMILY_LABELS[f])
+        if key == change_column(f):
+            return _("Change: {family}").format(family=FAMILY_LABELS[f])
+    if key.startswith(TOTAL_PREFIX):
+        return _("Total: {scenario}").format(scenario=key[len(TOTAL_PREFIX):])
+    return _(key) if key in FIXED_COLUMNS else key
+
+
+def canonical_titles(titles: Sequence[Any]) -> list[Any]:
+    """Titles as stored (in the language of the run that wrote them) → their keys; a title
+    costsheet does not know is kept as it is (so is a blank)."""
+    known: dict[str, str] = {}
+    totals: list[tuple[str, str]] = []
+    for lang in available_languages():
+        with use_language(lang):
+            for key in FIXED_COLUMNS:
+                known.setdefault(display_title(key), key)
+            head, _sep, tail = display_title(TOTAL_PREFIX + "\0").partition("\0")
+            totals.append((head, tail))
+    out: list[Any] = []
+    for title in titles:
+        text = str(title) if title is not None else None
+        if text is None or text in known.values():
+            out.append(title)
+        elif text in known:
+            out.append(known[text])
+        else:
+            total = next((text[len(h):len(text) - len(t)] for h, t in totals
+                          if text.startswith(h) and text.endswith(t) and len(text) > len(h + t)),
+                         None)
+            out.append(TOTAL_PREFIX + total if total is not None else title)
+    return out
 
 
 def fingerprint(
@@ -126,7 +173,8 @@ class LogEntry:
         """Column title → cell value (text or a number rounded to cents; None is a blank)."""
         out: dict[str, Any] = {
             TIME: self.time, AS_OF: self.as_of or "", VERSION: self.version,
-            FINGERPRINT: self.fingerprint, SCENARIO: self.scenario, VIEW: self.view,
+            FINGERPRINT: self.fingerprint, SCENARIO: self.scenario,
+            VIEW: _(VIEW_WORDS[self.view]) if self.view in VIEW_WORDS else self.view,
             CURRENCY: self.currency, FORECAST_TOTAL: _cents(self.forecast_total),
         }
         for f in FAMILIES:
@@ -240,17 +288,20 @@ def describe_change(entry: LogEntry, money: Callable[[float], str]) -> list[str]
 
     ``money`` formats an amount (e.g. ``lambda x: format_money(x, currency)``).
     """
-    view = ("cash view: owned hardware at its purchase price" if entry.view == "cash"
-            else f"{entry.view} view")
-    as_of = f"actuals to {entry.as_of}" if entry.as_of else "no actuals yet"
-    lines = [f"forecast ({entry.scenario}, {view}; {as_of}): {money(entry.forecast_total)}"]
+    view = (_("cash view: owned hardware at its purchase price") if entry.view == "cash"
+            else _("P&L view") if entry.view == "pnl" else entry.view)
+    as_of = (_("actuals to {month}").format(month=entry.as_of) if entry.as_of
+             else _("no actuals yet"))
+    lines = [_("forecast ({scenario}, {view}; {as_of}): {total}").format(
+        scenario=entry.scenario, view=view, as_of=as_of, total=money(entry.forecast_total))]
     if entry.change_total is None:
-        lines.append("first refresh of this scenario in the log")
+        lines.append(_("first refresh of this scenario in the log"))
         return lines
     moved = [(f, c) for f, c in entry.change.items() if c]
     if not moved:
-        lines.append("no change in the forecast since the previous refresh")
+        lines.append(_("no change in the forecast since the previous refresh"))
     for f, c in sorted(moved, key=lambda fc: -abs(fc[1] or 0.0)):
         sign = "+" if (c or 0.0) > 0 else "−"
-        lines.append(f"  {FAMILY_LABELS[f]}: {sign}{money(abs(c or 0.0))}")
+        lines.append("  " + _("{family}: {change}").format(
+            family=FAMILY_LABELS[f], change=f"{sign}{money(abs(c or 0.0))}"))
     return lines

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import InputError
+from ..i18n import N_, _
 from ..inputs import DRIVER_KEYS, Budget
 
 SECTIONS = {"pools": "name", "runs": "name", "data": "name", "staff": "role", "other": "name"}
@@ -22,12 +23,13 @@ def split_key(key: str) -> tuple[str, str | None, str]:
         return "drivers", None, key
     if key.startswith("drivers.") and key[8:] in DRIVER_KEYS:
         return "drivers", None, key[8:]
-    section, _, rest = key.partition(".")
-    name, _, field = rest.rpartition(".")
+    section, _sep, rest = key.partition(".")
+    name, _sep, field = rest.rpartition(".")
     if section not in SECTIONS or not name or not field:
         raise InputError(
-            f"unknown input key {key!r}: use a driver key ({', '.join(DRIVER_KEYS[:4])}, …) or "
-            "section.name.field such as pools.h800.price_per_gpu_hour"
+            _("unknown input key {key!r}: use a driver key ({drivers}, …) or section.name.field "
+              "such as pools.h800.price_per_gpu_hour").format(
+                key=key, drivers=", ".join(DRIVER_KEYS[:4]))
         )
     return section, name, field
 
@@ -44,9 +46,16 @@ def _find(budget: Budget, section: str, name: str | None, field: str) -> Any:
     for line in getattr(budget, section):
         if str(getattr(line, attr)).lower() == str(name).lower():
             if field not in type(line).model_fields:
-                raise InputError(f"{section}.{name}: no field {field!r}")
+                raise InputError(f"{section}.{name}: " + _("no field {field!r}").format(
+                    field=field))
             return line
-    raise InputError(f"unknown {section[:-1] if section != 'data' else 'data line'} {name!r}")
+    raise InputError(_(_UNKNOWN_LINE[section]).format(name=name))
+
+
+#: a line an input key names that the budget does not have
+_UNKNOWN_LINE = {"pools": N_("unknown pool {name!r}"), "runs": N_("unknown run {name!r}"),
+                 "data": N_("unknown data line {name!r}"), "staff": N_("unknown staff {name!r}"),
+                 "other": N_("unknown other {name!r}")}
 
 
 def apply_overrides(budget: Budget, overrides: dict[str, Any]) -> Budget:
@@ -82,5 +91,6 @@ def apply_scenario(budget: Budget, scenario: str) -> Budget:
         return budget
     if scenario not in budget.scenarios:
         known = ", ".join(budget.scenario_names)
-        raise InputError(f"unknown scenario {scenario!r} (known: {known})")
+        raise InputError(_("unknown scenario {scenario!r} (known: {known})").format(
+            scenario=scenario, known=known))
     return apply_overrides(budget, budget.scenarios[scenario])

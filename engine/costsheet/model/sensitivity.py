@@ -25,9 +25,10 @@ import numpy as np
 from pydantic import BaseModel
 
 from ..catalog import Catalog
-from ..errors import InputError
+from ..errors import InputError, got_text
+from ..i18n import N_, LazyMapping, _
 from ..inputs import DRIVER_KEYS, FAMILIES, FAMILY_LABELS, Budget, Drivers
-from .budget import budget_catalog, compute_budget, pool_for
+from .budget import budget_catalog, compute_budget, pool_for, run_named
 from .items import BudgetResult, Value
 from .montecarlo import valid_range
 from .scenarios import _find, apply_overrides, apply_scenario, get_value, split_key
@@ -37,12 +38,12 @@ DEFAULT_SWING = 0.20
 METRICS: tuple[str, ...] = ("gpu_hours", "wall_clock_days", "flops", "tokens", "energy_kwh",
                             "co2_kg", "cost_per_million_tokens")
 TARGETS: tuple[str, ...] = ("total", *FAMILIES, *METRICS)
-TARGET_LABELS: dict[str, str] = {
-    "total": "Total", **FAMILY_LABELS, "gpu_hours": "GPU-hours (final runs)",
-    "wall_clock_days": "Wall-clock days", "flops": "Training FLOPs", "tokens": "Tokens",
-    "energy_kwh": "Energy (kWh)", "co2_kg": "CO2 (kg)",
-    "cost_per_million_tokens": "Cost per million tokens",
-}
+TARGET_LABELS: LazyMapping = LazyMapping({
+    "total": N_("Total"), **{f: FAMILY_LABELS.msgid(f) for f in FAMILIES},
+    "gpu_hours": N_("GPU-hours (final runs)"), "wall_clock_days": N_("Wall-clock days"),
+    "flops": N_("Training FLOPs"), "tokens": N_("Tokens"), "energy_kwh": N_("Energy (kWh)"),
+    "co2_kg": N_("CO2 (kg)"), "cost_per_million_tokens": N_("Cost per million tokens"),
+})
 
 
 def check_target(name: str) -> str:
@@ -51,7 +52,8 @@ def check_target(name: str) -> str:
     key = {"days": "wall_clock_days", "wall_clock": "wall_clock_days", "power": "power_facilities",
            "hardware": "compute", "cost": "total"}.get(key, key)
     if key not in TARGETS:
-        raise InputError(f"unknown target {name!r}", hint=f"use one of: {', '.join(TARGETS)}")
+        raise InputError(_("unknown target {name!r}").format(name=name),
+                         hint=_("use one of: {targets}").format(targets=", ".join(TARGETS)))
     return key
 
 
@@ -64,8 +66,9 @@ def measure(result: BudgetResult, target: str) -> Value:
     value = result.metrics.get(target)
     if value is None:
         raise InputError(
-            f"this budget has no {TARGET_LABELS.get(target, target)}",
-            hint="wall-clock days need a GPU count on the final run's pool; tokens need tokens",
+            _("this budget has no {what}").format(what=TARGET_LABELS.get(target, target)),
+            hint=_("wall-clock days need a GPU count on the final run's pool; tokens need "
+                   "tokens"),
         )
     return value
 
@@ -83,7 +86,7 @@ def label_for(key: str) -> str:
     info = model.model_fields.get(fname)
     extra = info.json_schema_extra if info is not None else None
     title = extra.get("title_text", fname) if isinstance(extra, dict) else fname
-    return str(title) if section == "drivers" else f"{name}: {title}"
+    return _(str(title)) if section == "drivers" else f"{name}: {_(str(title))}"
 
 
 def numeric_driver_keys() -> list[str]:
@@ -237,7 +240,7 @@ def _published_mfu_band(budget: Budget, catalog: Catalog | None) -> tuple[float,
     for run in budget.runs:
         if run.kind != "final" or run.mfu is not None or run.gpu_hours is not None:
             continue
-        pool = pool_for(budget, run.pool, f"run {run.name!r}")
+        pool = pool_for(budget, run.pool, run_named(run.name))
         if pool.gpu_type is None:
             continue
         spec = cat.get(pool.gpu_type)
@@ -267,7 +270,7 @@ def tornado(
     ``base_result`` is ``scenario`` already computed, if at hand.
     """
     if not 0 < swing < 10:
-        raise InputError(f"swing must be a fraction such as 0.2 (got {swing})")
+        raise InputError(_("swing must be a fraction such as 0.2") + got_text(swing))
     target = check_target(target)
     base_budget = apply_scenario(budget, scenario)
     base_res = base_result or compute_budget(base_budget, catalog, scenario=scenario)
@@ -301,14 +304,16 @@ def tornado(
             lo_x = float(rng.clip(np.array([base_x * (1 - swing)]))[0])  # type: ignore[operator]
         if hi_x is None:
             hi_x = float(rng.clip(np.array([base_x * (1 + swing)]))[0])  # type: ignore[operator]
-        own = ("published P10", "published P90") if band is not None else (
+        own = (_("published P10"), _("published P90")) if band is not None else (
             f"-{swing:.0%}", f"+{swing:.0%}")
-        src_low = f"{low_scenario} scenario" if key in lows else own[0]
-        src_high = f"{high_scenario} scenario" if key in highs else own[1]
+        src_low = _("{scenario} scenario").format(scenario=low_scenario) if key in lows \
+            else own[0]
+        src_high = _("{scenario} scenario").format(scenario=high_scenario) if key in highs \
+            else own[1]
         if key in lows or key in highs:
             source = f"{src_low} / {src_high}"
         else:
-            source = "published runs' P10 / P90" if band is not None else pct
+            source = _("published runs' P10 / P90") if band is not None else pct
         ends.append((key, base_x, _tidy(lo_x), _tidy(hi_x), source))
     points = [(key, x) for key, _b, lo_x, hi_x, _s in ends for x in (lo_x, hi_x)]
     values = _one_at_a_time(base_budget, catalog, scenario, points,

@@ -27,7 +27,8 @@ from typing import Any
 import numpy as np
 
 from ..catalog import Catalog
-from ..errors import InputError, Report
+from ..errors import InputError, Report, got_text
+from ..i18n import _, pad, text_width
 from ..inputs import FAMILIES, Budget, TrainingRun
 from ..units import UnitError, format_money, format_quantity, parse_fraction, parse_number
 from .budget import budget_catalog, compute_budget, make_fx, pool_for
@@ -75,8 +76,9 @@ def parse_target(
     """
     m = _TARGET.match(text or "")
     if not m:
-        raise InputError(f"{text!r} is not METRIC=VALUE", key="target",
-                         hint="e.g. total=5M, wall_clock_days=60 or 'total<=5M'")
+        raise InputError(_("{text!r} is not METRIC=VALUE").format(text=text), key="target",
+                         hint=_("e.g. {example}").format(
+                             example="total=5M, wall_clock_days=60, 'total<=5M'"))
     metric = check_target(m.group(1))
     relation = {"<": "<=", "≤": "<=", ">": ">=", "≥": ">="}.get(m.group(2), m.group(2))
     goal_text = m.group(3)
@@ -100,8 +102,9 @@ def _goal_from_budget(
         return float(measure(compute_budget(b, catalog), metric))
     known = ", ".join(budget.scenario_names)
     raise InputError(
-        f"value {text!r} is not a number, a scenario ({known}), own or rent",
-        key="target", hint="e.g. total=5M, or total=own (the cost of owning the same GPUs)")
+        _("value {text!r} is not a number, a scenario ({known}), own or rent").format(
+            text=text, known=known),
+        key="target", hint=_("e.g. total=5M, or total=own (the cost of owning the same GPUs)"))
 
 
 def resolve_key(budget: Budget, vary: str) -> str:
@@ -124,8 +127,10 @@ def resolve_key(budget: Budget, vary: str) -> str:
         return f"pools.{pool.name}.{fname}"
     if alias in ("tokens", "params", "active_params", "flops"):
         if run is None:
-            raise InputError(f"{vary}: name the run (runs.<name>.{alias}); "
-                             f"there are {len(finals)} final runs", key="vary")
+            raise InputError(f"{vary}: " + _("name the run (runs.<name>.{field}); there are "
+                                             "{n} final runs").format(field=alias,
+                                                                      n=len(finals)),
+                             key="vary")
         return f"runs.{run.name}.{alias}"
     if alias == "mfu" and run is not None and run.mfu is not None:
         return f"runs.{run.name}.mfu"
@@ -141,7 +146,7 @@ def _fmt(metric: str, value: float, currency: str) -> str:
     if metric == "total" or metric in FAMILIES or metric == "cost_per_million_tokens":
         return format_money(value, currency)
     if metric == "wall_clock_days":
-        return f"{value:,.1f} days"
+        return _("{days} days").format(days=f"{value:,.1f}")
     return format_quantity(value)
 
 
@@ -189,32 +194,39 @@ class GoalSeekAnswer:
         goal = _fmt(self.target.metric, self.target.goal, self.currency)
         if not _is_number(self.target.goal_text):
             goal += f", {self.target.goal_text}"
+        values = {"label": self.label, "x": x, "metric": metric, "got": got, "goal": goal}
         if self.target.relation == "=":
-            tail = f"gives {metric} {got} (target {goal})"
-        else:
-            word = "at or under" if self.target.relation == "<=" else "at or over"
-            tail = f"keeps the {metric} {word} {goal} ({got} there)"
-            return f"{self.label} of {self.direction} {x} {tail}"
-        return f"{self.label} = {x} {tail}"
+            return _("{label} = {x} gives {metric} {got} (target {goal})").format(**values)
+        text = {("at most", "<="): _("{label} of at most {x} keeps the {metric} at or under "
+                                    "{goal} ({got} there)"),
+                ("at least", "<="): _("{label} of at least {x} keeps the {metric} at or under "
+                                     "{goal} ({got} there)"),
+                ("at most", ">="): _("{label} of at most {x} keeps the {metric} at or over "
+                                    "{goal} ({got} there)"),
+                ("at least", ">="): _("{label} of at least {x} keeps the {metric} at or over "
+                                     "{goal} ({got} there)")}[(self.direction,
+                                                              self.target.relation)]
+        return text.format(**values)
 
     def lines(self) -> list[str]:
         """The answer for a terminal."""
         cur = self.currency
         out = [self.statement, ""]
-        rows = [("Input", f"{self.label} ({self.key})")]
+        rows = [(_("Input"), f"{self.label} ({self.key})")]
         if self.base_value is not None:
-            rows.append(("Base value", fmt_input(self.key, self.base_value, cur)))
-        rows.append(("Answer", fmt_input(self.key, self.value, cur)
-                     + (f"  (exactly {self.exact_value:,.2f})" if self.whole else "")))
+            rows.append((_("Base value"), fmt_input(self.key, self.base_value, cur)))
+        rows.append((_("Answer"), fmt_input(self.key, self.value, cur)
+                     + (_("  (exactly {value})").format(value=f"{self.exact_value:,.2f}")
+                        if self.whole else "")))
         metric = TARGET_LABELS[self.target.metric]
         if self.base_achieved is not None:
-            rows.append((f"{metric} at Base",
+            rows.append((_("{metric} at Base").format(metric=metric),
                          _fmt(self.target.metric, self.base_achieved, cur)))
-        rows.append((f"{metric} at answer", _fmt(self.target.metric, self.achieved, cur)))
-        rows.append(("Searched", f"{fmt_input(self.key, self.low, cur)} to "
-                                 f"{fmt_input(self.key, self.high, cur)}"))
-        width = max(len(k) for k, _ in rows)
-        return out + [f"  {k:<{width}}  {v}" for k, v in rows]
+        rows.append((_("{metric} at answer").format(metric=metric),
+                     _fmt(self.target.metric, self.achieved, cur)))
+        rows.append((_("Searched"), _("{low} to {high}").format(
+            low=fmt_input(self.key, self.low, cur), high=fmt_input(self.key, self.high, cur))))
+        return out + table_lines(rows)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -288,7 +300,8 @@ def goal_seek(
     lo = max(rng.low, lo_d if low is None else float(low))
     hi = min(rng.high, hi_d if high is None else float(high))
     if not lo < hi:
-        raise InputError(f"{vary}: empty search range {lo:g} to {hi:g}", key="vary")
+        raise InputError(f"{vary}: " + _("empty search range {low:g} to {high:g}").format(
+            low=lo, high=hi), key="vary")
 
     def f(xs: np.ndarray) -> np.ndarray:
         res = compute_budget(apply_overrides(b, {key: xs}), cat, scenario=scenario)
@@ -301,16 +314,18 @@ def goal_seek(
     bracket = _first_crossing(xs, vals)
     if bracket is None:
         finite = vals[np.isfinite(vals)] + tgt.goal
-        span = (f"it ranges from {_fmt(tgt.metric, float(finite.min()), base_res.currency)} to "
-                f"{_fmt(tgt.metric, float(finite.max()), base_res.currency)}"
-                if finite.size else "the model gives no finite value")
+        span = (_("it ranges from {low} to {high}").format(
+            low=_fmt(tgt.metric, float(finite.min()), base_res.currency),
+            high=_fmt(tgt.metric, float(finite.max()), base_res.currency))
+            if finite.size else _("the model gives no finite value"))
         raise InputError(
-            f"cannot reach {tgt.describe(base_res.currency)} by varying {label_for(key)} "
-            f"({key}) between {fmt_input(key, lo, base_res.currency)} and "
-            f"{fmt_input(key, hi, base_res.currency)}: {span}",
-            hint="choose another input to vary, or widen the search with low and high")
+            _("cannot reach {target} by varying {label} ({key}) between {low} and {high}: "
+              "{span}").format(target=tgt.describe(base_res.currency), label=label_for(key),
+                               key=key, low=fmt_input(key, lo, base_res.currency),
+                               high=fmt_input(key, hi, base_res.currency), span=span),
+            hint=_("choose another input to vary, or widen the search with low and high"))
     a, c = bracket
-    for _ in range(REFINE_ROUNDS):
+    for _round in range(REFINE_ROUNDS):
         if c - a <= 1e-13 * max(abs(a), abs(c), 1e-300):
             break
         pts = np.linspace(a, c, REFINE_POINTS)
@@ -401,27 +416,30 @@ class ComputeOptimalAnswer:
     def lines(self) -> list[str]:
         """The answer for a terminal."""
         cur = self.currency
-        head = (f"{format_money(self.money, cur)} buys a compute-optimal run of "
-                f"{format_quantity(self.params)} parameters on {format_quantity(self.tokens)} "
-                f"tokens ({self.tokens_per_param:g} tokens per parameter)")
+        head = _("{money} buys a compute-optimal run of {params} parameters on {tokens} tokens "
+                 "({ratio:g} tokens per parameter)").format(
+            money=format_money(self.money, cur), params=format_quantity(self.params),
+            tokens=format_quantity(self.tokens), ratio=self.tokens_per_param)
+        ownership = _("own") if self.ownership == "own" else _("rent")
         rows = [
-            ("GPU", f"{self.gpu} ({self.ownership}, pool {self.pool})"),
-            ("Price per GPU-hour", f"{format_money(self.price_per_gpu_hour, cur)} "
-                                   f"({self.price_basis})"),
-            ("MFU", f"{self.mfu:.1%} of {self.peak_flops / 1e12:,.0f} TFLOP/s {self.precision}"),
-            ("GPU-hours", format_quantity(self.gpu_hours)),
-            ("Training FLOPs", f"{self.flops:.4g}"),
-            ("Parameters", format_quantity(self.params)),
-            ("Tokens", format_quantity(self.tokens)),
+            ("GPU", _("{gpu} ({ownership}, pool {pool})").format(
+                gpu=self.gpu, ownership=ownership, pool=self.pool)),
+            (_("Price per GPU-hour"), f"{format_money(self.price_per_gpu_hour, cur)} "
+                                      f"({self.price_basis})"),
+            ("MFU", _("{mfu:.1%} of {peak} TFLOP/s {precision}").format(
+                mfu=self.mfu, peak=f"{self.peak_flops / 1e12:,.0f}", precision=self.precision)),
+            (_("GPU-hours"), format_quantity(self.gpu_hours)),
+            (_("Training FLOPs"), f"{self.flops:.4g}"),
+            (_("Parameters"), format_quantity(self.params)),
+            (_("Tokens"), format_quantity(self.tokens)),
         ]
         if self.wall_clock_days is not None:
-            rows.append(("Wall-clock days", f"{self.wall_clock_days:,.1f} "
-                                            f"({self.gpu_count:,} GPUs)"))
-        rows.append(("Run compute (model)", format_money(self.model_run_cost, cur)))
+            rows.append((_("Wall-clock days"), _("{days} ({gpus} GPUs)").format(
+                days=f"{self.wall_clock_days:,.1f}", gpus=f"{self.gpu_count:,}")))
+        rows.append((_("Run compute (model)"), format_money(self.model_run_cost, cur)))
         if abs(self.model_total - self.model_run_cost) > 0.005:
-            rows.append(("With power, failures", format_money(self.model_total, cur)))
-        width = max(len(k) for k, _ in rows)
-        return [head, ""] + [f"  {k:<{width}}  {v}" for k, v in rows]
+            rows.append((_("With power, failures"), format_money(self.model_total, cur)))
+        return [head, ""] + table_lines(rows)
 
 
 def biggest_run(
@@ -452,8 +470,8 @@ def biggest_run(
     p = pool_for(budget, pool, "", key="pool")
     run0 = next((r for r in finals if (r.pool or p.name).lower() == p.name.lower()), None)
     if p.gpu_type is None:
-        raise InputError(f"pool {p.name!r}: needs a GPU type to turn money into FLOPs",
-                         key=f"pools.{p.name}.gpu_type")
+        raise InputError(_("pool {name!r}: needs a GPU type to turn money into FLOPs").format(
+            name=p.name), key=f"pools.{p.name}.gpu_type")
     spec = cat.get(p.gpu_type)
     prec = precision or (run0.precision if run0 else "bf16")
     u = mfu_v if mfu_v is not None else (
@@ -461,7 +479,7 @@ def biggest_run(
     if u is None:  # no MFU stated anywhere: published runs on this GPU's generation (#11)
         u = mfu_at_precision(published_mfu(spec).point, spec, prec)
     rate = gpu_hour_rate(p, spec, budget.drivers, budget.currency)
-    fx_rate, _ = make_fx(budget)(rate.currency)
+    fx_rate, _note = make_fx(budget)(rate.currency)
     price = float(rate.rate) * fx_rate
     peak = spec.peak_flops(prec)
     co = compute_optimal_for_budget(amount, price, peak, u, tokens_per_param)
@@ -482,13 +500,19 @@ def biggest_run(
         model_run_cost=run_cost, model_total=float(res.total))
 
 
+def table_lines(rows: list[tuple[str, str]]) -> list[str]:
+    """``  label  value`` lines with the values aligned (CJK labels: two columns a character)."""
+    width = max(text_width(k) for k, _v in rows)
+    return [f"  {pad(k, width)}  {v}" for k, v in rows]
+
+
 def _opt(x: Any) -> float | None:
     return None if x is None else float(x)
 
 
 def _parse(parser: Any, name: str, value: Any, report: Report) -> Any:
     if value is None or (isinstance(value, str) and not value.strip()):
-        report.add("", "", name, value, "is required")
+        report.add("", "", name, value, _("is required"))
         return None
     try:
         return parser(value)
@@ -503,7 +527,7 @@ def _bound(value: Any, name: str) -> float | None:
     try:
         return parse_number(value, allow_negative=True)
     except UnitError as exc:
-        raise InputError(f"{exc} (got {value!r})", key=name) from None
+        raise InputError(f"{exc}{got_text(value)}", key=name) from None
 
 
 __all__ = [

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from ..i18n import N_, LazyMapping, _
 from ..inputs import TrainingRun
 from .items import Value, q
 
@@ -58,28 +59,29 @@ def rl_decode_warning(run_name: str) -> str:
     """The Checks warning for an RL run left at the default rollout utilisation: where the
     default comes from and how wide its uncertainty is."""
     low, high = RL_DECODE_MFU_RANGE
-    return (
-        f"run {run_name!r}: rollouts at the default RL decode MFU of "
-        f"{DEFAULT_RL_DECODE_MFU:.1%}, derived from one published run (DeepSeek-R1-Zero: 101K "
-        f"H800 GPU-hours for 5.3M rollouts) at an assumed mean length of "
-        f"{RL_ASSUMED_MEAN_TOKENS / 1000:.0f}K tokens; mean lengths of "
-        f"{RL_RANGE_TOKENS[0] / 1000:.0f}K-{RL_RANGE_TOKENS[1] / 1000:.0f}K imply "
-        f"{low:.1%}-{high:.1%}, so the rollouts could take from "
-        f"{DEFAULT_RL_DECODE_MFU / high:.2f}× to {DEFAULT_RL_DECODE_MFU / low:.1f}× the GPU-hours "
-        "shown: set the run's decode MFU from your own rollout throughput, or give its GPU-hours"
-    )
+    return _(
+        "run {name!r}: rollouts at the default RL decode MFU of {mfu:.1%}, derived from one "
+        "published run (DeepSeek-R1-Zero: 101K H800 GPU-hours for 5.3M rollouts) at an assumed "
+        "mean length of {assumed:.0f}K tokens; mean lengths of {short:.0f}K-{long:.0f}K imply "
+        "{low:.1%}-{high:.1%}, so the rollouts could take from {least:.2f}× to {most:.1f}× the "
+        "GPU-hours shown: set the run's decode MFU from your own rollout throughput, or give "
+        "its GPU-hours").format(
+        name=run_name, mfu=DEFAULT_RL_DECODE_MFU, assumed=RL_ASSUMED_MEAN_TOKENS / 1000,
+        short=RL_RANGE_TOKENS[0] / 1000, long=RL_RANGE_TOKENS[1] / 1000, low=low, high=high,
+        least=DEFAULT_RL_DECODE_MFU / high, most=DEFAULT_RL_DECODE_MFU / low)
 
 
-STAGE_LABELS: dict[str, str] = {
-    "pretraining": "Pre-training",
-    "midtraining": "Mid-training",
-    "sft": "SFT",
-    "preference": "Preference tuning",
-    "rl": "RL",
-    "distillation": "Distillation",
-    "synthetic_data": "Synthetic data",
-    "evaluation": "Evaluation",
-}
+#: training stages as people read them (translated when looked up)
+STAGE_LABELS: LazyMapping = LazyMapping({
+    "pretraining": N_("Pre-training"),
+    "midtraining": N_("Mid-training"),
+    "sft": N_("SFT"),
+    "preference": N_("Preference tuning"),
+    "rl": N_("RL"),
+    "distillation": N_("Distillation"),
+    "synthetic_data": N_("Synthetic data"),
+    "evaluation": N_("Evaluation"),
+})
 #: the split a summary shows: pre-training vs post-training vs data generation vs evaluation
 STAGE_GROUPS: dict[str, str] = {
     "pretraining": "pre-training",
@@ -99,7 +101,8 @@ GENERATING = ("rl", "synthetic_data", "evaluation")
 class FlopPart:
     """One pass of a stage: its FLOPs and the formula a reader can redo.
 
-    ``formula`` is text, or a function that writes it (formatted only when a basis is shown).
+    ``label`` is English (translated when shown); ``formula`` is text, or a function that
+    writes it (formatted only when a basis is shown).
     """
 
     label: str
@@ -109,7 +112,7 @@ class FlopPart:
 
     def text(self) -> str:
         formula = self.formula() if callable(self.formula) else self.formula
-        return f"{self.label} {formula} = {q(self.flops)}"
+        return f"{_(self.label)} {formula} = {q(self.flops)}"
 
 
 @dataclass
@@ -182,23 +185,28 @@ def generation_parts(run: TrainingRun, n: Value, samples: Value) -> list[FlopPar
     shape = has_shape(run)
     if p is not None:
         flops = FORWARD_FLOPS_PER_PARAM * n * p * samples
-        formula = f"2 × {q(n)} × {q(samples)} samples × {q(p)} prompt tokens"
+        formula = _("2 × {n} × {samples} samples × {prompt} prompt tokens").format(
+            n=q(n), samples=q(samples), prompt=q(p))
         if shape:
             lh = run.layers * run.hidden_size  # type: ignore[operator]
             flops = flops + 0.5 * ATTENTION_FLOPS * lh * p * p * samples
-            formula += (f" + attention 2 × {q(run.layers)} layers × {q(run.hidden_size)} × "
-                        f"{q(p)}² × {q(samples)}")
-        parts.append(FlopPart("prefill", flops, False, formula))
+            formula += _(" + attention 2 × {layers} layers × {hidden} × {prompt}² × "
+                         "{samples}").format(layers=q(run.layers), hidden=q(run.hidden_size),
+                                             prompt=q(p), samples=q(samples))
+        parts.append(FlopPart(N_("prefill"), flops, False, formula))
     ctx = (0.0 if p is None else p) + 0.5 * g  # type: ignore[operator]
     per_token: Value = FORWARD_FLOPS_PER_PARAM * n
     formula = f"2 × {q(n)}"
     if shape:
         lh = run.layers * run.hidden_size  # type: ignore[operator]
         per_token = per_token + ATTENTION_FLOPS * lh * ctx
-        formula = (f"(2 × {q(n)} + attention 4 × {q(run.layers)} layers × "
-                   f"{q(run.hidden_size)} × {q(ctx)} mean context)")
-    parts.append(FlopPart("decode", per_token * g * samples, True,
-                          f"{formula} × {q(samples)} samples × {q(g)} generated tokens"))
+        formula = _("(2 × {n} + attention 4 × {layers} layers × {hidden} × {context} mean "
+                    "context)").format(n=q(n), layers=q(run.layers), hidden=q(run.hidden_size),
+                                       context=q(ctx))
+    parts.append(FlopPart(N_("decode"), per_token * g * samples, True,
+                          _("{formula} × {samples} samples × {generated} generated "
+                            "tokens").format(formula=formula, samples=q(samples),
+                                             generated=q(g))))
     return parts
 
 
@@ -213,18 +221,19 @@ def _judge_part(run: TrainingRun, samples: Value) -> list[FlopPart]:
         return []
     seq = sample_tokens(run)
     return [FlopPart(
-        "reward model", inference_flops(run.reward_model_params, seq * samples), False,
-        f"2 × {q(run.reward_model_params)} × {q(samples)} samples × {q(seq)} tokens")]
+        N_("reward model"), inference_flops(run.reward_model_params, seq * samples), False,
+        _("2 × {n} × {samples} samples × {tokens} tokens").format(
+            n=q(run.reward_model_params), samples=q(samples), tokens=q(seq)))]
 
 
 def _training_part(run: TrainingRun, n: Value | None, tokens: Value | None,
-                   label: str = "training") -> FlopPart | None:
+                   label: str = N_("training")) -> FlopPart | None:
     if run.flops is not None:
-        return FlopPart(label, run.flops, False, "given")
+        return FlopPart(label, run.flops, False, _("given"))
     if n is None or tokens is None:
         return None
     return FlopPart(label, TRAIN_FLOPS_PER_PARAM * n * tokens, False,
-                    lambda: f"6 × {q(n)} × {q(tokens)} tokens")
+                    lambda: _("6 × {n} × {tokens} tokens").format(n=q(n), tokens=q(tokens)))
 
 
 def stage_work(run: TrainingRun) -> StageWork:
@@ -238,21 +247,23 @@ def stage_work(run: TrainingRun) -> StageWork:
     work.training_tokens = d
     train = _training_part(run, n, d)
     if train is None:
-        work.missing = "GPU-hours, or FLOPs, or parameters and tokens"
+        work.missing = _("GPU-hours, or FLOPs, or parameters and tokens")
         return work
     work.parts.append(train)
     if stage == "preference":
         if n is None or d is None:
-            work.missing = "parameters and tokens (the reference model reads every token)"
+            work.missing = _("parameters and tokens (the reference model reads every token)")
             return work
-        work.parts.append(FlopPart("reference model", inference_flops(n, d), False,
-                                   f"2 × {q(n)} × {q(d)} tokens"))
+        work.parts.append(FlopPart(N_("reference model"), inference_flops(n, d), False,
+                                   _("2 × {n} × {tokens} tokens").format(n=q(n), tokens=q(d))))
     elif stage == "distillation":
         if run.teacher_params is None or d is None:
-            work.missing = "the teacher's parameters and the tokens it reads"
+            work.missing = _("the teacher's parameters and the tokens it reads")
             return work
-        work.parts.append(FlopPart("teacher forward", inference_flops(run.teacher_params, d),
-                                   False, f"2 × {q(run.teacher_params)} × {q(d)} tokens"))
+        work.parts.append(FlopPart(N_("teacher forward"),
+                                   inference_flops(run.teacher_params, d), False,
+                                   _("2 × {n} × {tokens} tokens").format(
+                                       n=q(run.teacher_params), tokens=q(d))))
     return work
 
 
@@ -260,8 +271,8 @@ def _generating_work(run: TrainingRun, n: Value | None) -> StageWork:
     stage = run.stage
     work = StageWork(stage)
     if run.prompts is None or run.generated_tokens is None or n is None:
-        work.missing = ("parameters, prompts and generated tokens per sample "
-                        "(samples per prompt: 1 unless given)")
+        work.missing = _("parameters, prompts and generated tokens per sample (samples per "
+                         "prompt: 1 unless given)")
         if stage == "rl":
             work.training_tokens = run.tokens
         return work
@@ -272,20 +283,22 @@ def _generating_work(run: TrainingRun, n: Value | None) -> StageWork:
     if stage != "rl":
         return work
     if run.tokens is not None:
-        update, formula = run.tokens, f"{q(run.tokens)} tokens"
+        update, formula = run.tokens, _("{tokens} tokens").format(tokens=q(run.tokens))
     else:
         seq = sample_tokens(run)
         update = samples * seq
-        formula = f"{q(samples)} samples × {q(seq)} tokens"
+        formula = _("{samples} samples × {tokens} tokens").format(samples=q(samples),
+                                                                tokens=q(seq))
     work.training_tokens = update
     if run.flops is not None:
-        work.parts.append(FlopPart("policy update", run.flops, False, "given"))
+        work.parts.append(FlopPart(N_("policy update"), run.flops, False, _("given")))
     else:
-        work.parts.append(FlopPart("policy update", TRAIN_FLOPS_PER_PARAM * n * update, False,
-                                   f"6 × {q(n)} × {formula}"))
+        work.parts.append(FlopPart(N_("policy update"), TRAIN_FLOPS_PER_PARAM * n * update,
+                                   False, f"6 × {q(n)} × {formula}"))
     work.parts.append(FlopPart(
-        "log-probabilities", RL_LOGPROB_PASSES * inference_flops(n, update), False,
-        f"{RL_LOGPROB_PASSES} passes (old policy, reference) × 2 × {q(n)} × {formula}"))
+        N_("log-probabilities"), RL_LOGPROB_PASSES * inference_flops(n, update), False,
+        _("{passes} passes (old policy, reference) × 2 × {n} × {formula}").format(
+            passes=RL_LOGPROB_PASSES, n=q(n), formula=formula)))
     return work
 
 

@@ -46,13 +46,15 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from ..catalog import Catalog
-from ..errors import InputError
+from ..errors import InputError, got_text
+from ..i18n import N_, LazyMapping, _
 from ..inputs import FAMILIES, Budget, Drivers, GpuPool, parse_month
 from ..units import UnitError
 from .budget import budget_catalog, compute_budget, make_fx
 from .compute import gpu_hour_rate
 from .costlines import FxRate
 from .items import GPU_HOUR_KINDS, BudgetResult, LineItem, is_scalar, m, q
+from .labels import DEPRECIATION, PURCHASE, line_name
 from .scenarios import apply_scenario
 
 if TYPE_CHECKING:
@@ -60,10 +62,10 @@ if TYPE_CHECKING:
 
 View = Literal["cash", "pnl"]
 VIEWS: tuple[str, ...] = ("cash", "pnl")
-VIEW_LABELS: dict[str, str] = {
-    "cash": "Cash (owned hardware as its purchase)",
-    "pnl": "P&L (owned hardware as straight-line depreciation)",
-}
+VIEW_LABELS: LazyMapping = LazyMapping({
+    "cash": N_("Cash (owned hardware as its purchase)"),
+    "pnl": N_("P&L (owned hardware as straight-line depreciation)"),
+})
 _EPS = 1e-9
 
 
@@ -98,9 +100,10 @@ def as_month(value: object, what: str = "month", *, key: str | None = None) -> s
     try:
         out = parse_month(value)
     except UnitError as exc:
-        raise InputError(f"{prefix}{exc} (got {value!r})", key=key) from None
+        raise InputError(f"{prefix}{exc}{got_text(value)}", key=key) from None
     if out is None:
-        raise InputError(f"{prefix}is required" if not key else f"{what} is required", key=key)
+        raise InputError(prefix + _("is required") if not key
+                         else _("{what} is required").format(what=what), key=key)
     return out
 
 
@@ -128,7 +131,8 @@ class Horizon:
 
     def __post_init__(self) -> None:
         if month_index(self.end) < month_index(self.start):
-            raise InputError(f"horizon ends ({self.end}) before it starts ({self.start})")
+            raise InputError(_("horizon ends ({end}) before it starts ({start})").format(
+                end=self.end, start=self.start))
 
     @property
     def months(self) -> list[str]:
@@ -146,7 +150,7 @@ class Horizon:
     def of(cls, start: str, months: int) -> Horizon:
         """``months`` months from ``start``."""
         if months < 1:
-            raise InputError(f"a horizon needs at least one month (got {months})")
+            raise InputError(_("a horizon needs at least one month") + got_text(months))
         return cls(start, add_months(start, months - 1))
 
 
@@ -208,8 +212,8 @@ def owned_hardware(
             continue
         if not pool.gpu_count:
             warnings.append(
-                f"pool {pool.name!r}: owned but no GPU count, so no purchase; the timeline "
-                "keeps the model's depreciation per GPU-hour")
+                _("pool {name!r}: owned but no GPU count, so no purchase; the timeline keeps "
+                  "the model's depreciation per GPU-hour").format(name=pool.name))
             continue
         out.append(_owned(pool, cat, d, fx, budget.currency, charged.get(pool.name, {})))
     return out, warnings
@@ -219,7 +223,7 @@ def _owned(pool: GpuPool, cat: Catalog, d: Drivers, fx: FxRate, currency: str,
            charged: dict[str, float]) -> OwnedHardware:
     spec = cat.get(pool.gpu_type) if pool.gpu_type else None
     rate = gpu_hour_rate(pool, spec, d, currency)
-    fx_rate, _ = fx(rate.currency)
+    fx_rate, _note = fx(rate.currency)
     assert rate.capex_per_gpu is not None  # an owned pool's rate is its depreciation
     capex_per_gpu = float(rate.capex_per_gpu) * fx_rate
     count = int(pool.gpu_count or 0)
@@ -232,7 +236,8 @@ def _owned(pool: GpuPool, cat: Catalog, d: Drivers, fx: FxRate, currency: str,
         pool=pool.name, start_month=pool.start_month, gpu_count=count,
         capex_per_gpu=capex_per_gpu, capex=capex, life_months=life_months,
         monthly_depreciation=capex / life_months, charged=total, family_shares=shares,
-        basis=f"{q(count)} GPUs × {m(capex_per_gpu, currency)} capex per GPU [{rate.basis}]",
+        basis=_("{gpus} GPUs × {price} capex per GPU [{basis}]").format(
+            gpus=q(count), price=m(capex_per_gpu, currency), basis=rate.basis),
     )
 
 
@@ -383,14 +388,15 @@ def build_timeline(
     ``fallback_start``: the start when no month is given anywhere (else that is an InputError).
     """
     if view not in VIEWS:
-        raise InputError(f"unknown view {view!r} (known: {', '.join(VIEWS)})")
+        raise InputError(_("unknown view {view!r} (known: {known})").format(
+            view=view, known=", ".join(VIEWS)))
     sb = apply_scenario(budget, scenario)
     if result is None:
         result = compute_budget(sb, catalog, scenario)
     for it in result.items:
         if not is_scalar(it.amount):
-            raise InputError("the monthly timeline needs one value per input, not Monte Carlo "
-                             "trials")
+            raise InputError(_("the monthly timeline needs one value per input, not Monte "
+                               "Carlo trials"))
     owned, warnings = owned_hardware(sb, result, catalog)
     owned_names = {o.pool for o in owned}
 
@@ -400,8 +406,8 @@ def build_timeline(
                      or fallback_start)
     if default_start is None:
         raise InputError(
-            "no month to start the timeline from",
-            hint="set the Start month on the Drivers sheet (YYYY-MM)",
+            _("no month to start the timeline from"),
+            hint=_("set the Start month on the Drivers sheet (YYYY-MM)"),
         )
     held = {p.name: (p.start_month or default_start, float(p.term_months))
             for p in sb.pools if p.term_months is not None and p.ownership == "rent"}
@@ -425,7 +431,8 @@ def build_timeline(
     for o in owned:
         start = o.start_month or hz.start
         if view == "cash":
-            put(LineItem("compute", f"Purchase: {o.pool}", o.gpu_count, "GPU", o.capex_per_gpu,
+            put(LineItem("compute", line_name(PURCHASE, o.pool), o.gpu_count,
+                         "GPU", o.capex_per_gpu,
                          o.capex, result.currency, o.basis, f"pools.{o.pool}", start, None,
                          kind="purchase", pool=o.pool),
                 start, None)
@@ -435,16 +442,18 @@ def build_timeline(
                 if not share:
                     continue
                 put(LineItem(
-                    family, f"Depreciation: {o.pool}", o.gpu_count, "GPU",
+                    family, line_name(DEPRECIATION, o.pool), o.gpu_count, "GPU",
                     o.capex_per_gpu * share, o.capex * share, result.currency,
-                    f"{o.basis} / {q(o.life_months)} months straight-line"
-                    + (f" × {share:.1%} share" if share < 1.0 else ""),
+                    _("{basis} / {months} months straight-line").format(
+                        basis=o.basis, months=q(o.life_months))
+                    + (_(" × {share:.1%} share").format(share=share) if share < 1.0 else ""),
                     f"pools.{o.pool}", start, o.life_months, kind="depreciation", pool=o.pool),
                     start, o.life_months)
     if outside:
         before = sum(1 for e in outside if month_index(e.month) < month_index(hz.start))
         if before:
-            warnings.append(f"{before} monthly amounts fall before the horizon start {hz.start}")
+            warnings.append(_("{n} monthly amounts fall before the horizon start {start}").format(
+                n=before, start=hz.start))
     return Timeline(
         scenario=scenario, view=view, currency=result.currency, horizon=hz, lines=lines,
         entries=entries, outside=outside, owned=owned, model_total=float(result.total),
@@ -510,7 +519,8 @@ def _horizon(spec: HorizonSpec, start: str, placed: list[tuple[str, float | None
     if isinstance(spec, int) and not isinstance(spec, bool):
         return Horizon.of(start, spec)
     if spec is not None:
-        raise InputError(f"horizon: give a number of months or (start, end) (got {spec!r})")
+        raise InputError(_("horizon: give a number of months or (start, end)")
+                         + got_text(spec))
     last = month_index(start)
     for s, months in placed:
         last = max(last, month_index(s) + len(spread_weights(months)) - 1)

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..catalog import Catalog, GpuSpec, default_catalog
+from ..i18n import _
 from ..reference_runs import ReferenceRun, load_reference_runs
 from .flops import gpu_hours_for_flops, implied_mfu, training_flops
 
@@ -121,10 +122,14 @@ class PublishedMfu:
     @property
     def basis(self) -> str:
         """In words: ``median MFU of 20 published Hopper runs (P10 13.9%, P90 34.5%)``."""
-        where = (f"all {self.n} published runs (fewer than {MIN_GROUP_RUNS} on "
-                 f"{self.generation or 'this accelerator'})" if self.pooled
-                 else f"{self.n} published {self.group} runs")
-        return f"median MFU of {where}, P10 {self.p10:.1%}, P90 {self.p90:.1%}"
+        if self.pooled:
+            where = _("all {n} published runs (fewer than {least} on {generation})").format(
+                n=self.n, least=MIN_GROUP_RUNS,
+                generation=self.generation or _("this accelerator"))
+        else:
+            where = _("{n} published {generation} runs").format(n=self.n, generation=self.group)
+        return _("median MFU of {where}, P10 {p10:.1%}, P90 {p90:.1%}").format(
+            where=where, p10=self.p10, p90=self.p90)
 
     def split_lognormal(self) -> tuple[float, float, float]:
         """(mu, sigma below, sigma above): a two-piece lognormal through P10, median and P90.

@@ -29,9 +29,11 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..catalog import Catalog
-from ..errors import InputError, Report
+from ..errors import InputError, Report, got_text
+from ..i18n import N_, _, ngettext
 from ..inputs import FAMILIES, Budget
 from ..inputs import ActualLine as ActualLine  # moved to inputs; still importable from here
+from .labels import canonical_item
 from .timeline import HorizonSpec, Timeline, as_month, build_timeline, month_index
 
 if TYPE_CHECKING:
@@ -65,8 +67,8 @@ class FxError(InputError):
             where = "" if p.index is None else f"actuals[{p.index}]."
             report.add("", "", f"{where}currency", p.currency, p.message)
         first = problems[0].message
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        super().__init__(f"{first}{more}", hint="add the rate on the FX sheet", report=report)
+        more = _(" (and {n} more)").format(n=len(problems) - 1) if len(problems) > 1 else ""
+        super().__init__(f"{first}{more}", hint=_("add the rate on the FX sheet"), report=report)
         self.problems = problems
 
 
@@ -88,10 +90,12 @@ class FxRates:
                 self.add(cur, None, value)
 
     def add(self, currency: str, month: str | None, rate: float) -> None:
-        mo = None if month is None else as_month(month, f"FX rate month for {currency}")
+        mo = None if month is None else as_month(
+            month, _("FX rate month for {currency}").format(currency=currency))
         rate = float(rate)
         if not rate > 0 or not math.isfinite(rate):
-            raise InputError(f"FX rate for {currency}: must be a positive number (got {rate})")
+            raise InputError(_("FX rate for {currency}: must be a positive number").format(
+                currency=currency) + got_text(rate))
         self._rates.setdefault(currency.upper(), {})[mo] = rate
 
     @classmethod
@@ -129,12 +133,19 @@ class FxRates:
         return out
 
     def missing(self, currency: str, month: str | None, what: str = "") -> str:
-        label = f"{what} " if what else ""
+        """Why there is no rate; ``what`` is ``actual``, ``budget`` or empty."""
         if not self.knows(currency):
-            known = ", ".join(self.currencies)
-            return (f"unknown currency {currency}: no {label}rate to {self.reporting} "
-                    f"(known: {known})")
-        return f"no {label}rate for {currency} in {month}"
+            text = {"actual": _("unknown currency {currency}: no actual rate to {reporting} "
+                                "(known: {known})"),
+                    "budget": _("unknown currency {currency}: no budget rate to {reporting} "
+                                "(known: {known})")}.get(
+                what, _("unknown currency {currency}: no rate to {reporting} (known: {known})"))
+            return text.format(currency=currency, reporting=self.reporting,
+                               known=", ".join(self.currencies))
+        text = {"actual": _("no actual rate for {currency} in {month}"),
+                "budget": _("no budget rate for {currency} in {month}")}.get(
+            what, _("no rate for {currency} in {month}"))
+        return text.format(currency=currency, month=month)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -397,7 +408,8 @@ def compute_variance(
     else:
         act_fx = FxRates(tl.currency, actual_fx)
     converted = convert_actuals(rows, budget_fx, act_fx)
-    asof = as_month(as_of, "as-of month") if as_of is not None else latest_actual_month(rows)
+    asof = as_month(as_of, _("as-of month")) if as_of is not None \
+        else latest_actual_month(rows)
     warnings = list(tl.warnings)
 
     def done(month: str) -> bool:
@@ -405,7 +417,10 @@ def compute_variance(
 
     later = [a for a in converted if not done(a.month)]
     if later:
-        warnings.append(f"{len(later)} actual rows after the as-of month {asof} are not counted")
+        warnings.append(ngettext(
+            "{n} actual row after the as-of month {month} is not counted",
+            "{n} actual rows after the as-of month {month} are not counted",
+            len(later)).format(n=len(later), month=asof))
     counted = [a for a in converted if done(a.month)]
 
     months = sorted({*tl.months, *(a.month for a in counted)}, key=month_index)
@@ -487,6 +502,16 @@ def _latest(monthly: list[MonthFamilyRow]) -> list[LatestRow]:
     return out
 
 
+#: a family's actuals that name no line (all of them, or the others beside named lines)
+ALL_LINES = {"compute": N_("All compute"), "data": N_("All data"), "staff": N_("All staff"),
+             "power_facilities": N_("All power facilities"),
+             "experiments": N_("All experiments")}
+OTHER_LINES = {"compute": N_("Other compute lines"), "data": N_("Other data lines"),
+               "staff": N_("Other staff lines"),
+               "power_facilities": N_("Other power facilities lines"),
+               "experiments": N_("Other experiments lines")}
+
+
 def _movers(tl: Timeline, counted: list[ConvertedActual], done: Callable[[str], bool], top: int,
             warnings: list[str]) -> list[MoverRow]:
     """Variance to date per line, biggest first.
@@ -499,22 +524,22 @@ def _movers(tl: Timeline, counted: list[ConvertedActual], done: Callable[[str], 
     names: dict[tuple[str, str], str] = {}
     for e in tl.entries:
         if done(e.month):
-            key = (e.family, e.item.strip().lower())
+            key = (e.family, canonical_item(e.item).lower())  # a name in any language
             budget_line[key] += e.amount
             names.setdefault(key, e.item)
     itemised: dict[tuple[str, str], list[ConvertedActual]] = defaultdict(list)
     rest: dict[str, list[ConvertedActual]] = defaultdict(list)
     for a in counted:
         if a.item:
-            key = (a.family, a.item.strip().lower())
+            key = (a.family, canonical_item(a.item).lower())
             itemised[key].append(a)
             names.setdefault(key, a.item)
         else:
             rest[a.family].append(a)
     unmatched = sorted(names[k] for k in itemised if k not in budget_line)
     if unmatched:
-        warnings.append("actuals name lines the budget does not have (compared against 0): "
-                        + ", ".join(unmatched))
+        warnings.append(_("actuals name lines the budget does not have (compared against 0): "
+                          "{lines}").format(lines=", ".join(unmatched)))
     records: list[MoverRow] = []
 
     def add(family: str, item: str, b: float, acts: list[ConvertedActual]) -> None:
@@ -529,7 +554,7 @@ def _movers(tl: Timeline, counted: list[ConvertedActual], done: Callable[[str], 
     for f in FAMILIES:
         others = math.fsum(v for k, v in budget_line.items() if k[0] == f and k not in itemised)
         has_items = any(k[0] == f for k in itemised)
-        label = f"Other {f.replace('_', ' ')} lines" if has_items else f"All {f.replace('_', ' ')}"
+        label = _(OTHER_LINES[f]) if has_items else _(ALL_LINES[f])
         add(f, label, others, rest.get(f, []))
     records.sort(key=lambda r: abs(r.variance), reverse=True)  # stable: ties keep their order
     return records[:top]

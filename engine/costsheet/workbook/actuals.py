@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import Report
+from ..i18n import _
 from ..inputs import ActualLine
 from ..model.variance import FxProblem, FxRates
 from .fx_sheet import FxSheet, read_fx
@@ -95,20 +96,22 @@ def _check_currencies(out: ActualsRead, reporting: str, budget: set[str]) -> Non
         if cur == reporting:
             continue
         ref = cells.get("currency", "")
-        sh, _, cell = ref.partition("!")
+        sh, _sep, cell = ref.partition("!")
         monthly = out.monthly_fx.get(cur)
         if cur not in budget and monthly is None:
             out.report.add(sh, cell, "currency", line.currency,
-                           f"unknown currency {cur}: no rate to {reporting} on the FX sheet",
+                           _("unknown currency {currency}: no rate to {reporting} on the FX "
+                             "sheet").format(currency=cur, reporting=reporting),
                            code="unknown_currency")
         elif cur not in budget:
             out.report.add(sh, cell, "currency", line.currency,
-                           f"no budget rate for {cur}: add a row on the FX sheet with a blank "
-                           "month", code="no_fx_rate")
+                           _("no budget rate for {currency}: add a row on the FX sheet with a "
+                             "blank month").format(currency=cur), code="no_fx_rate")
         elif monthly is not None and line.month not in monthly:
             out.report.add(sh, cell, "currency", line.currency,
-                           f"no FX rate for {cur} in {line.month}: add a row on the FX sheet "
-                           f"(currency {cur}, month {line.month})", code="no_month_rate")
+                           _("no FX rate for {currency} in {month}: add a row on the FX sheet "
+                             "(currency {currency}, month {month})").format(
+                               currency=cur, month=line.month), code="no_month_rate")
 
 
 def fill_actuals(wb: Any, actuals: list[ActualLine],

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import CostsheetError
+from ..i18n import _, ngettext
 from ..inputs import Budget
 from .ooxml import Package, SheetEntry, graft_sheets
 from .ownership import result_sheet_names
@@ -31,7 +32,7 @@ from .sheet_names import (
     prefix_property,
     same_sheet,
 )
-from .template import LAYOUT, README_SHEET, workbook_bytes
+from .template import LANGUAGE_PROPERTY, LAYOUT, README_SHEET, workbook_bytes
 
 __all__ = ["INPUT_PROPERTY", "AddedInputs", "SheetNameClash", "add_input_sheets",
            "input_sheet_names"]
@@ -92,15 +93,18 @@ def add_input_sheets(
     if example is True:
         from .examples import worked_example
 
-        budget = worked_example()
+        budget = worked_example(lang)
     else:
         budget = example or None
     with tempfile.TemporaryDirectory(prefix="costsheet-new-") as tmp:
         scratch = Path(tmp) / "inputs.xlsx"
         scratch.write_bytes(workbook_bytes(budget, lang=lang, prefix=prefix))
         backup = make_backup(target, keep=keep_backups) if target.exists() else None
+        properties = {LANGUAGE_PROPERTY: lang}
+        if prefix:
+            properties[PREFIX_PROPERTY] = prefix_property(prefix)
         graft_sheets(package, scratch, target, sheets=sheets, property_name=INPUT_PROPERTY,
-                     properties={PREFIX_PROPERTY: prefix_property(prefix)} if prefix else None)
+                     properties=properties)
     return AddedInputs(source=source, output=target, sheets=sheets, backup=backup,
                        readme_skipped=readme_skipped)
 
@@ -110,12 +114,14 @@ class SheetNameClash(CostsheetError):
 
     def __init__(self, source: str, sheets: list[str], prefix: str):
         self.sheets, self.prefix = sheets, prefix
-        listed = ", ".join(repr(c) for c in sheets)
         super().__init__(
-            f"{source}: already has sheet{'s' if len(sheets) != 1 else ''} {listed}, named "
-            "like costsheet's sheets; nothing was changed",
-            hint="give costsheet's sheets a prefix (e.g. 'LLM ', making 'LLM Summary'), or "
-                 "rename those sheets first",
+            ngettext("{name}: already has sheet {sheets}, named like costsheet's sheets; "
+                     "nothing was changed",
+                     "{name}: already has sheets {sheets}, named like costsheet's sheets; "
+                     "nothing was changed", len(sheets)).format(
+                name=source, sheets=", ".join(repr(c) for c in sheets)),
+            hint=_("give costsheet's sheets a prefix (e.g. 'LLM ', making 'LLM Summary'), or "
+                   "rename those sheets first"),
             code="sheet_name_clash")
 
 
@@ -133,7 +139,8 @@ def _refuse_second_inputs(package: Package) -> None:
     present = [s.name for s in package.sheets() if s.name in listed]
     if present:
         raise CostsheetError(
-            f"{package.source}: already has costsheet's input sheets "
-            f"({', '.join(repr(n) for n in present)}); nothing was changed",
-            hint=f"fill them in, then run `costsheet check {package.source}`",
+            _("{name}: already has costsheet's input sheets ({sheets}); nothing was "
+              "changed").format(name=package.source, sheets=", ".join(repr(n) for n in present)),
+            hint=_("fill them in, then run `costsheet check {name}`").format(
+                name=package.source),
             code="inputs_present")

@@ -25,6 +25,8 @@ from typing import Any
 
 from openpyxl.utils import column_index_from_string
 
+from ..i18n import _
+
 __all__ = ["MAX_CELLS", "FormulaEvaluator", "UnevaluableFormula"]
 
 MAX_CELLS = 100_000
@@ -44,7 +46,8 @@ CellSource = Callable[[str, int, int], tuple[Any, str | None]]
 
 
 class UnevaluableFormula(Exception):
-    """A formula costsheet cannot evaluate; ``reason`` says why, for the cell's message."""
+    """A formula costsheet cannot evaluate; ``reason`` says why, for the cell's message (a
+    clause in the current language: "it uses NOW, whose value changes …")."""
 
     def __init__(self, reason: str):
         super().__init__(reason)
@@ -69,7 +72,7 @@ class FormulaEvaluator:
         if key in self._done:
             return self._done[key]
         if key in self._busy:
-            raise UnevaluableFormula("is part of a circular reference")
+            raise UnevaluableFormula(_("it is part of a circular reference"))
         self._busy.add(key)
         try:
             value = self._evaluate(sheet, formula)
@@ -90,7 +93,8 @@ class FormulaEvaluator:
         try:
             return self._parser.ast(formula)[1].compile()
         except Exception as exc:  # the parser raises its own kinds for bad syntax
-            reason = f"is not a formula costsheet can parse ({_first_line(exc)})"
+            reason = _("it is not a formula costsheet can parse ({problem})").format(
+                problem=_first_line(exc))
             raise UnevaluableFormula(reason) from None
 
     def _evaluate(self, sheet: str, formula: str) -> Any:
@@ -98,16 +102,17 @@ class FormulaEvaluator:
         bare = re.sub(r'"[^"]*"', '""', text)  # function names outside string literals
         for name in _FUNC_RE.findall(bare):
             if name.upper() in VOLATILE:
-                raise UnevaluableFormula(f"uses {name.upper()}, whose value changes on every "
-                                         "calculation")
+                raise UnevaluableFormula(_("it uses {function}, whose value changes on every "
+                                           "calculation").format(function=name.upper()))
         if "[" in bare:
-            raise UnevaluableFormula("refers to another workbook")
+            raise UnevaluableFormula(_("it refers to another workbook"))
         func = self._compile(text)
         args = [self._input(sheet, name) for name in func.inputs]
         try:
             result = func(*args)
         except Exception as exc:  # functions not implemented, type errors inside the library
-            reason = f"uses what costsheet cannot evaluate ({_first_line(exc)})"
+            reason = _("it uses what costsheet cannot evaluate ({problem})").format(
+                problem=_first_line(exc))
             raise UnevaluableFormula(reason) from None
         return _scalar(result)
 
@@ -116,7 +121,8 @@ class FormulaEvaluator:
 
         m = _REF_RE.match(name)
         if m is None:
-            raise UnevaluableFormula(f"uses the name {name}, which costsheet does not resolve")
+            raise UnevaluableFormula(_("it uses the name {name}, which costsheet does not "
+                                       "resolve").format(name=name))
         ref_sheet = m.group("qs").replace("''", "'") if m.group("qs") else m.group("s")
         ref_sheet = ref_sheet or sheet
         r1, c1 = int(m.group("r1")), column_index_from_string(m.group("c1"))
@@ -124,7 +130,8 @@ class FormulaEvaluator:
         c2 = column_index_from_string(m.group("c2")) if m.group("c2") else c1
         r1, r2, c1, c2 = min(r1, r2), max(r1, r2), min(c1, c2), max(c1, c2)
         if (r2 - r1 + 1) * (c2 - c1 + 1) > MAX_CELLS:
-            raise UnevaluableFormula(f"refers to {name}, too many cells to evaluate")
+            raise UnevaluableFormula(_("it refers to {name}, too many cells to evaluate").format(
+                name=name))
         values = np.empty((r2 - r1 + 1, c2 - c1 + 1), dtype=object)
         for r in range(r1, r2 + 1):
             for c in range(c1, c2 + 1):
@@ -139,13 +146,15 @@ class FormulaEvaluator:
         try:
             value, formula = self.cell(sheet, row, col)
         except KeyError:
-            raise UnevaluableFormula(f"refers to {name}, but there is no sheet {sheet!r}") \
-                from None
+            raise UnevaluableFormula(_("it refers to {name}, but there is no sheet "
+                                       "{sheet!r}").format(name=name, sheet=sheet)) from None
         if formula is not None and value is None:
             try:
                 value = self.evaluate(sheet, row, col, formula)
             except UnevaluableFormula as exc:
-                raise UnevaluableFormula(f"refers to {name}, which {exc.reason}") from None
+                raise UnevaluableFormula(_("it refers to {name}, which cannot be evaluated: "
+                                           "{reason}").format(name=name, reason=exc.reason)) \
+                    from None
         if value is None:
             return sh.EMPTY
         if hasattr(value, "toordinal"):  # a date typed in a cell: Excel's serial number
@@ -166,11 +175,11 @@ def _scalar(result: Any) -> Any:
     value = result
     if isinstance(value, np.ndarray):
         if value.size != 1:
-            raise UnevaluableFormula("gives a range of cells, not one value")
+            raise UnevaluableFormula(_("it gives a range of cells, not one value"))
         value = value.reshape(-1)[0]
     if type(value).__name__ == "XlError" or (isinstance(value, str) and value.startswith("#")
                                               and value.upper() == value):
-        raise UnevaluableFormula(f"gives the Excel error {value}")
+        raise UnevaluableFormula(_("it gives the Excel error {error}").format(error=value))
     if isinstance(value, np.bool_ | bool):
         return bool(value)
     if isinstance(value, np.integer | int):
@@ -178,7 +187,7 @@ def _scalar(result: Any) -> Any:
     if isinstance(value, np.floating | float):
         f = float(value)
         if not math.isfinite(f):
-            raise UnevaluableFormula("gives a number too large to store")
+            raise UnevaluableFormula(_("it gives a number too large to store"))
         return f
     if isinstance(value, str):
         return value

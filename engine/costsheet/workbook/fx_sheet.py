@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..i18n import _
 from ..inputs import FxRow
 from .tables import Book, Row, TableSpec, read_table, validate_row
 from .template import SHEETS
@@ -56,13 +57,13 @@ def _budget_rate(book: Book, out: FxSheet, row: Row, fx: FxRow, reporting: str,
     typed = row.get("currency")
     if fx.currency in seen:
         book.error(row.sheet, row.cells["currency"], "currency", typed,
-                   f"duplicate currency (also in {row.sheet}!{seen[fx.currency]})",
-                   "duplicate_currency")
+                   _("duplicate currency (also in {where})").format(
+                       where=f"{row.sheet}!{seen[fx.currency]}"), "duplicate_currency")
         return
     seen[fx.currency] = row.cells["currency"]
     if fx.currency == reporting:
         book.warn(row.sheet, row.cells["currency"], "currency", typed,
-                  "this is the reporting currency; its rate is ignored", "reporting_currency")
+                  _("this is the reporting currency; its rate is ignored"), "reporting_currency")
         return
     out.rates[fx.currency] = fx.rate
     out.cells[f"fx_rates.{fx.currency}"] = row.ref("rate")
@@ -73,8 +74,9 @@ def _month_rate(book: Book, out: FxSheet, row: Row, fx: FxRow) -> None:
     where = (fx.currency, fx.month)
     if where in out.monthly_cells:
         book.error(row.sheet, row.cells["currency"], "currency", fx.currency,
-                   f"duplicate rate for {fx.currency} in {fx.month} (also in "
-                   f"{out.monthly_cells[where]})", "duplicate_rate")
+                   _("duplicate rate for {currency} in {month} (also in {where})").format(
+                       currency=fx.currency, month=fx.month, where=out.monthly_cells[where]),
+                   "duplicate_rate")
         return
     out.monthly_cells[where] = row.ref("rate")
     out.monthly.setdefault(fx.currency, {})[fx.month] = fx.rate

@@ -18,9 +18,17 @@ from openpyxl.chart import BarChart, LineChart
 from openpyxl.styles import Alignment, Border, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from ..i18n import N_, _, text_width
 from ..inputs import FAMILIES, FAMILY_LABELS
 from ..model.monthly_plan import MonthlyPlan
-from ..model.refresh_log import row_values
+from ..model.refresh_log import (
+    FINGERPRINT,
+    NOTE,
+    TIME,
+    TOTAL_PREFIX,
+    display_title,
+    row_values,
+)
 from ..model.timeline import VIEW_LABELS, MonthRow
 from ..model.variance import Variance
 from ..units import format_money
@@ -149,7 +157,7 @@ def _styles(wb: Any, currency: str) -> None:
 
 def _red_negative(fmt: str) -> str:
     """``positive;negative`` → the same with negatives in red, and a plain zero."""
-    pos, _, neg = fmt.partition(";")
+    pos, _sep, neg = fmt.partition(";")
     return f"{pos};[Red]{neg or '-' + pos};{pos}"
 
 
@@ -187,27 +195,31 @@ def _write_monthly(wb: Any, plan: MonthlyPlan) -> None:
     sh = OwnedSheet(wb, MONTHLY_SHEET)
     tl, cur = plan.timeline, plan.currency
     c = sh.cell
-    sh.append([c(f"Monthly budget: {plan.scenario}", "cm_title")])
-    sh.append([c(f"All amounts in {cur}. {VIEW_LABELS['cash']}: {len(tl.months)} months from "
-                 f"{tl.horizon.start} to {tl.horizon.end}. Lines with months are spread evenly; "
-                 "one-off lines fall in their start month.", "cm_note")])
-    sh.append([c(f"Total {format_money(tl.total, cur)} (the model's total "
-                 f"{format_money(tl.model_total, cur)}, with owned hardware as its purchase "
-                 "instead of depreciation). Months up to the as-of month "
-                 f"({plan.as_of or 'none yet'}) are shaded.", "cm_note")])
+    sh.append([c(_("Monthly budget: {scenario}").format(scenario=plan.scenario), "cm_title")])
+    sh.append([c(_("All amounts in {currency}. {view}: {n} months from {start} to {end}. Lines "
+                   "with months are spread evenly; one-off lines fall in their start "
+                   "month.").format(currency=cur, view=VIEW_LABELS["cash"], n=len(tl.months),
+                                    start=tl.horizon.start, end=tl.horizon.end), "cm_note")])
+    sh.append([c(_("Total {total} (the model's total {model}, with owned hardware as its "
+                   "purchase instead of depreciation). Months up to the as-of month ({as_of}) "
+                   "are shaded.").format(total=format_money(tl.total, cur),
+                                         model=format_money(tl.model_total, cur),
+                                         as_of=plan.as_of or _("none yet")), "cm_note")])
     sh.append([])
     cash_rows = tl.rows()
     header_row = _month_table(sh, cash_rows, plan.as_of)
     sh.append([])
-    sh.append([c(f"P&L view: {VIEW_LABELS['pnl']}", "cm_section")])
-    sh.append([c(f"Owned hardware is charged capex / life months in every month of its life "
-                 f"inside the horizon. Total {format_money(plan.pnl.total, cur)}.", "cm_note")])
+    sh.append([c(_("P&L view: {view}").format(view=VIEW_LABELS["pnl"]), "cm_section")])
+    sh.append([c(_("Owned hardware is charged capex / life months in every month of its life "
+                   "inside the horizon. Total {total}.").format(
+                       total=format_money(plan.pnl.total, cur)), "cm_note")])
     _month_table(sh, plan.pnl.rows(), None, shade=False)
     biggest = max([abs(row.cumulative) for row in cash_rows] + [1.0])
     money_w = max(14.0, len(format_money(biggest, cur)) * 1.2 + 3)
     labels = [FAMILY_LABELS[f] for f in FAMILIES]
-    widths = [10.0, *[max(money_w, _header_width(lb)) for lb in labels], money_w,
-              max(money_w, _header_width("Cumulative"))]
+    widths = [_header_width(_("Month"), 10.0),
+              *[max(money_w, _header_width(lb)) for lb in labels],
+              max(money_w, _header_width(_("Total"))), max(money_w, _header_width(_("Cumulative")))]
     _finish(sh, widths, f"B{header_row + 1}")
     _monthly_charts(sh, plan, cash_rows, header_row, get_column_letter(len(widths) + 2))
 
@@ -217,16 +229,16 @@ def _month_table(sh: OwnedSheet, rows: Sequence[MonthRow], asof: str | None, *,
     """Months × families with total and cumulative, then a total row; the header's row.
     ``shade``: months up to ``asof`` shaded (and the months' text styled)."""
     c = sh.cell
-    header_row = sh.append([c("Month", "cm_header"),
+    header_row = sh.append([c(_("Month"), "cm_header"),
                             *[c(FAMILY_LABELS[f], "cm_header_r") for f in FAMILIES],
-                            c("Total", "cm_header_r"), c("Cumulative", "cm_header_r")])
+                            c(_("Total"), "cm_header_r"), c(_("Cumulative"), "cm_header_r")])
     for row in rows:
         done = asof is not None and row.month <= asof
         money = "cm_money_actual" if done else "cm_money"
         month = c(row.month, "cm_actual_text" if done else "cm_text") if shade else c(row.month)
         sh.append([month, *[c(row.families[f], money) for f in FAMILIES],
                    c(row.total, money), c(row.cumulative, money)])
-    sh.append([c("Total", "cm_total_label"),
+    sh.append([c(_("Total"), "cm_total_label"),
                *[c(_column_sum(rows, f), "cm_money_total") for f in FAMILIES],
                c(_column_sum(rows), "cm_money_total"), c(None, "cm_total_label")])
     return header_row
@@ -242,7 +254,8 @@ def _monthly_charts(sh: OwnedSheet, plan: MonthlyPlan, cash_rows: Sequence[Month
     bar.grouping = "stacked"
     bar.overlap = 100
     bar.gapWidth = 40
-    bar.title = f"{plan.scenario}: spend by month and family (cash)"
+    bar.title = _("{scenario}: spend by month and family (cash)").format(
+        scenario=plan.scenario)
     for i, f in enumerate(FAMILIES):
         if all(row.families[f] == 0.0 for row in cash_rows):
             continue
@@ -256,7 +269,7 @@ def _monthly_charts(sh: OwnedSheet, plan: MonthlyPlan, cash_rows: Sequence[Month
     ws.add_chart(bar)
 
     line = LineChart()
-    line.title = f"{plan.scenario}: cumulative spend (cash)"
+    line.title = _("{scenario}: cumulative spend (cash)").format(scenario=plan.scenario)
     cum_col = 2 + len(FAMILIES) + 1
     s = series(ws, cum_col, first, last, f"${get_column_letter(cum_col)}${header_row}",
                "1F3864")
@@ -269,6 +282,17 @@ def _monthly_charts(sh: OwnedSheet, plan: MonthlyPlan, cash_rows: Sequence[Month
     ws.add_chart(line)
 
 
+#: the Variance sheet's tables, their column headings (English; translated when written)
+_YTD_HEADS = (N_("Family"), N_("Budget"), N_("Actual"), N_("Variance"), N_("Variance %"),
+              N_("FX effect"), N_("Real variance"))
+_LE_HEADS = (N_("Family"), N_("Actual to date"), N_("Remaining budget"), N_("Latest estimate"),
+             N_("Full budget"), N_("Change"), N_("Change %"))
+_MOVER_HEADS = (N_("Family"), N_("Line"), N_("Budget"), N_("Actual"), N_("Variance"),
+                N_("Variance %"), N_("FX effect"), N_("Real variance"))
+_MONTH_HEADS = (N_("Month"), N_("Status"), N_("Budget"), N_("Actual"), N_("Variance"),
+                N_("Latest estimate"), N_("Cumulative budget"), N_("Cumulative latest estimate"))
+_MONTH_FAMILY_HEADS = (N_("Month"), N_("Family"), N_("Status"), N_("Budget"), N_("Actual"),
+                       N_("Variance"), N_("Variance %"), N_("FX effect"), N_("Real variance"))
 _YTD_COLS = ["budget", "actual", "variance", "variance_pct", "fx_effect", "real_variance"]
 _YTD_STYLES = ["cm_money", "cm_money", "cm_var", "cm_pct", "cm_var", "cm_var"]
 _LE_COLS = ["actual_to_date", "remaining_budget", "latest_estimate", "full_budget", "change",
@@ -279,17 +303,18 @@ def _write_variance(wb: Any, plan: MonthlyPlan) -> None:
     sh = OwnedSheet(wb, VARIANCE_SHEET)
     v, cur = plan.variance, plan.currency
     c = sh.cell
-    sh.append([c(f"Budget vs actual: {plan.scenario}", "cm_title")])
+    sh.append([c(_("Budget vs actual: {scenario}").format(scenario=plan.scenario),
+                 "cm_title")])
     if v.as_of is None:
-        sh.append([c("No actuals yet: fill the Actuals sheet and run again. Every month is "
-                     "forecast (the budget).", "cm_note")])
+        sh.append([c(_("No actuals yet: fill the Actuals sheet and run again. Every month is "
+                       "forecast (the budget)."), "cm_note")])
     else:
-        sh.append([c(f"As of {v.as_of}: months up to it are actual, later months forecast. "
-                     f"All amounts in {cur}; budget lines at budget rates, actuals at actual "
-                     "rates.", "cm_note")])
-    sh.append([c("Variance = actual − budget (positive: spent more than planned). FX effect = "
-                 "actual − actual at budget rates; real variance = the rest. FX effect + real "
-                 "variance = variance.", "cm_note")])
+        sh.append([c(_("As of {month}: months up to it are actual, later months forecast. All "
+                       "amounts in {currency}; budget lines at budget rates, actuals at actual "
+                       "rates.").format(month=v.as_of, currency=cur), "cm_note")])
+    sh.append([c(_("Variance = actual − budget (positive: spent more than planned). FX effect "
+                   "= actual − actual at budget rates; real variance = the rest. FX effect + "
+                   "real variance = variance."), "cm_note")])
     sh.append([])
     _variance_tables(sh, v)
     totals = _month_totals(v)
@@ -297,9 +322,11 @@ def _write_variance(wb: Any, plan: MonthlyPlan) -> None:
     cum = totals[-1][6:] if totals else (0.0, 0.0)
     big = max([abs(x) for x in cum] + [1.0])
     mw = max(14.0, len(format_money(big, cur)) * 1.2 + 3)
-    longest = ["Actual to date", "Remaining budget", "Latest estimate", "Latest estimate",
-               "Cumulative budget", "Cumulative latest estimate", "Real variance"]  # C..I
-    widths = [26.0, 30.0, *[max(mw, _header_width(h)) for h in longest]]
+    tables = (_YTD_HEADS, _LE_HEADS, _MOVER_HEADS, _MONTH_HEADS, _MONTH_FAMILY_HEADS)
+    floors = [max(26.0, *(_header_width(FAMILY_LABELS[f]) for f in FAMILIES)), 30.0]
+    widths = [max(floors[i] if i < 2 else mw, *(_header_width(_(t[i])) for t in tables
+                                                 if i < len(t)))
+              for i in range(max(len(t) for t in tables))]
     _finish(sh, widths, "A5")
     _variance_charts(sh, cur, head_row, len(totals), get_column_letter(len(widths) + 2))
 
@@ -326,27 +353,24 @@ def _variance_tables(sh: OwnedSheet, v: Variance) -> None:
     """Year to date, latest estimate against the full budget, and the lines that moved most."""
     asof = v.as_of
     year = asof[:4] if asof else ""
-    _table(sh, f"Year to date ({year}-01 to {asof})" if asof else "Year to date (no actuals yet)",
-           ["Family", "Budget", "Actual", "Variance", "Variance %", "FX effect",
-            "Real variance"],
+    _table(sh, _("Year to date ({start} to {end})").format(start=f"{year}-01", end=asof)
+           if asof else _("Year to date (no actuals yet)"), [_(h) for h in _YTD_HEADS],
            [[FAMILY_LABELS[f], *[_f(getattr(v.ytd_of(f), k)) for k in _YTD_COLS]]
             for f in FAMILIES],
            ["cm_text", *_YTD_STYLES],
-           ["Total", *[_f(getattr(v.ytd_of("total"), k)) for k in _YTD_COLS]])
-    _table(sh, "Latest estimate (actuals to date + remaining budget) vs full budget",
-           ["Family", "Actual to date", "Remaining budget", "Latest estimate", "Full budget",
-            "Change", "Change %"],
+           [_("Total"), *[_f(getattr(v.ytd_of("total"), k)) for k in _YTD_COLS]])
+    _table(sh, _("Latest estimate (actuals to date + remaining budget) vs full budget"),
+           [_(h) for h in _LE_HEADS],
            [[FAMILY_LABELS[f], *[_f(getattr(v.latest_of(f), k)) for k in _LE_COLS]]
             for f in FAMILIES],
            ["cm_text", "cm_money", "cm_money", "cm_money", "cm_money", "cm_var", "cm_pct"],
-           ["Total", *[_f(getattr(v.latest_of("total"), k)) for k in _LE_COLS]])
+           [_("Total"), *[_f(getattr(v.latest_of("total"), k)) for k in _LE_COLS]])
     mv_rows = [[FAMILY_LABELS.get(r.family, r.family), str(r.item),
                 *[_f(getattr(r, k)) for k in _YTD_COLS]] for r in v.mover_rows]
     if not mv_rows:
-        mv_rows = [["", "no actuals yet", None, None, None, None, None, None]]
-    _table(sh, "Lines that moved most (to date, biggest variance first)",
-           ["Family", "Line", "Budget", "Actual", "Variance", "Variance %", "FX effect",
-            "Real variance"], mv_rows, ["cm_text", "cm_text", *_YTD_STYLES])
+        mv_rows = [["", _("no actuals yet"), None, None, None, None, None, None]]
+    _table(sh, _("Lines that moved most (to date, biggest variance first)"),
+           [_(h) for h in _MOVER_HEADS], mv_rows, ["cm_text", "cm_text", *_YTD_STYLES])
 
 
 _MonthTotal = tuple[str, bool, float, float | None, float | None, float, float, float]
@@ -375,23 +399,23 @@ def _by_month_tables(sh: OwnedSheet, v: Variance, totals: list[_MonthTotal]) -> 
     """By month (all families; the charts' data), then by month and family; the first
     table's header row."""
     c = sh.cell
-    sh.append([c("By month, all families", "cm_section")])
-    head_row = sh.append([c(h, "cm_header" if i < 2 else "cm_header_r") for i, h in enumerate(
-        ["Month", "Status", "Budget", "Actual", "Variance", "Latest estimate",
-         "Cumulative budget", "Cumulative latest estimate"])])
+    sh.append([c(_("By month, all families"), "cm_section")])
+    head_row = sh.append([c(_(h), "cm_header" if i < 2 else "cm_header_r")
+                          for i, h in enumerate(_MONTH_HEADS)])
     for month, done, b, a, var, fc, cb, cf in totals:
         txt = "cm_actual_text" if done else "cm_text"
         mny = "cm_money_actual" if done else "cm_money"
-        sh.append([c(month, txt), c("actual" if done else "forecast", txt), c(b, mny),
-                   c(a, mny), c(var, "cm_var"), c(fc, mny), c(cb, mny), c(cf, mny)])
+        sh.append([c(month, txt), c(_(STATUS_WORDS["actual" if done else "forecast"]), txt),
+                   c(b, mny), c(a, mny), c(var, "cm_var"), c(fc, mny), c(cb, mny),
+                   c(cf, mny)])
     sh.append([])
-    sh.append([c("By month and family", "cm_section")])
-    sh.append([c(h, "cm_header" if i < 3 else "cm_header_r") for i, h in enumerate(
-        ["Month", "Family", "Status", "Budget", "Actual", "Variance", "Variance %", "FX effect",
-         "Real variance"])])
+    sh.append([c(_("By month and family"), "cm_section")])
+    sh.append([c(_(h), "cm_header" if i < 3 else "cm_header_r")
+               for i, h in enumerate(_MONTH_FAMILY_HEADS)])
     for r in v.monthly_rows:
         txt = "cm_actual_text" if r.status == "actual" else "cm_text"
-        sh.append([c(str(r.month), txt), c(FAMILY_LABELS[r.family], txt), c(str(r.status), txt),
+        status = _(STATUS_WORDS.get(str(r.status), str(r.status)))
+        sh.append([c(str(r.month), txt), c(FAMILY_LABELS[r.family], txt), c(status, txt),
                    c(_f(r.budget), "cm_money"), c(_f(r.actual), "cm_money"),
                    c(_f(r.variance), "cm_var"), c(_f(r.variance_pct), "cm_pct"),
                    c(_f(r.fx_effect), "cm_var"), c(_f(r.real_variance), "cm_var")])
@@ -407,7 +431,7 @@ def _variance_charts(sh: OwnedSheet, cur: str, head_row: int, months: int,
     bar = BarChart()
     bar.type = "col"
     bar.grouping = "clustered"
-    bar.title = "Budget vs actual by month"
+    bar.title = _("Budget vs actual by month")
     bar.series.append(series(ws, 3, first, last, f"$C${head_row}", "9DC3E6"))
     bar.series.append(series(ws, 4, first, last, f"$D${head_row}", "C55A11"))
     _text_cats(bar, ws.title, 1, first, last)
@@ -417,7 +441,7 @@ def _variance_charts(sh: OwnedSheet, cur: str, head_row: int, months: int,
     ws.add_chart(bar)
 
     line = LineChart()
-    line.title = "Cumulative: budget vs latest estimate"
+    line.title = _("Cumulative: budget vs latest estimate")
     line.series.append(series(ws, 7, first, last, f"$G${head_row}", "9DC3E6"))
     line.series.append(series(ws, 8, first, last, f"$H${head_row}", "C55A11"))
     for s in line.series:
@@ -434,8 +458,13 @@ def _column_sum(rows: Sequence[MonthRow], family: str | None = None) -> float:
     return math.fsum(r.total if family is None else r.families[family] for r in rows)
 
 
-def _header_width(text: str) -> float:
-    return len(text) * 1.1 + 3
+def _header_width(text: str, floor: float = 0.0) -> float:
+    """A column width that fits ``text`` in bold (a CJK character is two columns)."""
+    return max(floor, text_width(text) * 1.1 + 3)
+
+
+#: a month's status in the variance tables (the model's words are keys)
+STATUS_WORDS = {"actual": N_("actual"), "forecast": N_("forecast")}
 
 
 def _f(x: Any) -> float | None:
@@ -453,10 +482,11 @@ def _f(x: Any) -> float | None:
 
 def _write_log(wb: Any, plan: MonthlyPlan) -> None:
     sh = OwnedSheet(wb, LOG_SHEET)
-    header = plan.log_header
+    header = plan.log_header  # keys (English); shown in the run's language
     money_cols = {i for i, h in enumerate(header)
-                  if isinstance(h, str) and h.startswith(("Forecast", "Change", "Total: "))}
-    sh.append([sh.cell(h, "cm_header") for h in header])
+                  if isinstance(h, str) and h.startswith(("Forecast", "Change", TOTAL_PREFIX))}
+    shown = [display_title(h) if isinstance(h, str) else h for h in header]
+    sh.append([sh.cell(h, "cm_header") for h in shown])
 
     def cells(values: Sequence[Any]) -> list[Any]:
         out: list[Any] = []
@@ -474,9 +504,10 @@ def _write_log(wb: Any, plan: MonthlyPlan) -> None:
     if plan.entry is not None:
         sh.append(cells(row_values([str(h) if h is not None else "" for h in header],
                                    plan.entry)))
-    widths = [max(_LOG_WIDTHS.get(h, 14.0 if i in money_cols else 12.0),
-                  min(_header_width(str(h or "")), 40)) for i, h in enumerate(header)]
+    widths = [max(_LOG_WIDTHS.get(str(h), 14.0 if i in money_cols else 12.0),
+                  min(_header_width(str(s or "")), 40)) for i, (h, s) in
+              enumerate(zip(header, shown, strict=True))]
     _finish(sh, widths, "B2", fit_width=False)
 
 
-_LOG_WIDTHS = {"Time": 24.0, "Inputs fingerprint": 25.0, "Note": 22.0}
+_LOG_WIDTHS = {TIME: 24.0, FINGERPRINT: 25.0, NOTE: 22.0}

@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..errors import CostsheetError
+from ..i18n import _, ngettext
 from .monthly_sheets import MONTHLY_SHEETS
 from .ooxml import Package
 from .ooxml.names import OWNER_MARK
@@ -76,8 +77,10 @@ class Claim:
     def reason(self) -> str:
         """Why it is kept, as a clause after its name."""
         if self.status == "changed":
-            return "is no longer costsheet's (it was changed after costsheet wrote it)"
-        return "is not one of costsheet's (costsheet did not write it)"
+            return _("the sheet {sheet} is no longer costsheet's (it was changed after "
+                     "costsheet wrote it)").format(sheet=self.sheet.shown())
+        return _("the sheet {sheet} is not one of costsheet's (costsheet did not write "
+                 "it)").format(sheet=self.sheet.shown())
 
 
 @dataclass
@@ -109,15 +112,20 @@ class ForeignSheetError(CostsheetError):
     def __init__(self, source: str, claims: list[Claim]):
         self.claims = claims
         self.sheets = [c.sheet.name for c in claims]
-        listed = "; ".join(f"the sheet {c.sheet.shown()} {c.reason()}" for c in claims)
+        listed = "; ".join(c.reason() for c in claims)
         names = ", ".join(repr(n) for n in self.sheets)
-        them = "them" if len(claims) > 1 else "it"
-        those = "sheets of those names" if len(claims) > 1 else "a sheet of that name"
+        n = len(claims)
         super().__init__(
-            f"{source}: {listed}, and costsheet writes its results to {those}; nothing was "
-            "changed",
-            hint=f"rename {names} (costsheet then writes its own beside {them}), or let "
-                 f"costsheet replace {them} (the file as it is now is kept as a backup first)",
+            ngettext("{name}: {sheets}, and costsheet writes its results to a sheet of that "
+                     "name; nothing was changed",
+                     "{name}: {sheets}, and costsheet writes its results to sheets of those "
+                     "names; nothing was changed", n).format(name=source, sheets=listed),
+            hint=ngettext("rename {sheets} (costsheet then writes its own beside it), or let "
+                          "costsheet replace it (the file as it is now is kept as a backup "
+                          "first)",
+                          "rename {sheets} (costsheet then writes its own beside them), or let "
+                          "costsheet replace them (the file as it is now is kept as a backup "
+                          "first)", n).format(sheets=names),
             code="not_costsheets_sheet")
 
 
@@ -179,10 +187,11 @@ def _check_requests(replace: Sequence[str], wanted: list[str]) -> None:
     for name in replace:
         if not any(same_sheet(name, w) for w in wanted):
             raise CostsheetError(
-                f"costsheet writes no sheet named {name!r}, so it has none to replace there; "
-                f"its result sheets are {', '.join(repr(w) for w in wanted)}",
-                hint="name one of those sheets, as the workbook spells it; input sheets and "
-                     "your other sheets are never replaced",
+                _("costsheet writes no sheet named {sheet!r}, so it has none to replace there; "
+                  "its result sheets are {sheets}").format(
+                    sheet=name, sheets=", ".join(repr(w) for w in wanted)),
+                hint=_("name one of those sheets, as the workbook spells it; input sheets and "
+                       "your other sheets are never replaced"),
                 code="not_a_result_sheet", key="replace_sheets")
 
 

@@ -27,6 +27,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..catalog import Catalog, default_catalog
 from ..errors import CostsheetError, Report
+from ..i18n import N_, _, ngettext
 from ..inputs import (
     DRIVER_KEYS,
     ISO_CURRENCIES,
@@ -93,18 +94,21 @@ class ReadResult:
         if b is None:
             return ""
 
-        def n(count: int, one: str, many: str) -> str:
-            return f"{count} {one if count == 1 else many}"
-
-        parts = [n(len(b.pools), "pool", "pools"), n(len(b.runs), "run", "runs"),
-                 n(len(b.data), "data line", "data lines"),
-                 n(len(b.staff), "staff line", "staff lines"),
-                 n(len(b.other), "other line", "other lines")]
+        parts = [ngettext("{n} pool", "{n} pools", len(b.pools)).format(n=len(b.pools)),
+                 ngettext("{n} run", "{n} runs", len(b.runs)).format(n=len(b.runs)),
+                 ngettext("{n} data line", "{n} data lines", len(b.data)).format(n=len(b.data)),
+                 ngettext("{n} staff line", "{n} staff lines",
+                          len(b.staff)).format(n=len(b.staff)),
+                 ngettext("{n} other line", "{n} other lines",
+                          len(b.other)).format(n=len(b.other))]
         if b.gpu_catalog:
-            parts.append(n(len(b.gpu_catalog), "GPU catalog row", "GPU catalog rows"))
+            n = len(b.gpu_catalog)
+            parts.append(ngettext("{n} GPU catalog row", "{n} GPU catalog rows", n).format(n=n))
         if b.fx_rates:
-            parts.append(n(len(b.fx_rates), "FX rate", "FX rates"))
-        return f"{', '.join(parts)}; scenarios {', '.join(self.scenarios)}"
+            n = len(b.fx_rates)
+            parts.append(ngettext("{n} FX rate", "{n} FX rates", n).format(n=n))
+        return _("{parts}; scenarios {scenarios}").format(
+            parts=_(", ").join(parts), scenarios=", ".join(self.scenarios))
 
 
 def _drivers_table() -> TableSpec:
@@ -158,15 +162,15 @@ class _Reader:
         if not table.scenarios:
             cell = f"{_letter(max(table.columns.values()) + 1)}{header}"
             self.error(table.sheet, cell, "scenario", None,
-                       "missing column 'Base': the first scenario column holds the base values",
-                       "missing_base")
+                       _("missing column 'Base': the first scenario column holds the base "
+                         "values"), "missing_base")
             return Drivers(), ["Base"], {}
         first_name, first_col = table.scenarios[0]
         if first_name.lower() != "base":
             self.error(table.sheet, f"{_letter(first_col)}{header}", "scenario", first_name,
-                       "the first scenario column must be named Base", "first_not_base")
-        names = ["Base", *[n for n, _ in table.scenarios[1:]]]
-        columns = list(zip(names, [n for n, _ in table.scenarios], strict=True))
+                       _("the first scenario column must be named Base"), "first_not_base")
+        names = ["Base", *[n for n, _col in table.scenarios[1:]]]
+        columns = list(zip(names, [n for n, _col in table.scenarios], strict=True))
         base_raw: dict[str, Any] = {}
         base_cells: dict[str, str] = {}
         bad: set[str] = set()
@@ -195,21 +199,22 @@ class _Reader:
                    key_rows: dict[str, int]) -> str | None:
         """The driver a row sets, or None (the row is reported when it holds values)."""
         key = row.get("key")
-        has_values = any(col in row.filled for _, col in columns)
+        has_values = any(col in row.filled for _name, col in columns)
         if key is None:
             if has_values and "label" in row.filled:
                 self.warn(row.sheet, row.cells["key"], "key", None,
-                          "a driver row without a key is ignored", "driver_without_key")
+                          _("a driver row without a key is ignored"), "driver_without_key")
             return None
         if key not in DRIVER_KEYS:
             if has_values:
                 self.error(row.sheet, row.cells["key"], "key", key,
-                           f"unknown driver key (known: {', '.join(DRIVER_KEYS)})",
-                           "unknown_driver")
+                           _("unknown driver key (known: {keys})").format(
+                               keys=", ".join(DRIVER_KEYS)), "unknown_driver")
             return None
         if key in key_rows:
             self.error(row.sheet, row.cells["key"], key, key,
-                       f"duplicate driver row (also in row {key_rows[key]})", "duplicate_driver")
+                       _("duplicate driver row (also in row {row})").format(row=key_rows[key]),
+                       "duplicate_driver")
             return None
         key_rows[key] = row.number
         return str(key)
@@ -257,7 +262,7 @@ class _Reader:
                 if name == key or not p.loc:
                     self.error(sheet, cell, key, shown, _strip_field(p.message, key), p.code)
                     return _BAD
-            self.error(sheet, cell, key, shown, "not valid here", "invalid_value")
+            self.error(sheet, cell, key, shown, _("not valid here"), "invalid_value")
             return _BAD
         return getattr(obj, key)
 
@@ -292,12 +297,12 @@ class _Reader:
             low = line.name.lower()
             cell = line.row.cells[spec.name_key]
             if low in seen:
-                msg = f"duplicate {_noun(section)} name (also in {sheet}!{seen[low]})"
+                msg = _(_DUPLICATE[section]).format(where=f"{sheet}!{seen[low]}")
                 if section in ("pools", "runs"):
                     self.error(sheet, cell, spec.name_key, line.name, msg, "duplicate_name")
                 else:
                     self.warn(sheet, cell, spec.name_key, line.name,
-                              msg + "; a scenario override names the first one",
+                              msg + _("; a scenario override names the first one"),
                               "duplicate_name")
                 continue
             seen[low] = cell
@@ -319,14 +324,14 @@ class _Reader:
             key = row.get("key")
             if key is None:
                 if "key" not in row.bad:
-                    self.error(sheet, row.cells["key"], "key", None, "is required",
+                    self.error(sheet, row.cells["key"], "key", None, _("is required"),
                                "required")
                 continue
             norm = str(key).upper()
             if norm in seen:
                 self.error(sheet, row.cells["key"], "key", key,
-                           f"duplicate GPU type (also in {sheet}!{seen[norm]})",
-                           "duplicate_gpu")
+                           _("duplicate GPU type (also in {where})").format(
+                               where=f"{sheet}!{seen[norm]}"), "duplicate_gpu")
                 continue
             seen[norm] = row.cells["key"]
             obj = validate_row(self.book, GpuCatalogRow, row)
@@ -336,7 +341,8 @@ class _Reader:
         try:
             catalog = base.with_overrides(rows) if rows else base
         except (TypeError, ValueError, CostsheetError) as exc:
-            self.error(sheet, "", "gpu_catalog", None, f"cannot apply the overrides ({exc})",
+            self.error(sheet, "", "gpu_catalog", None,
+                       _("cannot apply the overrides ({problem})").format(problem=exc),
                        "invalid_catalog")
             catalog = base
         return rows, catalog
@@ -348,8 +354,8 @@ class _Reader:
         for need in ("bf16_dense_tflops", "tdp_w"):
             if need not in row.values and need in row.cells:
                 self.error(row.sheet, row.cells[need], need, None,
-                           f"is required for a new GPU type ({spec.column(need).label_en})",
-                           "required_for_new_gpu")
+                           _("is required for a new GPU type ({label})").format(
+                               label=_(spec.column(need).label_en)), "required_for_new_gpu")
                 ok = False
         return ok
 
@@ -378,11 +384,12 @@ class _Reader:
         scen = by_lower.get(ov.scenario.lower())
         if scen is None:
             self.error(row.sheet, row.cells["scenario"], "scenario", row.get("scenario"),
-                       f"unknown scenario (known: {', '.join(scenarios)}); add a scenario "
-                       "column on the Drivers sheet first", "unknown_scenario")
+                       _("unknown scenario (known: {scenarios}); add a scenario column on the "
+                         "Drivers sheet first").format(scenarios=", ".join(scenarios)),
+                       "unknown_scenario")
         elif scen == "Base":
             self.error(row.sheet, row.cells["scenario"], "scenario", row.get("scenario"),
-                       "Base is the inputs themselves: change the input cell instead",
+                       _("Base is the inputs themselves: change the input cell instead"),
                        "override_of_base")
             return None
         return scen
@@ -409,8 +416,8 @@ class _Reader:
             return None if parsed is _BAD else (fname, parsed)
         if fname == SECTIONS[section]:
             self.error(row.sheet, row.cells["key"], "key", key,
-                       f"the {fname} names the line and cannot change in a scenario",
-                       "name_in_scenario")
+                       _("the {field} names the line and cannot change in a "
+                         "scenario").format(field=fname), "name_in_scenario")
             return None
         line = _find_line(budget, section, line_name)
         data = line.model_dump()
@@ -425,9 +432,10 @@ class _Reader:
         driver = "." not in full
         if (scen, full) in where or (driver and full in overrides.get(scen, {})):
             other = where.get((scen, full)) or self.cells.get(
-                f"drivers.{full}@{scen}", "the Drivers sheet")
+                f"drivers.{full}@{scen}", _("the Drivers sheet"))
             self.error(row.sheet, row.cells["key"], "key", row.get("key"),
-                       f"set twice for scenario {scen} (also in {other})", "set_twice")
+                       _("set twice for scenario {scenario} (also in {where})").format(
+                           scenario=scen, where=other), "set_twice")
             return
         where[(scen, full)] = row.ref("key")
         overrides.setdefault(scen, {})[full] = parsed
@@ -462,7 +470,7 @@ class _Reader:
         except ValidationError as exc:  # a check across sheets that no line could make
             for p in validation_problems(exc):
                 key = ".".join(str(part) for part in p.loc)
-                sheet, _, cell = _locate(self.cells, key).partition("!")
+                sheet, _sep, cell = _locate(self.cells, key).partition("!")
                 self.error(sheet, cell, key or "budget", None, p.message, p.code)
             return None, scenarios
         self.trial_compute(budget)
@@ -474,8 +482,8 @@ class _Reader:
             gpu = line.obj.gpu_type
             if gpu is not None and gpu not in catalog:
                 self.error(line.row.sheet, line.row.cells["gpu_type"], "gpu_type", gpu,
-                           f"unknown GPU type (known: {', '.join(catalog.keys)}); add it on "
-                           "the GPU catalog sheet", "unknown_gpu")
+                           _("unknown GPU type (known: {gpus}); add it on the GPU catalog "
+                             "sheet").format(gpus=", ".join(catalog.keys)), "unknown_gpu")
         pool_names: list[str] = []
         for line in lines["pools"]:
             if line.name and line.name.lower() not in {p.lower() for p in pool_names}:
@@ -487,23 +495,25 @@ class _Reader:
                 cur = line.obj.currency
                 if cur is not None and cur != reporting and cur not in self.fx.rates:
                     self.error(line.row.sheet, line.row.cells["currency"], "currency", cur,
-                               f"no exchange rate from {cur} to {reporting}: add it on the FX "
-                               "sheet", "no_fx_rate")
+                               _("no exchange rate from {currency} to {reporting}: add it on "
+                                 "the FX sheet").format(currency=cur, reporting=reporting),
+                               "no_fx_rate")
 
     def check_pool(self, line: _Line, pool_names: list[str]) -> None:
         row, pool = line.row, line.obj.pool
         if pool is not None:
             if pool.lower() not in {p.lower() for p in pool_names}:
                 self.error(row.sheet, row.cells["pool"], "pool", pool,
-                           f"unknown pool (known: {', '.join(pool_names) or 'none'})",
-                           "unknown_pool")
+                           _("unknown pool (known: {pools})").format(
+                               pools=", ".join(pool_names) or _("none")), "unknown_pool")
         elif len(pool_names) > 1:
             self.error(row.sheet, row.cells.get("pool", row.first), "pool", None,
-                       f"name its pool (there are {len(pool_names)}: {', '.join(pool_names)})",
-                       "pool_not_named")
+                       _("name its pool (there are {n}: {pools})").format(
+                           n=len(pool_names), pools=", ".join(pool_names)), "pool_not_named")
         elif not pool_names:
             self.error(row.sheet, row.first, "pool", None,
-                       "there is no GPU pool to run on (add one on the Pools sheet)", "no_pool")
+                       _("there is no GPU pool to run on (add one on the Pools sheet)"),
+                       "no_pool")
 
     def trial_compute(self, budget: Budget) -> None:
         """Compute every scenario once, so `check` catches what would stop `run`; the results
@@ -521,13 +531,15 @@ class _Reader:
                     continue
                 seen.add(exc.message)
                 at = _locate(self.cells, exc.key, scen, budget.scenarios.get(scen, {}))
-                sheet, _, cell = at.partition("!")
-                where = "" if scen == "Base" else f" (scenario {scen})"
-                tip = f"; {exc.hint}" if exc.hint else ""
+                sheet, _sep, cell = at.partition("!")
+                where = "" if scen == "Base" else _(" (scenario {scenario})").format(
+                    scenario=scen)
+                tip = _("; {tip}").format(tip=exc.hint) if exc.hint else ""
                 self.error(sheet, cell, "model", None, exc.message + where + tip, exc.code)
             except (ArithmeticError, ValueError) as exc:
-                self.error("", "", "model", None, f"scenario {scen}: cannot compute ({exc})",
-                           "cannot_compute")
+                self.error("", "", "model", None,
+                           _("scenario {scenario}: cannot compute ({problem})").format(
+                               scenario=scen, problem=exc), "cannot_compute")
         if len(results) == len(budget.scenario_names):
             self.results = results
 
@@ -592,9 +604,14 @@ def _locate(cells: dict[str, str], key: str | None, scenario: str = "Base",
     return ""
 
 
-def _noun(section: str) -> str:
-    return {"pools": "pool", "runs": "run", "data": "data line", "staff": "staff role",
-            "other": "line"}[section]
+#: a second line of the same name, per section
+_DUPLICATE = {
+    "pools": N_("duplicate pool name (also in {where})"),
+    "runs": N_("duplicate run name (also in {where})"),
+    "data": N_("duplicate data line name (also in {where})"),
+    "staff": N_("duplicate staff role name (also in {where})"),
+    "other": N_("duplicate line name (also in {where})"),
+}
 
 
 def _find_line(budget: Any, section: str, name: str | None) -> Any:

@@ -30,6 +30,7 @@ from openpyxl.drawing.line import LineProperties
 from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 
+from ..i18n import _
 from ..inputs import FAMILIES, FAMILY_LABELS
 from ..model.montecarlo import Distribution
 from ..model.risk_analysis import RiskAnalysis
@@ -37,13 +38,13 @@ from ..model.sensitivity import label_for
 from ..model.solve import fmt_input
 from ..units import format_money
 from .sheetkit import (
-    CURRENCY_SYMBOLS,
     FAMILY_COLORS,
     HEADER_FILL,
     OwnedSheet,
     add_named_styles,
     axis_text,
     column_ref,
+    currency_symbol,
     money_format,
     named_style,
     quoted,
@@ -67,7 +68,7 @@ LOW_COLOR, HIGH_COLOR, BAR_COLOR, LINE_COLOR = "5B9BD5", "ED7D31", "2F5597", "C0
 
 def _sheet(wb: Any, title: str) -> OwnedSheet:
     """A sheet of these three: missing numbers show "n/a"."""
-    return OwnedSheet(wb, title, text_style="cs_text", missing="n/a")
+    return OwnedSheet(wb, title, text_style="cs_text", missing=_("n/a"))
 
 
 def _finish(out: OwnedSheet, min_widths: list[float]) -> None:
@@ -117,15 +118,15 @@ def _write_scenarios(wb: Any, a: RiskAnalysis) -> None:
     out = _sheet(wb, SCENARIOS_SHEET)
     cur = a.currency
     comps = a.comparisons
-    out.row(("Scenarios compared with Base", "cs_title"))
-    out.row(("Each scenario is Base with its overrides. What explains the difference: each "
-             "override applied alone to Base; the interaction is what they add together.",
+    out.row((_("Scenarios compared with Base"), "cs_title"))
+    out.row((_("Each scenario is Base with its overrides. What explains the difference: each "
+               "override applied alone to Base; the interaction is what they add together."),
              "cs_note"))
-    out.row((f"All amounts in {cur}.", "cs_note"))
+    out.row((_("All amounts in {currency}.").format(currency=cur), "cs_note"))
     out.blank()
     if not comps:
-        out.row(("Only Base: add scenario columns on the Drivers sheet (e.g. Low, High) or "
-                 "rows on the Overrides sheet to compare.", "cs_note"))
+        out.row((_("Only Base: add scenario columns on the Drivers sheet (e.g. Low, High) or "
+                   "rows on the Overrides sheet to compare."), "cs_note"))
         _finish(out, [30])
         return
     diff_head, fam_rows = _scenario_tables(out, a)
@@ -139,23 +140,24 @@ def _scenario_tables(out: OwnedSheet, a: RiskAnalysis) -> tuple[int, dict[str, i
     """Totals by family, then differences from Base; the differences' header row and rows."""
     cur, comps = a.currency, a.comparisons
     names = ["Base", *[c.name for c in comps]]
-    out.row(f"Total by family ({cur})", *names,
+    out.row(_("Total by family ({currency})").format(currency=cur), *names,
             styles=["cs_header", *["cs_header_r"] * len(names)])
     base_totals = comps[0].base_totals
     for fam in FAMILIES:
         out.row((FAMILY_LABELS[fam], "cs_label"), (base_totals[fam], "cs_money"),
                 *[(c.totals[fam], "cs_money") for c in comps])
-    out.row(("Total", "cs_total_label"), (comps[0].base_total, "cs_money_total"),
+    out.row((_("Total"), "cs_total_label"), (comps[0].base_total, "cs_money_total"),
             *[(c.total, "cs_money_total") for c in comps])
     out.blank()
-    diff_head = out.row(f"Difference from Base ({cur})", *[c.name for c in comps],
+    diff_head = out.row(_("Difference from Base ({currency})").format(currency=cur),
+                        *[c.name for c in comps],
                         styles=["cs_header", *["cs_header_r"] * len(comps)])
     fam_rows = {}
     for fam in FAMILIES:
         fam_rows[fam] = out.row((FAMILY_LABELS[fam], "cs_label"),
                                 *[(c.differences[fam], "cs_money") for c in comps])
-    out.row(("Total", "cs_total_label"), *[(c.difference, "cs_money_total") for c in comps])
-    out.row(("Difference in %", "cs_label"),
+    out.row((_("Total"), "cs_total_label"), *[(c.difference, "cs_money_total") for c in comps])
+    out.row((_("Difference in %"), "cs_label"),
             *[(c.difference / c.base_total if c.base_total else 0.0, "cs_pct") for c in comps])
     out.blank()
     return diff_head, fam_rows
@@ -163,13 +165,14 @@ def _scenario_tables(out: OwnedSheet, a: RiskAnalysis) -> tuple[int, dict[str, i
 
 def _attribution_table(out: OwnedSheet, a: RiskAnalysis) -> None:
     """What explains each scenario's difference: each override alone, then the interaction."""
-    out.row("What explains the difference", "Rank", "Input", "Key", "Base value",
-            "Scenario value", f"Effect alone ({a.currency})", "Share of difference",
+    out.row(_("What explains the difference"), _("Rank"), _("Input"), _("Key"), _("Base value"),
+            _("Scenario value"), _("Effect alone ({currency})").format(currency=a.currency),
+            _("Share of difference"),
             styles=["cs_header", "cs_header_r", "cs_header_pad", "cs_header", "cs_header_r",
                     "cs_header_r", "cs_header_r", "cs_header_r"])
     for c in a.comparisons:
         if not c.attributions:
-            out.row((c.name, "cs_label"), None, ("no overrides", "cs_na"))
+            out.row((c.name, "cs_label"), None, (_("no overrides"), "cs_na"))
         for i, att in enumerate(c.attributions, start=1):
             style = _input_style(att.key) if isinstance(att.value, int | float) else "cs_text"
             share = att.effect / c.difference if c.difference else 0.0
@@ -178,7 +181,7 @@ def _attribution_table(out: OwnedSheet, a: RiskAnalysis) -> None:
                     (_value(att.value), style), (att.effect, "cs_money"), (share, "cs_pct"))
         if len(c.attributions) > 1:
             share = c.interaction / c.difference if c.difference else 0.0
-            out.row((c.name, "cs_label"), None, ("interaction (inputs together)", "cs_note"),
+            out.row((c.name, "cs_label"), None, (_("interaction (inputs together)"), "cs_note"),
                     None, None, None, (c.interaction, "cs_money"), (share, "cs_pct"))
 
 
@@ -190,7 +193,7 @@ def _difference_chart(out: OwnedSheet, a: RiskAnalysis, diff_head: int,
     chart.type = "col"
     chart.grouping = "stacked"
     chart.overlap = 100
-    chart.title = "Difference from Base by family"
+    chart.title = _("Difference from Base by family")
     chart.y_axis.numFmt = money_format(cur)
     chart.y_axis.title = cur
     _show_axes(chart, 900)
@@ -231,15 +234,17 @@ def _write_sensitivity(wb: Any, a: RiskAnalysis) -> None:
     out = _sheet(wb, SENSITIVITY_SHEET)
     t = a.tornado
     cur = a.currency
-    out.row(("What moves the total: one input at a time", "cs_title"))
-    out.row((f"Each input is moved alone to its low and high value, every other input at "
-             f"Base. Low and high come from the Low and High scenarios where they set the "
-             f"input, else Base ±{t.swing_fraction:.0%}. Base total: "
-             f"{format_money(t.base, cur)}.", "cs_note"))
+    out.row((_("What moves the total: one input at a time"), "cs_title"))
+    out.row((_("Each input is moved alone to its low and high value, every other input at "
+               "Base. Low and high come from the Low and High scenarios where they set the "
+               "input, else Base ±{swing:.0%}. Base total: {total}.").format(
+                   swing=t.swing_fraction, total=format_money(t.base, cur)), "cs_note"))
     out.blank()
-    head = out.row("Rank", "Input", "Key", "Low", "Base", "High", "Low / high from",
-                   f"Total at low ({cur})", f"Total at high ({cur})", f"Swing ({cur})",
-                   "Change at low", "Change at high",
+    head = out.row(_("Rank"), _("Input"), _("Key"), _("Low"), "Base", _("High"),
+                   _("Low / high from"), _("Total at low ({currency})").format(currency=cur),
+                   _("Total at high ({currency})").format(currency=cur),
+                   _("Swing ({currency})").format(currency=cur), _("Change at low"),
+                   _("Change at high"),
                    styles=["cs_header_r", "cs_header_pad", "cs_header", "cs_header_r",
                            "cs_header_r", "cs_header_r", "cs_header_pad", "cs_header_r",
                            "cs_header_r", "cs_header_r", "cs_header_r", "cs_header_r"])
@@ -265,7 +270,8 @@ def _tornado_chart(out: OwnedSheet, a: RiskAnalysis, head: int, n: int, last: in
     chart.grouping = "clustered"
     chart.overlap = 100
     chart.gapWidth = 40
-    chart.title = f"Tornado: change of the total from Base ({format_money(a.tornado.base, cur)})"
+    chart.title = _("Tornado: change of the total from Base ({total})").format(
+        total=format_money(a.tornado.base, cur))
     cats = column_ref(ws.title, 2, first, first + n - 1)
     for col, color in ((11, LOW_COLOR), (12, HIGH_COLOR)):
         s = _series(ws, col, first, first + n - 1, (head, col), color)
@@ -289,15 +295,15 @@ def _tornado_chart(out: OwnedSheet, a: RiskAnalysis, head: int, n: int, last: in
 def _write_risk(wb: Any, a: RiskAnalysis) -> None:
     out = _sheet(wb, RISK_SHEET)
     r = a.risk
-    out.row(("Risk: the budget as a range of outcomes", "cs_title"))
-    out.row((f"{r.trials:,} trials, seed {r.seed}: `costsheet run --trials {r.trials} "
-             f"--seed {r.seed}` gives these numbers again. P80 = 80% of trials cost at most "
-             f"this much.", "cs_note"))
+    out.row((_("Risk: the budget as a range of outcomes"), "cs_title"))
+    out.row((_("{trials} trials, seed {seed}: `costsheet run --trials {n} --seed {seed}` gives "
+               "these numbers again. P80 = 80% of trials cost at most this much.").format(
+                   trials=f"{r.trials:,}", n=r.trials, seed=r.seed), "cs_note"))
     if a.note:
-        out.row((a.note, "cs_note"))
+        out.row((_(a.note), "cs_note"))
     if not r.draws:
-        out.row(("No uncertain inputs yet: add rows on the Uncertainty sheet, or type a range "
-                 "such as 0.35 to 0.45 in a driver's Base cell.", "cs_note"))
+        out.row((_("No uncertain inputs yet: add rows on the Uncertainty sheet, or type a "
+                   "range such as 0.35 to 0.45 in a driver's Base cell."), "cs_note"))
     out.blank()
     _outcome_table(out, a)
     shares = _uncertain_inputs_table(out, a)
@@ -313,12 +319,12 @@ def _write_risk(wb: Any, a: RiskAnalysis) -> None:
 def _outcome_table(out: OwnedSheet, a: RiskAnalysis) -> None:
     """Base, mean and percentiles of the total and of every family."""
     r = a.risk
-    out.row(f"Outcome ({a.currency})", "Base (deterministic)", "Mean", "P10", "P50", "P80",
-            "P90", styles=["cs_header", *["cs_header_r"] * 6])
+    out.row(_("Outcome ({currency})").format(currency=a.currency), _("Base (deterministic)"),
+            _("Mean"), "P10", "P50", "P80", "P90", styles=["cs_header", *["cs_header_r"] * 6])
     for name in ("total", *FAMILIES):
         st = r.stats(name)
         det = float(r.base.total if name == "total" else r.base.totals[name])
-        label = "Total" if name == "total" else FAMILY_LABELS[name]
+        label = _("Total") if name == "total" else FAMILY_LABELS[name]
         money = "cs_money_total" if name == "total" else "cs_money"
         out.row((label, "cs_total_label" if name == "total" else "cs_label"), (det, money),
                 (st.mean, money), (st.p10, money), (st.p50, money), (st.p80, money),
@@ -330,8 +336,8 @@ def _uncertain_inputs_table(out: OwnedSheet, a: RiskAnalysis) -> tuple[int, int]
     """Each uncertain input, largest share of the spread first; its first and last rows."""
     r = a.risk
     contrib = {c.key: c for c in r.contributions()}
-    out.row("Uncertain input", "Key", "Distribution", "Mean", "Median",
-            "Rank correlation", "Share of spread",
+    out.row(_("Uncertain input"), _("Key"), _("Distribution"), _("Mean"), _("Median"),
+            _("Rank correlation"), _("Share of spread"),
             styles=["cs_header", "cs_header", "cs_header", "cs_header_r", "cs_header_r",
                     "cs_header_r", "cs_header_r"])
     first = out.row_count + 1
@@ -346,7 +352,7 @@ def _uncertain_inputs_table(out: OwnedSheet, a: RiskAnalysis) -> tuple[int, int]
                 (c.rank_correlation if c else 0.0, "cs_dec"), (c.share if c else 0.0, "cs_pct"))
     last = out.row_count
     if not r.uncertainties:
-        out.row(("none", "cs_na"))
+        out.row((_("none"), "cs_na"))
     out.blank()
     return first, last
 
@@ -355,7 +361,8 @@ def _histogram_table(out: OwnedSheet, a: RiskAnalysis) -> tuple[int, int, float]
     """Trials per bin of the total; the header row, the last row and the top edge."""
     r = a.risk
     edges, counts = r.histogram(HISTOGRAM_BINS)
-    head = out.row(f"Histogram of the total ({a.currency})", "To", "Trials", "Share of trials",
+    head = out.row(_("Histogram of the total ({currency})").format(currency=a.currency),
+                   _("To"), _("Trials"), _("Share of trials"),
                    styles=["cs_header", "cs_header_r", "cs_header_r", "cs_header_r"])
     for lo, hi, n in zip(edges[:-1], edges[1:], counts, strict=True):
         out.row((float(lo), "cs_money"), (float(hi), "cs_money"), (int(n), "cs_int"),
@@ -367,7 +374,8 @@ def _histogram_table(out: OwnedSheet, a: RiskAnalysis) -> tuple[int, int, float]
 
 def _s_curve_table(out: OwnedSheet, a: RiskAnalysis) -> tuple[int, int]:
     """The probability of costing at most each total; the header and the last row."""
-    head = out.row(f"Total ({a.currency})", "Probability of costing at most this",
+    head = out.row(_("Total ({currency})").format(currency=a.currency),
+                   _("Probability of costing at most this"),
                    styles=["cs_header_r", "cs_header_r"])
     for value, prob in a.risk.s_curve(S_CURVE_POINTS):
         out.row((value, "cs_money"), (prob, "cs_pct"))
@@ -384,14 +392,15 @@ def _histogram_chart(out: OwnedSheet, a: RiskAnalysis, rows: tuple[int, int, flo
     hist = BarChart()
     hist.type = "col"
     hist.gapWidth = 10
-    hist.title = f"Distribution of the total over {r.trials:,} trials"
+    hist.title = _("Distribution of the total over {trials} trials").format(
+        trials=f"{r.trials:,}")
     s = _series(ws, 3, head + 1, last, (head, 3), BAR_COLOR)
     s.cat = AxDataSource(numRef=NumRef(f=column_ref(ws.title, 1, head + 1, last)))
     hist.series.append(s)
     hist.x_axis.number_format = _compact(cur, top)
     hist.x_axis.tickLblSkip = 3
-    hist.x_axis.title = f"Total ({cur}), bin from"
-    hist.y_axis.title = "Trials"
+    hist.x_axis.title = _("Total ({currency}), bin from").format(currency=cur)
+    hist.y_axis.title = _("Trials")
     _show_axes(hist, 800)
     hist.legend = None
     size(hist, 18.0, 8.5)
@@ -404,7 +413,7 @@ def _s_curve_chart(out: OwnedSheet, a: RiskAnalysis, rows: tuple[int, int]) -> N
     ws, cur, r = out.ws, a.currency, a.risk
     head, last = rows
     sc = ScatterChart(scatterStyle="lineMarker")  # required by the schema; openpyxl omits it
-    sc.title = "S-curve: probability the budget is enough"
+    sc.title = _("S-curve: probability the budget is enough")
     sc.style = 13
     xs = Reference(ws, min_col=1, min_row=head + 1, max_row=last)
     ys = Reference(ws, min_col=2, min_row=head + 1, max_row=last)
@@ -416,11 +425,11 @@ def _s_curve_chart(out: OwnedSheet, a: RiskAnalysis, rows: tuple[int, int]) -> N
     line.smooth = False
     sc.series.append(line)
     sc.x_axis.number_format = _compact(cur, r.percentile(100))
-    sc.x_axis.title = f"Total ({cur})"
+    sc.x_axis.title = _("Total ({currency})").format(currency=cur)
     sc.y_axis.number_format = "0%"
     sc.y_axis.scaling.min = 0
     sc.y_axis.scaling.max = 1
-    sc.y_axis.title = "Probability"
+    sc.y_axis.title = _("Probability")
     lo, hi = r.percentile(0), r.percentile(100)
     if hi > lo:
         step = _nice_step(hi - lo)
@@ -442,7 +451,7 @@ def _shares_chart(out: OwnedSheet, rows: tuple[int, int]) -> None:
     first, last = rows
     bar = BarChart()
     bar.type = "bar"
-    bar.title = "Share of the spread (rank correlation²)"
+    bar.title = _("Share of the spread (rank correlation²)")
     s = _series(ws, 7, first, last, (first - 1, 7), BAR_COLOR)
     s.cat = AxDataSource(strRef=StrRef(f=column_ref(ws.title, 1, first, last)))
     bar.series.append(s)
@@ -465,7 +474,7 @@ def _nice_step(span: float) -> float:
 
 def _compact(cur: str, largest: float) -> str:
     """An axis number format in millions (or thousands) with the currency: $12.5M."""
-    sym = CURRENCY_SYMBOLS.get(cur.upper())
+    sym = currency_symbol(cur)
     if abs(largest) >= 1e6:
         body, suffix = "#,##0.0,,", "M"
     elif abs(largest) >= 1e4:
@@ -478,20 +487,21 @@ def _compact(cur: str, largest: float) -> str:
 def _describe(key: str, d: Distribution, cur: str) -> str:
     p = d.params
     if d.text:
-        return f"90% range {d.text} ({d.kind})"
+        return _("90% range {text} ({kind})").format(text=d.text, kind=d.kind)
     f: Callable[[float], str] = ((lambda x: fmt_input(key, x, cur)) if d.kind != "bernoulli"
                                  else (lambda x: f"{x:.1%}"))
     if d.kind == "fixed":
-        return f"fixed {f(p[0])}"
+        return _("fixed {value}").format(value=f(p[0]))
     if d.kind == "uniform":
-        return f"uniform {f(p[0])} to {f(p[1])}"
+        return _("uniform {low} to {high}").format(low=f(p[0]), high=f(p[1]))
     if d.kind in ("triangular", "pert"):
         return f"{d.kind} {f(p[0])} / {f(p[1])} / {f(p[2])}"
     if d.kind == "normal":
-        return f"normal mean {f(p[0])}, sd {f(p[1])}"
+        return _("normal mean {mean}, sd {sd}").format(mean=f(p[0]), sd=f(p[1]))
     if d.kind == "lognormal":
-        return f"lognormal median {f(p[0])}, sigma {p[1]:.3g}"
-    return f"fails in {p[0]:.1%} of trials"
+        return _("lognormal median {median}, sigma {sigma:.3g}").format(median=f(p[0]),
+                                                                       sigma=p[1])
+    return _("fails in {share:.1%} of trials").format(share=p[0])
 
 
 def add_risk_sheets(wb: Any, analysis: RiskAnalysis) -> list[str]:

@@ -33,7 +33,8 @@ from pathlib import Path
 from typing import Any
 
 from ..catalog import Catalog
-from ..errors import CellError, CostsheetError, InputError, Report
+from ..errors import CellError, CostsheetError, InputError, Report, got_text, problems_found
+from ..i18n import N_, _, explicit_language, use_language
 from ..inputs import FAMILIES, Budget
 from ..model.budget import compute_budget
 from ..model.items import BudgetResult
@@ -61,7 +62,8 @@ __all__ = [
     "scenario_checks",
 ]
 
-READ_HINT = "fix these cells and run `costsheet check {name}` again; the file was not changed"
+READ_HINT = N_("fix these cells and run `costsheet check {name}` again; the file was not "
+               "changed")
 
 
 @dataclass
@@ -127,8 +129,9 @@ def compute_scenarios(
         for name in scenarios:
             if name.casefold() not in lower:
                 raise InputError(
-                    f"unknown scenario {name!r} (known: {', '.join(known)})",
-                    hint="scenarios are the columns of the drivers sheet",
+                    _("unknown scenario {name!r} (known: {known})").format(
+                        name=name, known=", ".join(known)),
+                    hint=_("scenarios are the columns of the drivers sheet"),
                 )
             wanted.append(lower[name.casefold()])
         names = list(dict.fromkeys(wanted))
@@ -143,7 +146,8 @@ def compute_scenarios(
             out[name] = compute_budget(apply_scenario(budget, name), catalog, scenario=name)
         except CostsheetError as exc:
             if name != "Base":
-                exc.message = f"scenario {name}: {exc.message}"
+                exc.message = _("scenario {name}: {message}").format(name=name,
+                                                                     message=exc.message)
                 exc.args = (exc.message,)
             raise
     return out
@@ -175,14 +179,15 @@ def scenario_checks(budget: Budget, results: dict[str, BudgetResult]) -> list[Ch
             if same_inputs:
                 checks.append(Check(
                     "warning", name,
-                    f"scenario {name!r} is identical to Base (same inputs and same totals): "
-                    "fill in the values that should differ, or delete the column"))
+                    _("scenario {name!r} is identical to Base (same inputs and same totals): "
+                      "fill in the values that should differ, or delete the column").format(
+                        name=name)))
             else:
                 checks.append(Check(
                     "info", name,
-                    f"scenario {name!r} changes inputs but gives the same totals as Base: "
-                    "its changes do not reach any cost (e.g. an electricity price on rented "
-                    "GPUs)"))
+                    _("scenario {name!r} changes inputs but gives the same totals as Base: its "
+                      "changes do not reach any cost (e.g. an electricity price on rented "
+                      "GPUs)").format(name=name)))
     return checks
 
 
@@ -193,8 +198,7 @@ def _reader_checks(report: Report | None) -> list[Check]:
     for w in report.warnings:
         assert isinstance(w, CellError)
         msg = f"{w.field}: {w.message}" if w.field else w.message
-        if w.value not in (None, ""):
-            msg += f" (got {w.value!r})"
+        msg += got_text(w.value)
         out.append(Check("warning", "", msg, where=w.location))
     return out
 
@@ -209,8 +213,9 @@ def _preflight(package: Package, target: Path) -> list[Check]:
         for lock in lock_file_candidates(source):
             if lock.exists():
                 checks.append(Check(
-                    "info", "", f"{source.name} is open elsewhere (lock file {lock.name}): "
-                    "computed from its last saved version"))
+                    "info", "", _("{name} is open elsewhere (lock file {lock}): computed from "
+                                  "its last saved version").format(name=source.name,
+                                                                   lock=lock.name)))
                 break
     return checks
 
@@ -294,8 +299,8 @@ def run_budget(
     checks += [Check("warning", monthly.scenario, w) for w in monthly.warnings]
     analysis = analyse(budget, catalog, results=results, **(risk or {}))
 
-    title = "Training budget" + (f": {budget.name}" if budget.name and budget.name != "budget"
-                                 else f": {source.stem}")
+    title = _("Training budget: {name}").format(
+        name=budget.name if budget.name and budget.name != "budget" else source.stem)
     with tempfile.TemporaryDirectory(prefix="costsheet-run-") as tmp:
         wb = build_workbook(
             list(results.values()), checks, title=title, source_name=source.name,
@@ -342,19 +347,36 @@ class WorkbookInputs:
         if not self.ok:
             n = len(self.report.problems)
             raise InputError(
-                f"{self.source.name}: {n} problem{'s' if n != 1 else ''} found" if n
-                else f"{self.source.name}: no budget could be read",
-                hint=READ_HINT.format(name=self.source.name), report=self.report,
+                f"{self.source.name}: {problems_found(n)}" if n
+                else f"{self.source.name}: " + _("no budget could be read"),
+                hint=_(READ_HINT).format(name=self.source.name), report=self.report,
             )
 
 
-def read_workbook(source: Path | str | Package) -> WorkbookInputs:
+def language_for(source: Path | str | Package, lang: str | None = None) -> str | None:
+    """The language to speak about workbook ``source``: ``lang`` if given; else none to set when
+    the caller set one (``use_language``, the CLI); else the one the workbook remembers
+    (``costsheet.language``, :mod:`costsheet.workbook.language`), if any."""
+    if lang is not None or explicit_language() is not None:
+        return lang
+    from .language import workbook_language
+
+    return workbook_language(source if isinstance(source, Package) else Path(source))
+
+
+def read_workbook(source: Path | str | Package, *, lang: str | None = None) -> WorkbookInputs:
     """Read and validate every input sheet of a budget workbook; the file is never changed.
 
     This is ``costsheet check``: the budget sheets, the Actuals sheet and the Uncertainty sheet,
     every problem collected into one report. ``source``: the workbook's path, or its package
-    already open (``run`` passes the one it opened: the file is read once).
+    already open (``run`` passes the one it opened: the file is read once). Messages are in
+    ``lang``, else the caller's language, else the workbook's (:func:`language_for`).
     """
+    with use_language(language_for(source, lang)):
+        return _read_workbook(source)
+
+
+def _read_workbook(source: Path | str | Package) -> WorkbookInputs:
     from .reader import read_budget
     from .uncertainty import (
         SCENARIO_RANGE_NOTE,
@@ -380,7 +402,7 @@ def read_workbook(source: Path | str | Package) -> WorkbookInputs:
         inputs.uncertainties = stated
     else:
         inputs.uncertainties = scenario_uncertainties(read.budget)
-        inputs.uncertainty_note = SCENARIO_RANGE_NOTE if inputs.uncertainties else ""
+        inputs.uncertainty_note = _(SCENARIO_RANGE_NOTE) if inputs.uncertainties else ""
     return inputs
 
 
@@ -398,6 +420,7 @@ def run_workbook(
     seed: int | None = None,
     progress: Any = None,
     replace_sheets: Sequence[str] = (),
+    lang: str | None = None,
 ) -> RunResult:
     """Read the budget workbook ``path``, compute every scenario, write the owned sheets.
 
@@ -406,11 +429,25 @@ def run_workbook(
     file is not touched) and :class:`~costsheet.errors.CostsheetError` for refusals (file open
     in Excel, read-only, a sheet with an owned sheet's name that is not costsheet's:
     :class:`~costsheet.workbook.ownership.ForeignSheetError`, unless named in
-    ``replace_sheets``).
+    ``replace_sheets``). The sheets and messages are in ``lang``, else the caller's language,
+    else the one the workbook remembers.
     """
-    source = Path(path)
+    package = Package.open(Path(path))  # read once: its language, then everything else
+    with use_language(language_for(package, lang)):
+        return _run_workbook(package, out, scenarios, catalog=catalog, now=now,
+                             keep_backups=keep_backups, as_of=as_of,
+                             monthly_scenario=monthly_scenario, trials=trials, seed=seed,
+                             progress=progress, replace_sheets=replace_sheets)
+
+
+def _run_workbook(
+    package: Package, out: Path | None, scenarios: Sequence[str] | None, *,
+    catalog: Catalog | None, now: datetime | None, keep_backups: int, as_of: str | None,
+    monthly_scenario: str | None, trials: int | None, seed: int | None, progress: Any,
+    replace_sheets: Sequence[str] = (),
+) -> RunResult:
+    source = package.path
     target = Path(out) if out is not None else source
-    package = Package.open(source)
     _preflight(package, target)
     own = _ownership(package, replace_sheets)
     inputs = read_workbook(package)

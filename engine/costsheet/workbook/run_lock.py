@@ -28,6 +28,7 @@ from types import TracebackType
 from typing import IO, Any
 
 from ..errors import CostsheetError
+from ..i18n import _
 
 __all__ = ["RUN_LOCK_PREFIX", "RunLock", "run_lock_path"]
 
@@ -85,14 +86,14 @@ def _holder(path: Path) -> dict[str, Any]:
 def _describe(holder: dict[str, Any]) -> str:
     parts = []
     if holder.get("pid"):
-        parts.append(f"process {holder['pid']}")
+        parts.append(_("process {pid}").format(pid=holder["pid"]))
     if holder.get("user"):
-        parts.append(f"user {holder['user']}")
+        parts.append(_("user {user}").format(user=holder["user"]))
     if holder.get("host"):
-        parts.append(f"on {holder['host']}")
+        parts.append(_("on {host}").format(host=holder["host"]))
     if holder.get("since"):
-        parts.append(f"since {holder['since']}")
-    return ", ".join(parts) or "another process"
+        parts.append(_("since {time}").format(time=holder["since"]))
+    return _(", ").join(parts) or _("another process")
 
 
 class RunLock:
@@ -147,10 +148,11 @@ class RunLock:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
         except OSError as exc:
             raise CostsheetError(
-                f"cannot lock {self.workbook.name} for this run ({exc.strerror or exc}); "
-                f"{self.workbook.name} was left unchanged",
-                hint=f"costsheet needs to create {self.path.name} in {self.path.parent}; "
-                "check the folder's permissions, or write elsewhere with --out",
+                _("cannot lock {name} for this run ({problem}); {name} was left "
+                  "unchanged").format(name=self.workbook.name, problem=exc.strerror or exc),
+                hint=_("costsheet needs to create {lock} in {folder}; check the folder's "
+                       "permissions, or write elsewhere with --out").format(
+                    lock=self.path.name, folder=self.path.parent),
             ) from None
         return os.fdopen(fd, "r+b")
 
@@ -178,7 +180,8 @@ class RunLock:
     def _busy(self) -> CostsheetError:
         who = _describe(_holder(self.path))
         return CostsheetError(
-            f"{self.workbook.name} is being updated by another costsheet run ({who}); "
-            f"waited {self.wait_s:g} s; {self.workbook.name} was left unchanged",
-            hint="run again when the other run has finished",
+            _("{name} is being updated by another costsheet run ({who}); waited {seconds} s; "
+              "{name} was left unchanged").format(name=self.workbook.name, who=who,
+                                                  seconds=f"{self.wait_s:g}"),
+            hint=_("run again when the other run has finished"),
         )

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import InputError
+from ..errors import InputError, problems_found
+from ..i18n import _
 from ..model.budget import compute_budget
 from ..model.comparison import RunsComparison, compare_with_published
 from ..model.scenarios import apply_scenario
@@ -24,15 +25,16 @@ def compare_workbook(path: Path | str, scenario: str = "Base") -> RunsComparison
     if not read.ok or read.budget is None:
         n = len(read.report.problems)
         raise InputError(
-            f"{n} problem{'s' if n != 1 else ''} found", report=read.report,
-            hint=f"fix them (`costsheet check {Path(path).name}`) and compare again; "
-                 "the file was not changed")
+            problems_found(n), report=read.report,
+            hint=_("fix them (`costsheet check {name}`) and compare again; the file was not "
+                   "changed").format(name=Path(path).name))
     budget = read.budget
     if scenario not in budget.scenario_names:
-        raise InputError(f"no scenario {scenario!r} (known: {', '.join(budget.scenario_names)})")
+        raise InputError(_("no scenario {scenario!r} (known: {known})").format(
+            scenario=scenario, known=", ".join(budget.scenario_names)))
     result = compute_budget(apply_scenario(budget, scenario), scenario=scenario)
     try:
         return compare_with_published(budget, result)
     except ValueError as exc:
-        raise InputError(str(exc), hint="add a run of kind final with a blank or "
-                         "pretraining stage") from exc
+        raise InputError(str(exc), hint=_("add a run of kind final with a blank or "
+                                          "pretraining stage")) from exc

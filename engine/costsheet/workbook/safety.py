@@ -26,6 +26,7 @@ from datetime import datetime
 from pathlib import Path
 
 from costsheet.errors import CostsheetError
+from costsheet.i18n import _
 
 from .targets import keep_owner
 
@@ -73,8 +74,10 @@ def check_not_open(path: Path) -> None:
         if lock.exists():
             app = "LibreOffice" if lock.name.startswith(".~lock.") else "Excel"
             raise CostsheetError(
-                f"{path.name} is open in {app} (lock file {lock.name}); close it and run again",
-                hint=f"if it is not open anywhere, delete the stale lock file {lock}",
+                _("{name} is open in {app} (lock file {lock}); close it and run again").format(
+                    name=path.name, app=app, lock=lock.name),
+                hint=_("if it is not open anywhere, delete the stale lock file {lock}").format(
+                    lock=lock),
             )
 
 
@@ -83,16 +86,17 @@ def check_writable(path: Path) -> None:
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
-        raise CostsheetError(f"{path.name}: folder {folder} does not exist")
+        raise CostsheetError(_("{name}: folder {folder} does not exist").format(
+            name=path.name, folder=folder))
     if path.exists():
         st = path.stat()
         if path.is_dir():
-            raise CostsheetError(f"{path.name} is a folder, not a workbook")
+            raise CostsheetError(_("{name} is a folder, not a workbook").format(name=path.name))
         if not st.st_mode & stat.S_IWUSR or not os.access(path, os.W_OK):
             raise CostsheetError(
-                f"{path.name} is read-only; costsheet did not change it",
-                hint="clear the read-only flag (file properties) or write to another file "
-                "with --out",
+                _("{name} is read-only; costsheet did not change it").format(name=path.name),
+                hint=_("clear the read-only flag (file properties) or write to another file "
+                       "with --out"),
             )
     try:
         fd, probe = tempfile.mkstemp(prefix=_temp_prefix(), suffix=".probe", dir=folder)
@@ -107,22 +111,24 @@ def _os_error(exc: OSError, path: Path) -> CostsheetError:
     name = Path(path).name
     if exc.errno == errno.ENOSPC or exc.errno == getattr(errno, "EDQUOT", -1):
         return CostsheetError(
-            f"not enough disk space to write {name}; {name} was left unchanged",
-            hint="free some space on that drive and run again",
+            _("not enough disk space to write {name}; {name} was left unchanged").format(
+                name=name),
+            hint=_("free some space on that drive and run again"),
         )
     if exc.errno == errno.EROFS:
         return CostsheetError(
-            f"cannot write {name}: the drive or folder is read-only; {name} was left unchanged",
-            hint="copy the workbook to a writable folder, or write elsewhere with --out",
+            _("cannot write {name}: the drive or folder is read-only; {name} was left "
+              "unchanged").format(name=name),
+            hint=_("copy the workbook to a writable folder, or write elsewhere with --out"),
         )
     if exc.errno in (errno.EACCES, errno.EPERM):
         return CostsheetError(
-            f"permission denied writing {name} (in {Path(path).parent}); "
-            f"{name} was left unchanged",
-            hint="check the file and folder permissions, or write elsewhere with --out",
+            _("permission denied writing {name} (in {folder}); {name} was left "
+              "unchanged").format(name=name, folder=Path(path).parent),
+            hint=_("check the file and folder permissions, or write elsewhere with --out"),
         )
-    return CostsheetError(f"could not write {name}: {exc.strerror or exc}; "
-                          f"{name} was left unchanged")
+    return CostsheetError(_("could not write {name}: {problem}; {name} was left "
+                            "unchanged").format(name=name, problem=exc.strerror or exc))
 
 
 _MAPPED = {errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM,
@@ -236,10 +242,10 @@ def _backup_folder(folder: Path) -> None:
     """Refuse clearly when the backups folder's name is taken by something else."""
     if folder.exists() and not folder.is_dir():
         raise CostsheetError(
-            f"cannot keep a backup: {folder.name} next to the workbook is a file, not a "
-            "folder; nothing was changed",
-            hint=f"rename or move the file {folder} (costsheet keeps previous versions in a "
-            "folder of that name)")
+            _("cannot keep a backup: {name} next to the workbook is a file, not a folder; "
+              "nothing was changed").format(name=folder.name),
+            hint=_("rename or move the file {path} (costsheet keeps previous versions in a "
+                   "folder of that name)").format(path=folder))
 
 
 _BACKUP_RE = r"^{stem}\.(\d{{8}}-\d{{6}})(?:-(\d+))?{ext}$"

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ..errors import CostsheetError
+from ..i18n import _
 from .ooxml import Package, SheetEntry
 
 __all__ = [
@@ -49,8 +50,10 @@ class SheetName:
     def shown(self) -> str:
         """The name quoted, with its tab state when hidden (for messages)."""
         if self.state == "veryHidden":
-            return f"{self.name!r} (very hidden)"
-        return f"{self.name!r} (hidden)" if self.state == "hidden" else repr(self.name)
+            return _("{sheet} (very hidden)").format(sheet=repr(self.name))
+        if self.state == "hidden":
+            return _("{sheet} (hidden)").format(sheet=repr(self.name))
+        return repr(self.name)
 
 
 class AmbiguousSheetError(CostsheetError):
@@ -58,14 +61,15 @@ class AmbiguousSheetError(CostsheetError):
 
     def __init__(self, wanted: str, sheets: list[SheetName], source: str = ""):
         self.wanted, self.sheets = wanted, sheets
-        listed = " and ".join(s.shown() for s in sheets)
+        listed = _(" and ").join(s.shown() for s in sheets)
         where = f"{source}: " if source else ""
         super().__init__(
-            f"{where}{len(sheets)} sheets are named like {wanted!r}: {listed}; costsheet cannot "
-            "tell which one is meant, and chooses none",
-            hint=f"delete or rename all but one of them (Format > Sheet > Unhide shows a hidden "
-                 f"one; a very hidden sheet needs the VBA editor), so that one sheet is named "
-                 f"{wanted!r}",
+            where + _("{n} sheets are named like {wanted!r}: {sheets}; costsheet cannot tell "
+                      "which one is meant, and chooses none").format(
+                n=len(sheets), wanted=wanted, sheets=listed),
+            hint=_("delete or rename all but one of them (Format > Sheet > Unhide shows a "
+                   "hidden one; a very hidden sheet needs the VBA editor), so that one sheet is "
+                   "named {wanted!r}").format(wanted=wanted),
             code="ambiguous_sheet")
 
 
@@ -98,23 +102,24 @@ def check_prefix(prefix: str) -> str:
     bad = sorted(set(prefix) & _FORBIDDEN)
     problem = None
     if not prefix.strip():
-        problem = "is empty"
+        problem = _("is empty")
     elif bad:
-        problem = "holds " + " ".join(bad) + ", which sheet names cannot"
+        problem = _("holds {chars}, which sheet names cannot").format(chars=" ".join(bad))
     elif prefix.startswith("'"):
-        problem = "starts with an apostrophe, which sheet names cannot"
+        problem = _("starts with an apostrophe, which sheet names cannot")
     elif prefix[0].isspace():
-        problem = "starts with a space, which Excel drops from sheet names"
+        problem = _("starts with a space, which Excel drops from sheet names")
     elif len(prefix) > MAX_PREFIX:
-        problem = (f"is {len(prefix)} characters long; with it costsheet's sheet names would be "
-                   f"longer than Excel's {MAX_SHEET_NAME}")
+        problem = _("is {n} characters long; with it costsheet's sheet names would be longer "
+                    "than Excel's {limit}").format(n=len(prefix), limit=MAX_SHEET_NAME)
     elif any(ord(c) < 32 for c in prefix):
-        problem = "holds a control character"
+        problem = _("holds a control character")
     if problem is not None:
         raise CostsheetError(
-            f"the sheet-name prefix {prefix!r} {problem}",
-            hint=f"choose a short prefix of letters, digits and spaces, e.g. 'LLM ' (at most "
-                 f"{MAX_PREFIX} characters)",
+            _("the sheet-name prefix {prefix!r} {problem}").format(prefix=prefix,
+                                                                   problem=problem),
+            hint=_("choose a short prefix of letters, digits and spaces, e.g. 'LLM ' (at most "
+                   "{n} characters)").format(n=MAX_PREFIX),
             code="bad_prefix", key="prefix")
     return prefix
 
@@ -142,8 +147,8 @@ def sheet_prefix(pkg: Package) -> str:
         return check_prefix(text)
     except CostsheetError as exc:
         raise CostsheetError(
-            f"{pkg.source}: the workbook's property {PREFIX_PROPERTY} holds {text!r}: "
-            f"{exc.message}",
-            hint="correct or delete the property (Excel: File > Info > Properties > Advanced "
-                 "Properties > Custom); it names the start of costsheet's sheet names",
+            _("{name}: the workbook's property {property} holds {text!r}: {problem}").format(
+                name=pkg.source, property=PREFIX_PROPERTY, text=text, problem=exc.message),
+            hint=_("correct or delete the property (Excel: File > Info > Properties > Advanced "
+                   "Properties > Custom); it names the start of costsheet's sheet names"),
             code="bad_prefix") from None

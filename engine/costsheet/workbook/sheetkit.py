@@ -37,6 +37,8 @@ from openpyxl.styles import Font, NamedStyle, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 
+from ..i18n import SOURCE_LANGUAGE, format_money, get_language
+
 __all__ = [
     "CURRENCY_SYMBOLS",
     "FAMILY_COLORS",
@@ -47,6 +49,7 @@ __all__ = [
     "axis_text",
     "clean_text",
     "column_ref",
+    "currency_symbol",
     "money_format",
     "named_style",
     "quoted",
@@ -83,10 +86,23 @@ def clean_text(value: Any) -> str:
     return text[:MAX_TEXT]
 
 
+def currency_symbol(currency: str) -> str | None:
+    """The sign written before amounts in ``currency`` in the current language (English:
+    ``$``, ``¥``; Chinese, from CLDR: ``US$``, ``¥`` for CNY, ``JP¥``), or None when the
+    language writes the code after the amount."""
+    if get_language() == SOURCE_LANGUAGE:
+        return CURRENCY_SYMBOLS.get(currency.upper())
+    sample = format_money(1.0, currency.upper(), decimals=0)
+    head = sample[: sample.index("1")].replace("\xa0", " ").strip() if "1" in sample else ""
+    return head or None
+
+
 def money_format(currency: str, decimals: int = 0) -> str:
-    """An Excel number format for amounts in ``currency``: ``"$"#,##0`` or ``#,##0 "CHF"``."""
+    """An Excel number format for amounts in ``currency``, as the current language writes them:
+    ``"$"#,##0`` or ``#,##0 "CHF"`` in English, ``"US$"#,##0`` or ``"¥"#,##0`` (CNY) in
+    Chinese."""
     body = "#,##0" + ("." + "0" * decimals if decimals else "")
-    sym = CURRENCY_SYMBOLS.get(currency.upper())
+    sym = currency_symbol(currency)
     if sym:
         return f'"{sym}"{body};-"{sym}"{body}'
     return f'{body} "{currency}";-{body} "{currency}"'
@@ -124,14 +140,19 @@ def shown_width(value: Any, style: str) -> float:
     if isinstance(value, str):
         text = value
     elif style in ("cs_money", "cs_money_total"):
-        text = f"${value:,.0f}"
+        text = f"{_SIGN_WIDTH()}{value:,.0f}"
     elif style == "cs_money2":
-        text = f"${value:,.2f}"
+        text = f"{_SIGN_WIDTH()}{value:,.2f}"
     elif style == "cs_pct":
         text = f"{value:.1%}"
     else:
         text = f"{value:,.2f}" if isinstance(value, float) else str(value)
     return text_width(text)
+
+
+def _SIGN_WIDTH() -> str:  # noqa: N802 - a measure, not a value
+    """Room for a currency sign: one character in English, three (``US$``) elsewhere."""
+    return "$" if get_language() == SOURCE_LANGUAGE else "US$"
 
 
 # ---------------------------------------------------------------------------------------------

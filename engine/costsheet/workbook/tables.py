@@ -33,6 +33,7 @@ from openpyxl.utils import get_column_letter
 from pydantic import BaseModel, ValidationError
 
 from ..errors import CostsheetError, Report
+from ..i18n import N_, _
 from ..inputs import validation_problems
 from .ooxml import Package, PackageError
 from .sheet_names import AmbiguousSheetError, find_sheet, sheet_prefix
@@ -42,9 +43,9 @@ from .template import FIRST_ROW, KEY_ROW, ColumnSpec, SheetSpec
 __all__ = ["EXCEL_ERRORS", "FORMULA_NO_VALUE", "KEY_ROW_SCAN", "Book", "Grid", "Row", "Table",
            "TableSpec", "find_key_row", "key_columns", "read_table", "shown", "validate_row"]
 
-FORMULA_NO_VALUE = (
+FORMULA_NO_VALUE = N_(
     "formula with no saved value: open and save the file in Excel, or type the value"
-)
+)  # English; translated where it is reported
 EXCEL_ERRORS = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A",
                           "#GETTING_DATA", "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!",
                           "#UNKNOWN!"})
@@ -237,8 +238,8 @@ class Book:
             return None
         if isinstance(value, str) and value.upper() in EXCEL_ERRORS:
             self.error(g.name, g.ref(r, c), field_name, value,
-                       f"the cell shows the Excel error {value}; fix the formula or type a value",
-                       "excel_error")
+                       _("the cell shows the Excel error {error}; fix the formula or type a "
+                         "value").format(error=value), "excel_error")
             return BAD
         if kind in TEXT_KINDS:
             return _as_text(value)
@@ -307,22 +308,24 @@ class Book:
 
     def _refused(self, exc: PackageError) -> None:
         """The file is not a package costsheet reads (sniffed when opened): say why."""
-        tip = f"; {exc.hint}" if exc.hint else ""
+        tip = _("; {tip}").format(tip=exc.hint) if exc.hint else ""
         code = exc.code if exc.code != "error" else "unreadable_file"
         self.error("", "", "file", None, exc.message + tip, code)
         self.failed = True
         self.fatal = exc
 
     def _unreadable_file(self, exc: Exception) -> None:
-        message = f"{self.path.name}: cannot read the workbook ({exc})"
+        message = _("{name}: cannot read the workbook ({problem})").format(
+            name=self.path.name, problem=exc)
         code = "unreadable_file"
         if defused(exc):
-            message = (f"{self.path.name}: refused: its XML declares entities or a DTD "
-                       "(possible XML entity bomb); costsheet does not expand them")
+            message = _("{name}: refused: its XML declares entities or a DTD (possible XML "
+                        "entity bomb); costsheet does not expand them").format(
+                name=self.path.name)
             code = "xml_entities"
         self.error("", "", "file", None, message, code)
         self.failed = True
-        self.fatal = CostsheetError(message, hint="open it in Excel and save it again",
+        self.fatal = CostsheetError(message, hint=_("open it in Excel and save it again"),
                                     code=code)
 
     def _load_saved_results(self, found: dict[str, str]) -> bool:
@@ -352,12 +355,13 @@ class Book:
         found = impossible_cell(self.package, actual)
         if found is not None:
             self.error(actual, found[0], "value", found[1],
-                       "not a value Excel can store (NaN, INF or a broken reference); type the "
-                       "value again", "impossible_value")
+                       _("not a value Excel can store (NaN, INF or a broken reference); type "
+                         "the value again"), "impossible_value")
         else:
             self.error(actual, "", "sheet", None,
-                       f"cannot read the sheet ({str(exc)[:120] or type(exc).__name__}); open "
-                       "the file in Excel and save it again", "unreadable_sheet")
+                       _("cannot read the sheet ({problem}); open the file in Excel and save it "
+                         "again").format(problem=str(exc)[:120] or type(exc).__name__),
+                       "unreadable_sheet")
 
     def _scan_xml(self, found: dict[str, str]) -> None:
         """Hidden rows and columns, and merged cells, read from the sheet XML."""
@@ -427,12 +431,14 @@ class _Formulas:
             value = self.evaluator.evaluate(g.name, r, c, formula)
         except UnevaluableFormula as exc:
             book.error(g.name, g.ref(r, c), field_name, formula,
-                       f"{FORMULA_NO_VALUE} (costsheet cannot evaluate it: it {exc.reason})",
+                       _("{problem} (costsheet cannot evaluate it: {reason})").format(
+                           problem=_(FORMULA_NO_VALUE), reason=exc.reason),
                        "formula_without_value")
             return BAD
         book.warn(g.name, g.ref(r, c), field_name, formula,
-                  f"formula with no saved value, evaluated by costsheet as {value!r}; open and "
-                  "save the file in Excel to keep Excel's own result", "formula_evaluated")
+                  _("formula with no saved value, evaluated by costsheet as {value!r}; open and "
+                    "save the file in Excel to keep Excel's own result").format(value=value),
+                  "formula_evaluated")
         return value
 
     def cell(self, sheet: str, r: int, c: int) -> tuple[Any, str | None]:
@@ -468,7 +474,8 @@ class _Formulas:
             except Exception as exc:  # openpyxl's many kinds, on a sheet costsheet does not own
                 rows = exc
             if isinstance(rows, Exception):
-                raise UnevaluableFormula(f"refers to sheet {actual!r}, which cannot be read")
+                raise UnevaluableFormula(_("it refers to sheet {sheet!r}, which cannot be "
+                                           "read").format(sheet=actual))
             grids.append(rows)
         g = _grid(actual, grids[0])
         for (i, j) in g.formulas:
@@ -575,15 +582,17 @@ def read_table(book: Book, spec: TableSpec) -> Table | None:
         if spec.required:
             name = book.sheet_name(spec.sheet)
             book.error(name, "", "sheet", None,
-                       f"missing sheet {name!r} ({spec.title}); copy it from a new "
-                       "template (`costsheet new`)", "missing_sheet")
+                       _("missing sheet {sheet!r} ({title}); copy it from a new template "
+                         "(`costsheet new`)").format(sheet=name, title=_(spec.title)),
+                       "missing_sheet")
         return None
     keys = [k for c in spec.columns for k in (c.key, *c.old_keys)]
     key_row = find_key_row(g.top_rows(), keys, spec.first_key)
     if key_row is None:
         book.error(g.name, f"{KEY_ROW}:{KEY_ROW}", "keys", None,
-                   f"missing key row: expected the keys {', '.join(spec.keys[:4])}, … in row "
-                   f"{KEY_ROW} (copy the top rows from a new template)", "missing_key_row")
+                   _("missing key row: expected the keys {keys}, … in row {row} (copy the top "
+                     "rows from a new template)").format(keys=", ".join(spec.keys[:4]),
+                                                         row=KEY_ROW), "missing_key_row")
         return None
     table = Table(g.name, key_row, _columns(book, g, spec, key_row), [])
     if spec.scenario_columns:
@@ -594,7 +603,7 @@ def read_table(book: Book, spec: TableSpec) -> Table | None:
         row = _row(book, g, spec, table, r)
         if row is not None:
             table.rows.append(row)
-    inputs = ([c for _, c in table.scenarios] if spec.scenario_columns
+    inputs = ([c for _name, c in table.scenarios] if spec.scenario_columns
               else list(table.columns.values()))
     _warn_layout(book, g, list(rows), inputs)
     return table
@@ -608,8 +617,8 @@ def _columns(book: Book, g: Grid, spec: TableSpec, key_row: int) -> dict[str, in
             continue
         if key in cols:
             book.error(g.name, g.ref(key_row, c), key, key,
-                       f"duplicate column key (also in column {get_column_letter(cols[key])})",
-                       "duplicate_column")
+                       _("duplicate column key (also in column {column})").format(
+                           column=get_column_letter(cols[key])), "duplicate_column")
             continue
         cols[key] = c
     return cols
@@ -626,8 +635,8 @@ def _scenario_columns(book: Book, g: Grid, key_row: int, last: int) -> list[tupl
             continue
         if name.lower() in seen:
             book.error(g.name, g.ref(header, c), "scenario", name,
-                       f"duplicate scenario name (also in {g.name}!{seen[name.lower()]})",
-                       "duplicate_scenario")
+                       _("duplicate scenario name (also in {where})").format(
+                           where=f"{g.name}!{seen[name.lower()]}"), "duplicate_scenario")
             continue
         seen[name.lower()] = g.ref(header, c)
         out.append((name, c))
@@ -639,11 +648,12 @@ def _missing_columns(book: Book, g: Grid, spec: TableSpec, table: Table) -> None
     for col in spec.columns:
         if col.key in table.columns or col.key in spec.descriptive or col.quiet_if_missing:
             continue  # quiet_if_missing: added later, a workbook without it reads as before
-        msg = f"missing column {col.label_en!r} (key {col.key!r} in row {table.key_row})"
+        msg = _("missing column {label!r} (key {key!r} in row {row})").format(
+            label=_(col.label_en), key=col.key, row=table.key_row)
         if col.required:
             book.error(g.name, at, col.key, None, msg, "missing_column")
         else:
-            book.warn(g.name, at, col.key, None, msg + "; using the default for every line",
+            book.warn(g.name, at, col.key, None, msg + _("; using the default for every line"),
                       "missing_column")
 
 
@@ -688,20 +698,20 @@ def _warn_layout(book: Book, g: Grid, rows: list[int], cols: list[int]) -> None:
             continue
         if r in g.hidden_rows:
             book.warn(g.name, g.ref(r, filled[0]), "row", None,
-                      f"row {r} is hidden but holds inputs; they are read as they are",
-                      "hidden_row")
+                      _("row {row} is hidden but holds inputs; they are read as they "
+                        "are").format(row=r), "hidden_row")
         hidden = next((c for c in filled if c in g.hidden_cols), None)
         if hidden is not None:
             book.warn(g.name, g.ref(r, hidden), "column", None,
-                      f"column {get_column_letter(hidden)} is hidden but holds inputs; they "
-                      "are read as they are", "hidden_column")
+                      _("column {column} is hidden but holds inputs; they are read as they "
+                        "are").format(column=get_column_letter(hidden)), "hidden_column")
     row_set = set(rows)
     for c1, r1, c2, r2 in g.merges:
         if any(r in row_set for r in range(r1, r2 + 1)) and any(
                 c in cols for c in range(c1, c2 + 1)):
             ref = f"{get_column_letter(c1)}{r1}:{get_column_letter(c2)}{r2}"
             book.warn(g.name, g.ref(r1, c1), "cells", ref,
-                      "merged cells over input cells: only the top-left cell is read",
+                      _("merged cells over input cells: only the top-left cell is read"),
                       "merged_cells")
 
 

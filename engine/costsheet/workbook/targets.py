@@ -23,6 +23,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ..errors import CostsheetError
+from ..i18n import N_, _
 
 __all__ = [
     "EXTENSION_CONTENT_TYPES",
@@ -41,16 +42,16 @@ EXTENSION_CONTENT_TYPES: dict[str, str] = {
     ".xltx": "application/vnd.openxmlformats-officedocument.spreadsheetml.template.main+xml",
     ".xltm": "application/vnd.ms-excel.template.macroEnabled.main+xml",
 }
-_KIND = {".xlsx": "Excel workbook", ".xlsm": "macro-enabled workbook",
-         ".xltx": "Excel template", ".xltm": "macro-enabled template"}
+_KIND = {".xlsx": N_("Excel workbook"), ".xlsm": N_("macro-enabled workbook"),
+         ".xltx": N_("Excel template"), ".xltm": N_("macro-enabled template")}
 
 
 def _kind_of(content_type: str) -> tuple[str, str]:
     """(extension, description) of a workbook main content type."""
     for ext, ct in EXTENSION_CONTENT_TYPES.items():
         if ct == content_type:
-            return ext, _KIND[ext]
-    return "", "workbook"
+            return ext, _(_KIND[ext])
+    return "", _("workbook")
 
 
 def resolve_target(path: Path, *, role: str = "workbook") -> Path:
@@ -65,21 +66,22 @@ def resolve_target(path: Path, *, role: str = "workbook") -> Path:
     except FileNotFoundError:
         return real
     except OSError as exc:
-        raise CostsheetError(f"cannot read {path.name}: {exc.strerror or exc}") from None
+        raise CostsheetError(_("cannot read {name}: {problem}").format(
+            name=path.name, problem=exc.strerror or exc)) from None
     if stat.S_ISDIR(st.st_mode):
-        raise CostsheetError(f"{path.name} is a folder, not a {role}",
-                             hint="give the path of an .xlsx file")
+        raise CostsheetError(_("{name} is a folder, not a workbook").format(name=path.name),
+                             hint=_("give the path of an .xlsx file"))
     if not stat.S_ISREG(st.st_mode):
         raise CostsheetError(
-            f"{path} is not a regular file (a device, pipe or socket); costsheet writes only "
-            "to regular files and left it untouched",
-            hint="write to an .xlsx file with --out")
+            _("{path} is not a regular file (a device, pipe or socket); costsheet writes only "
+              "to regular files and left it untouched").format(path=path),
+            hint=_("write to an .xlsx file with --out"))
     if st.st_nlink > 1:
         raise CostsheetError(
-            f"{path.name} has {st.st_nlink} hard links; replacing it would leave the other "
-            f"names on the old version, so it was left unchanged",
-            hint="write the result elsewhere with --out, or use a symbolic link instead of a "
-            "hard link")
+            _("{name} has {links} hard links; replacing it would leave the other names on the "
+              "old version, so it was left unchanged").format(name=path.name, links=st.st_nlink),
+            hint=_("write the result elsewhere with --out, or use a symbolic link instead of a "
+                   "hard link"))
     return real
 
 
@@ -90,12 +92,14 @@ def check_extension(out: Path, content_type: str, *, source: Path | None = None)
     ext = out.suffix.lower()
     if not want_ext or ext == want_ext:
         return
-    src = f" {source.name} is an {kind};" if source is not None else ""
+    src = _(" {name} is an {kind};").format(name=source.name, kind=kind) \
+        if source is not None else ""
     raise CostsheetError(
-        f"{out.name}: the name ends in {out.suffix or '(no extension)'} but costsheet would "
-        f"write an {kind} ({want_ext});{src} Excel refuses a file whose contents do not match "
-        "its extension, so nothing was written",
-        hint=f"write to {out.with_suffix(want_ext).name} instead")
+        _("{name}: the name ends in {ext} but costsheet would write an {kind} ({want});{source} "
+          "Excel refuses a file whose contents do not match its extension, so nothing was "
+          "written").format(name=out.name, ext=out.suffix or _("(no extension)"), kind=kind,
+                            want=want_ext, source=src),
+        hint=_("write to {name} instead").format(name=out.with_suffix(want_ext).name))
 
 
 @dataclass(frozen=True)
@@ -125,15 +129,17 @@ def check_unchanged(path: Path, before: FileState) -> None:
         now = before if same_stat and FileState.of(path) == before else FileState.of(path)
     except FileNotFoundError:
         raise CostsheetError(
-            f"{path.name} was deleted or renamed while costsheet was computing; nothing was "
-            "written", hint="run again on the workbook's current name") from None
+            _("{name} was deleted or renamed while costsheet was computing; nothing was "
+              "written").format(name=path.name),
+            hint=_("run again on the workbook's current name")) from None
     if now == before:
         return
     when = datetime.fromtimestamp(now.mtime_ns / 1e9).strftime("%H:%M:%S")
     raise CostsheetError(
-        f"{path.name} changed on disk while costsheet was computing (saved at {when}); the "
-        "results would belong to the old inputs, so nothing was written",
-        hint="run again to compute from the saved inputs")
+        _("{name} changed on disk while costsheet was computing (saved at {when}); the results "
+          "would belong to the old inputs, so nothing was written").format(name=path.name,
+                                                                            when=when),
+        hint=_("run again to compute from the saved inputs"))
 
 
 def owner_preservable(path: Path) -> None:
@@ -152,14 +158,17 @@ def owner_preservable(path: Path) -> None:
     if st.st_uid != euid:
         owner = _user_name(st.st_uid)
         raise CostsheetError(
-            f"{Path(path).name} belongs to {owner}; costsheet replaces the file when it writes "
-            f"and the new file would belong to you, so it was left unchanged",
-            hint=f"ask {owner} to run costsheet on it, or write your copy with --out")
+            _("{name} belongs to {owner}; costsheet replaces the file when it writes and the new "
+              "file would belong to you, so it was left unchanged").format(
+                name=Path(path).name, owner=owner),
+            hint=_("ask {owner} to run costsheet on it, or write your copy with --out").format(
+                owner=owner))
     if st.st_gid != os.getegid() and st.st_gid not in os.getgroups():
         raise CostsheetError(
-            f"{Path(path).name} belongs to group {_group_name(st.st_gid)}, which you are not "
-            "in; the replaced file could not keep that group, so it was left unchanged",
-            hint="write your copy elsewhere with --out")
+            _("{name} belongs to group {group}, which you are not in; the replaced file could "
+              "not keep that group, so it was left unchanged").format(
+                name=Path(path).name, group=_group_name(st.st_gid)),
+            hint=_("write your copy elsewhere with --out"))
 
 
 def keep_owner(tmp: Path, original: Path) -> None:

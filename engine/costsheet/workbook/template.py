@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
 from ..catalog import default_catalog
 from ..errors import InputError
+from ..i18n import N_, _, available_languages, check_language, gettext_in
 from ..inputs import (
     ActualLine,
     Budget,
@@ -52,9 +53,11 @@ from ..inputs import (
     UncertaintyRow,
     kind_of,
 )
-from . import labels_zh
 
-LANGS = ("en", "zh")
+#: the languages a template can be written in (English and every compiled catalog)
+LANGS = available_languages()
+#: the custom document property that remembers a workbook's language (docs/i18n.md)
+LANGUAGE_PROPERTY = "costsheet.language"
 KEY_ROW = 3
 HEADER_ROW = 4
 UNIT_ROW = 5
@@ -111,16 +114,17 @@ NUMBER_FORMATS: dict[str, str] = {
 
 @dataclass(frozen=True)
 class ColumnSpec:
-    """One input field: a table column, or a row of the Drivers sheet."""
+    """One input field: a table column, or a row of the Drivers sheet.
+
+    Label, unit and help are English (the msgids of the catalogs); ``label(lang)`` and friends
+    translate them.
+    """
 
     key: str
     label_en: str
     unit_en: str
     help_en: str
     kind: str  # number, count, fraction, text, month, currency, choice
-    label_zh: str = ""
-    unit_zh: str = ""
-    help_zh: str = ""
     required: bool = False
     default: Any = None
     number_format: str = GENERAL_FMT
@@ -133,13 +137,13 @@ class ColumnSpec:
     quiet_if_missing: bool = False  # added later: a workbook without the column reads as before
 
     def label(self, lang: str = "en") -> str:
-        return (self.label_zh if lang == "zh" else "") or self.label_en
+        return gettext_in(lang, self.label_en)
 
     def unit(self, lang: str = "en") -> str:
-        return (self.unit_zh if lang == "zh" else "") or self.unit_en
+        return gettext_in(lang, self.unit_en)
 
     def help(self, lang: str = "en") -> str:
-        return (self.help_zh if lang == "zh" else "") or self.help_en
+        return gettext_in(lang, self.help_en)
 
 
 @dataclass(frozen=True)
@@ -170,10 +174,10 @@ class SheetSpec:
         return [c.key for c in self.columns]
 
     def title(self, lang: str = "en") -> str:
-        return labels_zh.SHEETS[self.section][0] if lang == "zh" else self.title_en
+        return gettext_in(lang, self.title_en)
 
     def intro(self, lang: str = "en") -> str:
-        return labels_zh.SHEETS[self.section][1] if lang == "zh" else self.intro_en
+        return gettext_in(lang, self.intro_en)
 
 
 # --------------------------------------------------------------------------------------------
@@ -202,11 +206,12 @@ def _text_width(text: str) -> float:
     return sum(2.0 if ord(ch) > 0x2E80 else 1.0 for ch in text)
 
 
-def _width(label_en: str, label_zh: str, unit_en: str, unit_zh: str, kind: str) -> float:
+def _width(label: str, unit: str, kind: str) -> float:
+    """A column wide enough for its label and unit in every language (the same layout in each)."""
     base = {"fraction": 9, "count": 10, "number": 12, "month": 10, "currency": 9,
             "choice": 11, "text": 16}[kind]
-    longest = max(_text_width(label_en), _text_width(label_zh),
-                  _text_width(unit_en), _text_width(unit_zh))
+    longest = max(_text_width(gettext_in(lang, text))
+                  for lang in available_languages() for text in (label, unit))
     return float(min(max(base, longest + 2), 30))
 
 
@@ -225,22 +230,18 @@ def _model_columns(
         if key in skip or extra.get("sheet", True) is False:
             continue
         kind, choices = _kind(info)
-        zh_label, zh_help = labels_zh.LABELS.get(f"{section}.{key}", ("", ""))
         unit = str(extra.get("unit", ""))
         default = info.default if info.default is not PydanticUndefined else None
         if defaults and key in defaults:
             default = defaults[key]
         label = str(extra.get("title_text", key))
-        width = _width(label, zh_label, unit, labels_zh.UNITS.get(unit, ""), kind)
+        width = _width(label, unit, kind)
         cols.append(ColumnSpec(
             key=key,
             label_en=label,
             unit_en=unit,
             help_en=str(extra.get("help", "")),
             kind=kind,
-            label_zh=zh_label,
-            unit_zh=labels_zh.UNITS.get(unit, ""),
-            help_zh=zh_help,
             required=info.is_required(),
             default=default,
             number_format=_format_for(key, kind),
@@ -277,45 +278,47 @@ def build_layout() -> tuple[SheetSpec, ...]:
     other = _model_columns(CostLine, "other", defaults={"family": "power_facilities"})
     return (
         SheetSpec(
-            "Drivers", "drivers", "Drivers and scenarios",
-            "One driver per row. Base holds the base value; each further column is a scenario "
-            "(blank: same as Base). Add scenario columns to the right as needed.",
+            "Drivers", "drivers", N_("Drivers and scenarios"),
+            N_("One driver per row. Base holds the base value; each further column is a "
+               "scenario (blank: same as Base). Add scenario columns to the right as needed."),
             _model_columns(Drivers, "drivers"), Drivers),
-        SheetSpec("Pools", "pools", "GPU pools",
-                  "One row per set of GPUs of one type, rented or owned.", pools, GpuPool),
-        SheetSpec("Runs", "runs", "Training runs",
-                  "One row per training run: the final run, or a listed experiment.", runs,
+        SheetSpec("Pools", "pools", N_("GPU pools"),
+                  N_("One row per set of GPUs of one type, rented or owned."), pools, GpuPool),
+        SheetSpec("Runs", "runs", N_("Training runs"),
+                  N_("One row per training run: the final run, or a listed experiment."), runs,
                   TrainingRun),
-        SheetSpec("Data", "data", "Data",
-                  "Datasets, crawling, storage, labelling, processing: quantity x unit cost "
-                  "(x months) (x (1 + overhead)).", data, CostLine, fixed={"family": "data"}),
-        SheetSpec("Staff", "staff", "R&D staff",
-                  "headcount x annual salary x (1 + burden) x allocation x months / 12.",
+        SheetSpec("Data", "data", N_("Data"),
+                  N_("Datasets, crawling, storage, labelling, processing: quantity x unit cost "
+                     "(x months) (x (1 + overhead))."), data, CostLine,
+                  fixed={"family": "data"}),
+        SheetSpec("Staff", "staff", N_("R&D staff"),
+                  N_("headcount x annual salary x (1 + burden) x allocation x months / 12."),
                   _model_columns(StaffLine, "staff"), StaffLine),
-        SheetSpec("Other", "other", "Facilities and other lines",
-                  "Any other priced line, of any family: colocation, networking, software, ...",
-                  other, CostLine),
-        SheetSpec("GPU catalog", "gpu_catalog", "GPU catalog overrides",
-                  "Override or add GPU types; blank cells keep the built-in catalog's values "
-                  "(see `costsheet gpus`).", _model_columns(GpuCatalogRow, "gpu_catalog"),
-                  GpuCatalogRow, required=False),
-        SheetSpec("FX", "fx", "Exchange rates",
-                  "Lines in a currency other than the reporting currency need a rate: "
-                  "1 unit = rate x reporting currency.", _model_columns(FxRow, "fx"), FxRow,
+        SheetSpec("Other", "other", N_("Facilities and other lines"),
+                  N_("Any other priced line, of any family: colocation, networking, "
+                     "software, ..."), other, CostLine),
+        SheetSpec("GPU catalog", "gpu_catalog", N_("GPU catalog overrides"),
+                  N_("Override or add GPU types; blank cells keep the built-in catalog's "
+                     "values (see `costsheet gpus`)."),
+                  _model_columns(GpuCatalogRow, "gpu_catalog"), GpuCatalogRow, required=False),
+        SheetSpec("FX", "fx", N_("Exchange rates"),
+                  N_("Lines in a currency other than the reporting currency need a rate: "
+                     "1 unit = rate x reporting currency."), _model_columns(FxRow, "fx"),
+                  FxRow, required=False),
+        SheetSpec("Overrides", "overrides", N_("Scenario overrides"),
+                  N_("Let a scenario change any numeric input, e.g. in High pool h800 costs "
+                     "2.80 per GPU-hour."), _model_columns(OverrideRow, "overrides"),
+                  OverrideRow, required=False),
+        SheetSpec("Actuals", "actuals", N_("Actuals"),
+                  N_("What was booked, one row per month and family (optionally a line item), "
+                     "in any currency with a rate on the FX sheet. Read by `costsheet run` for "
+                     "the Variance sheet."), _model_columns(ActualLine, "actuals"), ActualLine,
                   required=False),
-        SheetSpec("Overrides", "overrides", "Scenario overrides",
-                  "Let a scenario change any numeric input, e.g. in High pool h800 costs "
-                  "2.80 per GPU-hour.", _model_columns(OverrideRow, "overrides"), OverrideRow,
-                  required=False),
-        SheetSpec("Actuals", "actuals", "Actuals",
-                  "What was booked, one row per month and family (optionally a line item), in "
-                  "any currency with a rate on the FX sheet. Read by `costsheet run` for the "
-                  "Variance sheet.", _model_columns(ActualLine, "actuals"), ActualLine,
-                  required=False),
-        SheetSpec("Uncertainty", "uncertainty", "Uncertainty (Monte Carlo)",
-                  "One uncertain input per row: a driver or input key, a distribution and its "
-                  "parameters. Read by `costsheet run` for the Risk sheet. A range such as "
-                  "0.35 to 0.45 typed in a driver's Base cell also counts (a 90% interval).",
+        SheetSpec("Uncertainty", "uncertainty", N_("Uncertainty (Monte Carlo)"),
+                  N_("One uncertain input per row: a driver or input key, a distribution and "
+                     "its parameters. Read by `costsheet run` for the Risk sheet. A range such "
+                     "as 0.35 to 0.45 typed in a driver's Base cell also counts (a 90% "
+                     "interval)."),
                   _uncertainty_columns(), UncertaintyRow, required=False),
     )
 
@@ -382,23 +385,32 @@ def driver_scenarios(budget: Budget) -> dict[str, dict[str, Any]]:
 
 
 def _styles() -> dict[str, Any]:
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.styles import Alignment, Border, PatternFill, Side
 
     thin = Side(style="thin", color="BFBFBF")
     return {
-        "title": Font(bold=True, size=14),
-        "intro": Font(italic=True, color="595959"),
-        "key": Font(size=8, color=KEY_FONT),
-        "header": Font(bold=True),
+        "title": _font(bold=True, size=14),
+        "intro": _font(italic=True, color="595959"),
+        "key": _font(size=8, color=KEY_FONT),
+        "header": _font(bold=True),
         "header_fill": PatternFill("solid", fgColor=HEADER_FILL),
-        "unit": Font(italic=True, size=9, color="595959"),
+        "unit": _font(italic=True, size=9, color="595959"),
         "input_fill": PatternFill("solid", fgColor=INPUT_FILL),
-        "input_font": Font(color=INPUT_FONT),
+        "input_font": _font(color=INPUT_FONT),
         "border": Border(left=thin, right=thin, top=thin, bottom=thin),
         "wrap": Alignment(wrap_text=True, vertical="top"),
         "center": Alignment(horizontal="center", vertical="center", wrap_text=True),
         "top": Alignment(vertical="top"),
     }
+
+
+def _font(**kw: Any) -> Font:
+    """A font with its face named, as on the owned sheets (unnamed, LibreOffice falls back to a
+    serif face; CJK text falls back to the system's CJK font either way)."""
+    from openpyxl.styles import Font
+
+    kw.setdefault("size", 11)
+    return Font(name="Calibri", **kw)
 
 
 def _set_text(cell: Any, text: str) -> None:
@@ -488,11 +500,11 @@ def _write_drivers(ws: Any, spec: SheetSpec, budget: Budget, scenarios: list[str
     ws["A1"].font = st["title"]
     ws["A2"] = spec.intro(lang)
     ws["A2"].font = st["intro"]
-    words = labels_zh.WORDS if lang == "zh" else {}
-    fixed = [("key", "Key"), ("label", "Driver"), ("unit", "Unit"), ("help", "Help")]
+    fixed = [("key", N_("Key")), ("label", N_("Driver")), ("unit", N_("Unit")),
+             ("help", N_("Help"))]
     for j, (key, label) in enumerate(fixed, start=1):
         ws.cell(KEY_ROW, j, key).font = st["key"]
-        head = ws.cell(HEADER_ROW, j, words.get(label, label))
+        head = ws.cell(HEADER_ROW, j, gettext_in(lang, label))
         head.font = st["header"]
         head.fill = st["header_fill"]
         head.alignment = st["center"]
@@ -508,8 +520,8 @@ def _write_drivers(ws: Any, spec: SheetSpec, budget: Budget, scenarios: list[str
         head.alignment = st["center"]
         head.border = st["border"]
         head.comment = Comment(
-            "Scenario name (Base first). Add more scenario columns to the right."
-            if lang == "en" else "情景名称（Base 在最前）。可在右侧增加情景列。",
+            gettext_in(lang, "Scenario name (Base first). Add more scenario columns to the "
+                             "right."),
             "costsheet", width=260, height=60)
         ws.column_dimensions[get_column_letter(j)].width = 13
     for i, col in enumerate(spec.columns):
@@ -543,43 +555,57 @@ def _write_drivers(ws: Any, spec: SheetSpec, budget: Budget, scenarios: list[str
 
 
 def Font_bold_blue() -> Font:  # noqa: N802 - a style factory
-    from openpyxl.styles import Font
 
-    return Font(bold=True, color=INPUT_FONT)
+    return _font(bold=True, color=INPUT_FONT)
 
 
 #: the sheets `costsheet run` writes, as the README names them (a test keeps them in step)
 RUN_SHEETS: tuple[str, ...] = ("Summary", "Line items", "Checks", "Scenarios", "Sensitivity",
                                "Risk", "Monthly", "Variance", "Refresh log")
 
-README_EN = [
-    "costsheet training budget template",
+#: the README sheet, one line per row (English msgids; {sheets} and {last}: the RUN_SHEETS)
+README_LINES: tuple[str, ...] = (
+    N_("costsheet training budget template"),
     "",
-    "How to use it",
-    "1. Fill the yellow cells (blue text): they are the inputs. Do not edit the small grey key "
-    "rows: costsheet reads by key.",
-    "2. Check: costsheet check budget.xlsx (lists every bad cell; the file is not changed).",
-    "3. Compute: costsheet run budget.xlsx (writes nine sheets back into this workbook: "
-    f"{', '.join(RUN_SHEETS[:-1])} and {RUN_SHEETS[-1]}).",
+    N_("How to use it"),
+    N_("1. Fill the yellow cells (blue text): they are the inputs. Do not edit the small grey key "
+       "rows: costsheet reads by key."),
+    N_("2. Check: costsheet check budget.xlsx (lists every bad cell; the file is not changed)."),
+    N_("3. Compute: costsheet run budget.xlsx (writes nine sheets back into this workbook: "
+       "{sheets} and {last})."),
     "",
-    "Colours",
-    "Light yellow fill + blue text: an input",
-    "Small grey text: a key (read by costsheet, do not edit)",
-    "Black text: labels and help",
+    N_("Colours"),
+    N_("Light yellow fill + blue text: an input"),
+    N_("Small grey text: a key (read by costsheet, do not edit)"),
+    N_("Black text: labels and help"),
     "",
-    "Numbers may be typed as 7B, 14.8T, 2.788M, 1,082,990; fractions as 40% or 0.4 (not 40).",
-    "Months as YYYY-MM, e.g. 2026-01.",
+    N_("Numbers may be typed as 7B, 14.8T, 2.788M, 1,082,990; fractions as 40% or 0.4 "
+       "(not 40)."),
+    N_("Months as YYYY-MM, e.g. 2026-01."),
     "",
-    "Sheets",
-]
+    N_("Sheets"),
+)
+_README_HEADINGS = ("How to use it", "Colours", "Sheets")
+
+
+def readme_lines(lang: str = "en") -> list[str]:
+    """The README sheet's lines in ``lang``."""
+    sheets = ", ".join(RUN_SHEETS[:-1])
+    return [gettext_in(lang, line).format(sheets=sheets, last=RUN_SHEETS[-1])
+            for line in README_LINES]
+
+
+#: the English README, as earlier versions exported it
+README_EN = readme_lines("en")
 
 
 def _write_readme(ws: Any, lang: str, st: dict[str, Any]) -> None:
-    lines = labels_zh.README_LINES if lang == "zh" else README_EN
+    lines = readme_lines(lang)
     legend = {9: "input", 10: "key", 11: "label"}  # rows of the colour legend
-    for i, text in enumerate(lines, start=1):
+    for i, (msgid, text) in enumerate(zip(README_LINES, lines, strict=True), start=1):
         if i in legend:
-            sample = ws.cell(i, 1, {"input": "1,234", "key": "key", "label": "Label"}[legend[i]])
+            sample = ws.cell(i, 1, {"input": "1,234", "key": "key",
+                                    "label": gettext_in(lang, "Label")}[legend[i]])
             if legend[i] == "input":
                 sample.fill = st["input_fill"]
                 sample.font = st["input_font"]
@@ -591,12 +617,13 @@ def _write_readme(ws: Any, lang: str, st: dict[str, Any]) -> None:
         cell = ws.cell(i, 1, text or None)
         if i == 1:
             cell.font = st["title"]
-        elif text in ("How to use it", "Colours", "Sheets", "使用方法", "颜色", "表"):
+        elif msgid in _README_HEADINGS:
             cell.font = st["header"]
     r = len(lines) + 1
     for spec in LAYOUT:
         ws.cell(r, 1, spec.name).font = st["header"]
-        ws.cell(r, 2, f"{spec.title(lang)}: {spec.intro(lang)}")
+        ws.cell(r, 2, gettext_in(lang, "{title}: {intro}").format(title=spec.title(lang),
+                                                                   intro=spec.intro(lang)))
         r += 1
     ws.column_dimensions["A"].width = 16
     ws.column_dimensions["B"].width = 110
@@ -618,8 +645,10 @@ def workbook_for(budget: Budget | None = None, *, lang: str = "en", prefix: str 
     sheet's name starts with ``prefix`` (``new --into --prefix``)."""
     from openpyxl import Workbook
 
-    if lang not in LANGS:
-        raise InputError(f"unknown language {lang!r} (known: {', '.join(LANGS)})")
+    try:
+        lang = check_language(lang)
+    except ValueError as exc:
+        raise InputError(str(exc), code="unknown_language", key="lang") from None
     filled = budget is not None
     budget = budget or Budget()
     scenarios = budget.scenario_names if filled else list(DEFAULT_SCENARIOS)
@@ -645,6 +674,7 @@ def workbook_for(budget: Budget | None = None, *, lang: str = "en", prefix: str 
     props.title = "costsheet training budget"
     props.created = FIXED_TIME
     props.modified = FIXED_TIME
+    _remember_language(wb, lang)
     return wb
 
 
@@ -666,6 +696,15 @@ def _prefix_sheets(wb: Any, prefix: str) -> None:
             cell.value = prefix + cell.value
     for ws in wb.worksheets:
         ws.title = prefix + ws.title
+
+
+def _remember_language(wb: Any, lang: str) -> None:
+    """Record ``lang`` in the custom document property ``costsheet.language``: `check` and
+    `run` on this workbook then speak it without ``--lang`` (File > Properties > Custom in
+    Excel shows and edits it)."""
+    from openpyxl.packaging.custom import StringProperty
+
+    wb.custom_doc_props.append(StringProperty(name=LANGUAGE_PROPERTY, value=lang))
 
 
 _CORE_TIME = re.compile(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)")
@@ -707,18 +746,19 @@ def new_template(path: Path | str, *, lang: str = "en", example: bool | Budget =
 
     path = Path(path)
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
-        raise InputError(f"{path.name}: a budget workbook must end in .xlsx",
-                         hint=f"try `costsheet new {path.with_suffix('.xlsx').name}`")
+        raise InputError(_("{name}: a budget workbook must end in .xlsx").format(name=path.name),
+                         hint=_("try `costsheet new {name}`").format(
+                             name=path.with_suffix(".xlsx").name))
     if path.exists() and not force:
-        raise InputError(f"{path}: already exists; not overwritten",
-                         hint="choose another name, or add --force to replace it")
+        raise InputError(_("{path}: already exists; not overwritten").format(path=path),
+                         hint=_("choose another name, or add --force to replace it"))
     if not path.parent.exists():
-        raise InputError(f"{path.parent}: folder does not exist")
+        raise InputError(_("{path}: folder does not exist").format(path=path.parent))
     budget: Budget | None
     if example is True:
         from .examples import worked_example
 
-        budget = worked_example()
+        budget = worked_example(lang)
     else:
         budget = example or None
     data = workbook_bytes(budget, lang=lang)
@@ -736,7 +776,7 @@ def new_template(path: Path | str, *, lang: str = "en", example: bool | Budget =
 
 def _fmt_default(col: ColumnSpec) -> str:
     if col.required:
-        return "required"
+        return _("required")
     if col.default is None:
         return ""
     if col.kind == "fraction":
@@ -750,98 +790,115 @@ def _md(text: str) -> str:
     return str(text).replace("|", "\\|")
 
 
-def reference_markdown() -> str:
-    """The template reference: every sheet, column, key, unit and default, as Markdown."""
-    out = [
-        "# The budget template",
+def reference_markdown(lang: str = "en") -> str:
+    """The template reference: every sheet, column, key, unit and default, as Markdown
+    (docs/template.md; ``lang="zh"``: docs/zh/template.md, from the same layout and catalog)."""
+    from ..i18n import use_language
+
+    with use_language(lang):
+        out = _reference_head()
+        for spec in LAYOUT:
+            out += _reference_sheet(spec)
+        out += [
+            _("## Scenarios"),
+            "",
+            _("A scenario is Base plus overrides: the Drivers sheet's scenario columns override "
+              "drivers; the Overrides sheet overrides any numeric input of a line by its key "
+              "`section.name.field`, where section is `pools`, `runs`, `data`, `staff` (by role) "
+              "or `other`, e.g. `pools.h800.price_per_gpu_hour`."),
+            "",
+        ]
+    return "\n".join(out)
+
+
+def _reference_head() -> list[str]:
+    return [
+        _("# The budget template"),
         "",
         "<!-- generated by costsheet.workbook.template.reference_markdown(); do not edit: "
         "run `python samples/make_samples.py` -->",
         "",
-        "`costsheet new budget.xlsx` writes it (`--lang zh` for Chinese labels and help, "
-        "`--example` for a worked example that runs as it is); `templates/budget.xlsx` is the "
-        "same file.",
+        _("`costsheet new budget.xlsx` writes it (`--lang zh` for Chinese labels and help, "
+          "`--example` for a worked example that runs as it is); `templates/budget.xlsx` is the "
+          "same file."),
         "",
-        "Every input has a **stable key** that costsheet reads; labels are only for people and "
-        "may be translated or reworded. Sheet names are keys too: do not rename the sheets.",
+        _("Every input has a **stable key** that costsheet reads; labels are only for people and "
+          "may be translated or reworded. Sheet names are keys too: do not rename the sheets."),
         "",
-        "A workbook that has sheets of these names already, or of the sheets `costsheet run` "
-        "writes (Summary, Checks, …), takes costsheet's sheets under a prefix: "
-        '`costsheet new --into team.xlsx --prefix "LLM "` adds `LLM README`, `LLM Drivers`, '
-        "`LLM Pools`, … and `run` then writes `LLM Summary`, `LLM Line items`, …. The workbook "
-        "remembers the prefix (custom document property `costsheet.sheet_prefix`); `check` and "
-        "`run` find the sheets by it, and messages name them with it (`LLM Pools!B6`). A prefix "
-        "has at most 20 characters, none of `[ ] : * ? / \\`, and starts with neither a space "
-        "nor an apostrophe. Two sheets whose names differ only by case or surrounding spaces "
-        "(`Pools` and a hidden `Pools `) are an error naming both: costsheet never picks one.",
+        _("A workbook that has sheets of these names already, or of the sheets `costsheet run` "
+          "writes (Summary, Checks, …), takes costsheet's sheets under a prefix: "
+          "`costsheet new --into team.xlsx --prefix \"LLM \"` adds `LLM README`, "
+          "`LLM Drivers`, `LLM Pools`, … and `run` then writes `LLM Summary`, `LLM Line "
+          "items`, …. The workbook remembers the prefix (custom document property "
+          "`costsheet.sheet_prefix`); `check` and `run` find the sheets by it, and messages name "
+          "them with it (`LLM Pools!B6`). A prefix has at most 20 characters, none of "
+          "`[ ] : * ? / \\`, and starts with neither a space nor an apostrophe. Two sheets "
+          "whose names differ only by case or surrounding spaces (`Pools` and a hidden "
+          "`Pools `) are an error naming both: costsheet never picks one."),
         "",
-        "Table sheets have the layout:",
+        _("Table sheets have the layout:"),
         "",
-        "| row | holds |",
+        _("| row | holds |"),
         "|---|---|",
-        "| 1 | title |",
-        "| 2 | one-line introduction |",
-        f"| {KEY_ROW} | keys (small grey text; costsheet finds columns by these) |",
-        f"| {HEADER_ROW} | labels |",
-        f"| {UNIT_ROW} | units |",
-        f"| {FIRST_ROW}… | one input line per row (light yellow, blue text) |",
+        _("| 1 | title |"),
+        _("| 2 | one-line introduction |"),
+        _("| {row} | keys (small grey text; costsheet finds columns by these) |").format(
+            row=KEY_ROW),
+        _("| {row} | labels |").format(row=HEADER_ROW),
+        _("| {row} | units |").format(row=UNIT_ROW),
+        _("| {row}… | one input line per row (light yellow, blue text) |").format(row=FIRST_ROW),
         "",
-        "Empty rows are skipped, and so is a row that only names or comments a line (only its "
-        "name, GPU type, currency or scenario, or only a note: a heading). Columns without a key "
-        "are ignored (add your own notes). Numbers may be typed as `7B`, `14.8T`, `2.788M`, "
-        "`1,082,990`; fractions as `40%` or `0.4` (a bare `40` is refused). Months are "
-        "`YYYY-MM`.",
+        _("Empty rows are skipped, and so is a row that only names or comments a line (only its "
+          "name, GPU type, currency or scenario, or only a note: a heading). Columns without a "
+          "key are ignored (add your own notes). Numbers may be typed as `7B`, `14.8T`, "
+          "`2.788M`, `1,082,990`; fractions as `40%` or `0.4` (a bare `40` is refused). Months "
+          "are `YYYY-MM`."),
         "",
-        "Every input sheet reads cells the same way. A formula is read as the result Excel saved "
-        "with it; a formula saved without a result (a file written by a script) is evaluated "
-        "by costsheet, with a warning, or reported at its cell when it cannot be (volatile "
-        "functions, links to other workbooks, ...). A cell showing an Excel error (`#REF!`, "
-        "`#DIV/0!`, ...) is an error at its cell. Merged cells over inputs (only the top-left "
-        "cell is read) and hidden rows or columns holding inputs are warnings.",
+        _("Every input sheet reads cells the same way. A formula is read as the result Excel "
+          "saved with it; a formula saved without a result (a file written by a script) is "
+          "evaluated by costsheet, with a warning, or reported at its cell when it cannot be "
+          "(volatile functions, links to other workbooks, ...). A cell showing an Excel error "
+          "(`#REF!`, `#DIV/0!`, ...) is an error at its cell. Merged cells over inputs (only the "
+          "top-left cell is read) and hidden rows or columns holding inputs are warnings."),
         "",
-        "The **Drivers** sheet has one driver per row: `key | label | unit | help | Base | Low | "
-        "High | …`. The first scenario column must be `Base`; add any number of scenario columns "
-        "to the right. A blank scenario cell inherits Base; a blank Base cell takes the default.",
+        _("The **Drivers** sheet has one driver per row: `key | label | unit | help | Base | Low "
+          "| High | …`. The first scenario column must be `Base`; add any number of scenario "
+          "columns to the right. A blank scenario cell inherits Base; a blank Base cell takes "
+          "the default."),
         "",
-        "Error messages name cells as `Sheet!Cell`, e.g. `Pools!B6: gpu_type: unknown GPU "
-        "'H1000' (known: …)`.",
+        _("Error messages name cells as `Sheet!Cell`, e.g. `Pools!B6: gpu_type: unknown GPU "
+          "'H1000' (known: …)`."),
         "",
     ]
-    for spec in LAYOUT:
-        out += [f"## {spec.name}", "", f"{spec.title_en}. {spec.intro_en}", ""]
-        if spec.section == "drivers":
-            out += ["| key | label | unit | default | help |", "|---|---|---|---|---|"]
-            for col in spec.columns:
-                out.append(f"| `{col.key}` | {_md(col.label_en)} | {_md(col.unit_en)} | "
-                           f"{_md(_fmt_default(col))} | {_md(col.help_en)} |")
-        else:
-            req = "required sheet" if spec.required else "optional sheet"
-            out += [f"Key row {KEY_ROW}, first input row {FIRST_ROW}; {req}.", ""]
-            out += ["| column | key | label | unit | default | choices | help |",
-                    "|---|---|---|---|---|---|---|"]
-            from openpyxl.utils import get_column_letter
 
-            for j, col in enumerate(spec.columns, start=1):
-                choices = ", ".join(col.choices) if col.choices_strict else (
-                    "from the catalog or the GPU catalog sheet" if col.key == "gpu_type"
-                    else "a pool name" if col.key == "pool" else "")
-                old = "".join(f" Workbooks written before call it `{k}`; still read."
-                              for k in col.old_keys)
-                out.append(
-                    f"| {get_column_letter(j)} | `{col.key}` | {_md(col.label_en)} | "
-                    f"{_md(col.unit_en)} | {_md(_fmt_default(col))} | {_md(choices)} | "
-                    f"{_md(col.help_en)}{old} |")
-            if spec.fixed:
-                fixed = ", ".join(f"`{k}` = {v}" for k, v in spec.fixed.items())
-                out += ["", f"Every line on this sheet has {fixed}."]
-        out.append("")
-    out += [
-        "## Scenarios",
-        "",
-        "A scenario is Base plus overrides: the Drivers sheet's scenario columns override "
-        "drivers; the Overrides sheet overrides any numeric input of a line by its key "
-        "`section.name.field`, where section is `pools`, `runs`, `data`, `staff` (by role) or "
-        "`other`, e.g. `pools.h800.price_per_gpu_hour`.",
-        "",
-    ]
-    return "\n".join(out)
+
+def _reference_sheet(spec: SheetSpec) -> list[str]:
+    from openpyxl.utils import get_column_letter
+
+    out = [f"## {spec.name}", "", _("{title}. {intro}").format(title=_(spec.title_en),
+                                                               intro=_(spec.intro_en)), ""]
+    if spec.section == "drivers":
+        out += [_("| key | label | unit | default | help |"), "|---|---|---|---|---|"]
+        for col in spec.columns:
+            out.append(f"| `{col.key}` | {_md(_(col.label_en))} | {_md(_(col.unit_en))} | "
+                       f"{_md(_fmt_default(col))} | {_md(_(col.help_en))} |")
+        return out + [""]
+    req = _("required sheet") if spec.required else _("optional sheet")
+    out += [_("Key row {key_row}, first input row {first_row}; {required}.").format(
+        key_row=KEY_ROW, first_row=FIRST_ROW, required=req), ""]
+    out += [_("| column | key | label | unit | default | choices | help |"),
+            "|---|---|---|---|---|---|---|"]
+    for j, col in enumerate(spec.columns, start=1):
+        choices = ", ".join(col.choices) if col.choices_strict else (
+            _("from the catalog or the GPU catalog sheet") if col.key == "gpu_type"
+            else _("a pool name") if col.key == "pool" else "")
+        old = "".join(" " + _("Workbooks written before call it `{key}`; still read.").format(
+            key=k) for k in col.old_keys)
+        out.append(
+            f"| {get_column_letter(j)} | `{col.key}` | {_md(_(col.label_en))} | "
+            f"{_md(_(col.unit_en))} | {_md(_fmt_default(col))} | {_md(choices)} | "
+            f"{_md(_(col.help_en))}{old} |")
+    if spec.fixed:
+        fixed = ", ".join(f"`{k}` = {v}" for k, v in spec.fixed.items())
+        out += ["", _("Every line on this sheet has {fixed}.").format(fixed=fixed)]
+    return out + [""]

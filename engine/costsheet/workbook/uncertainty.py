@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import CostsheetError, Report
+from ..i18n import N_, _
 from ..inputs import Budget, UncertaintyRow, kind_of
 from ..model.montecarlo import (
     KINDS,
@@ -137,7 +138,7 @@ def _input_key(rep: Report, row: Row, unc: UncertaintyRow, seen: dict[str, str],
                budget: Budget) -> str | None:
     """The canonical key of the row's input (checked against the budget), or None."""
     if unc.input is None:
-        rep.add(row.sheet, row.cells["input"], "input", None, "is required", code="required")
+        rep.add(row.sheet, row.cells["input"], "input", None, _("is required"), code="required")
         return None
     try:
         key = _canon(unc.input)
@@ -150,7 +151,7 @@ def _input_key(rep: Report, row: Row, unc: UncertaintyRow, seen: dict[str, str],
         return None
     if key in seen:
         rep.add(row.sheet, row.cells["input"], "input", row.get("input"),
-                f"given twice (also {seen[key]})", code="given_twice")
+                _("given twice (also {where})").format(where=seen[key]), code="given_twice")
         return None
     return key
 
@@ -160,7 +161,8 @@ def _distribution(rep: Report, row: Row, unc: UncertaintyRow, key: str) -> Distr
     kind = unc.distribution
     if kind is None:
         rep.add(row.sheet, row.cells.get("distribution", row.first), "distribution", None,
-                f"is required: one of {', '.join(CHOICES)}", code="required")
+                _("is required: one of {choices}").format(choices=", ".join(CHOICES)),
+                code="required")
         return None
     fraction = valid_range(key).high <= 1.0
     params: dict[str, float] = {}
@@ -191,7 +193,7 @@ def _distribution(rep: Report, row: Row, unc: UncertaintyRow, key: str) -> Distr
         return None
 
 
-SCENARIO_RANGE_NOTE = (
+SCENARIO_RANGE_NOTE = N_(  # English; translated where it is shown
     "No Uncertainty rows or driver ranges were given, so every input that the scenarios move is "
     "drawn between its lowest and highest scenario value (triangular, most likely at Base).")
 
@@ -230,9 +232,10 @@ def uncertainties_from(
     for key, dist in sheet.uncertainties.items():
         if key in out:
             cell = sheet.cells[key]
-            sh, _, c = cell.partition("!")
+            sh, _sep, c = cell.partition("!")
             sheet.report.add(sh, c, "input", key,
-                             f"also given as a range in {intervals[key][1]}; keep one")
+                             _("also given as a range in {where}; keep one").format(
+                                 where=intervals[key][1]))
             continue
         out[key] = dist
     return out

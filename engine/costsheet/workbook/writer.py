@@ -34,10 +34,10 @@ from openpyxl.chart.shapes import GraphicalProperties
 from openpyxl.styles import Alignment, Border, NamedStyle, Side
 from openpyxl.utils import get_column_letter
 
+from ..i18n import N_, _, format_money, ngettext
 from ..inputs import FAMILIES, FAMILY_LABELS
 from ..model.items import BudgetResult, is_scalar
 from .sheetkit import (
-    CURRENCY_SYMBOLS,
     FAMILY_COLORS,
     HEADER_FILL,
     TOTAL_FILL,
@@ -73,21 +73,26 @@ LINE_ITEMS_SHEET = "Line items"
 CHECKS_SHEET = "Checks"
 OWNED_SHEETS: tuple[str, ...] = (SUMMARY_SHEET, LINE_ITEMS_SHEET, CHECKS_SHEET)
 
+#: the Line items columns (English: translated when written)
 LINE_ITEM_HEADERS: tuple[str, ...] = (
-    "Scenario", "Family", "Item", "Quantity", "Unit", "Unit cost", "Amount", "Currency",
-    "Source key", "Basis",
+    N_("Scenario"), N_("Family"), N_("Item"), N_("Quantity"), N_("Unit"), N_("Unit cost"),
+    N_("Amount"), N_("Currency"), N_("Source key"), N_("Basis"),
 )
 
-#: (metric key, row label, number format or "money"/"money2", scale applied to the value)
+#: (metric key, row label, number format or "money"/"money2", scale applied to the value);
+#: labels English, translated when written
 KEY_FIGURES: tuple[tuple[str, str, str, float], ...] = (
-    ("flops", "Training FLOPs", "0.00E+00", 1.0),
-    ("tokens", "Training tokens (billions)", "#,##0.0", 1e-9),
-    ("gpu_hours", "GPU-hours (final runs)", "#,##0", 1.0),
-    ("wall_clock_days", "Wall-clock days", "#,##0.0", 1.0),
-    ("energy_kwh", "Energy (MWh)", "#,##0.0", 1e-3),
-    ("co2_kg", "CO2 (t)", "#,##0.0", 1e-3),
-    ("cost_per_million_tokens", "Cost per million training tokens", "money2", 1.0),
+    ("flops", N_("Training FLOPs"), "0.00E+00", 1.0),
+    ("tokens", N_("Training tokens (billions)"), "#,##0.0", 1e-9),
+    ("gpu_hours", N_("GPU-hours (final runs)"), "#,##0", 1.0),
+    ("wall_clock_days", N_("Wall-clock days"), "#,##0.0", 1.0),
+    ("energy_kwh", N_("Energy (MWh)"), "#,##0.0", 1e-3),
+    ("co2_kg", N_("CO2 (t)"), "#,##0.0", 1e-3),
+    ("cost_per_million_tokens", N_("Cost per million training tokens"), "money2", 1.0),
 )
+#: the Checks sheet's words for a check's severity and for "every scenario"
+SEVERITY_WORDS = {"warning": N_("warning"), "info": N_("info"), "ok": N_("ok")}
+ALL_SCENARIOS = "all"
 
 @dataclass(frozen=True)
 class Check:
@@ -101,9 +106,14 @@ class Check:
     def to_dict(self) -> dict[str, str]:
         return asdict(self)
 
+    @property
+    def scenario_text(self) -> str:
+        """The scenario as people read it (``all``: every scenario, in their language)."""
+        return _("all") if self.scenario == ALL_SCENARIOS else self.scenario
+
     def __str__(self) -> str:
         head = f"{self.where}: " if self.where else ""
-        scen = f"[{self.scenario}] " if self.scenario else ""
+        scen = f"[{self.scenario_text}] " if self.scenario else ""
         return f"{scen}{head}{self.message}"
 
 
@@ -120,7 +130,7 @@ def _num(value: Any) -> float | None:
 
 def _sheet(wb: Workbook, title: str) -> OwnedSheet:
     """A sheet of these three: text that starts like a formula takes ``cs_text``."""
-    return OwnedSheet(wb, title, text_style="cs_text", missing="n/a")
+    return OwnedSheet(wb, title, text_style="cs_text", missing=_("n/a"))
 
 
 def _styles(wb: Workbook, currency: str) -> None:
@@ -166,11 +176,9 @@ def _fig_style(fmt: str) -> str:
 def _shown(value: float | None, fmt: str, currency: str) -> str:
     """Roughly how Excel shows ``value`` in ``fmt``: used only to size columns."""
     if value is None:
-        return "n/a"
+        return _("n/a")
     if fmt in ("money", "money2"):
-        sym = CURRENCY_SYMBOLS.get(currency.upper(), "")
-        text = f"{value:,.{2 if fmt == 'money2' else 0}f}"
-        return f"{sym}{text}" if sym else f"{text} {currency}"
+        return format_money(value, currency, decimals=2 if fmt == "money2" else 0)
     if fmt.startswith("0.00E"):
         return f"{value:.2E}"
     if fmt.endswith(".0"):
@@ -207,17 +215,18 @@ def _write_summary(
     sh = _sheet(wb, SUMMARY_SHEET)
     n = len(results)
     lay = _Layout(family_rows={})
-    col_text: list[list[str]] = [[] for _ in range(n + 1)]  # what each column shows
+    col_text: list[list[str]] = [[] for _col in range(n + 1)]  # what each column shows
     sh.append([sh.cell(title, "cs_title")])
     stamp = run_time.strftime("%Y-%m-%d %H:%M")
-    sh.append([sh.cell(f"From {source_name} · computed {stamp} · costsheet {version}",
-                       "cs_note")])
+    sh.append([sh.cell(_("From {source} · computed {time} · costsheet {version}").format(
+        source=source_name, time=stamp, version=version), "cs_note")])
     nwarn = sum(1 for c in checks if c.severity == "warning")
-    note = (f"All amounts in {currency}. Values, not formulas: change the inputs and run "
-            "`costsheet run` again.")
+    note = _("All amounts in {currency}. Values, not formulas: change the inputs and run "
+             "`costsheet run` again.").format(currency=currency)
     if nwarn:
-        checks_sheet = sheet_title(wb, CHECKS_SHEET)
-        note += f" {nwarn} warning{'s' if nwarn != 1 else ''}: see the {checks_sheet} sheet."
+        note += " " + ngettext("{n} warning: see the {sheet} sheet.",
+                               "{n} warnings: see the {sheet} sheet.", nwarn).format(
+            n=nwarn, sheet=sheet_title(wb, CHECKS_SHEET))
     sh.append([sh.cell(note, "cs_note")])
     sh.append([])
     _family_table(sh, results, lay, col_text, currency)
@@ -249,7 +258,7 @@ def _family_table(sh: OwnedSheet, results: Sequence[BudgetResult], lay: _Layout,
     """Cost by family, one column per scenario, and the total."""
     assert lay.family_rows is not None
     names = [r.scenario for r in results]
-    head = [sh.cell(f"Cost by family ({currency})", "cs_header")]
+    head = [sh.cell(_("Cost by family ({currency})").format(currency=currency), "cs_header")]
     head += [sh.cell(name, "cs_header_r") for name in names]
     lay.header_row = sh.append(head)
     for i, name in enumerate(names, start=1):
@@ -262,7 +271,7 @@ def _family_table(sh: OwnedSheet, results: Sequence[BudgetResult], lay: _Layout,
             col_text[i].append(_shown(v, "money", currency))
         lay.family_rows[fam] = sh.append(row)
         col_text[0].append(FAMILY_LABELS[fam])
-    row = [sh.cell("Total", "cs_total_label")]
+    row = [sh.cell(_("Total"), "cs_total_label")]
     for i, r in enumerate(results, start=1):
         v = _num(r.total) or 0.0
         row.append(sh.cell(v, "cs_money_total"))
@@ -274,16 +283,18 @@ def _family_table(sh: OwnedSheet, results: Sequence[BudgetResult], lay: _Layout,
 def _figures_table(sh: OwnedSheet, results: Sequence[BudgetResult], lay: _Layout,
                    col_text: list[list[str]], currency: str) -> None:
     """Key figures of the final runs (FLOPs, tokens, GPU-hours, ...), "n/a" where missing."""
-    head = [sh.cell("Key figures (final runs)", "cs_header")]
+    head = [sh.cell(_("Key figures (final runs)"), "cs_header")]
     head += [sh.cell(r.scenario, "cs_header_r") for r in results]
     lay.figures_header_row = sh.append(head)
-    for key, label, fmt, scale in KEY_FIGURES:
+    col_text[0].append(_("Key figures (final runs)"))
+    for key, msgid, fmt, scale in KEY_FIGURES:
+        label = _(msgid)
         row = [sh.cell(label, "cs_label")]
         col_text[0].append(label)
         for i, r in enumerate(results, start=1):
             v = _num(r.metrics.get(key))
             if v is None:
-                row.append(sh.cell("n/a", "cs_na"))
+                row.append(sh.cell(_("n/a"), "cs_na"))
             else:
                 row.append(sh.cell(v * scale, _fig_style(fmt)))
             col_text[i].append(_shown(None if v is None else v * scale, fmt, currency))
@@ -297,10 +308,11 @@ def _split_table(sh: OwnedSheet, base: BudgetResult, lay: _Layout, col_text: lis
     split = [(fam, _num(base.totals[fam]) or 0.0) for fam in FAMILIES]
     split = sorted([s for s in split if s[1] > 0], key=lambda s: -s[1])
     base_total = sum(v for _f, v in split)
+    split_title = _("Split of {scenario}").format(scenario=base.scenario)
     lay.split_header_row = sh.append([
-        sh.cell(f"Split of {base.scenario}", "cs_header"),
-        sh.cell("Amount", "cs_header_r"),
-        sh.cell("Share", "cs_header_r"),
+        sh.cell(split_title, "cs_header"),
+        sh.cell(_("Amount"), "cs_header_r"),
+        sh.cell(_("Share"), "cs_header_r"),
     ])
     for fam, v in split:
         sh.append([sh.cell(FAMILY_LABELS[fam], "cs_label"), sh.cell(v, "cs_money"),
@@ -308,7 +320,8 @@ def _split_table(sh: OwnedSheet, base: BudgetResult, lay: _Layout, col_text: lis
         col_text[1].append(_shown(v, "money", currency))
     lay.split_rows = len(split)
     lay.last_row = sh.row_count
-    col_text[0].append(f"Split of {base.scenario}")
+    col_text[0].append(split_title)
+    col_text[1].append(_("Amount"))
     return split
 
 
@@ -336,7 +349,7 @@ def _stacked_chart(ws: Any, results: Sequence[BudgetResult], lay: _Layout,
     chart.grouping = "stacked"
     chart.overlap = 100
     chart.gapWidth = 60
-    chart.title = "Cost by family and scenario"
+    chart.title = _("Cost by family and scenario")
     chart.y_axis.title = currency
     chart.y_axis.numFmt = money_format(currency)
     chart.y_axis.delete = False
@@ -370,7 +383,7 @@ def _split_chart(ws: Any, scenario: str, lay: _Layout,
     first = lay.split_header_row + 1
     last = lay.split_header_row + lay.split_rows
     chart = PieChart()
-    chart.title = f"{scenario}: split by family"
+    chart.title = _("{scenario}: split by family").format(scenario=scenario)
     data = Reference(ws, min_col=2, min_row=first, max_row=last)
     cats = Reference(ws, min_col=1, min_row=first, max_row=last)
     series = Series(data, title_from_data=False)
@@ -406,7 +419,7 @@ def _split_chart(ws: Any, scenario: str, lay: _Layout,
 def _write_line_items(wb: _OwnedWorkbook, results: Sequence[BudgetResult],
                       currency: str) -> None:
     sh = _sheet(wb, LINE_ITEMS_SHEET)
-    headers = list(LINE_ITEM_HEADERS)
+    headers = [_(h) for h in LINE_ITEM_HEADERS]
     sh.widths(_line_item_widths(results, currency))
     sh.freeze("A2")
     rows = 1 + sum(len(r.items) for r in results)
@@ -420,24 +433,24 @@ def _write_line_items(wb: _OwnedWorkbook, results: Sequence[BudgetResult],
 
 def _line_item_widths(results: Sequence[BudgetResult], currency: str) -> list[float]:
     """Column widths that fit the longest texts (capped) and the largest numbers."""
-    headers = list(LINE_ITEM_HEADERS)
+    headers = [_(h) for h in LINE_ITEM_HEADERS]
     widths = [text_width(h) + 2 for h in headers]  # room for the filter button
     family_text = {f: FAMILY_LABELS.get(f, f) for f in FAMILIES}
-    max_len = [0] * len(headers)
+    longest: list[str] = [""] * len(headers)
     max_num = [0.0] * len(headers)
     for r in results:  # sizes only: write-only sheets need widths before the rows
-        max_len[0] = max(max_len[0], len(r.scenario))
+        longest[0] = max(longest[0], r.scenario, key=len)
         for it in r.items:
             for i, t in ((2, it.item), (4, it.unit), (8, it.source), (9, it.basis)):
-                if t and len(t) > max_len[i]:
-                    max_len[i] = len(t)
+                if t and len(t) > len(longest[i]):
+                    longest[i] = t
             for i, v in ((3, it.quantity), (5, it.unit_cost), (6, it.amount)):
                 f = _num(v)
                 if f is not None and abs(f) > max_num[i]:
                     max_num[i] = abs(f)
     for i, cap in ((0, 30), (2, 50), (4, 16), (8, 40), (9, 120)):
-        widths[i] = max(widths[i], min(text_width("x" * max_len[i]), cap))
-    widths[1] = max(widths[1], text_width(max(family_text.values(), key=len)))
+        widths[i] = max(widths[i], min(text_width(longest[i]), cap))  # CJK: two columns each
+    widths[1] = max(widths[1], max(text_width(t) for t in family_text.values()))
     for i, fmt in ((3, "int"), (5, "money2"), (6, "money")):
         v = max_num[i]
         shown = _shown(v, fmt, currency) if fmt != "int" else f"{v:,.2f}"
@@ -448,7 +461,7 @@ def _line_item_widths(results: Sequence[BudgetResult], currency: str) -> list[fl
 def _line_item_rows(ws: Any, results: Sequence[BudgetResult], currency: str) -> list[str]:
     """The data rows as sheet XML, spliced in when the workbook is saved: tens of thousands
     for a large budget, which openpyxl's per-cell writer takes ~10x longer to write."""
-    headers = list(LINE_ITEM_HEADERS)
+    headers = [_(h) for h in LINE_ITEM_HEADERS]
     family_text = {f: FAMILY_LABELS.get(f, f) for f in FAMILIES}
     sid = {name: _style_id(ws, name) for name in ("cs_text", "cs_int", "cs_dec", "cs_money",
                                                   "cs_money2")}
@@ -551,15 +564,19 @@ def _splice_rows(path: Path, sheetnames: list[str], rows: dict[str, list[str]]) 
 
 def _write_checks(wb: Workbook, checks: Sequence[Check]) -> None:
     sh = _sheet(wb, CHECKS_SHEET)
-    sh.append([sh.cell(h, "cs_header") for h in ("Severity", "Scenario", "Where", "Message")])
-    widths = [12.0, 14.0, 12.0, 60.0]
+    heads = [_("Severity"), _("Scenario"), _("Where"), _("Message")]
+    sh.append([sh.cell(h, "cs_header") for h in heads])
+    widths = [max(12.0, *(text_width(_(w)) for w in SEVERITY_WORDS.values())),
+              max(14.0, text_width(heads[1])), max(12.0, text_width(heads[2])), 60.0]
     if not checks:
-        sh.append([sh.cell("ok", "cs_ok"), "", "", "Nothing to report: no warnings."])
+        sh.append([sh.cell(_(SEVERITY_WORDS["ok"]), "cs_ok"), "", "",
+                   sh.cell(_("Nothing to report: no warnings."))])
     for c in checks:
         style = {"warning": "cs_warning", "info": "cs_info"}.get(c.severity, "cs_warning")
-        sh.append([sh.cell(c.severity, style), sh.cell(c.scenario), sh.cell(c.where),
+        severity = _(SEVERITY_WORDS.get(c.severity, c.severity))
+        sh.append([sh.cell(severity, style), sh.cell(c.scenario_text), sh.cell(c.where),
                    sh.cell(c.message)])
-        widths[1] = max(widths[1], min(text_width(c.scenario), 40))
+        widths[1] = max(widths[1], min(text_width(c.scenario_text), 40))
         widths[2] = max(widths[2], min(text_width(c.where), 30))
         widths[3] = max(widths[3], min(text_width(c.message), 140))
     sh.widths(widths)

@@ -7,6 +7,7 @@ import re
 
 import defusedxml.ElementTree as SafeET
 
+from ...i18n import _
 from .names import CUSTOM_FMTID, CUSTOM_NS, EXTENDED_NS, VT_NS, PackageError
 from .xmltext import (
     Edit,
@@ -107,7 +108,8 @@ def set_custom_property(data: bytes, name: str, value: str, source: str) -> byte
     text = doc.text
     p = prefix_for(text, CUSTOM_NS)
     if p is None:
-        raise PackageError(f"{source}: docProps/custom.xml is not a custom-properties part")
+        raise PackageError(f"{source}: docProps/custom.xml: " + _("not a custom-properties "
+                                                                 "part"))
     vt = prefix_for(text, VT_NS)
     qv = qname(vt, "lpwstr") if vt is not None else "vt:lpwstr"
     decl = "" if vt is not None else f' xmlns:vt="{VT_NS}"'

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ...i18n import _
 from .names import CT_TABLE, PackageError
 from .package import Package
 from .xmltext import XmlText, attrs, root_tag, set_attr
@@ -35,8 +36,9 @@ def renumber_table(data: bytes, ids: set[int], names: set[str], source: str) -> 
         value = found.get(attr, "")
         if value and value.casefold() in names:
             raise PackageError(
-                f"{source}: an Excel table named {value!r} already exists",
-                hint="rename that table in Excel (Table Design > Table Name)",
+                f"{source}: " + _("an Excel table named {name!r} already exists").format(
+                    name=value),
+                hint=_("rename that table in Excel (Table Design > Table Name)"),
             )
     names.update(found.get(a, "").casefold() for a in ("name", "displayName") if found.get(a))
     new_id = max([0, *ids]) + 1

@@ -25,6 +25,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ...i18n import _
 from .content_types import edit_content_types as _edit_content_types
 from .docprops import edit_app, new_custom_props, set_custom_property
 from .excel_tables import existing_tables, renumber_table
@@ -170,13 +171,14 @@ class GraftPlan:
                    target.sheets(), {s.name: s for s in scratch.sheets()})
         for name in plan.sheets:
             if name not in plan.s_sheets or plan.s_sheets[name].part is None:
-                raise PackageError(f"{scratch.source}: no sheet named {name!r} to graft")
+                raise PackageError(f"{scratch.source}: " + _("no sheet named {name!r} to "
+                                                             "graft").format(name=name))
         for name in plan.sheets:
             if any(s.name.casefold() == name.casefold() for s in plan.kept):
                 raise PackageError(
-                    f"{target.source}: a sheet named {name!r} already exists and is not one of "
-                    "costsheet's",
-                    hint="rename that sheet in Excel, or let costsheet replace it",
+                    f"{target.source}: " + _("a sheet named {name!r} already exists and is not "
+                                             "one of costsheet's").format(name=name),
+                    hint=_("rename that sheet in Excel, or let costsheet replace it"),
                 )
         return plan
 
@@ -290,7 +292,7 @@ def prepare_styles(plan: GraftPlan) -> None:
     s_styles = spkg.related(plan.s_wb, RT_STYLES)
     plan.t_styles_part = t_styles[-1] if t_styles else None
     if not s_styles or not spkg.has(s_styles[-1]):
-        raise PackageError(f"{spkg.source}: scratch workbook has no styles part")
+        raise PackageError(f"{spkg.source}: " + _("scratch workbook has no styles part"))
     plan.s_styles_part = s_styles[-1]
     scratch_styles = spkg.get(plan.s_styles_part)
     if plan.t_styles_part and tpkg.has(plan.t_styles_part):
@@ -430,7 +432,8 @@ def _part_bytes(plan: GraftPlan, part: str, new: str, ct: str | None,
         data = rewrite_sheet(data, ctx.strings, plan.styles, selected=(new == ctx.selected_part),
                              source=plan.scratch.source, date_shift=ctx.date_shift)
     if ct is None:
-        raise PackageError(f"{plan.scratch.source}: no content type for {part}")
+        raise PackageError(f"{plan.scratch.source}: " + _("no content type for {part}").format(
+            part=part))
     if ct == CT_TABLE:
         data = renumber_table(data, ctx.table_ids, ctx.table_names, plan.source)
     return data

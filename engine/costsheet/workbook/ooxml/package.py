@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ...i18n import _
 from .names import (
     CONTENT_TYPES,
     DEFAULT_MAX_UNCOMPRESSED,
@@ -75,7 +76,8 @@ class Package:
                 data = {i.filename: zf.read(i) for i in infos}
             except (zipfile.BadZipFile, EOFError, zlib.error, OSError) as exc:
                 raise PackageError(
-                    f"{path.name}: damaged or truncated workbook ({exc})") from None
+                    f"{path.name}: " + _("damaged or truncated workbook ({problem})").format(
+                        problem=exc)) from None
         return cls(path, raw, infos, data, {n.lower(): n for n in data}, stat)
 
     @property
@@ -121,7 +123,7 @@ class Package:
         """The main (workbook) part."""
         main = self.related("", RT_OFFICE_DOCUMENT)
         if not main:
-            raise PackageError(f"{self.source}: not an Excel workbook (no main part)")
+            raise PackageError(f"{self.source}: " + _("not an Excel workbook (no main part)"))
         return main[0]
 
     def custom_props_part(self) -> str | None:

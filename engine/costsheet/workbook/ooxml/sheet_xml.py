@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from ...i18n import _
 from .names import MAIN_NS, RT_SHARED_STRINGS, PackageError
 from .package import Package
 from .styles import StyleMerger
@@ -71,9 +72,10 @@ def rewrite_sheet(data: bytes, strings: list[str], styles: StyleMerger, *, selec
     doc = XmlText.decode(data)
     p = prefix_for(doc.text, MAIN_NS)
     if p is None:
-        raise PackageError(f"{source}: scratch sheet is not a SpreadsheetML worksheet")
+        raise PackageError(f"{source}: " + _("scratch sheet is not a SpreadsheetML worksheet"))
     if strings and p != "":
-        raise PackageError(f"{source}: scratch sheet with prefixed namespace is not supported")
+        raise PackageError(f"{source}: " + _("scratch sheet with prefixed namespace is not "
+                                             "supported"))
     cells = _CellRewriter(p, strings, styles, source, date_shift)
     text = cells.pattern.sub(cells, doc.text)
     text = _restyle(text, p, "row", "s", styles.map_xf)
@@ -115,7 +117,8 @@ class _CellRewriter:
         vm = self.v_re.search(inner)
         idx = int(vm.group(1)) if vm else -1
         if not 0 <= idx < len(self.strings):
-            raise PackageError(f"{self.source}: shared string {idx} missing in scratch workbook")
+            raise PackageError(f"{self.source}: " + _("shared string {index} missing in scratch "
+                                                      "workbook").format(index=idx))
         return self.strings[idx]
 
     def _shift_date(self, inner: str) -> str:

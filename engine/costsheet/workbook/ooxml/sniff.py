@@ -10,6 +10,7 @@ import io
 import zipfile
 from pathlib import Path
 
+from ...i18n import N_, _
 from .names import (
     CONTENT_TYPES,
     DEFAULT_MAX_UNCOMPRESSED,
@@ -22,7 +23,7 @@ from .rels import parse_rels, resolve
 __all__ = ["check_package", "open_zip", "read_file"]
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-PASSWORD_MESSAGE = (
+PASSWORD_MESSAGE = N_(
     "password-protected workbook: remove the password in Excel "
     "(File > Info > Protect Workbook) and try again"
 )
@@ -47,11 +48,12 @@ def read_file(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except FileNotFoundError:
-        raise PackageError(f"{name}: file not found") from None
+        raise PackageError(f"{name}: " + _("file not found")) from None
     except IsADirectoryError:
-        raise PackageError(f"{name}: is a folder, not a workbook") from None
+        raise PackageError(f"{name}: " + _("is a folder, not a workbook")) from None
     except PermissionError:
-        raise PackageError(f"{name}: permission denied (cannot read the file)") from None
+        raise PackageError(f"{name}: " + _("permission denied (cannot read the file)")) \
+            from None
 
 
 def open_zip(name: str, raw: bytes, max_uncompressed: int) -> zipfile.ZipFile:
@@ -67,8 +69,9 @@ def open_zip(name: str, raw: bytes, max_uncompressed: int) -> zipfile.ZipFile:
         return zf
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError):
         raise PackageError(
-            f"{name}: damaged or truncated workbook (not a complete zip package)",
-            hint="was it still being copied or downloaded? Try the file again from its source",
+            f"{name}: " + _("damaged or truncated workbook (not a complete zip package)"),
+            hint=_("was it still being copied or downloaded? Try the file again from its "
+                   "source"),
         ) from None
 
 
@@ -76,21 +79,21 @@ def _sniff(name: str, raw: bytes) -> None:
     """Refuse what is plainly not a zip package: OLE2 (.xls, password), empty, text."""
     if raw[:8] == OLE2_MAGIC:
         if "EncryptionInfo".encode("utf-16-le") in raw[: 16 << 20]:
-            raise PackageError(f"{name}: {PASSWORD_MESSAGE}")
+            raise PackageError(f"{name}: " + _(PASSWORD_MESSAGE))
         raise PackageError(
-            f"{name}: legacy Excel 97-2003 (.xls) workbook, not .xlsx",
-            hint="open it in Excel and save it as an Excel Workbook (.xlsx)",
+            f"{name}: " + _("legacy Excel 97-2003 (.xls) workbook, not .xlsx"),
+            hint=_("open it in Excel and save it as an Excel Workbook (.xlsx)"),
         )
     sample = raw[:4096]
     if not sample:
-        raise PackageError(f"{name}: empty file, not an Excel workbook")
+        raise PackageError(f"{name}: " + _("empty file, not an Excel workbook"))
     if not sample.startswith(b"PK"):
         if _looks_like_text(sample):
             raise PackageError(
-                f"{name}: not an Excel workbook (looks like text/CSV)",
-                hint="open it in Excel and save it as an Excel Workbook (.xlsx)",
+                f"{name}: " + _("not an Excel workbook (looks like text/CSV)"),
+                hint=_("open it in Excel and save it as an Excel Workbook (.xlsx)"),
             )
-        raise PackageError(f"{name}: not an Excel workbook (not a zip package)")
+        raise PackageError(f"{name}: " + _("not an Excel workbook (not a zip package)"))
 
 
 def _looks_like_text(sample: bytes) -> bool:
@@ -111,15 +114,18 @@ def _check_zip(zf: zipfile.ZipFile, name: str, max_uncompressed: int) -> None:
     _check_members(infos, name, max_uncompressed)
     names = {i.filename for i in infos}
     if CONTENT_TYPES not in names or ROOT_RELS not in names:
-        raise PackageError(f"{name}: a zip file, but not an Excel workbook (no OOXML package)")
+        raise PackageError(f"{name}: " + _("a zip file, but not an Excel workbook (no OOXML "
+                                           "package)"))
     rels = parse_rels(zf.read(ROOT_RELS), ROOT_RELS, name)
     main = [r for r in rels if r.type == RT_OFFICE_DOCUMENT and not r.external]
     if not main:
-        raise PackageError(f"{name}: a zip file, but not an Excel workbook (no main part)")
+        raise PackageError(f"{name}: " + _("a zip file, but not an Excel workbook (no main "
+                                           "part)"))
     wb = resolve("", main[0].target)
     if wb not in names or not wb.endswith(".xml"):
         raise PackageError(
-            f"{name}: not an Excel workbook (main part {wb} missing or not a spreadsheet)"
+            f"{name}: " + _("not an Excel workbook (main part {part} missing or not a "
+                            "spreadsheet)").format(part=wb)
         )
 
 
@@ -129,20 +135,21 @@ def _check_members(infos: list[zipfile.ZipInfo], name: str, max_uncompressed: in
     seen: set[str] = set()
     for info in infos:
         if info.flag_bits & 0x1:
-            raise PackageError(f"{name}: {PASSWORD_MESSAGE}")
+            raise PackageError(f"{name}: " + _(PASSWORD_MESSAGE))
         key = info.filename.lower()
         if key in seen:
-            raise PackageError(f"{name}: damaged workbook (zip entry {info.filename} twice)")
+            raise PackageError(f"{name}: " + _("damaged workbook (zip entry {entry} "
+                                               "twice)").format(entry=info.filename))
         seen.add(key)
         total += info.file_size
         if total > max_uncompressed:
             raise PackageError(
-                f"{name}: refused: uncompressed size exceeds {max_uncompressed:,} bytes "
-                "(possible zip bomb)"
+                f"{name}: " + _("refused: uncompressed size exceeds {limit} bytes (possible zip "
+                                "bomb)").format(limit=f"{max_uncompressed:,}")
             )
         ratio = info.file_size / max(info.compress_size, 1)
         if ratio > 1000 and info.file_size > 50 * 1024 * 1024:
             raise PackageError(
-                f"{name}: refused: {info.filename} is compressed {ratio:,.0f}:1 "
-                "(possible zip bomb)"
+                f"{name}: " + _("refused: {entry} is compressed {ratio}:1 (possible zip "
+                                "bomb)").format(entry=info.filename, ratio=f"{ratio:,.0f}")
             )

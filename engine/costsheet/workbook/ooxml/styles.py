@@ -12,6 +12,7 @@ import copy
 import re
 from xml.etree.ElementTree import Element
 
+from ...i18n import _
 from .names import MAIN_NS, PackageError
 from .xmltext import XmlText, elements, emit, esc_attr, parse, prefix_for, qname, set_attr
 
@@ -86,7 +87,8 @@ class StyleMerger:
         assert self.target_text is not None
         p = prefix_for(self.target_text.text, MAIN_NS)
         if p is None:
-            raise PackageError(f"{self.source}: styles.xml is not a SpreadsheetML style sheet")
+            raise PackageError(f"{self.source}: styles.xml: " + _("not a SpreadsheetML style "
+                                                                  "sheet"))
         return p
 
     def _numfmt(self, scratch_id: int) -> int:

@@ -8,6 +8,7 @@ import html
 import re
 from dataclasses import dataclass, field
 
+from ...i18n import _
 from .names import MAIN_NS, R_NS, PackageError
 from .package import Package, SheetEntry
 from .xmltext import (
@@ -92,12 +93,13 @@ def edit_workbook_xml(data: bytes, move: SheetMove, scratch_names: list[DefinedN
     text = doc.text
     p = prefix_for(text, MAIN_NS)
     if p is None:
-        raise PackageError(f"{source}: workbook part is not SpreadsheetML (Strict OOXML?)")
+        raise PackageError(f"{source}: " + _("workbook part is not SpreadsheetML (Strict "
+                                             "OOXML?)"))
     _attach_tags(text, p, move.before, source)
     edits, active = _view_edits(text, p, move, activate)
     sheets_el = elements(text, p, "sheets")
     if not sheets_el:
-        raise PackageError(f"{source}: workbook has no <sheets> list")
+        raise PackageError(f"{source}: " + _("workbook has no <sheets> list"))
     if activate is not None and activate > 0 and not elements(text, p, "workbookView"):
         at = sheets_el[0][0]
         view = qname(p, "workbookView")
@@ -136,7 +138,7 @@ def _attach_tags(text: str, p: str, sheets: list[SheetEntry], source: str) -> No
     """Keep each existing sheet's ``<sheet .../>`` text, to write it back unchanged."""
     tags = elements(text, p, "sheet")
     if len(tags) != len(sheets):
-        raise PackageError(f"{source}: cannot read the sheet list of the workbook")
+        raise PackageError(f"{source}: " + _("cannot read the sheet list of the workbook"))
     for entry, (s0, e0, _a, _i) in zip(sheets, tags, strict=True):
         entry.tag = text[s0:e0]
 
@@ -295,7 +297,8 @@ class _NameMerge:
             self.pieces[prev[0]] = ""
             return True
         raise PackageError(
-            f"{self.source}: a defined name {dn.name!r} already exists "
-            f"({prev[1]}) and differs from costsheet's ({dn.value})",
-            hint="rename or delete that name in Excel (Formulas > Name Manager)",
+            f"{self.source}: " + _("a defined name {name!r} already exists ({value}) and "
+                                   "differs from costsheet's ({ours})").format(
+                name=dn.name, value=prev[1], ours=dn.value),
+            hint=_("rename or delete that name in Excel (Formulas > Name Manager)"),
         )

@@ -16,6 +16,7 @@ from xml.etree.ElementTree import Element
 
 import defusedxml.ElementTree as SafeET
 
+from ...i18n import _
 from .names import MAIN_NS, XML_NS, PackageError
 
 #: start, end, attributes and inner text (None when self-closing) of one element
@@ -140,7 +141,7 @@ def insert_before_close(text: str, qualified: str, items: str) -> str:
     if at < 0:  # self-closing root
         m = re.search(r"<" + re.escape(qualified) + r"(?![\w:.-])(" + ATTRS + r")/>", text, re.S)
         if not m:
-            raise PackageError(f"cannot edit part: <{qualified}> not found")
+            raise PackageError(_("cannot edit part: <{tag}> not found").format(tag=qualified))
         return (text[: m.start()] + f"<{qualified}{m.group(1)}>{items}</{qualified}>"
                 + text[m.end():])
     return text[:at] + items + text[at:]
@@ -151,7 +152,8 @@ def parse(data: bytes, part: str, source: str) -> Element:
     try:
         root: Element = SafeET.fromstring(data)
     except Exception as exc:  # defusedxml raises several kinds
-        raise PackageError(f"{source}: damaged workbook part {part} ({exc})") from None
+        raise PackageError(f"{source}: " + _("damaged workbook part {part} ({problem})").format(
+            part=part, problem=exc)) from None
     return root
 
 
