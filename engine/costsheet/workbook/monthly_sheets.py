@@ -33,6 +33,7 @@ from ..model.timeline import VIEW_LABELS, MonthRow
 from ..model.variance import Variance
 from ..units import format_money
 from .ooxml import Package
+from .sheet_names import find_sheet
 from .sheetkit import (
     FAMILY_COLORS,
     HEADER_FILL,
@@ -43,6 +44,7 @@ from .sheetkit import (
     money_format,
     named_style,
     series,
+    sheet_title,
     size,
     text_categories,
     text_font,
@@ -69,16 +71,18 @@ _ACTUAL_FILL = PatternFill("solid", fgColor="EDEDED")
 # reading the previous log
 
 
-def read_log(source: Package | Path | str | None) -> tuple[list[Any], list[list[Any]]]:
+def read_log(source: Package | Path | str | None,
+             sheet: str = LOG_SHEET) -> tuple[list[Any], list[list[Any]]]:
     """The Refresh log's header and rows (cell values as stored), or ``([], [])``.
 
     ``source``: the workbook, as a package already open (its file is read again if it changed
-    since) or a path."""
+    since) or a path; ``sheet``: the log's name there (with the workbook's sheet prefix)."""
     wb = _open(source)
     if wb is None:
         return [], []
     try:
-        ws = next((wb[t] for t in wb.sheetnames if t.casefold() == LOG_SHEET.casefold()), None)
+        found = find_sheet(wb.sheetnames, sheet)
+        ws = wb[found] if found is not None else None
         if ws is None:
             return [], []
         ws.reset_dimensions()
@@ -184,7 +188,7 @@ def write_monthly_sheets(wb: Any, plan: MonthlyPlan) -> list[str]:
     _write_monthly(wb, plan)
     _write_variance(wb, plan)
     _write_log(wb, plan)
-    return list(MONTHLY_SHEETS)
+    return [sheet_title(wb, name) for name in MONTHLY_SHEETS]
 
 
 def _write_monthly(wb: Any, plan: MonthlyPlan) -> None:

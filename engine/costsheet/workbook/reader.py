@@ -312,6 +312,7 @@ class _Reader:
     def unique_lines(self, section: str, lines: list[_Line]) -> tuple[list[_Line], set[str]]:
         """The valid lines of ``section`` (first of each name), and names of invalid ones."""
         spec = SHEETS[section]
+        sheet = self.book.sheet_name(spec.name)
         seen: dict[str, str] = {}
         good: list[_Line] = []
         invalid: set[str] = set()
@@ -321,11 +322,11 @@ class _Reader:
             low = line.name.lower()
             cell = line.row.cells[spec.name_key]
             if low in seen:
-                msg = _(_DUPLICATE[section]).format(where=f"{spec.name}!{seen[low]}")
+                msg = _(_DUPLICATE[section]).format(where=f"{sheet}!{seen[low]}")
                 if section in ("pools", "runs"):
-                    self.error(spec.name, cell, spec.name_key, line.name, msg, "duplicate_name")
+                    self.error(sheet, cell, spec.name_key, line.name, msg, "duplicate_name")
                 else:
-                    self.warn(spec.name, cell, spec.name_key, line.name,
+                    self.warn(sheet, cell, spec.name_key, line.name,
                               msg + _("; a scenario override names the first one"),
                               "duplicate_name")
                 continue
@@ -339,6 +340,7 @@ class _Reader:
 
     def read_catalog(self) -> tuple[list[GpuCatalogRow], Catalog]:
         spec = SHEETS["gpu_catalog"]
+        sheet = self.book.sheet_name(spec.name)
         base = default_catalog()
         rows: list[GpuCatalogRow] = []
         seen: dict[str, str] = {}
@@ -347,14 +349,14 @@ class _Reader:
             key = row.get("key")
             if key is None:
                 if "key" not in row.bad:
-                    self.error(spec.name, row.cells["key"], "key", None, _("is required"),
+                    self.error(sheet, row.cells["key"], "key", None, _("is required"),
                                "required")
                 continue
             norm = str(key).upper()
             if norm in seen:
-                self.error(spec.name, row.cells["key"], "key", key,
+                self.error(sheet, row.cells["key"], "key", key,
                            _("duplicate GPU type (also in {where})").format(
-                               where=f"{spec.name}!{seen[norm]}"), "duplicate_gpu")
+                               where=f"{sheet}!{seen[norm]}"), "duplicate_gpu")
                 continue
             seen[norm] = row.cells["key"]
             obj = validate_row(self.book, GpuCatalogRow, row)
@@ -364,7 +366,7 @@ class _Reader:
         try:
             catalog = base.with_overrides(rows) if rows else base
         except (TypeError, ValueError, CostsheetError) as exc:
-            self.error(spec.name, "", "gpu_catalog", None,
+            self.error(sheet, "", "gpu_catalog", None,
                        _("cannot apply the overrides ({problem})").format(problem=exc),
                        "invalid_catalog")
             catalog = base
@@ -376,7 +378,7 @@ class _Reader:
         ok = True
         for need in ("bf16_dense_tflops", "tdp_w"):
             if need not in row.values and need in row.cells:
-                self.error(spec.name, row.cells[need], need, None,
+                self.error(row.sheet, row.cells[need], need, None,
                            _("is required for a new GPU type ({label})").format(
                                label=_(spec.column(need).label_en)), "required_for_new_gpu")
                 ok = False
@@ -613,7 +615,7 @@ class _Reader:
             self.results = results
 
     def sort_report(self) -> None:
-        order = {name: i for i, name in enumerate(s.name for s in LAYOUT)}
+        order = {self.book.sheet_name(s.name): i for i, s in enumerate(LAYOUT)}
 
         def key(e: Any) -> tuple[int, int, int]:
             m = re.match(r"^([A-Z]+)(\d+)$", e.cell or "")

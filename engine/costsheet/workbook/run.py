@@ -14,10 +14,13 @@ The steps, in order, and what each guarantees:
    the scenario, sensitivity and risk analyses (:func:`~costsheet.model.risk_analysis.analyse`);
 4. write: the nine owned sheets (Summary, Line items, Checks, Monthly, Variance, Refresh log,
    Scenarios, Sensitivity, Risk) are built in a scratch workbook and grafted into the user's
-   file at the zip level (:func:`~costsheet.workbook.ooxml.graft_sheets`): only sheets recorded
-   as costsheet's in the workbook property are replaced, a user sheet with an owned sheet's name
-   is an error, every other part keeps its bytes. The write is atomic and the previous version
-   is kept in ``.costsheet-backups/`` next to the file.
+   file at the zip level (:func:`~costsheet.workbook.ooxml.graft_sheets`): only sheets that
+   prove they are costsheet's are replaced (:mod:`costsheet.workbook.ownership`: the owner mark
+   on the sheet matches its content), any other sheet with one of those names is an error
+   naming it, every other part keeps its bytes. Each new sheet gets its mark; hidden sheets stay
+   hidden; Excel recalculates the user's formulas on open; the workbook opens on Summary when
+   that selects no user sheet. The write is atomic and the previous version is kept in
+   ``.costsheet-backups/`` next to the file.
 """
 
 from __future__ import annotations
@@ -40,11 +43,14 @@ from ..model.monthly_plan import MonthlyPlan, plan_monthly
 from ..model.risk_analysis import RiskAnalysis, analyse
 from ..model.scenarios import apply_scenario
 from .actuals import ActualsRead, read_actuals
-from .monthly_sheets import MONTHLY_SHEETS, read_log, write_monthly_sheets
+from .monthly_sheets import LOG_SHEET, read_log, write_monthly_sheets
 from .ooxml import Package, graft_sheets
-from .risk_sheets import RISK_SHEETS, add_risk_sheets
+from .ownership import Ownership, assess
+from .recalc import formulas_reading
+from .risk_sheets import add_risk_sheets
 from .safety import check_not_open, check_writable, lock_file_candidates, make_backup
-from .writer import OWNED_SHEETS, Check, build_workbook
+from .sheet_digest import read_contents
+from .writer import OWNED_SHEETS, SUMMARY_SHEET, Check, build_workbook
 
 __all__ = [
     "RunResult",
@@ -73,6 +79,9 @@ class RunResult:
     currency: str = "USD"
     monthly: MonthlyPlan | None = None  # Monthly, Variance and Refresh log (one scenario)
     risk: RiskAnalysis | None = None  # Scenarios, Sensitivity and Risk sheets
+    #: the user's formulas that read the owned sheets (Sheet!Cell): LibreOffice shows their old
+    #: results until it recalculates (:mod:`costsheet.workbook.recalc`)
+    reading_formulas: list[str] = field(default_factory=list)
 
     @property
     def scenarios(self) -> list[str]:
@@ -94,6 +103,7 @@ class RunResult:
             "checks": [c.to_dict() for c in self.checks],
             "monthly": None if self.monthly is None else self.monthly.to_dict(),
             "risk": None if self.risk is None else self.risk.to_dict(),
+            "formulas_reading_results": list(self.reading_formulas),
         }
 
 
@@ -225,34 +235,25 @@ def _preflight(package: Package, target: Path) -> list[Check]:
     return checks
 
 
-def _owned_to_replace(package: Package) -> list[str]:
-    """Previously owned sheets to remove; refuse if a user sheet has an owned sheet's name."""
-    sheets = package.sheet_names()
-    owned = {s.casefold() for s in package.owned_sheets()}
-    for name in (*OWNED_SHEETS, *MONTHLY_SHEETS, *RISK_SHEETS):
-        for sheet in sheets:
-            if sheet.casefold() == name.casefold() and sheet.casefold() not in owned:
-                raise CostsheetError(
-                    _("{name}: sheet {sheet!r} is not one of costsheet's, and costsheet writes "
-                      "its results to a sheet of that name; nothing was changed").format(
-                        name=package.source, sheet=sheet),
-                    hint=_("rename your sheet {sheet!r} (costsheet writes {owned}) and run "
-                           "again").format(sheet=sheet, owned=", ".join(
-                               (*OWNED_SHEETS, *MONTHLY_SHEETS, *RISK_SHEETS))),
-                )
-    return [s for s in sheets if s.casefold() in owned]
+def _ownership(package: Package, replace: Sequence[str]) -> Ownership:
+    """The sheets with costsheet's result-sheet names that it may replace; refuse (nothing
+    written) when another sheet of such a name is in the way."""
+    own = assess(package, replace=replace)
+    own.raise_if_kept(package.source)
+    return own
 
 
 def _monthly_plan(budget: Budget, results: dict[str, BudgetResult], package: Package, *,
                   actuals: ActualsRead | None, as_of: str | None, scenario: str | None,
                   now: datetime | None, catalog: Catalog | None,
+                  log_sheet: str = LOG_SHEET,
                   reuse: MonthlyPlan | None = None) -> MonthlyPlan:
     """The monthly plan, with the workbook's Refresh log; currencies that cannot be converted
     are reported at their Actuals cells."""
     from .. import __version__
 
     read = actuals or ActualsRead()
-    header, rows = read_log(package)
+    header, rows = read_log(package, log_sheet)
     try:
         return plan_monthly(budget, results, now=now or datetime.now().astimezone(),
                             version=__version__, actuals=read.actuals,
@@ -278,6 +279,8 @@ def run_budget(
     risk: dict[str, Any] | None = None,
     package: Package | None = None,
     computed: dict[str, BudgetResult] | None = None,
+    replace_sheets: Sequence[str] = (),
+    ownership: Ownership | None = None,
     planned: MonthlyPlan | None = None,
 ) -> RunResult:
     """Compute ``budget`` and write the owned sheets into the workbook ``path`` (or ``out``).
@@ -289,14 +292,16 @@ def run_budget(
     ``risk`` holds the keyword arguments of :func:`costsheet.model.risk_analysis.analyse`
     (``uncertainties``, ``trials``, ``seed``, ``progress``) for the Scenarios, Sensitivity and
     Risk sheets. ``package``: the workbook ``path`` already open (else it is opened here).
-    ``computed``: scenarios computed already with ``catalog`` (not computed again);
+    ``computed``: scenarios computed already with ``catalog`` (not computed again).
+    ``replace_sheets``: sheets with result-sheet names to replace even though they are not
+    costsheet's (the user's consent); ``ownership``: :func:`_ownership` found already.
     ``planned``: the monthly plan ``check`` made of the same inputs (its timelines are reused).
     """
     source = Path(path)
     target = Path(out) if out is not None else source
     pkg = package if package is not None else Package.open(source)
     pre = _preflight(pkg, target)
-    remove = _owned_to_replace(pkg)
+    own = ownership or _ownership(pkg, replace_sheets)
     results = compute_scenarios(budget, scenarios, catalog, computed)
     checks = pre + _reader_checks(report) + scenario_checks(budget, results)
     first = next(iter(results.values()))
@@ -304,7 +309,7 @@ def run_budget(
 
     monthly = _monthly_plan(budget, results, pkg, actuals=actuals, as_of=as_of,
                             scenario=monthly_scenario, now=now, catalog=catalog,
-                            reuse=planned)
+                            log_sheet=own.prefix + LOG_SHEET, reuse=planned)
     checks += [Check("warning", monthly.scenario, w) for w in monthly.warnings]
     analysis = analyse(budget, catalog, results=results, **(risk or {}))
 
@@ -313,16 +318,20 @@ def run_budget(
     with tempfile.TemporaryDirectory(prefix="costsheet-run-") as tmp:
         wb = build_workbook(
             list(results.values()), checks, title=title, source_name=source.name,
-            run_time=now or datetime.now(), version=__version__)
-        sheets = [*OWNED_SHEETS, *write_monthly_sheets(wb, monthly),
+            run_time=now or datetime.now(), version=__version__, prefix=own.prefix)
+        sheets = [*(own.prefix + s for s in OWNED_SHEETS), *write_monthly_sheets(wb, monthly),
                   *add_risk_sheets(wb, analysis)]
         scratch = Path(tmp) / "owned.xlsx"
         wb.save(scratch)
+        marks = {name: c.mark() for name, c in read_contents(Package.open(scratch),
+                                                              sheets).items()}
         backup = make_backup(target, keep=keep_backups) if target.exists() else None
-        graft_sheets(pkg, scratch, target, sheets=sheets, remove=remove)
+        graft_sheets(pkg, scratch, target, sheets=sheets, remove=own.replaceable, marks=marks,
+                     recalc=True, activate=own.prefix + SUMMARY_SHEET)
     return RunResult(source=source, output=target, results=results, checks=checks,
                      backup=backup, owned_sheets=sheets, currency=first.currency,
-                     monthly=monthly, risk=analysis)
+                     monthly=monthly, risk=analysis,
+                     reading_formulas=formulas_reading(pkg, sheets, skip=own.replaceable))
 
 
 @dataclass
@@ -481,6 +490,7 @@ def run_workbook(
     trials: int | None = None,
     seed: int | None = None,
     progress: Any = None,
+    replace_sheets: Sequence[str] = (),
     lang: str | None = None,
 ) -> RunResult:
     """Read the budget workbook ``path``, compute every scenario, write the owned sheets.
@@ -488,26 +498,29 @@ def run_workbook(
     Writes in place, or to ``out`` (``path`` is then left as it is). Raises
     :class:`~costsheet.errors.InputError` with the reader's report when inputs are wrong (the
     file is not touched) and :class:`~costsheet.errors.CostsheetError` for refusals (file open
-    in Excel, read-only, a user sheet with an owned sheet's name). The sheets and messages are
-    in ``lang``, else the caller's language, else the one the workbook remembers.
+    in Excel, read-only, a sheet with an owned sheet's name that is not costsheet's:
+    :class:`~costsheet.workbook.ownership.ForeignSheetError`, unless named in
+    ``replace_sheets``). The sheets and messages are in ``lang``, else the caller's language,
+    else the one the workbook remembers.
     """
     package = Package.open(Path(path))  # read once: its language, then everything else
     with use_language(language_for(package, lang)):
         return _run_workbook(package, out, scenarios, catalog=catalog, now=now,
                              keep_backups=keep_backups, as_of=as_of,
                              monthly_scenario=monthly_scenario, trials=trials, seed=seed,
-                             progress=progress)
+                             progress=progress, replace_sheets=replace_sheets)
 
 
 def _run_workbook(
     package: Package, out: Path | None, scenarios: Sequence[str] | None, *,
     catalog: Catalog | None, now: datetime | None, keep_backups: int, as_of: str | None,
     monthly_scenario: str | None, trials: int | None, seed: int | None, progress: Any,
+    replace_sheets: Sequence[str] = (),
 ) -> RunResult:
     source = package.path
     target = Path(out) if out is not None else source
     _preflight(package, target)
-    _owned_to_replace(package)
+    own = _ownership(package, replace_sheets)
     inputs = read_workbook(package, as_of=as_of,
                            scenario=monthly_scenario or (scenarios[0] if scenarios else None))
     inputs.raise_if_errors()
@@ -521,5 +534,5 @@ def _run_workbook(
     return run_budget(source, read.budget, out=out, scenarios=scenarios, catalog=catalog,
                       report=report, now=now, keep_backups=keep_backups, actuals=actuals,
                       as_of=as_of, monthly_scenario=monthly_scenario, risk=risk,
-                      package=package, computed=computed,
-                      planned=inputs.plan if catalog is None else None)
+                      package=package, computed=computed, ownership=own,
+                      planned=inputs.plan if catalog is None and now is None else None)

@@ -37,6 +37,7 @@ from ..errors import CostsheetError, Report, closest
 from ..i18n import N_, _
 from ..inputs import validation_problems
 from .ooxml import Package, PackageError
+from .sheet_names import AmbiguousSheetError, find_sheet, sheet_prefix
 from .sheet_parts import defused, impossible_cell, scan_layout
 from .template import FIRST_ROW, KEY_ROW, ColumnSpec, SheetSpec
 
@@ -190,6 +191,7 @@ class Book:
     failed: bool = False
     _formulas: _Formulas | None = None
     matched: list[str] = field(default_factory=list)  # the workbook's names of loaded sheets
+    prefix: str = ""  # the workbook's sheet prefix (:mod:`.sheet_names`)
 
     @classmethod
     def open(cls, source: Path | Package, sheets: Iterable[str],
@@ -291,21 +293,52 @@ class Book:
             return
         try:
             self.sheet_order = list(wb.sheetnames)
-            by_lower = {n.strip().lower(): n for n in wb.sheetnames}
-            found = {name: by_lower[name.lower()] for name in wanted
-                     if name.lower() in by_lower}
+            found = self._find(wanted)
+            if found is None:
+                return
             self.matched = list(found.values())
             for name, actual in found.items():
                 rows = _sheet_rows(wb, actual)
                 if isinstance(rows, Exception):  # NaN/INF values, broken XML, a chart sheet
                     self._sheet_unreadable(name, actual, rows)
                     return
-                self.grids[name] = _grid(name, rows)
+                self.grids[name] = _grid(actual, rows)
         finally:
             wb.close()
         if not self._load_saved_results(found):
             return
         self._scan_xml(found)
+
+    def _find(self, wanted: list[str]) -> dict[str, str] | None:
+        """{stable name: the workbook's name} of the wanted sheets there, with the workbook's
+        sheet prefix; None (reported) when the prefix is unusable or two sheets answer to one
+        name (``Pools`` and a very hidden ``Pools ``)."""
+        assert self.package is not None
+        try:
+            self.prefix = sheet_prefix(self.package)
+        except CostsheetError as exc:
+            self.error("", "", "file", None, exc.message + (f"; {exc.hint}" if exc.hint else ""),
+                       exc.code)
+            self.failed = True
+            return None
+        listed = self.package.sheets()
+        found: dict[str, str] = {}
+        for name in wanted:
+            try:
+                actual = find_sheet(listed, self.prefix + name)
+            except AmbiguousSheetError as exc:
+                self.error(exc.sheets[0].name, "", "sheet", None,
+                           f"{exc.message}; {exc.hint}", exc.code)
+                self.failed = True
+                continue
+            if actual is not None:
+                found[name] = actual
+        return None if self.failed else found
+
+    def sheet_name(self, name: str) -> str:
+        """Input sheet ``name`` (stable) as this workbook names it (with its prefix)."""
+        g = self.grids.get(name)
+        return g.name if g is not None else self.prefix + name
 
     def _refused(self, exc: PackageError) -> None:
         """The file is not a package costsheet reads (sniffed when opened): say why."""
@@ -355,11 +388,11 @@ class Book:
         assert self.package is not None
         found = impossible_cell(self.package, actual)
         if found is not None:
-            self.error(name, found[0], "value", found[1],
+            self.error(actual, found[0], "value", found[1],
                        _("not a value Excel can store (NaN, INF or a broken reference); type "
                          "the value again"), "impossible_value")
         else:
-            self.error(name, "", "sheet", None,
+            self.error(actual, "", "sheet", None,
                        _("cannot read the sheet ({problem}); open the file in Excel and save it "
                          "again").format(problem=str(exc)[:120] or type(exc).__name__),
                        "unreadable_sheet")
@@ -444,7 +477,8 @@ class _Formulas:
 
     def cell(self, sheet: str, r: int, c: int) -> tuple[Any, str | None]:
         key = sheet.strip().casefold()
-        g = next((g for n, g in self.book.grids.items() if n.casefold() == key), None)
+        g = next((g for g in self.book.grids.values() if g.name.strip().casefold() == key),
+                 None)
         if g is None:
             g = self.extra.get(key) or self._load_extra(sheet)
         if r > g.max_row:
@@ -608,8 +642,9 @@ def _missing_sheet(book: Book, spec: TableSpec) -> None:
     """A required sheet that is missing is an error; an optional one is fine, unless another
     sheet looks like it renamed (its keys, or a near-miss name): then it is named, so that its
     lines are not silently left out."""
-    renamed, has_keys = book.renamed(spec.sheet, [c.key for c in spec.columns], spec.first_key)
-    names = {"sheet": spec.sheet, "title": _(spec.title), "renamed": renamed}
+    name = book.sheet_name(spec.sheet)
+    renamed, has_keys = book.renamed(name, [c.key for c in spec.columns], spec.first_key)
+    names = {"sheet": name, "title": _(spec.title), "renamed": renamed}
     if spec.required:
         if renamed is not None and has_keys:
             text = _("missing sheet {sheet!r} ({title}); the sheet {renamed!r} has its keys: "
@@ -620,13 +655,13 @@ def _missing_sheet(book: Book, spec: TableSpec) -> None:
         else:
             text = _("missing sheet {sheet!r} ({title}); copy it from a new template "
                      "(`costsheet new`)")
-        book.error(spec.sheet, "", "sheet", None, text.format(**names), "missing_sheet")
+        book.error(name, "", "sheet", None, text.format(**names), "missing_sheet")
     elif renamed is not None:
         text = (_("no sheet {sheet!r} ({title}), so none is read; the sheet {renamed!r} has its "
                   "keys: rename it to {sheet!r} so costsheet reads it") if has_keys else
                 _("no sheet {sheet!r} ({title}), so none is read; did you mean the sheet "
                   "{renamed!r}? Rename it to {sheet!r}"))
-        book.warn(spec.sheet, "", "sheet", None, text.format(**names), "renamed_sheet")
+        book.warn(name, "", "sheet", None, text.format(**names), "renamed_sheet")
 
 
 def _columns(book: Book, g: Grid, spec: TableSpec, key_row: int) -> dict[str, int]:

@@ -640,8 +640,9 @@ def _page_setup(ws: Any) -> None:
     ws.page_setup.fitToHeight = 0
 
 
-def workbook_for(budget: Budget | None = None, *, lang: str = "en") -> Any:
-    """An openpyxl Workbook of the template, filled with ``budget``'s inputs if given."""
+def workbook_for(budget: Budget | None = None, *, lang: str = "en", prefix: str = "") -> Any:
+    """An openpyxl Workbook of the template, filled with ``budget``'s inputs if given; every
+    sheet's name starts with ``prefix`` (``new --into --prefix``)."""
     from openpyxl import Workbook
 
     try:
@@ -665,6 +666,8 @@ def workbook_for(budget: Budget | None = None, *, lang: str = "en") -> Any:
             _write_table(ws, spec, table_rows(budget, spec.section), lang, st)
     for ws in wb.worksheets:
         _page_setup(ws)
+    if prefix:
+        _prefix_sheets(wb, prefix)
     props = wb.properties
     props.creator = "costsheet"
     props.lastModifiedBy = "costsheet"
@@ -673,6 +676,26 @@ def workbook_for(budget: Budget | None = None, *, lang: str = "en") -> Any:
     props.modified = FIXED_TIME
     _remember_language(wb, lang)
     return wb
+
+
+def _prefix_sheets(wb: Any, prefix: str) -> None:
+    """Every sheet renamed ``prefix`` + its name, with the README's list of sheets and the
+    dropdowns that read another sheet (the Runs sheet's pools)."""
+    from openpyxl.utils import quote_sheetname
+
+    names = [ws.title for ws in wb.worksheets]
+    ref = re.compile(r"(?<![\w'])(" + "|".join(re.escape(n) for n in names) + r")!")
+    for ws in wb.worksheets:
+        for dv in ws.data_validations.dataValidation:
+            if dv.formula1:
+                dv.formula1 = ref.sub(lambda m: quote_sheetname(prefix + m.group(1)) + "!",
+                                      dv.formula1)
+    readme = wb[README_SHEET]
+    for (cell,) in readme.iter_rows(min_row=readme.max_row - len(LAYOUT) + 1, max_col=1):
+        if cell.value in names:
+            cell.value = prefix + cell.value
+    for ws in wb.worksheets:
+        ws.title = prefix + ws.title
 
 
 def _remember_language(wb: Any, lang: str) -> None:
@@ -688,12 +711,13 @@ _CORE_TIME = re.compile(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2
 
 
 def workbook_bytes(budget: Budget | None = None, *, lang: str = "en",
-                   fill: Any = None) -> bytes:
+                   fill: Any = None, prefix: str = "") -> bytes:
     """The template as .xlsx bytes, byte-for-byte the same for the same inputs.
 
-    ``fill(wb)``, if given, adds to the openpyxl workbook before it is saved (e.g. actuals).
+    ``fill(wb)``, if given, adds to the openpyxl workbook before it is saved (e.g. actuals);
+    ``prefix`` starts every sheet's name.
     """
-    wb = workbook_for(budget, lang=lang)
+    wb = workbook_for(budget, lang=lang, prefix=prefix)
     if fill is not None:
         fill(wb)
     raw = io.BytesIO()
@@ -800,6 +824,17 @@ def _reference_head() -> list[str]:
         "",
         _("Every input has a **stable key** that costsheet reads; labels are only for people and "
           "may be translated or reworded. Sheet names are keys too: do not rename the sheets."),
+        "",
+        _("A workbook that has sheets of these names already, or of the sheets `costsheet run` "
+          "writes (Summary, Checks, …), takes costsheet's sheets under a prefix: "
+          "`costsheet new --into team.xlsx --prefix \"LLM \"` adds `LLM README`, "
+          "`LLM Drivers`, `LLM Pools`, … and `run` then writes `LLM Summary`, `LLM Line "
+          "items`, …. The workbook remembers the prefix (custom document property "
+          "`costsheet.sheet_prefix`); `check` and `run` find the sheets by it, and messages name "
+          "them with it (`LLM Pools!B6`). A prefix has at most 20 characters, none of "
+          "`[ ] : * ? / \\`, and starts with neither a space nor an apostrophe. Two sheets "
+          "whose names differ only by case or surrounding spaces (`Pools` and a hidden "
+          "`Pools `) are an error naming both: costsheet never picks one."),
         "",
         _("Table sheets have the layout:"),
         "",

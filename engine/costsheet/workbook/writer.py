@@ -48,6 +48,7 @@ from .sheetkit import (
     money_format,
     named_style,
     quoted,
+    sheet_title,
     size,
     text_categories,
     text_font,
@@ -230,7 +231,7 @@ def _write_summary(
     if nwarn:
         note += " " + ngettext("{n} warning: see the {sheet} sheet.",
                                "{n} warnings: see the {sheet} sheet.", nwarn).format(
-            n=nwarn, sheet=CHECKS_SHEET)
+            n=nwarn, sheet=sheet_title(wb, CHECKS_SHEET))
     sh.append([sh.cell(note, "cs_note")])
     sh.append([])
     _family_table(sh, results, lay, col_text, currency)
@@ -538,9 +539,10 @@ def _inline(value: str) -> str:
 class _OwnedWorkbook(Workbook):
     """A write-only workbook whose large sheets get pre-serialised rows spliced in on save."""
 
-    def __init__(self) -> None:
+    def __init__(self, sheet_prefix: str = "") -> None:
         super().__init__(write_only=True)
         self._costsheet_rows: dict[str, list[str]] = {}
+        self.sheet_prefix = sheet_prefix  # every owned sheet's title starts with it
 
     def save(self, filename: Any) -> None:
         super().save(filename)
@@ -600,8 +602,10 @@ def build_workbook(
     source_name: str = "",
     run_time: datetime | None = None,
     version: str = "",
+    prefix: str = "",
 ) -> Workbook:
-    """A write-only workbook holding the owned sheets for ``results`` (one per scenario).
+    """A write-only workbook holding the owned sheets for ``results`` (one per scenario), their
+    titles starting with ``prefix`` (:mod:`costsheet.workbook.sheet_names`).
 
     Save it with :func:`write_scratch` (or ``wb.save``); it can be saved once.
     """
@@ -610,7 +614,7 @@ def build_workbook(
     if not version:
         from .. import __version__ as version
     currency = results[0].currency or "USD"
-    wb = _OwnedWorkbook()
+    wb = _OwnedWorkbook(prefix)
     _styles(wb, currency)
     _write_summary(wb, results, title=title, source_name=source_name,
                    run_time=run_time or datetime.now(), version=version, currency=currency,
