@@ -408,5 +408,5 @@ def test_new_into_a_macro_workbook_keeps_its_extension(tmp_path: Path) -> None:
     book.write_bytes(xlsm.read_bytes())
     proc = _run("new", "--into", str(book))
     assert proc.returncode == 0, proc.stderr
-    _refused(_run("new", "--into", str(book), ), "already has sheets")
+    _refused(_run("new", "--into", str(book), ), "already has costsheet's input sheets")
     assert set(USER_SHEETS[1:]) <= set(list_sheets(book))

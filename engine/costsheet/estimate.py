@@ -128,7 +128,7 @@ def estimate(
                server_premium=server_premium, networking_share=networking_share,
                experiments=experiments, experiments_total=experiments_total, staff=staff,
                staff_salary=staff_salary, staff_months=staff_months)
-    v = parse_arguments(raw, report)
+    v = parse_arguments(raw, report, currency)
     cat = catalog or default_catalog()
     spec = find_gpu(gpu, cat, report)
     built = build_inputs(v, spec, report, own=own, precision=precision, currency=currency,

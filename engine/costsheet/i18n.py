@@ -299,6 +299,27 @@ def format_money(amount: float, currency: str = "USD", *, decimals: int | None =
                                              currency_digits=False))
 
 
+def format_money_short(amount: float, currency: str = "USD") -> str:
+    """Money to three significant figures, for a sentence: ``$4.64M``, ``$464k`` in English;
+    CLDR's compact form elsewhere (Chinese: ``US$464.3万``)."""
+    if not math.isfinite(amount) or abs(amount) >= HUGE:
+        return format_money(amount, currency)
+    lang = get_language()
+    if lang != SOURCE_LANGUAGE:
+        from babel.numbers import format_compact_currency
+
+        return str(format_compact_currency(amount, currency, locale=babel_locale(lang),
+                                           fraction_digits=2))
+    r = float(f"{abs(amount):.3g}")
+    for div, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if r >= div:
+            body = f"{r / div:#.3g}".rstrip(".") + suffix
+            sign = EN_SYMBOLS.get(currency)
+            neg = "-" if amount < 0 else ""
+            return f"{neg}{sign}{body}" if sign else f"{neg}{body} {currency}"
+    return format_money(amount, currency)
+
+
 def format_number(x: float, decimals: int = 0) -> str:
     """A plain number with the locale's grouping and decimal mark: ``1,082,990``."""
     if not math.isfinite(x):

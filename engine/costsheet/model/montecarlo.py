@@ -348,8 +348,8 @@ def _validator(alias: Any) -> Any:
 _FRACTIONS = {id(_validator(a)) for a in (_inp.Fraction, _inp.OptFraction)}
 _OVERHEADS = {id(_validator(a)) for a in (_inp.Overhead, _inp.OptOverhead)}
 _COUNTS = {id(_validator(a)) for a in (_inp.Count, _inp.OptCount)}
-_NUMBERS = {id(_validator(a)) for a in (_inp.Number, _inp.OptNumber)} | _FRACTIONS \
-    | _OVERHEADS | _COUNTS
+_NUMBERS = {id(_validator(a)) for a in (_inp.Number, _inp.OptNumber, _inp.Money,
+                                         _inp.OptMoney)} | _FRACTIONS | _OVERHEADS | _COUNTS
 
 
 def valid_range(key: str) -> ValidRange:

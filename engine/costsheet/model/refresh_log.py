@@ -39,6 +39,7 @@ CURRENCY = N_("Currency")
 FORECAST_TOTAL = N_("Forecast total")
 CHANGE_TOTAL = N_("Change total")
 NOTE = N_("Note")
+RESERVE = N_("Reserve not yet used")
 TOTAL_PREFIX = "Total: "
 #: the View column's words (the timeline's view names are keys)
 VIEW_WORDS = {"cash": N_("cash"), "pnl": N_("P&L")}
@@ -58,6 +59,8 @@ FIXED_COLUMNS: tuple[str, ...] = (
     *[forecast_column(f) for f in FAMILIES], CHANGE_TOTAL, *[change_column(f) for f in FAMILIES],
     NOTE,
 )
+#: columns a row has only sometimes (added at the right when first needed)
+OPTIONAL_COLUMNS: tuple[str, ...] = (RESERVE,)
 
 
 #: Significant digits of a number that count in the fingerprint: LibreOffice saves numbers with
@@ -85,6 +88,8 @@ def _normalised(value: Any) -> Any:
     if isinstance(value, list):
         return [_normalised(v) for v in value]
     return value
+
+
 def display_title(key: str) -> str:
     """A column's title in the current language (``Forecast: Data`` → ``预测：数据成本``)."""
     for f in FAMILIES:
@@ -94,7 +99,7 @@ def display_title(key: str) -> str:
             return _("Change: {family}").format(family=FAMILY_LABELS[f])
     if key.startswith(TOTAL_PREFIX):
         return _("Total: {scenario}").format(scenario=key[len(TOTAL_PREFIX):])
-    return _(key) if key in FIXED_COLUMNS else key
+    return _(key) if key in FIXED_COLUMNS or key in OPTIONAL_COLUMNS else key
 
 
 def canonical_titles(titles: Sequence[Any]) -> list[Any]:
@@ -104,7 +109,7 @@ def canonical_titles(titles: Sequence[Any]) -> list[Any]:
     totals: list[tuple[str, str]] = []
     for lang in available_languages():
         with use_language(lang):
-            for key in FIXED_COLUMNS:
+            for key in (*FIXED_COLUMNS, *OPTIONAL_COLUMNS):
                 known.setdefault(display_title(key), key)
             head, _sep, tail = display_title(TOTAL_PREFIX + "\0").partition("\0")
             totals.append((head, tail))
@@ -186,6 +191,9 @@ class LogEntry:
     scenario_totals: dict[str, float]  # the model's total of every scenario
     note: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    #: the reserve for restart risk not yet used (None: the budget holds no reserve); the
+    #: forecast by family leaves it out
+    reserve: float | None = None
 
     @property
     def forecast_total(self) -> float:
@@ -210,6 +218,8 @@ class LogEntry:
         for f in FAMILIES:
             out[change_column(f)] = _cents(self.change.get(f))
         out[NOTE] = self.note
+        if self.reserve is not None:
+            out[RESERVE] = _cents(self.reserve)
         for name, total in self.scenario_totals.items():
             out[TOTAL_PREFIX + name] = _cents(total)
         return out
@@ -270,10 +280,12 @@ def make_entry(
     previous_rows: Sequence[Mapping[str, Any]] = (),
     view: str = "cash",
     note: str = "",
+    reserve: float | None = None,
 ) -> LogEntry:
     """The next log row; ``change`` is this forecast minus the previous refresh's, per family:
     the log keeps cents, so the forecast is compared in cents, and a difference within
-    :func:`same_money` is no change (never a "−$0.00")."""
+    :func:`same_money` is no change (never a "−$0.00"). ``reserve``: the reserve not yet used,
+    beside the forecast (None: there is none)."""
     prev = previous_row(previous_rows, scenario)
     change: dict[str, float | None] = {}
     for f in FAMILIES:
@@ -286,6 +298,7 @@ def make_entry(
         scenario=scenario, view=view, currency=currency,
         forecast={f: float(forecast.get(f, 0.0)) for f in FAMILIES}, change=change,
         scenario_totals={k: float(v) for k, v in scenario_totals.items()}, note=note,
+        reserve=None if reserve is None else float(reserve),
     )
 
 
@@ -323,8 +336,15 @@ def describe_change(entry: LogEntry, money: Callable[[float], str]) -> list[str]
             else _("P&L view") if entry.view == "pnl" else entry.view)
     as_of = (_("actuals to {month}").format(month=entry.as_of) if entry.as_of
              else _("no actuals yet"))
-    lines = [_("forecast ({scenario}, {view}; {as_of}): {total}").format(
-        scenario=entry.scenario, view=view, as_of=as_of, total=money(entry.forecast_total))]
+    total = money(entry.forecast_total)
+    if entry.reserve is None:
+        lines = [_("forecast ({scenario}, {view}; {as_of}): {total}").format(
+            scenario=entry.scenario, view=view, as_of=as_of, total=total)]
+    else:
+        lines = [_("forecast ({scenario}, {view}; {as_of}): {total} without the reserve; "
+                   "reserve for restart risk not yet used: {reserve}").format(
+            scenario=entry.scenario, view=view, as_of=as_of, total=total,
+            reserve=money(entry.reserve))]
     if entry.change_total is None:
         lines.append(_("first refresh of this scenario in the log"))
         return lines

@@ -60,6 +60,7 @@ __all__ = [
     "named_style",
     "quoted",
     "series",
+    "sheet_title",
     "size",
     "text_categories",
     "text_font",
@@ -181,6 +182,12 @@ def _SIGN_WIDTH() -> str:  # noqa: N802 - a measure, not a value
 # the sheet
 
 
+def sheet_title(wb: Any, name: str) -> str:
+    """The title of costsheet's sheet ``name`` in scratch workbook ``wb``: with the workbook's
+    sheet-name prefix (``wb.sheet_prefix``, see :mod:`costsheet.workbook.sheet_names`)."""
+    return str(getattr(wb, "sheet_prefix", "")) + name
+
+
 class OwnedSheet:
     """A write-only sheet of the scratch workbook: queue rows, set its layout, then flush.
 
@@ -190,7 +197,7 @@ class OwnedSheet:
 
     def __init__(self, wb: Any, title: str, *, text_style: str | None = None,
                  missing: str | None = None):
-        self.ws = wb.create_sheet(title)
+        self.ws = wb.create_sheet(sheet_title(wb, title))
         self.text_style = text_style
         self.missing = missing
         self.queued: list[list[Any]] = []

@@ -1,7 +1,10 @@
 """Sniff a file before anything else reads it: is it a safe, readable .xlsx/.xlsm package?
 
 Legacy ``.xls``, password protection, CSV renamed ``.xlsx``, truncated zips and zip bombs are
-refused here with a message that names the file and says what to do.
+refused here with a message that names the file and says what to do. Spreadsheets of another
+format are named for what they are, with the way to save them as .xlsx: an OpenDocument
+spreadsheet (``.ods``, LibreOffice), an Excel Binary Workbook (``.xlsb``), a Strict Open XML
+Spreadsheet (Excel's "Strict" .xlsx), a password-protected workbook and a legacy ``.xls``.
 """
 
 from __future__ import annotations
@@ -32,6 +35,39 @@ PASSWORD_MESSAGE = N_(
     "password-protected workbook: remove the password in Excel "
     "(File > Info > Protect Workbook) and try again"
 )
+PASSWORD_HINT = N_("in Excel: File > Info > Protect Workbook > Encrypt with Password, clear the "
+                   "password, save, and run costsheet again")
+SAVE_AS_XLSX = N_("open it in Excel and save it as an Excel Workbook (.xlsx)")
+#: the root relationship of a Strict Open XML package (ISO/IEC 29500 Strict)
+STRICT_OFFICE_DOCUMENT = "http://purl.oclc.org/ooxml/officeDocument/relationships/officeDocument"
+
+
+def _other_format(name: str, zf: zipfile.ZipFile, names: set[str]) -> PackageError | None:
+    """A zip that is a spreadsheet of another format, named for what it is; else None."""
+    if "mimetype" in names:
+        kind = zf.read("mimetype")[:100].decode("ascii", "replace").strip()
+        if kind.startswith("application/vnd.oasis.opendocument"):
+            what = (_("an OpenDocument spreadsheet (.ods, as LibreOffice Calc saves it), not an "
+                      "Excel workbook") if kind.endswith("spreadsheet") else
+                    _("an OpenDocument file ({kind}), not an Excel workbook").format(kind=kind))
+            return PackageError(
+                f"{name}: " + what,
+                hint=_("open it in LibreOffice Calc and use File > Save As with the file type "
+                       "Excel 2007-365 (.xlsx)"), code="ods_file")
+    if ROOT_RELS not in names:
+        return None
+    rels = parse_rels(zf.read(ROOT_RELS), ROOT_RELS, name)
+    if any(r.type == STRICT_OFFICE_DOCUMENT for r in rels):
+        return PackageError(
+            f"{name}: " + _("a Strict Open XML Spreadsheet, which costsheet does not read"),
+            hint=_("open it in Excel and save it as an Excel Workbook (.xlsx), not Strict Open "
+                   "XML Spreadsheet"), code="strict_ooxml")
+    main = [r for r in rels if r.type == RT_OFFICE_DOCUMENT and not r.external]
+    if main and resolve("", main[0].target).endswith(".bin"):
+        return PackageError(
+            f"{name}: " + _("an Excel Binary Workbook (.xlsb), not an Excel workbook costsheet "
+                            "reads"), hint=_(SAVE_AS_XLSX), code="xlsb_file")
+    return None
 
 
 def check_package(path: Path, *, max_uncompressed: int = DEFAULT_MAX_UNCOMPRESSED) -> None:
@@ -84,10 +120,11 @@ def _sniff(name: str, raw: bytes) -> None:
     """Refuse what is plainly not a zip package: OLE2 (.xls, password), empty, text."""
     if raw[:8] == OLE2_MAGIC:
         if "EncryptionInfo".encode("utf-16-le") in raw[: 16 << 20]:
-            raise PackageError(f"{name}: " + _(PASSWORD_MESSAGE))
+            raise PackageError(f"{name}: " + _(PASSWORD_MESSAGE), hint=_(PASSWORD_HINT),
+                               code="encrypted")
         raise PackageError(
             f"{name}: " + _("legacy Excel 97-2003 (.xls) workbook, not .xlsx"),
-            hint=_("open it in Excel and save it as an Excel Workbook (.xlsx)"),
+            hint=_(SAVE_AS_XLSX), code="legacy_xls",
         )
     sample = raw[:4096]
     if not sample:
@@ -118,6 +155,9 @@ def _check_zip(zf: zipfile.ZipFile, name: str, max_uncompressed: int) -> None:
     infos = zf.infolist()
     _check_members(infos, name, max_uncompressed)
     names = {i.filename for i in infos}
+    other = _other_format(name, zf, names)
+    if other is not None:
+        raise other
     if CONTENT_TYPES not in names or ROOT_RELS not in names:
         raise PackageError(f"{name}: " + _("a zip file, but not an Excel workbook (no OOXML "
                                            "package)"))
@@ -144,7 +184,8 @@ def _check_members(infos: list[zipfile.ZipInfo], name: str, max_uncompressed: in
     seen: set[str] = set()
     for info in infos:
         if info.flag_bits & 0x1:
-            raise PackageError(f"{name}: " + _(PASSWORD_MESSAGE))
+            raise PackageError(f"{name}: " + _(PASSWORD_MESSAGE), hint=_(PASSWORD_HINT),
+                               code="encrypted")
         key = info.filename.lower()
         if key in seen:
             raise PackageError(f"{name}: " + _("damaged workbook (zip entry {entry} "
