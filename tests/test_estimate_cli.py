@@ -244,9 +244,23 @@ def test_bad_input_names_the_flag(args: list[str], expected: str) -> None:
 
 def test_unknown_gpu_lists_the_known_ones() -> None:
     (line,) = errors_of(run("--gpu", "H1000", "--gpu-hours", "1M"))
-    assert line.startswith("error: --gpu: unknown GPU 'H1000' (known: ")
+    assert line.startswith("error: --gpu: unknown GPU 'H1000': did you mean H100? (known: ")
     for key in costsheet.default_catalog().keys:
         assert key in line
+
+
+def test_a_price_in_another_currency_is_refused_not_read_as_dollars() -> None:
+    """`--price €2` in a USD estimate is not $2 (issue 12): refused, naming the flag."""
+    (line,) = errors_of(run("--gpu", "H800", "--gpu-hours", "1M", "--price", "€2"))
+    assert line.startswith("error: --price: € means EUR, but the amounts are in USD")
+    assert run("--gpu", "H800", "--gpu-hours", "1M", "--price", "$2").exit_code == 0
+    ok = run("--gpu", "H800", "--gpu-hours", "1M", "--price", "¥14", "--currency", "CNY",
+             "--json")
+    assert ok.exit_code == 0, ok.output
+    (salary,) = errors_of(run("--gpu", "H800", "--gpu-hours", "1M", "--staff", "2",
+                              "--staff-salary", "¥300,000"))
+    assert salary.startswith("error: --staff-salary: ¥ means CNY or JPY, but the amounts are "
+                             "in USD")
 
 
 def test_one_line_per_problem() -> None:

@@ -45,9 +45,9 @@ def test_both_commands_read_flags_through_flags_py(monkeypatch: pytest.MonkeyPat
     calls: list[dict[str, object]] = []
     real = flags.parse_arguments
 
-    def spy(raw: dict[str, object], report: object) -> dict[str, object]:
+    def spy(raw: dict[str, object], report: object, *rest: object) -> dict[str, object]:
         calls.append(dict(raw))
-        return real(raw, report)  # type: ignore[arg-type]
+        return real(raw, report, *rest)  # type: ignore[arg-type]
 
     monkeypatch.setattr(flags, "parse_arguments", spy)
     # `costsheet.estimate` the attribute is the function; the module is in sys.modules
@@ -70,8 +70,8 @@ def test_bad_flags_read_the_same_in_both_commands() -> None:
     assert in_estimate[:3] == [
         "error: --params: not a number (got 'abc')",
         "error: --mfu: looks like a percentage typed as 40; write 40% or 0.4 (got '40')",
-        "error: --gpu: unknown GPU 'H1000' (known: V100, A100-40GB, A100, A800, H100, H800, "
-        "H200, B200, MI300X, TPU-v4, TPU-v5p) (got 'H1000')",
+        "error: --gpu: unknown GPU 'H1000': did you mean H100? (known: V100, A100-40GB, A100, "
+        "A800, H100, H800, H200, B200, MI300X, TPU-v4, TPU-v5p) (got 'H1000')",
     ]
     assert "error: --pue: must be greater than or equal to 1 (got 0.5)" in in_estimate
     assert len(in_estimate) == 5  # the currency once, not once per input that carries it

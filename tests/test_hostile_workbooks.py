@@ -1,17 +1,25 @@
 """Hostile and broken workbooks: exit code 2, a message naming the file (and the Sheet!Cell), no
 traceback, and the file byte-identical afterwards. The corpus is generated at test time by
 ``tests/support/hostile.py``; odd-but-fine inputs (numbers stored as text, dates in month cells,
-the 1904 date system, formulas saved without a result) must be accepted."""
+the 1904 date system, formulas saved without a result) must be accepted.
+
+The corpus runner (:mod:`support.corpus_runner`) runs every case by `check` and `run` as a
+process of its own and asserts the bounds every run keeps: within a minute and 1 GB, measured on
+the process (peak resident memory from the kernel), never a traceback; the accepted cases also
+run with `--json`, which must hold no NaN or infinity, nor any sheet costsheet writes."""
 
 from __future__ import annotations
 
 import io
+import json
+import math
 import os
 import re
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -20,10 +28,26 @@ from costsheet.cli import main
 from costsheet.workbook.language import workbook_language
 from costsheet.workbook.ooxml import PackageError, check_package
 from costsheet.workbook.reader import read_budget
-from support.hostile import Case, accepted, corpus, example_bytes, shared_strings_bomb
+from support.corpus_runner import (
+    CRASHED,
+    MEMORY_LIMIT_BYTES,
+    TIME_LIMIT_S,
+    Job,
+    Outcome,
+    run_corpus,
+)
+from support.hostile import (
+    Accepted,
+    Case,
+    accepted,
+    corpus,
+    example_bytes,
+    shared_strings_bomb,
+)
 
 CASES = corpus()
 ACCEPTED = accepted()
+TRIALS = "2000"
 
 
 def test_corpus_is_large_and_varied() -> None:
@@ -38,23 +62,86 @@ def _snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
             for p in folder.rglob("*") if p.is_file()}
 
 
+# ---- the corpus runner: every case as a real `costsheet` process, timed and measured
+
+
+def _job_folder(root: Path, name: str) -> Path:
+    folder = root / name
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture(scope="module")
+def ran(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Every case of the corpus run by `check` and `run` (and every accepted one by `run
+    --json`) in processes of their own (:mod:`support.corpus_runner`): outcomes by job id,
+    and each case's folder and its files before the commands."""
+    if os.name != "posix":
+        pytest.skip("the corpus runner forks (POSIX)")
+    root = tmp_path_factory.mktemp("corpus")
+    jobs: list[Job] = []
+    before: dict[str, dict[str, tuple[bytes, int]]] = {}
+    for case in CASES:
+        folder = _job_folder(root, case.name)
+        path = case.make(folder)
+        before[case.name] = _snapshot(folder)
+        for command in (["check", path.name], ["run", path.name, "--trials", TRIALS]):
+            jobs.append(Job(f"{case.name}:{command[0]}", command, str(folder)))
+    for acc in ACCEPTED:
+        folder = _job_folder(root, "ok-" + acc.name)
+        acc.build(folder / f"{acc.name}.xlsx")
+        jobs.append(Job(f"ok-{acc.name}:run", ["run", f"{acc.name}.xlsx", "--trials", TRIALS,
+                                               "--json"], str(folder)))
+    return {"outcomes": run_corpus(jobs), "before": before, "root": root}
+
+
+def _within_bounds(o: Outcome) -> None:
+    assert not o.timed_out and o.seconds < TIME_LIMIT_S, (o.id, o.seconds)
+    assert o.max_rss_bytes < MEMORY_LIMIT_BYTES, (o.id, o.max_rss_mb)
+    assert o.exit_code != CRASHED and "Traceback" not in o.stderr, (o.id, o.stderr)
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_bad_workbook_exits_2_naming_file_and_cell(case: Case, tmp_path: Path) -> None:
-    path = case.make(tmp_path)
-    before = _snapshot(tmp_path)
-    for command in (["check", str(path)], ["run", str(path)]):
-        res = CliRunner().invoke(main, command)
-        out = res.output
-        assert res.exit_code == 2, (command[0], out, res.exception)
-        assert isinstance(res.exception, SystemExit), res.exception
-        assert "Traceback" not in out
-        assert "error: " in out, out
-        assert case.filename in out, out  # the message names the file
+def test_bad_workbook_exits_2_naming_file_and_cell(case: Case, ran: dict[str, Any]) -> None:
+    for command in ("check", "run"):
+        o = ran["outcomes"][f"{case.name}:{command}"]
+        _within_bounds(o)  # a minute and 1 GB, measured on the process
+        err = o.stderr
+        assert o.exit_code == 2, (command, o.stdout, err)
+        assert "error: " in err and o.stdout == "", (command, o.stdout, err)
+        assert case.filename in err, err  # the message names the file
         if case.where:
-            assert case.where in out, out
-        assert case.words in out, out
-        # nothing written: same bytes, same mtime, no backup, no temporary file left
-        assert _snapshot(tmp_path) == before, command
+            assert case.where in err, err
+        assert case.words in err, err
+    # nothing written: same bytes, same mtime, no backup, no temporary file left
+    assert _snapshot(ran["root"] / case.name) == ran["before"][case.name]
+
+
+def _strict_json(text: str) -> Any:
+    def refuse(constant: str) -> Any:
+        raise AssertionError(f"{constant} in --json output")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+@pytest.mark.parametrize("case", ACCEPTED, ids=[a.name for a in ACCEPTED])
+def test_odd_but_fine_inputs_run_within_bounds_and_finite(case: Accepted,
+                                                           ran: dict[str, Any]) -> None:
+    """No NaN or infinity in `--json` nor on any sheet costsheet wrote."""
+    o = ran["outcomes"][f"ok-{case.name}:run"]
+    _within_bounds(o)
+    assert o.exit_code == 0, o.stderr
+    data = _strict_json(o.stdout)
+    assert data["scenarios"] and data["risk"]["risk"]["trials"] == int(TRIALS)
+    book = ran["root"] / f"ok-{case.name}" / f"{case.name}.xlsx"
+    wb = openpyxl.load_workbook(book, read_only=True)
+    try:
+        for name in data["owned_sheets"]:
+            for row in wb[name].iter_rows(values_only=True):
+                bad = [v for v in row if isinstance(v, float) and not math.isfinite(v)]
+                assert not bad, (name, row)
+    finally:
+        wb.close()
 
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -167,7 +254,7 @@ def test_real_zip_bomb_member_is_refused_under_a_lowered_limit(tmp_path: Path) -
 
 
 @pytest.mark.parametrize("case", ACCEPTED, ids=[a.name for a in ACCEPTED])
-def test_odd_but_fine_inputs_are_accepted(case, tmp_path: Path) -> None:
+def test_odd_but_fine_inputs_are_accepted(case: Accepted, tmp_path: Path) -> None:
     path = tmp_path / f"{case.name}.xlsx"
     case.build(path)
     result = read_budget(path)

@@ -743,7 +743,7 @@ def full_budget() -> Budget:
 def test_every_line_is_recomputable_from_its_numbers() -> None:
     result = compute_budget(full_budget())
     assert_families_sum(result)
-    per_unit = {"GPU-hour", "kWh", "kW-month", "person", "probability"}
+    per_unit = {"GPU-hour", "kWh", "kW-month", "person", "chance"}
     for it in result.items:
         assert it.amount >= 0, it.item
         assert it.basis and it.source, it.item

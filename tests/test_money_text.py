@@ -166,3 +166,70 @@ def test_money_costsheet_writes_reads_back_in_its_currency(amount: float, curren
     assert back.mark is not None
     assert resolve_mark(back.mark, currency, currency) == currency
     assert back.amount == pytest.approx(round(amount, 2 if amount < 1000 else 0), abs=0.006)
+
+
+# --- the library path: a mark is converted or refused, never dropped (issue 12) ----------------
+
+
+def test_a_euro_pool_price_in_a_usd_budget_is_converted_through_the_fx_rate() -> None:
+    from costsheet.inputs import Budget, GpuPool, TrainingRun
+    from costsheet.model.budget import compute_budget
+
+    def budget(price: str, **extra: object) -> Budget:
+        return Budget(pools=[GpuPool(name="p", gpu_type="H100", gpu_count=8,
+                                     price_per_gpu_hour=price)],
+                      runs=[TrainingRun(name="r", gpu_hours=1000)], **extra)  # type: ignore
+
+    eur = compute_budget(budget("€2.50", fx_rates={"EUR": 1.08}))
+    line = next(it for it in eur.items if it.kind == "final_run")
+    assert line.amount == pytest.approx(1000 * 2.50 * 1.08)
+    assert "€2.50/GPU-h × 1.08 USD/EUR" in line.basis
+    assert "EUR from the € typed with the amount" in line.basis
+    usd = compute_budget(budget("$2.50"))
+    assert next(it for it in usd.items if it.kind == "final_run").amount == 2500
+    from costsheet.errors import InputError
+
+    with pytest.raises(InputError) as no_rate:  # no EUR rate: refused, not read as $2.50
+        compute_budget(budget("€2.50"))
+    assert (no_rate.value.code, no_rate.value.key) == ("no_fx_rate", "fx_rates.EUR")
+
+
+def test_a_mark_that_contradicts_the_line_or_is_ambiguous_is_refused() -> None:
+    from costsheet.inputs import Budget, CostLine, Drivers, GpuPool, StaffLine
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="€ means EUR, but this line is in USD"):
+        GpuPool(name="p", price_per_gpu_hour="€2.50", currency="USD")
+    with pytest.raises(ValidationError, match="drivers are in the reporting currency CNY"):
+        Drivers(currency="CNY", kwh_price="$0.10")
+    assert Drivers(currency="CNY", kwh_price="¥0.60").kwh_price == 0.6
+    with pytest.raises(ValidationError, match="mean different currencies"):
+        GpuPool(name="p", price_per_gpu_hour="$2", purchase_price_per_gpu="€20,000")
+    with pytest.raises(ValidationError, match=r"staff\.a\.annual_salary: ¥ can mean CNY or JPY"):
+        Budget(staff=[StaffLine(role="a", headcount=1, annual_salary="¥900,000")])
+    both = Budget(staff=[StaffLine(role="a", headcount=1, annual_salary="¥900,000")],
+                  data=[CostLine(name="d", unit_cost="$3")],
+                  drivers=Drivers(currency="EUR"), fx_rates={"CNY": 0.13, "USD": 0.92})
+    assert (both.staff[0].currency, both.data[0].currency) == ("CNY", "USD")
+    assert both.staff[0].marks == {"annual_salary": "¥"}
+
+
+def test_the_reader_and_the_library_read_a_mark_the_same(tmp_path) -> None:  # type: ignore
+    import openpyxl
+    from costsheet.workbook.examples import worked_example
+    from costsheet.workbook.reader import read_budget
+    from costsheet.workbook.template import workbook_bytes
+
+    path = tmp_path / "b.xlsx"
+    path.write_bytes(workbook_bytes(worked_example()))
+    wb = openpyxl.load_workbook(path)
+    wb["Pools"]["E6"] = "€2.50"
+    wb.save(path)
+    read = read_budget(path)
+    assert read.budget is not None
+    ex = worked_example()
+    library = type(ex).model_validate(ex.model_dump() | {
+        "pools": [p.model_dump() | ({"price_per_gpu_hour": "€2.50"} if i == 0 else {})
+                  for i, p in enumerate(ex.pools)]})
+    assert read.budget.pools[0].currency == library.pools[0].currency == "EUR"
+    assert read.budget.pools[0].price_per_gpu_hour == library.pools[0].price_per_gpu_hour == 2.5

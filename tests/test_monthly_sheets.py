@@ -88,12 +88,28 @@ def test_monthly_sheet_totals_sum_to_the_cash_total(sample: Path) -> None:
     tl = build_timeline(monthly_budget(), view="cash")
     assert [r[0] for r in months] == tl.months
     total_col = header.index("Total")
-    assert math.fsum(r[total_col] for r in months) == pytest.approx(tl.view_total, rel=1e-9)
-    assert months[-1][header.index("Cumulative")] == pytest.approx(tl.view_total, rel=1e-9)
+    plan = result.monthly
+    assert plan is not None and plan.as_of == "2026-03"
+    # closed months show what was booked; the rest, the budget (issue 12)
+    shown = tl.view_total + plan.actuals_instead_of_budget
+    assert math.fsum(r[total_col] for r in months) == pytest.approx(shown, rel=1e-9)
+    assert months[-1][header.index("Cumulative")] == pytest.approx(shown, rel=1e-9)
+    assert shown == pytest.approx(plan.variance.latest_estimate_without_reserve, rel=1e-9)
+    booked = {mo: math.fsum(r.actual for r in plan.variance.monthly_rows if r.month == mo)
+              for mo in ("2026-01", "2026-02", "2026-03")}
     for r in months:  # families add up to the month's total
         assert math.fsum(r[1:1 + len(FAMILIES)]) == pytest.approx(r[total_col], rel=1e-9)
+        if r[0] in booked:
+            assert r[total_col] == pytest.approx(booked[r[0]], rel=1e-9)
+    # the lines below the table reconcile it with the model's total
+    steps = rows[rows.index(header) + len(body) + 2:]
+    assert steps[0][0] == "From the model's total (Summary) to this table's"
+    assert steps[1][0] == "the model's total (Summary)"
+    assert steps[1][total_col] == pytest.approx(tl.model_total)
+    done = next(r for r in steps if r[0] == "= this table's total")
+    assert done[total_col] == pytest.approx(shown, rel=1e-9)
     # P&L table below: the model's total for a pool held for the whole horizon
-    _h, pnl = table(rows[rows.index(header) + len(body) + 2:], "Month")
+    _h, pnl = table(rows[rows.index(done):], "Month")
     pnl_total = math.fsum(r[total_col] for r in pnl if r[0] != "Total")
     assert pnl_total == pytest.approx(build_timeline(monthly_budget(), view="pnl").total)
 

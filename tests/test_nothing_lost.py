@@ -84,7 +84,7 @@ def test_new_into_then_run_twice_keeps_every_user_part(name: str, tmp_path: Path
     # adding them again is refused, and nothing changes
     before = path.read_bytes()
     again = CliRunner().invoke(main, ["new", "--into", str(path)])
-    assert again.exit_code == 2 and "already has sheets" in again.output
+    assert again.exit_code == 2 and "already has costsheet's input sheets" in again.output
     assert path.read_bytes() == before
 
     first = _run_json(path)

@@ -123,8 +123,9 @@ def test_check_cli_prints_errors_and_tip_and_leaves_file(planted: Path) -> None:
     assert errors[0] == f"error: {planted.name}: {len(PLANTED)} problems found"  # names the file
     assert "error: Runs!D6: params: not a number (got 'abc')" in lines
     assert len(errors) == len(PLANTED) + 1
-    assert lines[-1] == (f"tip: fix these {len(PLANTED)} cells and run `costsheet check "
-                         f"{planted}` again; the file was not changed")
+    assert lines[-1] == (f"tip: fix these {len(PLANTED)} problems and run `costsheet check "
+                         f"{planted}` again (the cost model and the monthly plan are checked "
+                         "once the inputs read without errors); the file was not changed")
     assert "Traceback" not in res.output
     assert planted.read_bytes() == before
     assert os.stat(planted).st_mtime_ns == mtime
@@ -134,7 +135,7 @@ def test_check_json_is_the_same_report_as_data(planted: Path) -> None:
     res = CliRunner().invoke(main, ["check", "--json", str(planted)])
     assert res.exit_code == 2
     data = json.loads(res.output)
-    assert set(data) == {"source", "ok", "errors", "warnings", "scenarios"}
+    assert set(data) == {"source", "ok", "errors", "warnings", "scenarios", "checks"}
     assert data["ok"] is False
     assert data["scenarios"] == ["Base", "Low", "High"]
     assert len(data["errors"]) == len(PLANTED)
@@ -149,12 +150,29 @@ def test_check_ok_line(tmp_path: Path) -> None:
     path = _example(tmp_path)
     res = CliRunner().invoke(main, ["check", str(path)])
     assert res.exit_code == 0, res.output
-    assert res.output.strip() == (
+    *warnings, ok = res.output.strip().splitlines()
+    assert ok == (
         "ok: 2 pools, 2 runs, 4 data lines, 3 staff lines, 2 other lines, 1 GPU catalog row, "
-        "1 FX rate; scenarios Base, Low, High")
+        "1 FX budget rate; scenarios Base, Low, High")
+    # the warning `run` gives for this workbook (its High scenario overfills a pool)
+    assert warnings == ["warning: [High] pool 'a100-owned': runs need 300,481 GPU-hours but "
+                        "the pool holds 280,320 (107%); the excess is charged at the same rate"]
     res = CliRunner().invoke(main, ["check", "--json", str(path)])
     assert res.exit_code == 0
     assert json.loads(res.output)["ok"] is True
+
+
+def test_check_counts_budget_and_monthly_fx_rates(tmp_path: Path) -> None:
+    """Four FX rows (one budget rate, three months of actual rates) are not "1 FX rate"."""
+    from costsheet.workbook.actuals import fill_actuals
+    from sample_budgets import MONTHLY_FX, monthly_actuals, monthly_budget
+
+    path = tmp_path / "monthly.xlsx"
+    path.write_bytes(workbook_bytes(monthly_budget(), fill=lambda wb: fill_actuals(
+        wb, monthly_actuals(), MONTHLY_FX)))
+    res = CliRunner().invoke(main, ["check", str(path)])
+    assert res.exit_code == 0, res.output
+    assert "1 FX budget rate, 3 monthly FX rates;" in res.output
 
 
 def test_missing_sheet_and_missing_column(tmp_path: Path) -> None:

@@ -333,7 +333,9 @@ def test_run_reads_the_source_package_once(tmp_path: Path, monkeypatch: pytest.M
     second = run_workbook(path, now=NOW)
     monkeypatch.undo()
     assert [n for n in opened if n == path.name] == [path.name]
-    assert reads == ["rb", "rb"], reads  # the package, then the backup copy
+    # the package; its digest, proving it unchanged before a backup rotates; the backup copy;
+    # the digest again just before the replace
+    assert reads == ["rb", "rb", "rb", "rb"], reads
     assert views and all(isinstance(v, io.BytesIO) for v in views), views
     assert second.monthly is not None and len(second.monthly.log_rows) == 1
     assert second.monthly.as_of is not None  # the Actuals sheet was read, from the package

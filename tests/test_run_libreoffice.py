@@ -43,7 +43,8 @@ def opened(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
 
 
 def _num(text: str) -> float:
-    return float(text)
+    """A cell as LibreOffice's CSV shows it: a number, or a percentage (full precision)."""
+    return float(text[:-1]) / 100 if text.endswith("%") else float(text)
 
 
 def _by_label(rows: list[list[str]]) -> dict[str, list[str]]:

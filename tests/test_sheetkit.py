@@ -6,8 +6,12 @@ import math
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import openpyxl
+import pytest
+from costsheet.errors import CostsheetError
 from costsheet.workbook.sheetkit import (
+    NOT_APPLICABLE,
     OwnedSheet,
     add_named_styles,
     clean_text,
@@ -55,18 +59,29 @@ def test_missing_numbers_follow_the_sheet_rule(tmp_path: Path) -> None:
     na = OwnedSheet(wb, "NA", missing="n/a")
     blank = OwnedSheet(wb, "Blank")
     for sh in (na, blank):
-        sh.append([sh.cell(math.nan, "cs_money"), sh.cell(math.inf, "cs_money"),
-                   sh.cell(None, "cs_money"), sh.cell(None), sh.cell(1.5, "cs_money")])
+        sh.append([sh.cell(NOT_APPLICABLE, "cs_money"), sh.cell(None, "cs_money"),
+                   sh.cell(None), sh.cell(1.5, "cs_money")])
         sh.flush()
     wb2 = openpyxl.load_workbook(_save(wb, tmp_path))
     row = list(wb2["NA"].iter_rows(values_only=False))[0]
-    assert [c.value for c in row[:2]] == ["n/a", "n/a"]
-    assert all(c.style == "cs_na" for c in row[:2])
-    assert row[2].value is None and row[2].style == "cs_money"  # an empty, styled cell
+    assert row[0].value == "n/a" and row[0].style == "cs_na"
+    assert row[1].value is None and row[1].style == "cs_money"  # an empty, styled cell
     row = list(wb2["Blank"].iter_rows(values_only=False))[0]
-    assert [c.value for c in row[:3]] == [None, None, None]
-    assert all(c.style == "cs_money" for c in row[:3])
-    assert row[4].value == 1.5
+    assert [c.value for c in row[:2]] == [None, None]
+    assert all(c.style == "cs_money" for c in row[:2])
+    assert row[3].value == 1.5
+
+
+@pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf, np.float64("nan")])
+def test_a_number_that_is_not_finite_is_refused_never_written(value: float) -> None:
+    """The last line: the model refuses such inputs at their cells first; a NaN that still
+    reaches a sheet stops the run (nothing is written) instead of showing as blank, 0 or n/a."""
+    sh = OwnedSheet(_workbook(), "Summary", missing="n/a")
+    with pytest.raises(CostsheetError) as info:
+        sh.cell(value, "cs_money")
+    assert info.value.code == "not_finite_output"
+    assert "on the Summary sheet" in info.value.message
+    assert "nothing was written" in info.value.message
 
 
 def test_layout_widths_panes_and_print(tmp_path: Path) -> None:

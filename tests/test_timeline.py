@@ -128,9 +128,22 @@ def test_no_start_month_anywhere_is_an_input_error() -> None:
         build_timeline(budget)
 
 
-def test_lines_before_the_horizon_are_outside_and_warned() -> None:
+def test_lines_before_the_drivers_start_month_are_refused_at_their_start_month() -> None:
+    """A start month before the Drivers' start month (a mistyped year, say) would leave its cost
+    out of the monthly plan: refused, naming every such input (issue 12)."""
     budget = owned_budget(horizon_start="2026-03")
-    tl = build_timeline(budget, view="cash")
+    with pytest.raises(InputError, match="starts in 2026-01, before the budget's first month "
+                       "2026-03") as info:
+        build_timeline(budget, view="cash")
+    assert info.value.code == "start_before_budget"
+    assert info.value.report is not None
+    keys = [e.field for e in info.value.report.errors]
+    assert keys == ["pools.cluster.start_month", "data.licensed corpus.start_month"]
+
+
+def test_lines_before_a_horizon_asked_for_are_outside_and_warned() -> None:
+    budget = owned_budget()
+    tl = build_timeline(budget, view="cash", horizon=("2026-03", "2026-12"))
     assert tl.horizon.start == "2026-03"
     assert tl.outside_total > 0
     assert any("before the horizon" in w for w in tl.warnings)

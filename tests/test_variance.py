@@ -190,10 +190,15 @@ def test_fx_rates_one_per_currency_or_per_month() -> None:
 
 
 def test_actual_line_parses_what_people_type() -> None:
-    a = ActualLine(month="2026-3", family="Hardware", amount="$1,200", currency="eur")
+    a = ActualLine(month="2026-3", family="Hardware", amount="€1,200", currency="eur")
     assert (a.month, a.family, a.amount, a.currency) == ("2026-03", "compute", 1200.0, "EUR")
+    with pytest.raises(ValidationError, match=r"\$ means a dollar .* but this line is in EUR"):
+        ActualLine(month="2026-3", family="Hardware", amount="$1,200", currency="eur")
     assert ActualLine(month="2026-03", family="data", amount="-250").amount == -250.0  # a credit
     with pytest.raises(ValidationError) as info:
         ActualLine(month="March", family="", amount="abc")
     fields = {e["loc"][0] for e in info.value.errors()}
-    assert fields == {"month", "family", "amount"}
+    assert fields == {"month", "amount"}
+    with pytest.raises(ValidationError, match="family: is required"):  # no family, no line
+        ActualLine(month="2026-03", family="", amount=5)
+    assert ActualLine(month="2026-03", item="h100-reserved", amount=5).family is None

@@ -152,7 +152,7 @@ def test_summary_key_figures(frontier_file):
         want = [float(r.metrics[key]) * scale for r in results]
         assert by_label[label][1:1 + len(results)] == pytest.approx(want, rel=1e-12), key
     base = results[0]
-    cpm = by_label["Cost per million training tokens"][1]
+    cpm = by_label["Cost per million training tokens (whole budget)"][1]
     assert cpm == pytest.approx(float(base.total) / 15.6e6, rel=1e-12)
 
 

@@ -20,7 +20,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from .errors import InputError
+from .errors import InputError, closest
 from .i18n import N_, _
 from .inputs import TFLOPS, GpuCatalogRow
 
@@ -134,13 +134,32 @@ class Catalog:
     def keys(self) -> list[str]:
         return list(self._specs)
 
+    def suggest(self, name: str) -> str | None:
+        """The catalog key nearest to an unknown ``name`` (by key or alias), or None."""
+        found = closest(normalise_name(name), self._index)
+        return None if found is None else self._index[found]
+
+    def unknown_message(self, name: str, what: str = "GPU") -> str:
+        """``unknown GPU 'H1000': did you mean H100? (known: …)``."""
+        near = self.suggest(name)
+        known = ", ".join(self.keys)
+        if what == "GPU type":
+            if near is None:
+                return _("unknown GPU type {name!r} (known: {known})").format(
+                    name=name, known=known)
+            return _("unknown GPU type {name!r}: did you mean {near}? (known: {known})").format(
+                name=name, near=near, known=known)
+        if near is None:
+            return _("unknown GPU {name!r} (known: {known})").format(name=name, known=known)
+        return _("unknown GPU {name!r}: did you mean {near}? (known: {known})").format(
+            name=name, near=near, known=known)
+
     def resolve_key(self, name: str) -> str:
         """The catalog key for a name or alias, or :class:`UnknownGpuError`."""
         key = self._index.get(normalise_name(name))
         if key is None:
             raise UnknownGpuError(
-                _("unknown GPU {name!r} (known: {known})").format(
-                    name=name, known=", ".join(self.keys)),
+                self.unknown_message(name),
                 hint=_("add it on the GPU catalog sheet, or use one of the known names"),
                 code="unknown_gpu",
             )

@@ -94,7 +94,6 @@ def fail(exc: CostsheetError, *, flags: bool = False, tip: str | None = None) ->
     (``error: --gpu-price: ...``); ``tip`` is the tip for a report that brings none (an English
     msgid, translated here).
     """
-    flag_of = flag_for if flags else _no_flag
     problems = exc.report.problems if exc.report is not None else []
     if exc.report is not None and problems:
         if exc.report.source and not flags:  # name the workbook once, above its cells
@@ -104,7 +103,7 @@ def fail(exc: CostsheetError, *, flags: bool = False, tip: str | None = None) ->
             head = exc.message if exc.message.startswith(name) else f"{name}: {exc.message}"
             _error(head)
         for err in problems:
-            flag = None if err.sheet else flag_of(err.field)
+            flag = None if err.sheet else _error_flag(err.field, flags)
             if flag:
                 _error(f"{flag}: {err.message}{got_text(err.value)}")
             else:
@@ -182,7 +181,17 @@ def expected_errors(
 
 
 def dump_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+    """Print ``data`` as JSON; a NaN or infinite number in it is refused, never printed (JSON
+    has no such numbers, and they would be a wrong figure)."""
+    try:
+        text = json.dumps(data, indent=2, ensure_ascii=False, default=str, allow_nan=False)
+    except ValueError:
+        raise CostsheetError(
+            _("refused to print a result holding a number that is not finite (NaN or "
+              "infinity)"), code="not_finite_output",
+            hint=_("an input makes a cost overflow: check the inputs, and report this if they "
+                   "are sound")) from None
+    click.echo(text)
 
 
 def echo_table(rows: list[tuple[str, str]], indent: str = "  ") -> None:
@@ -502,8 +511,13 @@ def gpus(as_json: bool) -> None:
               "lost; a backup is kept)."))
 @click.option("--example", is_flag=True, help=N_("Pre-fill a worked example that runs as it is."))
 @click.option("--force", is_flag=True, help=N_("Replace the file if it exists."))
+@click.option("--prefix", default="", metavar="TEXT",
+              help=N_("With --into: start the name of every sheet costsheet adds or writes "
+                      "with this, e.g. \"LLM \" (LLM Drivers, LLM Summary), so that they sit "
+                      "beside your own Data or Summary sheets. The workbook remembers it."))
 @expected_errors(workbook=None)
-def new(workbook: str | None, into: str | None, example: bool, force: bool) -> None:
+def new(workbook: str | None, into: str | None, example: bool, force: bool,
+        prefix: str) -> None:
     """Write a new budget workbook template to fill in.
 
     \b
@@ -512,6 +526,7 @@ def new(workbook: str | None, into: str | None, example: bool, force: bool) -> N
       costsheet new --example budget.xlsx
       costsheet new --lang zh 预算.xlsx
       costsheet new --into team-plan.xlsx    (add the input sheets to your workbook)
+      costsheet new --into team-plan.xlsx --prefix "LLM "    (beside your own Data, Summary)
 
     The workbook remembers its language (--lang, else the environment's locale): `check` and
     `run` on it speak that language.
@@ -521,10 +536,17 @@ def new(workbook: str | None, into: str | None, example: bool, force: bool) -> N
     lang = get_language()
     if (workbook is None) == (into is None):
         raise click.UsageError(_("give a new WORKBOOK to write, or --into an existing one"))
+    if prefix and into is None:
+        raise click.UsageError(_("--prefix goes with --into (a new workbook has no sheets of "
+                                 "yours to make room for)"))
     if into is not None:
-        from .workbook.add_inputs import add_input_sheets
+        from .workbook.add_inputs import SheetNameClash, add_input_sheets
 
-        added = add_input_sheets(into, lang=lang, example=example)
+        try:
+            added = add_input_sheets(into, lang=lang, example=example, prefix=prefix)
+        except SheetNameClash as exc:
+            exc.hint = prefix_tip(into, exc.sheets, exc.prefix)
+            raise
         click.echo(_("added {sheets} to {path}; fill the yellow cells, then run `costsheet "
                      "check {name}`").format(sheets=", ".join(added.sheets), path=added.output,
                                              name=added.output.name))
@@ -547,19 +569,27 @@ def new(workbook: str | None, into: str | None, example: bool, force: bool) -> N
 
 @main.command()
 @click.argument("workbook", type=click.Path(dir_okay=False))
+@click.option("--as-of", "as_of", metavar="YYYY-MM",
+              help=N_("Check the monthly plan as `run --as-of` makes it (default: the latest "
+                      "month with actuals)."))
+@click.option("--scenario", default=None,
+              help=N_("Check the monthly plan of this scenario, as `run --scenario` makes it "
+                      "(default: the first)."))
 @click.option("--json", "as_json", is_flag=True, help=N_("Print the report as one JSON object."))
 @expected_errors()
-def check(workbook: str, as_json: bool) -> None:
+def check(workbook: str, as_json: bool, as_of: str | None, scenario: str | None) -> None:
     """Check a budget workbook: every bad cell as Sheet!Cell; the file is never changed.
 
-    Exit code 0 when the budget can be computed, 2 when anything must be fixed.
+    Every sheet is read, every problem and every warning `run` would give is shown. Exit code
+    0 when the budget can be computed, 2 when anything must be fixed.
     """
     from .workbook.run import read_workbook
 
-    inputs = read_workbook(workbook)
+    inputs = read_workbook(workbook, as_of=as_of, scenario=scenario)
     result, report = inputs.read, inputs.report
     if as_json:
-        dump_json({**report.to_dict(), "scenarios": result.scenarios})
+        dump_json({**report.to_dict(), "scenarios": result.scenarios,
+                   "checks": [c.to_dict() for c in inputs.checks]})
         if not inputs.ok:
             sys.exit(2)
         return
@@ -567,16 +597,31 @@ def check(workbook: str, as_json: bool) -> None:
         raise result.fatal
     for warning in report.warnings:
         echo_warning(warning)
+    for c in inputs.checks:
+        if c.severity == "warning":
+            echo_warning(c)
     if not inputs.ok:
         n = len(report.problems)
-        name = click.format_filename(workbook)
-        raise InputError(
-            problems_found(n), report=report,
-            hint=ngettext("fix this {n} cell and run `costsheet check {name}` again; the file "
-                          "was not changed",
-                          "fix these {n} cells and run `costsheet check {name}` again; the file "
-                          "was not changed", n).format(n=n, name=name))
+        raise InputError(problems_found(n), report=report,
+                         hint=_check_tip(n, click.format_filename(workbook),
+                                         whole=result.budget is not None))
     click.echo(_("ok: {summary}").format(summary=result.summary()))
+
+
+def _check_tip(n: int, name: str, *, whole: bool) -> str:
+    """What to do after `check` found ``n`` problems (``whole``: the budget could be read, so
+    the cost model and the monthly plan were checked too)."""
+    if whole:
+        return ngettext("fix this problem and run `costsheet check {name}` again; the file was "
+                        "not changed",
+                        "fix these {n} problems and run `costsheet check {name}` again; the "
+                        "file was not changed", n).format(n=n, name=name)
+    return ngettext("fix this problem and run `costsheet check {name}` again (the cost model "
+                    "and the monthly plan are checked once the inputs read without errors); "
+                    "the file was not changed",
+                    "fix these {n} problems and run `costsheet check {name}` again (the cost "
+                    "model and the monthly plan are checked once the inputs read without "
+                    "errors); the file was not changed", n).format(n=n, name=name)
 
 
 def echo_warning(warning: Any) -> None:
@@ -595,10 +640,15 @@ def echo_warning(warning: Any) -> None:
               help=N_("Monte Carlo trials for the Risk sheet (default 10,000)."))
 @click.option("--seed", type=int, default=None,
               help=N_("Random seed (default: a fixed one, written on the Risk sheet)."))
+@click.option("--replace-sheet", "replace_sheets", multiple=True, metavar="NAME",
+              help=N_("Replace this sheet although it is not costsheet's (one of its result "
+                      "sheets' names; repeatable). The file as it was is kept as a backup "
+                      "first."))
 @click.option("--json", "as_json", is_flag=True, help=N_("Print totals as one JSON object."))
 @expected_errors()
 def run(workbook: str, out: str | None, scenarios: tuple[str, ...], as_json: bool,
-        as_of: str | None, trials: int | None, seed: int | None) -> None:
+        as_of: str | None, trials: int | None, seed: int | None,
+        replace_sheets: tuple[str, ...]) -> None:
     """Compute a filled budget workbook and write its result sheets back into it.
 
     Writes (or replaces) costsheet's nine sheets: Summary, Line items, Checks, Scenarios,
@@ -610,10 +660,12 @@ def run(workbook: str, out: str | None, scenarios: tuple[str, ...], as_json: boo
       costsheet run budget.xlsx -o result.xlsx --scenario Base --scenario High
       costsheet run budget.xlsx --as-of 2026-03    (Monthly/Variance of the first --scenario)
       costsheet run budget.xlsx --trials 100000 --seed 7
+      costsheet run budget.xlsx --replace-sheet Risk    (your own sheet called Risk goes)
     """
     from pathlib import Path
 
     from .model.montecarlo import DEFAULT_TRIALS
+    from .workbook.ownership import ForeignSheetError
     from .workbook.run import run_workbook
 
     progress = TrialProgress(trials or DEFAULT_TRIALS)
@@ -621,7 +673,11 @@ def run(workbook: str, out: str | None, scenarios: tuple[str, ...], as_json: boo
         result = run_workbook(Path(workbook), out=Path(out) if out else None,
                               scenarios=list(scenarios) or None, as_of=as_of,
                               monthly_scenario=scenarios[0] if scenarios else None,
-                              trials=trials, seed=seed, progress=progress)
+                              trials=trials, seed=seed, progress=progress,
+                              replace_sheets=replace_sheets)
+    except ForeignSheetError as exc:
+        exc.hint = replace_tip(workbook, exc.sheets, in_place=out is None)
+        raise
     except CostsheetError as exc:  # the reader's warnings explain some errors (missing column)
         for warning in exc.report.warnings if exc.report is not None else []:
             echo_warning(warning)
@@ -632,6 +688,43 @@ def run(workbook: str, out: str | None, scenarios: tuple[str, ...], as_json: boo
         dump_json(result.to_dict())
         return
     render_run(result)
+
+
+def _shell_quoted(text: str) -> str:
+    """``text`` as one argument on a command line (double quotes: bash, PowerShell, cmd)."""
+    import re
+
+    if re.fullmatch(r"[\w.,+:/\\-]+", text):
+        return text
+    return '"' + text.replace('"', '\\"') + '"'
+
+
+def replace_tip(workbook: str, sheets: list[str], *, in_place: bool) -> str:
+    """The way out of a refusal to replace sheets that are not costsheet's, with the flags."""
+    names = ", ".join(repr(n) for n in sheets)
+    flags = " ".join(f"--replace-sheet {_shell_quoted(n)}" for n in sheets)
+    command = f"costsheet run {_shell_quoted(click.format_filename(workbook))} {flags}"
+    tip = ngettext("rename {sheets} in your workbook and run again (costsheet then writes its "
+                   "own beside it), or let costsheet replace it: `{command}`",
+                   "rename {sheets} in your workbook and run again (costsheet then writes its "
+                   "own beside them), or let costsheet replace them: `{command}`",
+                   len(sheets)).format(sheets=names, command=command)
+    if in_place:
+        tip += _(" (the file as it is now is kept in .costsheet-backups/ first)")
+    return tip
+
+
+def prefix_tip(workbook: str, sheets: list[str], prefix: str) -> str:
+    """The way out of ``new --into`` on a workbook with sheets named like costsheet's."""
+    names = ", ".join(repr(n) for n in sheets)
+    if prefix:
+        return _("choose another prefix than {prefix!r} with --prefix, or rename {sheets} "
+                 "first").format(prefix=prefix, sheets=names)
+    command = (f"costsheet new --into {_shell_quoted(click.format_filename(workbook))} "
+               '--prefix "LLM "')
+    return _("put costsheet's sheets beside yours under a prefix: `{command}` (they become "
+             "'LLM Drivers', … 'LLM Summary'; check and run find them), or rename {sheets} "
+             "first").format(command=command, sheets=names)
 
 
 class TrialProgress:
@@ -736,6 +829,17 @@ def render_run(result: Any) -> None:
     if getattr(result, "monthly", None) is not None:
         for line in result.monthly.messages():
             click.echo(line)
+    reading = getattr(result, "reading_formulas", [])
+    if reading:
+        shown = ", ".join(reading[:3]) + (", …" if len(reading) > 3 else "")
+        click.echo(ngettext(
+            "note: {n} formula of yours reads these results ({cells}). Excel recalculates it "
+            "when it opens the file; LibreOffice shows its old value until you recalculate "
+            "(Data > Calculate > Recalculate Hard, Ctrl+Shift+F9).",
+            "note: {n} formulas of yours read these results ({cells}). Excel recalculates them "
+            "when it opens the file; LibreOffice shows their old values until you recalculate "
+            "(Data > Calculate > Recalculate Hard, Ctrl+Shift+F9).",
+            len(reading)).format(n=len(reading), cells=shown))
     warnings = result.warnings
     if warnings:
         click.echo(ngettext("{n} warning (also on the Checks sheet):",

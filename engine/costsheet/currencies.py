@@ -17,12 +17,14 @@ The rule for ambiguous marks (documented in ``docs/template.md``):
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 
-from .i18n import _
+from .i18n import N_, _
 
-__all__ = ["DOLLARS", "YEN_YUAN", "MarkError", "iso_codes", "mark_currencies", "resolve_mark"]
+__all__ = ["DOLLARS", "YEN_YUAN", "MarkError", "MarkProblem", "check_marks", "currency_of_marks",
+           "iso_codes", "mark_currencies", "meaning", "no_rate_message", "resolve_mark"]
 
 DOLLARS = ("USD", "CAD", "AUD", "NZD", "HKD", "SGD", "TWD", "MXN")
 YEN_YUAN = ("CNY", "JPY")
@@ -104,3 +106,108 @@ def resolve_mark(mark: str, line_currency: str | None, reporting: str,
     raise MarkError(
         _("{mark} can mean {currencies}; fill the line's Currency cell (e.g. {example}) so "
           "costsheet does not guess").format(mark=mark, currencies=_names(can), example=can[0]))
+
+
+# ---------------------------------------------------------------------------------------------
+# the marks of one line: checked against its currency, or giving it one
+
+
+def meaning(mark: str) -> str:
+    """What a mark means, in words: ``EUR``, ``CNY or JPY``, ``a dollar (USD, CAD, AUD, …)``."""
+    can = mark_currencies(mark)
+    if len(can) <= 2:
+        return _names(can)
+    return _("a dollar ({examples}, …)").format(examples=", ".join(can[:3]))
+
+
+@dataclass(frozen=True)
+class MarkProblem:
+    """A currency mark that cannot be read as the line's currency: the field it is in, a
+    message for a finance reader, and its code."""
+
+    field: str
+    message: str
+    code: str
+
+
+#: where a line's currency comes from, for the messages: its own Currency cell ("line"), the
+#: reporting currency (the drivers), USD (the GPU catalog), or the arguments' currency (flags)
+CONFLICT_MESSAGES = {
+    "line": N_("{mark} means {meant}, but this line is in {currency}: type the amount in "
+               "{currency}, or change the line's Currency cell"),
+    "reporting": N_("{mark} means {meant}, but the drivers are in the reporting currency "
+                    "{currency}: type the amount in {currency}"),
+    "usd": N_("{mark} means {meant}, but GPU catalog prices are in USD: type the price in USD"),
+    "arguments": N_("{mark} means {meant}, but the amounts are in {currency}: type the amount "
+                    "in {currency}, or set the currency to the one {mark} means"),
+}
+
+
+def _mixed(mark: str, other_mark: str, other: str) -> str:
+    return _("{mark} and the {other_mark} typed in {other} mean different currencies: type "
+             "every amount of one line in one currency").format(
+        mark=mark, other_mark=other_mark, other=other)
+
+
+def check_marks(marks: Mapping[str, str], currency: str | None,
+                rule: str = "line") -> MarkProblem | None:
+    """The first mark (by field, in order) that cannot be read on a line in ``currency``.
+
+    ``marks`` maps each amount field to the mark typed with it. With a ``currency`` (the line's
+    Currency cell, the reporting currency of the drivers, USD for the catalog: ``rule`` says
+    which, for the message), every mark must be able to mean it; without one, the marks must at
+    least be able to mean one same currency (``$`` and ``US$`` can; ``€`` and ``$`` cannot).
+    """
+    if currency:
+        for field_name, mark in marks.items():
+            if currency.upper() not in mark_currencies(mark):
+                return MarkProblem(field_name, _(CONFLICT_MESSAGES[rule]).format(
+                    mark=mark, meant=meaning(mark), currency=currency.upper()),
+                    "currency_mark_conflict")
+        return None
+    common: set[str] | None = None
+    first: tuple[str, str] | None = None
+    for field_name, mark in marks.items():
+        can = set(mark_currencies(mark))
+        if common is not None and first is not None and not common & can:
+            return MarkProblem(field_name, _mixed(mark, first[1], first[0]),
+                               "mixed_currency_marks")
+        common = can if common is None else common & can
+        first = first or (field_name, mark)
+    return None
+
+
+def currency_of_marks(marks: Mapping[str, str], reporting: str,
+                      fx_currencies: Collection[str] = ()) -> tuple[str | None, MarkProblem | None]:
+    """The currency the marks typed in a line's amounts give it when its Currency cell is blank
+    (the module's rule, :func:`resolve_mark`), or the problem: an ambiguous ``¥``, or two marks
+    that mean different currencies. ``(None, None)`` when there are no marks."""
+    found: dict[str, str] = {}
+    for field_name, mark in marks.items():
+        try:
+            cur = resolve_mark(mark, None, reporting, fx_currencies)
+        except MarkError:
+            can = mark_currencies(mark)
+            return None, MarkProblem(field_name, _(
+                "{mark} can mean {meant}: fill the line's Currency cell (for example "
+                "{example}) so costsheet does not guess").format(
+                mark=mark, meant=meaning(mark), example=can[0]), "ambiguous_currency_mark")
+        for other, other_cur in found.items():
+            if other_cur != cur:
+                return None, MarkProblem(field_name, _mixed(mark, marks[other], other),
+                                         "mixed_currency_marks")
+        found[field_name] = cur
+    return (next(iter(found.values())) if found else None), None
+
+
+def no_rate_message(mark: str, currency: str, reporting: str) -> str:
+    """The message for an amount whose mark gives its line a currency with no FX rate."""
+    if mark.strip().upper() == currency:
+        text = _("the amount is in {currency}, and there is no exchange rate from {currency} "
+                 "to {reporting}: add {currency} on the FX sheet, or type the amount in "
+                 "{reporting}")
+    else:
+        text = _("{mark} means {currency}, and there is no exchange rate from {currency} to "
+                 "{reporting}: add {currency} on the FX sheet, or type the amount in "
+                 "{reporting}")
+    return text.format(mark=mark, currency=currency, reporting=reporting)

@@ -9,6 +9,8 @@ workbook reader turns that key into a ``Sheet!Cell``, and the command line into 
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -16,6 +18,17 @@ from .i18n import _, ngettext
 
 #: the code of a problem nothing more specific is known about
 GENERIC = "invalid_value"
+
+
+def closest(word: str, choices: Iterable[str], cutoff: float = 0.6) -> str | None:
+    """The choice nearest to ``word`` (any case, :mod:`difflib`), for "did you mean …?"; None
+    when nothing is close."""
+    by_fold: dict[str, str] = {}
+    for choice in choices:
+        by_fold.setdefault(choice.strip().casefold(), choice)
+    found = difflib.get_close_matches(word.strip().casefold(), list(by_fold), n=1,
+                                      cutoff=cutoff)
+    return by_fold[found[0]] if found else None
 
 
 class CostsheetError(Exception):
@@ -26,17 +39,19 @@ class CostsheetError(Exception):
     ``key`` names the one input or argument the problem concerns, for code to locate it: an
     input key (``pools.h800.gpu_count``, ``runs.v3``, ``fx_rates.EUR``: the reader maps it to a
     cell) or a function's argument (``vary``, ``low``: the CLI maps it to its flag). Messages
-    never spell a flag or a cell themselves.
+    never spell a flag or a cell themselves. ``related``: more input keys the problem comes
+    from (the other inputs of a number that overflows), which the reader names as cells too.
     """
 
     def __init__(self, message: str, *, hint: str | None = None, report: Report | None = None,
-                 code: str = "error", key: str | None = None):
+                 code: str = "error", key: str | None = None, related: tuple[str, ...] = ()):
         super().__init__(message)
         self.message = message
         self.hint = hint
         self.report = report
         self.code = code
         self.key = key
+        self.related = related
 
 
 class InputError(CostsheetError, ValueError):

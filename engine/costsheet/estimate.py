@@ -18,6 +18,7 @@ from .errors import Report
 from .flags import STAGE_ARGS, FlagInputs, build_inputs, find_gpu, parse_arguments
 from .i18n import _
 from .inputs import Drivers, GpuPool, TrainingRun
+from .model.bounds import check_finite
 from .model.budget import compute_budget
 from .model.compute import (
     average_power_w,
@@ -162,7 +163,7 @@ def estimate(
                server_premium=server_premium, networking_share=networking_share,
                experiments=experiments, experiments_total=experiments_total, staff=staff,
                staff_salary=staff_salary, staff_months=staff_months, **stage)
-    v = parse_arguments(raw, report)
+    v = parse_arguments(raw, report, currency)
     cat = catalog or default_catalog()
     spec = find_gpu(gpu, cat, report)
     built = build_inputs(v, spec, report, own=own, precision=precision, currency=currency,
@@ -180,7 +181,9 @@ def estimate(
     if missing:
         return _with_memory(_partial(v, spec, drivers, pool, run, inputs, missing), run, spec,
                             v.get("gpu_count"))
-    result = compute_budget(built.budget(), cat)
+    budget = built.budget()
+    result = compute_budget(budget, cat)
+    check_finite(budget, result)  # never an infinite or NaN figure
     fam = result.totals
     energy_cost = sum(it.amount for it in result.items if it.kind == "electricity")
     mt = result.metrics

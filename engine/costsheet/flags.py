@@ -21,12 +21,13 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from .catalog import Catalog, GpuSpec, default_catalog
+from .currencies import check_marks
 from .errors import InputError, Report
 from .i18n import _
 from .inputs import Budget, Drivers, GpuPool, StaffLine, TrainingRun, validation_messages
 from .model.chinchilla import TOKENS_PER_PARAM
 from .model.solve import ComputeOptimalAnswer, biggest_run
-from .units import UnitError, parse_count, parse_fraction, parse_number
+from .units import UnitError, parse_count, parse_fraction, parse_money, parse_number
 
 FLAG_POOL = "cluster"  # the pool of a budget described by flags (`costsheet solve`)
 FLAG_RUN = "run"  # its final run
@@ -38,6 +39,8 @@ NUMBER_ARGS = ("params", "active_params", "tokens", "flops", "gpu_hours", "price
                "reward_model_params")
 COUNT_ARGS = ("gpu_count", "prompts", "samples_per_prompt", "layers", "hidden_size", "seq_len")
 FRACTION_ARGS = ("mfu", "networking_share", "decode_mfu")  # 0.19 or 19%; a bare 19 is refused
+#: amounts of money: a currency mark typed with one must mean the arguments' currency
+MONEY_ARGS = ("price", "gpu_price", "kwh_price", "staff_salary")
 RUN_SIZE_ARGS = ("params", "tokens", "flops", "gpu_hours")  # any of them: there is a run
 #: the run's training stage and what a stage other than pre-training takes (docs/model.md)
 STAGE_ARGS = ("stage", "prompts", "samples_per_prompt", "prompt_tokens", "generated_tokens",
@@ -94,16 +97,22 @@ def _parser(name: str) -> Callable[[Any], Any] | None:
     return None
 
 
-def parse_arguments(raw: Mapping[str, Any], report: Report) -> dict[str, Any]:
+def parse_arguments(raw: Mapping[str, Any], report: Report,
+                    currency: str | None = "USD") -> dict[str, Any]:
     """Numbers, counts and fractions as people type them → numbers; blanks → None.
 
     A value that does not parse is reported under its argument's name and left out (None), so
-    that it is not reported twice. Other arguments are passed through as given.
+    that it is not reported twice. An amount of money (:data:`MONEY_ARGS`) typed with a currency
+    mark that means another ``currency`` than the arguments' is refused the same way (``€2`` is
+    never read as $2). Other arguments are passed through as given.
     """
     out: dict[str, Any] = {}
     for name, value in raw.items():
         if value is None or (isinstance(value, str) and not value.strip()):
             out[name] = None
+            continue
+        if name in MONEY_ARGS:
+            out[name] = _money(name, value, currency or "USD", report)
             continue
         parser = _parser(name)
         if parser is None:
@@ -115,6 +124,21 @@ def parse_arguments(raw: Mapping[str, Any], report: Report) -> dict[str, Any]:
             out[name] = None
             report.add("", "", name, value, str(exc))
     return out
+
+
+def _money(name: str, value: Any, currency: str, report: Report) -> float | None:
+    """An amount of money in ``currency``, or None (reported)."""
+    try:
+        money = parse_money(value)
+    except UnitError as exc:
+        report.add("", "", name, value, str(exc), code=exc.code)
+        return None
+    problem = None if money.mark is None else check_marks({name: money.mark}, currency.upper(),
+                                                          "arguments")
+    if problem is not None:
+        report.add("", "", name, value, problem.message, code=problem.code)
+        return None
+    return money.amount
 
 
 def find_gpu(gpu: str | None, catalog: Catalog, report: Report) -> GpuSpec | None:
@@ -192,9 +216,12 @@ def _check_pairs(v: Mapping[str, Any], report: Report) -> None:
                    _("give the experiments either as a total multiple (all GPU-hours ÷ the final "
                      "run's, Epoch AI's way) or as the extra multiple (extra GPU-hours ÷ the "
                      "final run's), not both"))
+    failed = {e.field for e in report.errors}  # given, but reported already
     if (v.get("staff") is None) != (v.get("staff_salary") is None):
-        report.add("", "", "staff" if v.get("staff") is None else "staff_salary", None,
-                   _("is needed too: a staff line takes a headcount and an annual salary"))
+        lacking = "staff" if v.get("staff") is None else "staff_salary"
+        if lacking not in failed:
+            report.add("", "", lacking, None,
+                       _("is needed too: a staff line takes a headcount and an annual salary"))
     elif v.get("staff") is None and v.get("staff_months") is not None:
         report.add("", "", "staff_months", v["staff_months"],
                    _("is for a staff line: give staff and staff_salary too"))
@@ -265,7 +292,7 @@ def flag_budget(
                gpu_count=gpu_count, mfu=mfu, gpu_hours=gpu_hours, price=price,
                gpu_price=gpu_price, life_years=life_years, term_months=term_months,
                power_w=power_w, pue=pue, kwh_price=kwh_price, **stage)
-    v = parse_arguments(raw, report)
+    v = parse_arguments(raw, report, currency)
     spec = find_gpu(gpu, catalog or default_catalog(), report)
     inputs = build_inputs(v, spec, report, own=own, precision=precision, currency=currency)
     report.raise_if_errors()
@@ -302,7 +329,7 @@ def biggest_run_from_arguments(
 
 __all__ = [
     "COUNT_ARGS", "DRIVER_ARGS", "FLAG_POOL", "FLAG_RUN", "FLAG_STAFF", "FRACTION_ARGS",
-    "FlagInputs", "NUMBER_ARGS", "POOL_ARGS", "RUN_ARGS", "STAFF_ARGS", "STAGE_ARGS",
-    "argument_for",
+    "FlagInputs", "MONEY_ARGS", "NUMBER_ARGS", "POOL_ARGS", "RUN_ARGS", "STAFF_ARGS",
+    "STAGE_ARGS", "argument_for",
     "biggest_run_from_arguments", "build_inputs", "find_gpu", "flag_budget", "parse_arguments",
 ]

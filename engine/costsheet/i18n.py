@@ -262,6 +262,18 @@ def _money_pattern(lang: str, decimals: int) -> Any:
 EN_SYMBOLS: dict[str, str] = {"USD": "$", "EUR": "€", "GBP": "£", "CNY": "¥", "JPY": "¥"}
 
 
+#: From here on, numbers are shown as 1.234e21 in every language: no budget reaches it, and
+#: Babel's decimal rounding (28 digits) raises on the largest.
+HUGE = 1e18
+
+
+def _not_finite(x: float) -> str:
+    """``inf``, ``-inf`` or ``nan``, in every language: CLDR has no form for them (Babel raises),
+    and the text that shows them is refused before anyone reads it
+    (:mod:`costsheet.model.bounds`)."""
+    return str(float(x))
+
+
 def money_decimals(amount: float) -> int:
     """Cents under 1,000; whole units above (a budget line, not a till receipt)."""
     return 2 if abs(amount) < 1000 else 0
@@ -272,6 +284,8 @@ def format_money(amount: float, currency: str = "USD", *, decimals: int | None =
     ``¥1,234``, ``€12.50``, ``12.00 CHF`` in English; CLDR's form elsewhere (Chinese:
     ``US$4,642,965``, ``¥1,234``, ``€12.50``, ``CHF 12.00``).
     """
+    if not math.isfinite(amount):
+        return _not_finite(amount)
     d = money_decimals(amount) if decimals is None else decimals
     lang = get_language()
     if lang == SOURCE_LANGUAGE:  # English without Babel (the Excel functions format money too)
@@ -279,14 +293,41 @@ def format_money(amount: float, currency: str = "USD", *, decimals: int | None =
         neg = "-" if amount < 0 else ""
         sign = EN_SYMBOLS.get(currency)
         return f"{neg}{sign}{body}" if sign else f"{neg}{body} {currency}"
+    if abs(amount) >= HUGE:  # beyond what Babel's decimal rounding holds (it raises)
+        return f"{amount:.4g} {currency}".replace("e+", "e")
     return str(_money_pattern(lang, d).apply(amount, babel_locale(lang), currency=currency,
                                              currency_digits=False))
 
 
+def format_money_short(amount: float, currency: str = "USD") -> str:
+    """Money to three significant figures, for a sentence: ``$4.64M``, ``$464k`` in English;
+    CLDR's compact form elsewhere (Chinese: ``US$464.3万``)."""
+    if not math.isfinite(amount) or abs(amount) >= HUGE:
+        return format_money(amount, currency)
+    lang = get_language()
+    if lang != SOURCE_LANGUAGE:
+        from babel.numbers import format_compact_currency
+
+        return str(format_compact_currency(amount, currency, locale=babel_locale(lang),
+                                           fraction_digits=2))
+    r = float(f"{abs(amount):.3g}")
+    for div, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if r >= div:
+            body = f"{r / div:#.3g}".rstrip(".") + suffix
+            sign = EN_SYMBOLS.get(currency)
+            neg = "-" if amount < 0 else ""
+            return f"{neg}{sign}{body}" if sign else f"{neg}{body} {currency}"
+    return format_money(amount, currency)
+
+
 def format_number(x: float, decimals: int = 0) -> str:
     """A plain number with the locale's grouping and decimal mark: ``1,082,990``."""
+    if not math.isfinite(x):
+        return _not_finite(x)
     if get_language() == SOURCE_LANGUAGE:
         return f"{x:,.{decimals}f}"
+    if abs(x) >= HUGE:
+        return f"{x:.4g}".replace("e+", "e")
     from babel.numbers import format_decimal
 
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
@@ -302,6 +343,8 @@ def _significant(x: float, digits: int = 4) -> float:
 def format_quantity(x: float) -> str:
     """Short human form of a count: ``2.788M``, ``14.8T``, ``37B``, ``2,048`` in English;
     CLDR's short form elsewhere (``278.8万``, ``14.8万亿``, ``370亿``)."""
+    if not math.isfinite(x):
+        return _not_finite(x)
     ax = abs(x)
     if ax >= 1e15 or (0 < ax < 1e-3):
         return f"{x:.4g}".replace("e+", "e")
@@ -325,6 +368,8 @@ def format_quantity(x: float) -> str:
 
 def format_percent(x: float, decimals: int = 1) -> str:
     """A fraction as a percentage: ``22.5%``."""
+    if not math.isfinite(x):
+        return _not_finite(x)
     if get_language() == SOURCE_LANGUAGE:
         return f"{x:.{decimals}%}"
     from babel.numbers import format_percent as babel_percent

@@ -20,15 +20,17 @@ from __future__ import annotations
 
 import re
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal, NamedTuple, get_args
+from typing import Annotated, Any, Literal, NamedTuple, Self, get_args
 
 from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
+    ModelWrapValidatorHandler,
+    PrivateAttr,
     SerializerFunctionWrapHandler,
     ValidationError,
     ValidationInfo,
@@ -37,8 +39,9 @@ from pydantic import (
     model_validator,
 )
 
+from .currencies import check_marks, currency_of_marks
 from .i18n import N_, LazyMapping, _
-from .units import UnitError, parse_count, parse_fraction, parse_number
+from .units import UnitError, parse_count, parse_fraction, parse_money, parse_number
 
 FAMILIES: tuple[str, ...] = ("compute", "data", "staff", "power_facilities", "experiments")
 #: the five cost families as people read them (translated when looked up: 数据成本, ...)
@@ -79,6 +82,28 @@ class Kind:
 KINDS: tuple[str, ...] = ("number", "count", "fraction", "month", "currency", "choice", "text")
 
 
+@dataclass(frozen=True)
+class IsMoney:
+    """Declares a number field an amount of money (on its type, beside its :class:`Kind`): the
+    currency mark typed with it is kept (:class:`_Priced`)."""
+
+
+MONEY = IsMoney()
+
+
+_MONEY_FIELDS: dict[type[BaseModel], tuple[str, ...]] = {}
+
+
+def money_fields(model: type[BaseModel]) -> tuple[str, ...]:
+    """The fields of ``model`` that hold an amount of money, in order."""
+    found = _MONEY_FIELDS.get(model)
+    if found is None:
+        found = _MONEY_FIELDS[model] = tuple(
+            name for name, f in model.model_fields.items()
+            if any(isinstance(m, IsMoney) for m in f.metadata))
+    return found
+
+
 def kind_of(field: Any) -> Kind:
     """The :class:`Kind` a model field declares (a pydantic ``FieldInfo``); TypeError if none."""
     for meta in field.metadata:
@@ -116,6 +141,22 @@ def _signed_number(value: Any) -> float:
     if _blank(value):
         raise _required()
     return parse_number(value, allow_negative=True)
+
+
+def _money(value: Any) -> Any:
+    if _blank(value):
+        raise _required()
+    return parse_money(value).amount
+
+
+def _opt_money(value: Any) -> Any:
+    return None if _blank(value) else parse_money(value).amount
+
+
+def _signed_money(value: Any) -> float:
+    if _blank(value):
+        raise _required()
+    return parse_money(value, allow_negative=True).amount
 
 
 def _fraction(max_value: float) -> Callable[[Any], Any]:
@@ -233,6 +274,11 @@ Number = Annotated[float, Kind("number"), BeforeValidator(_number)]
 OptNumber = Annotated[float | None, Kind("number"), BeforeValidator(_opt_number)]
 PositiveNumber = Annotated[float, Kind("number"), BeforeValidator(_positive)]
 SignedNumber = Annotated[float, Kind("number"), BeforeValidator(_signed_number)]
+#: amounts of money: a currency mark typed with one (``€2.50``, ``¥90万``) is kept on the line
+#: (:class:`_Priced`), never dropped; a percentage is refused
+Money = Annotated[float, Kind("number"), MONEY, BeforeValidator(_money)]
+OptMoney = Annotated[float | None, Kind("number"), MONEY, BeforeValidator(_opt_money)]
+SignedMoney = Annotated[float, Kind("number"), MONEY, BeforeValidator(_signed_money)]
 Count = Annotated[int, Kind("count"), BeforeValidator(_count)]
 OptCount = Annotated[int | None, Kind("count"), BeforeValidator(_opt_count)]
 Fraction = Annotated[float, Kind("fraction"), BeforeValidator(_fraction(1.0))]
@@ -336,6 +382,10 @@ Family = Annotated[
     Literal["compute", "data", "staff", "power_facilities", "experiments"],
     Kind("choice"), BeforeValidator(_choice(FAMILY_CHOICES)),
 ]
+OptFamily = Annotated[
+    Literal["compute", "data", "staff", "power_facilities", "experiments"] | None,
+    Kind("choice"), BeforeValidator(_choice(FAMILY_CHOICES)),
+]
 
 
 def doc(title: str, unit: str = "", help: str = "", **extra: Any) -> dict[str, Any]:
@@ -352,8 +402,112 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
-class Drivers(_Model):
-    """Assumptions that apply across the budget, one value per scenario."""
+def _typed_marks(model: type[BaseModel], data: Any) -> dict[str, str]:
+    """The currency mark typed with each amount of money in ``data`` (a mapping of a line)."""
+    if not isinstance(data, dict):
+        return {}
+    out: dict[str, str] = {}
+    for name in money_fields(model):
+        value = data.get(name)
+        if isinstance(value, str):
+            try:
+                mark = parse_money(value, allow_negative=True).mark
+            except UnitError:
+                continue  # the field's own validator reports it
+            if mark:
+                out[name] = mark
+    return out
+
+
+class _Priced(_Model):
+    """A line with amounts of money: the currency mark typed with each one is kept.
+
+    A mark is checked against the line's currency (:func:`costsheet.currencies.check_marks`):
+    its Currency cell when filled (``CURRENCY_RULE = "line"``), the reporting currency for the
+    drivers, USD for the GPU catalog; a line whose Currency cell is blank takes the currency
+    its marks mean in the budget it belongs to (:func:`with_marked_currency`, the documented rule
+    for ``$`` and ``¥``).
+    """
+
+    CURRENCY_RULE: typing.ClassVar[str] = "line"
+    _marks: dict[str, str] = PrivateAttr(default_factory=dict)
+    #: the mark that gave a line with a blank Currency cell its currency (for the Basis text)
+    _currency_mark: str | None = PrivateAttr(default=None)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _keep_marks(cls, data: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
+        marks = _typed_marks(cls, data)
+        obj = handler(data)
+        if marks:
+            obj._marks = {**obj._marks, **marks}
+            problem = check_marks(obj._marks, obj.fixed_currency, cls.CURRENCY_RULE)
+            if problem is not None:
+                raise UnitError(f"{problem.field}: {problem.message}", problem.code)
+        return obj
+
+    @property
+    def fixed_currency(self) -> str | None:
+        """The currency the line is in whatever its marks: its Currency cell (None if blank)."""
+        value = getattr(self, "currency", None)
+        return None if value is None else str(value)
+
+    @property
+    def marks(self) -> dict[str, str]:
+        """Field → the currency mark typed with its amount (``{"unit_cost": "€"}``)."""
+        return dict(self._marks)
+
+    @property
+    def currency_mark(self) -> str | None:
+        """The mark that gave this line its currency (its Currency cell was blank), or None."""
+        return self._currency_mark
+
+
+_P = typing.TypeVar("_P", bound=_Priced)
+
+
+def marked_currency(line: _Priced, reporting: str,
+                    fx_currencies: Collection[str] = ()) -> str | None:
+    """The currency the marks typed in ``line``'s amounts give it when its Currency cell is
+    blank (None: no marks, or a filled cell); :class:`UnitError` (``field: message``) when a
+    mark is ambiguous (``¥`` with neither the reporting currency nor one FX rate to tell) or two
+    marks disagree."""
+    if not line.marks or line.fixed_currency:
+        return None
+    currency, problem = currency_of_marks(line.marks, reporting, fx_currencies)
+    if problem is not None:
+        raise UnitError(f"{problem.field}: {problem.message}", problem.code)
+    return currency
+
+
+def with_marked_currency(line: _P, reporting: str, fx_currencies: Collection[str] = ()) -> _P:
+    """``line`` with the currency its marks mean (a copy; the same line when they mean the
+    reporting currency, or when it has no marks or its own Currency cell)."""
+    currency = marked_currency(line, reporting, fx_currencies)
+    if currency is None or currency == reporting.upper():
+        return line
+    out = line.model_copy(update={"currency": currency})
+    out._currency_mark = next(m for m in line.marks.values())
+    return out
+
+
+def currency_note(line: Any) -> str:
+    """``(EUR from the € typed with the amount)`` for a line whose currency came from a mark."""
+    mark = getattr(line, "currency_mark", None)
+    if not mark:
+        return ""
+    return _("({currency} from the {mark} typed with the amount)").format(
+        currency=line.currency, mark=mark)
+
+
+class Drivers(_Priced):
+    """Assumptions that apply across the budget, one value per scenario.
+
+    Its amounts of money (electricity, colocation) are in the reporting currency: a mark typed
+    with one must mean it.
+    """
+
+    CURRENCY_RULE: typing.ClassVar[str] = "reporting"
 
     mfu: OptFraction = Field(None, gt=0, **doc(
         N_("Default MFU"), N_("fraction"),
@@ -365,7 +519,7 @@ class Drivers(_Model):
     avg_power_draw: Fraction = Field(0.75, **doc(
         N_("Average power draw"), N_("fraction"),
         N_("Average draw of a server as a share of its peak (GPU TDP x server-to-GPU ratio).")))
-    kwh_price: Number = Field(0.08, **doc(
+    kwh_price: Money = Field(0.08, **doc(
         N_("Electricity price"), N_("per kWh"),
         N_("Price of one kWh; charged only for owned hardware.")))
     grid_kg_co2_per_kwh: Number = Field(0.40, **doc(
@@ -379,7 +533,7 @@ class Drivers(_Model):
     networking_share: Fraction = Field(0.19, lt=1.0, **doc(
         N_("Networking share"), N_("fraction"),
         N_("Interconnect as a share of the whole cluster's cost.")))
-    colocation_per_kw_month: Number = Field(0.0, **doc(
+    colocation_per_kw_month: Money = Field(0.0, **doc(
         N_("Colocation price"), N_("per kW-month"),
         N_("Datacenter space and cooling per kW of IT load per month, for owned hardware.")))
     experiment_multiplier: Number = Field(0.0, **doc(
@@ -426,6 +580,10 @@ class Drivers(_Model):
         return self
 
     @property
+    def fixed_currency(self) -> str | None:
+        return self.currency or "USD"
+
+    @property
     def extra_experiments(self) -> Any:
         """Sweeps and ablations as EXTRA GPU-hours ÷ the final run's, whichever way given.
 
@@ -439,7 +597,7 @@ class Drivers(_Model):
 DRIVER_KEYS: tuple[str, ...] = tuple(Drivers.model_fields)
 
 
-class GpuPool(_Model):
+class GpuPool(_Priced):
     """A set of GPUs of one type, rented or owned."""
 
     name: Name = Field(..., min_length=1, **doc(
@@ -449,10 +607,10 @@ class GpuPool(_Model):
     gpu_count: OptCount = Field(None, **doc(N_("GPUs"), N_("count"),
         N_("How many GPUs the pool has.")))
     ownership: Ownership = Field("rent", **doc(N_("Rent or own"), "", N_("rent or own.")))
-    price_per_gpu_hour: OptNumber = Field(None, **doc(
+    price_per_gpu_hour: OptMoney = Field(None, **doc(
         N_("Rental price"), N_("per GPU-hour"),
         N_("Renting: price of one GPU-hour (blank: the catalog's on-demand price).")))
-    purchase_price_per_gpu: OptNumber = Field(None, **doc(
+    purchase_price_per_gpu: OptMoney = Field(None, **doc(
         N_("Purchase price"), N_("per GPU"),
         N_("Owning: price of one GPU (blank: the catalog's price). Server premium and networking "
         "are added from the drivers.")))
@@ -627,7 +785,7 @@ STAGE_FIELDS: dict[str, tuple[str, ...]] = {
 }
 
 
-class CostLine(_Model):
+class CostLine(_Priced):
     """A priced line: quantity x unit cost (x months) (x (1 + overhead)).
 
     Used for data (datasets, crawling, storage, labelling, processing) and for facilities and
@@ -643,7 +801,7 @@ class CostLine(_Model):
         N_("How many units (e.g. 120 TB, 50k items).")))
     unit: Text = Field(None, **doc(N_("Unit"), "",
         N_("The unit of the quantity (TB, item, hour, ...).")))
-    unit_cost: Number = Field(..., **doc(N_("Unit cost"), N_("per unit"), N_("Price of one unit.")))
+    unit_cost: Money = Field(..., **doc(N_("Unit cost"), N_("per unit"), N_("Price of one unit.")))
     months: OptNumber = Field(None, **doc(
         N_("Months"), N_("months"),
         N_("For monthly prices (storage per TB-month): how many months.")))
@@ -655,14 +813,14 @@ class CostLine(_Model):
         N_("Currency"), N_("ISO code"), N_("Blank: reporting currency.")))
 
 
-class StaffLine(_Model):
+class StaffLine(_Priced):
     """A role: headcount x annual salary x (1 + burden) x allocation x months / 12."""
 
     role: Name = Field(..., min_length=1, **doc(
         N_("Role"), "", N_("e.g. research scientist."), heading=True))
     headcount: Number = Field(..., **doc(N_("Headcount"), N_("people"),
         N_("How many people (may be 0.5).")))
-    annual_salary: Number = Field(..., **doc(
+    annual_salary: Money = Field(..., **doc(
         N_("Annual salary"), N_("per year"), N_("Base salary per person.")))
     burden: OptOverhead = Field(None, **doc(
         N_("Burden"), N_("fraction"),
@@ -675,7 +833,7 @@ class StaffLine(_Model):
         N_("Currency"), N_("ISO code"), N_("Blank: reporting currency.")))
 
 
-class GpuCatalogRow(_Model):
+class GpuCatalogRow(_Priced):
     """A GPU type of the catalog: a row of the GPU catalog sheet, or of ``data/gpus.csv``.
 
     On the sheet a row overrides an existing type (blank cells keep the catalog's values) or
@@ -701,13 +859,13 @@ class GpuCatalogRow(_Model):
         N_("TDP"), N_("W"), N_("GPU thermal design power. Required for a new type.")))
     server_power_ratio: OptNumber = Field(None, **doc(
         N_("Server power ratio"), N_("x"), N_("Server power / sum of GPU TDPs.")))
-    purchase_price_per_gpu: OptNumber = Field(None, **doc(
+    purchase_price_per_gpu: OptMoney = Field(None, **doc(
         N_("Purchase price"), N_("USD per GPU"), N_("Price of one GPU, in USD.")))
     purchase_price_date: Text = Field(None, **doc(
         N_("Purchase price date"), N_("YYYY-MM"), N_("When the price was seen."), width=12))
     purchase_price_source: Text = Field(None, **doc(
         N_("Purchase price source"), "", N_("Where the price comes from."), width=24))
-    price_per_gpu_hour: OptNumber = Field(None, **doc(
+    price_per_gpu_hour: OptMoney = Field(None, **doc(
         N_("Rental price"), N_("USD per GPU-hour"), N_("On-demand price of one GPU-hour, in USD."),
         width=18))
     price_date: Text = Field(None, **doc(
@@ -724,7 +882,7 @@ class GpuCatalogRow(_Model):
         N_("Rental price basis"), "",
         N_("What the rental price is: on-demand, assumed or estimate."),
         sheet=False))
-    committed_price_per_gpu_hour: OptNumber = Field(None, **doc(
+    committed_price_per_gpu_hour: OptMoney = Field(None, **doc(
         N_("Committed price"), N_("USD per GPU-hour"),
         N_("Price of one GPU-hour on a multi-year commitment, in USD."), sheet=False))
     committed_price_term: Text = Field(None, **doc(
@@ -733,6 +891,12 @@ class GpuCatalogRow(_Model):
         N_("Committed price date"), N_("YYYY-MM"), N_("When the price was seen."), sheet=False))
     committed_price_source: Text = Field(None, **doc(
         N_("Committed price source"), "", N_("Where the price comes from."), sheet=False))
+
+    CURRENCY_RULE: typing.ClassVar[str] = "usd"
+
+    @property
+    def fixed_currency(self) -> str | None:
+        return "USD"
 
     #: keys of Python mappings written before the names were unified, in FLOP/s
     OLD_FLOPS_KEYS: typing.ClassVar[dict[str, str]] = {
@@ -839,23 +1003,39 @@ class UncertaintyRow(_Model):
                                    width=30))
 
 
-class ActualLine(_Model):
+FAMILY_FIELD = "family: "  # a whole-row check names its field before the message
+
+
+class ActualLine(_Priced):
     """One booked amount: a month, a family (optionally a line item), an amount and currency."""
 
     month: RequiredMonth = Field(..., **doc(
         N_("Month"), N_("YYYY-MM"),
         N_("The month the cost belongs to (invoice or booking month).")))
-    family: Annotated[Family, BeforeValidator(_req)] = Field(..., **doc(
-        N_("Family"), "", N_("compute, data, staff, power_facilities or experiments.")))
+    family: OptFamily = Field(None, **doc(
+        N_("Family"), "", N_("compute, data, staff, power_facilities or experiments (blank when "
+                             "the line item names a line, a pool or a run).")))
     item: Text = Field(None, **doc(
         N_("Line item"), "",
-        N_("Optional: the budget line it pays for (its name on the input sheet).")))
-    amount: SignedNumber = Field(..., **doc(
+        N_("Optional: the budget line it pays for (its name on the Line items sheet), a GPU "
+           "pool or run (split across its lines), or reserve.")))
+    amount: SignedMoney = Field(..., **doc(
         N_("Amount"), "", N_("What was booked, in its currency; a credit is negative.")))
     currency: Currency = Field(None, **doc(
         N_("Currency"), N_("ISO code"), N_("Blank: the reporting currency.")))
     note: Text = Field(None, **doc(N_("Note"), "", N_("Invoice number, supplier, comment."),
                                    heading=True))
+
+    @model_validator(mode="after")
+    def _family_or_item(self) -> ActualLine:
+        if self.family is None and self.item is None:
+            raise UnitError(FAMILY_FIELD + _("is required (or name a budget line, pool or run "
+                                             "in Line item)"), "required")
+        return self
+
+
+#: the input sections whose lines have amounts of money and a Currency cell
+PRICED_SECTIONS: tuple[str, ...] = ("pools", "data", "staff", "other")
 
 
 class Budget(_Model):
@@ -882,6 +1062,26 @@ class Budget(_Model):
                 raise UnitError(_("unknown currency code {code!r} (use an ISO code such as EUR, "
                                   "CNY, GBP)").format(code=code), "unknown_currency")
         return rates
+
+    @model_validator(mode="after")
+    def _currencies_from_marks(self) -> Budget:
+        """A line with a blank Currency cell takes the currency its marks mean (``€180`` on a
+        data line of a USD budget is EUR 180, converted at the FX rate): the documented rule
+        for ``$`` and ``¥`` (:mod:`costsheet.currencies`); ambiguous or mixed marks are refused,
+        named by the line's key."""
+        fx = tuple(self.fx_rates)
+        for section in PRICED_SECTIONS:
+            lines = getattr(self, section)
+            resolved = []
+            for line in lines:
+                try:
+                    resolved.append(with_marked_currency(line, self.currency, fx))
+                except UnitError as exc:
+                    name = line.role if section == "staff" else line.name
+                    raise UnitError(f"{section}.{name}.{exc}", exc.code) from None
+            if any(a is not b for a, b in zip(lines, resolved, strict=True)):
+                setattr(self, section, resolved)
+        return self
 
     @model_validator(mode="after")
     def _unique(self) -> Budget:

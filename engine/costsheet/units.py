@@ -16,6 +16,7 @@ from typing import Any
 from .currencies import MARK_TEXTS, MarkError, mark_currencies
 from .i18n import _
 from .i18n import format_money as format_money
+from .i18n import format_money_short as format_money_short
 from .i18n import format_quantity as format_quantity
 
 SUFFIXES: dict[str, float] = {

@@ -19,6 +19,7 @@ import io
 import re
 import struct
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -238,6 +239,77 @@ def set_flag_bits(data: bytes, member: str, bit: int) -> bytes:
                 struct.pack_into("<H", buf, pos + flag_off, flags | bit)
             pos += 4
     return bytes(buf)
+
+
+def lying_member(inflated: int = 2 << 30, declared: int = 1000) -> Builder:
+    """The example plus a member whose headers declare ``declared`` bytes but whose deflate
+    stream inflates to ``inflated`` bytes of zeros (2 GiB in a 2 MB file, built in a second
+    from one compressed block repeated). Its CRC is that of the declared bytes, so a reader that
+    trusts the headers and cuts the output there would see nothing wrong; a reader that inflates
+    the whole stream first (Python's ``ZipFile.read``) needs the 2 GiB."""
+
+    def build(path: Path) -> None:
+        block_size = 1 << 24
+        co = zlib.compressobj(9, zlib.DEFLATED, -15)
+        block = co.compress(b"\0" * block_size) + co.flush(zlib.Z_FULL_FLUSH)
+        stream = block * (inflated // block_size) + b"\x03\x00"  # a final empty block
+        name = "xl/media/image1.bin"
+        out = io.BytesIO()
+        with zipfile.ZipFile(io.BytesIO(example_bytes())) as zin, \
+                zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+            for info in zin.infolist():
+                zout.writestr(info, zin.read(info.filename))
+            zout.writestr(zipfile.ZipInfo(name, (2024, 1, 1, 0, 0, 0)), stream,
+                          compress_type=zipfile.ZIP_STORED)
+        buf = bytearray(out.getvalue())
+        crc = zlib.crc32(b"\0" * declared)
+        raw_name = name.encode()
+        for sig, name_off, method_off, crc_off, size_off in (
+                (b"PK\x03\x04", 30, 8, 14, 22), (b"PK\x01\x02", 46, 10, 16, 24)):
+            pos = 0
+            while (pos := buf.find(sig, pos)) >= 0:
+                n = struct.unpack_from("<H", buf, pos + name_off - (4 if sig == b"PK\x03\x04"
+                                                                    else 18))[0]
+                if bytes(buf[pos + name_off: pos + name_off + n]) == raw_name:
+                    struct.pack_into("<H", buf, pos + method_off, zipfile.ZIP_DEFLATED)
+                    struct.pack_into("<I", buf, pos + crc_off, crc)
+                    struct.pack_into("<I", buf, pos + size_off, declared)
+                pos += 4
+        path.write_bytes(bytes(buf))
+
+    return build
+
+
+def many_rows(n: int, first: int = 1000) -> Callable[[bytes], bytes]:
+    """A sheet edit: ``n`` more filled rows (a name in column A) from row ``first`` on."""
+
+    def edit(xml: bytes) -> bytes:
+        rows = "".join(f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>line {r}</t></is></c>'
+                       "</row>" for r in range(first, first + n))
+        return xml.replace(b"</sheetData>", rows.encode() + b"</sheetData>", 1)
+
+    return edit
+
+
+def scenario_columns(n: int) -> Callable[[Any], None]:
+    """``n`` more scenario columns on the Drivers sheet (names only: each inherits Base)."""
+    from openpyxl.utils import get_column_letter
+
+    def fn(wb: Any) -> None:
+        ws = wb["Drivers"]
+        for i in range(n):
+            col = get_column_letter(8 + i)  # after Base, Low and High (E to G)
+            ws[f"{col}3"] = "scenario"
+            ws[f"{col}4"] = f"S{i:05d}"
+
+    return fn
+
+
+def nested(xml: bytes, depth: int = 20_000, after: bytes = b"</font>") -> bytes:
+    """``depth`` nested elements put before the first ``after`` (in a style record, which the
+    graft copies recursively)."""
+    at = xml.index(after)
+    return xml[:at] + b"<extLst>" * depth + b"</extLst>" * depth + xml[at:]
 
 
 # --------------------------------------------------------------------------------------------
@@ -548,9 +620,57 @@ def corpus() -> list[Case]:
         Case("1904-with-text-month", cells({"Runs!L6": "Mar-26"}, date_1904), "Runs!L6",
              "not a month"),
     ]
+    c += bounds_cases()
     names = [x.name for x in c]
     assert len(names) == len(set(names)), "duplicate case names"
     return c
+
+
+def bounds_cases() -> list[Case]:
+    """Every number finite, every run bounded, nothing ambiguous (issue 13): inputs that would
+    overflow a cost or need absurd time or memory are refused with their cell, before any of
+    that work; ``check`` refuses what ``run`` would."""
+    tiny_gpu = {"GPU catalog!A6": "H100", "GPU catalog!C6": "NVIDIA H100",
+                "GPU catalog!F6": 1e-300, "GPU catalog!H6": 700}
+    return [
+        # 2.8 GB and a traceback before: a plan of 1e40 months
+        Case("interruption-rate-1e39", cells({"Drivers!E15": 1e39}), "Drivers!E15",
+             "interruptions would cost"),
+        # minutes before: 200,000 months of wall-clock time spread month by month
+        Case("mfu-0.0004-percent", cells({"Runs!H6": "0.0004%"}), "Runs!H6", "below 0.1%"),
+        Case("mfu-so-small-a-cost-overflows", cells({"Runs!H6": 1e-300}), "Runs!H6",
+             "below 0.1%"),
+        Case("gpu-throughput-so-small-a-cost-overflows", cells(tiny_gpu), "Runs!A6",
+             "GPU catalog!F6"),
+        Case("run-takes-13000-years", cells({"Runs!H6": 0.002, "Pools!C6": 1}), "Runs!H6",
+             "years of wall-clock time"),
+        Case("staff-months-5000", cells({"Staff!F6": 5000}), "Staff!F6",
+             "longer than costsheet plans"),
+        Case("reserved-term-100000-months", cells({"Pools!G7": 100_000}), "Pools!G7",
+             "longer than costsheet plans"),
+        Case("depreciation-life-1e6-years", cells({"Drivers!E10": 1e6}), "Drivers!E10",
+             "longer than costsheet plans"),
+        Case("start-month-in-2999", cells({"Staff!G6": "2999-01"}), "Staff!G6",
+             "costsheet plans at most 1,200 months"),
+        Case("budget-starts-in-year-1", cells({"Drivers!E22": "0001-01"}), "Drivers!E22",
+             "costsheet plans at most 1,200 months"),
+        # passed `check`, then a RecursionError in `run`
+        Case("styles-nested-20000-deep", parts({"xl/styles.xml": nested}), None,
+             "nests its elements more than 100 deep"),
+        # the headers say 1,000 bytes; inflating it whole needs 2 GiB
+        Case("zip-member-inflates-past-its-header", lying_member(), None,
+             "inflates to more than the 1,000 bytes its header declares"),
+        # memory and time grow with rows read and with lines times scenarios computed
+        Case("data-sheet-60001-rows", parts({}, sheet_edits={"Data": many_rows(60_001)}),
+             "Data!", "more than 60,000 filled rows"),
+        Case("8000-scenarios", cells({}, scenario_columns(8000)), "Data",
+             "more than costsheet computes in one workbook"),
+        # item 3: ambiguity is an error at the cell
+        Case("pool-with-0-gpus-used-by-a-run", cells({"Pools!C6": 0}), "Pools!C6",
+             "has 0 GPUs"),
+        Case("scenario-header-deleted", cells({"Drivers!F4": None}), "Drivers!F5",
+             "without a scenario name"),
+    ]
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,8 +1,10 @@
-"""Headless LibreOffice for tests: export every sheet to CSV, render sheets to PNG.
+"""Headless LibreOffice for tests: export every sheet to CSV, render sheets to PNG, save again.
 
-One private user profile per test session (so no desktop profile is touched and formulas are
-always recalculated on load, never read from stale cached values) and one soffice at a time
-(a process-wide lock plus a file lock, so parallel test workers do not collide).
+Private user profiles per test session (no desktop profile is touched) and one soffice at a time
+(a process-wide lock plus a file lock, so parallel test workers do not collide). By default the
+profile makes LibreOffice recalculate every formula on load, never read stale cached values;
+``recalc=False`` uses a profile with LibreOffice's own defaults instead (for Excel 2007 and newer
+files: "Never recalculate", the saved results are shown), as a user's LibreOffice opens a file.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ oor:op="fuse"><value>0</value></prop></item>
 """
 
 _lock = threading.Lock()
-_profile: Path | None = None
+_profiles: dict[bool, Path] = {}
 
 
 def soffice_path() -> str | None:
@@ -58,24 +60,25 @@ def require_soffice() -> str:
     return path
 
 
-def _profile_dir() -> Path:
-    global _profile
-    if _profile is None:
+def _profile_dir(recalc: bool = True) -> Path:
+    """A private profile: always recalculating on load, or LibreOffice's defaults."""
+    if recalc not in _profiles:
         base = Path(tempfile.mkdtemp(prefix="costsheet-lo-profile-"))
         user = base / "user"
         user.mkdir()
-        (user / "registrymodifications.xcu").write_text(_RECALC_XCU, encoding="utf-8")
+        if recalc:
+            (user / "registrymodifications.xcu").write_text(_RECALC_XCU, encoding="utf-8")
         atexit.register(shutil.rmtree, base, True)
-        _profile = base
-    return _profile
+        _profiles[recalc] = base
+    return _profiles[recalc]
 
 
-def _run(args: list[str], outdir: Path) -> subprocess.CompletedProcess[str]:
+def _run(args: list[str], outdir: Path, recalc: bool = True) -> subprocess.CompletedProcess[str]:
     soffice = require_soffice()
     outdir.mkdir(parents=True, exist_ok=True)
     cmd = [
         soffice,
-        f"-env:UserInstallation={_profile_dir().as_uri()}",
+        f"-env:UserInstallation={_profile_dir(recalc).as_uri()}",
         "--headless",
         "--norestore",
         "--nologo",
@@ -98,15 +101,17 @@ def _run(args: list[str], outdir: Path) -> subprocess.CompletedProcess[str]:
     return proc
 
 
-def convert_sheet_csvs(xlsx: Path, outdir: Path) -> dict[str, list[list[str]]]:
+def convert_sheet_csvs(xlsx: Path, outdir: Path, *,
+                       recalc: bool = True) -> dict[str, list[list[str]]]:
     """Export every sheet of ``xlsx`` to CSV with LibreOffice; {sheet name: rows}.
 
-    Formulas are recalculated on load (private profile), values are exported raw.
+    Formulas are recalculated on load (private profile; with ``recalc=False``, LibreOffice's
+    default settings decide), values are exported raw.
     """
     xlsx = Path(xlsx)
     outdir = Path(outdir)
     before = set(outdir.glob("*.csv")) if outdir.exists() else set()
-    _run(["--convert-to", CSV_FILTER, str(xlsx)], outdir)
+    _run(["--convert-to", CSV_FILTER, str(xlsx)], outdir, recalc)
     produced = sorted(set(outdir.glob("*.csv")) - before)
     prefix = xlsx.stem + "-"
     result: dict[str, list[list[str]]] = {}
@@ -117,6 +122,17 @@ def convert_sheet_csvs(xlsx: Path, outdir: Path) -> dict[str, list[list[str]]]:
     if not result:
         raise RuntimeError(f"soffice wrote no CSV for {xlsx}")
     return result
+
+
+def resave_xlsx(xlsx: Path, outdir: Path) -> Path:
+    """``xlsx`` opened and saved again by LibreOffice as an Excel workbook (a user's "Save" in
+    LibreOffice Calc): the new file, under the same name in ``outdir``."""
+    xlsx = Path(xlsx)
+    _run(["--convert-to", "xlsx:Calc MS Excel 2007 XML", str(xlsx)], Path(outdir))
+    out = Path(outdir) / xlsx.name
+    if not out.exists():
+        raise RuntimeError(f"soffice wrote no workbook for {xlsx}")
+    return out
 
 
 def render_pdf(xlsx: Path, outdir: Path, sheet: str | None = None) -> Path:
@@ -199,3 +215,14 @@ def require_carlito() -> None:
 
 def _safe(name: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name)
+
+
+def save_as_xlsx(xlsx: Path, outdir: Path, *, recalc: bool = False) -> Path:
+    """``xlsx`` opened and saved again by LibreOffice (as a user who opens the file and saves
+    it), with LibreOffice's default settings unless ``recalc``; the new file's path."""
+    xlsx = Path(xlsx)
+    _run(["--convert-to", "xlsx:Calc MS Excel 2007 XML", str(xlsx)], Path(outdir), recalc)
+    out = Path(outdir) / (xlsx.stem + ".xlsx")
+    if not out.exists():
+        raise RuntimeError(f"soffice wrote no xlsx for {xlsx}")
+    return out

@@ -159,7 +159,8 @@ def compute_budget(
         if run.kind == "final" and nonzero(d.restart_probability):
             items.append(restart_risk_line(
                 run.name, d.restart_probability, d.restart_share_lost,
-                run_cost.get(run.name, 0.0), cur, runs[run.name].start_month, run.stage))
+                run_cost.get(run.name, 0.0), cur, runs[run.name].start_month, run.stage,
+                months=_months_of(runs[run.name].wall_clock_days)))
 
     for line in budget.data:
         items.append(cost_line(line, fx, "data", cur))
@@ -207,6 +208,7 @@ def _gpu_uses(
     runs: dict[str, RunCompute] = {}
     for run in budget.runs:
         pool = pool_for(budget, run.pool, run_named(run.name), key=f"runs.{run.name}.pool")
+        _check_gpus(pool, run)
         rc = run_compute(run, pool, specs[pool.name], d)
         runs[run.name] = rc
         months = _months_of(rc.wall_clock_days)
@@ -222,6 +224,18 @@ def _gpu_uses(
                 (_("{n} runs × ").format(n=run.count) if run.count != 1 else "") + rc.basis,
                 f"runs.{run.name}", rc.start_month, months, run.name, run.stage))
     return runs, uses
+
+
+def _check_gpus(pool: GpuPool, run: TrainingRun) -> None:
+    """A pool of 0 GPUs that a run uses is an error: it has no wall-clock time and no
+    interruptions, which would otherwise drop without a word (blank means rented on demand)."""
+    if pool.gpu_count is not None and is_scalar(pool.gpu_count) and float(pool.gpu_count) == 0:
+        raise InputError(
+            _("pool {pool!r} has 0 GPUs, and run {run!r} runs on it: give the pool's GPU "
+              "count, or leave it blank for GPUs rented on demand (the run then has no "
+              "wall-clock time and no interruptions)").format(pool=pool.name, run=run.name),
+            code="pool_without_gpus",
+            key=f"pools.{pool.name}.gpu_count", related=(f"runs.{run.name}.pool",))
 
 
 def _high_mfu_warning(run_name: str, mfu: float) -> str:
@@ -413,7 +427,6 @@ def _sum_known(values: list[Value | None]) -> Value | None:
 
 def _metrics(finals: list[RunCompute], energy_kwh: Value, grid: Value) -> dict[str, Value]:
     walls = [rc.wall_clock_days for rc in finals]
-    mfus = [rc.mfu for rc in finals if rc.mfu is not None]
     return {
         "flops": _sum_known([rc.flops * rc.count if rc.flops is not None else None
                              for rc in finals]),
@@ -424,11 +437,36 @@ def _metrics(finals: list[RunCompute], energy_kwh: Value, grid: Value) -> dict[s
                                               for rc in finals]),
         "wall_clock_days": None if (not walls or any(w is None for w in walls))
         else _sum_known(walls),
-        "mfu": mfus[0] if len(mfus) == 1 else (None if not mfus else mfus[0]),
-        "goodput": finals[0].goodput if finals else None,
+        "mfu": _weighted_mfu(finals),
+        "goodput": _goodput(finals),
         "energy_kwh": energy_kwh,
         "co2_kg": energy_kwh * grid,
     }
+
+
+def _weighted_mfu(finals: list[RunCompute]) -> Value | None:
+    """The final runs' MFU, weighted by their GPU-hours (one run: its own MFU)."""
+    known = [rc for rc in finals if rc.mfu is not None]
+    if len(known) <= 1:
+        return known[0].mfu if known else None
+    hours: Value = 0.0
+    weighted: Value = 0.0
+    for rc in known:
+        hours = hours + rc.gpu_hours * rc.count
+        weighted = weighted + rc.mfu * rc.gpu_hours * rc.count
+    return weighted / hours
+
+
+def _goodput(finals: list[RunCompute]) -> Value | None:
+    """Useful GPU-hours ÷ GPU-hours including interruptions, over every final run."""
+    if len(finals) <= 1:
+        return finals[0].goodput if finals else None
+    useful: Value = 0.0
+    lost: Value = 0.0
+    for rc in finals:
+        useful = useful + rc.gpu_hours * rc.count
+        lost = lost + rc.interruption_hours * rc.count
+    return useful / (useful + lost)
 
 
 def _run_info(rc: RunCompute) -> dict[str, Value]:

@@ -17,7 +17,7 @@ import numpy as np
 from ..catalog import GpuSpec
 from ..errors import InputError
 from ..i18n import _
-from ..inputs import HOURS_PER_YEAR, Drivers, GpuPool, TrainingRun
+from ..inputs import HOURS_PER_YEAR, Drivers, GpuPool, TrainingRun, currency_note
 from ..units import format_money
 from .flops import SECONDS_PER_HOUR as SECONDS_PER_HOUR
 from .flops import gpu_hours_for_flops as gpu_hours_for_flops
@@ -247,7 +247,9 @@ def gpu_hour_rate(
     if pool.ownership == "rent":
         if pool.price_per_gpu_hour is not None:
             cur = pool.currency or reporting_currency
-            return GpuHourRate(pool.price_per_gpu_hour, cur, _("rental price"))
+            note = currency_note(pool)
+            return GpuHourRate(pool.price_per_gpu_hour, cur,
+                               _("rental price") + (f" {note}" if note else ""))
         price_basis = drivers.price_basis
         price, how = spec.rental_price(price_basis) if spec is not None else (None, "")
         if price is None:
@@ -263,7 +265,8 @@ def gpu_hour_rate(
             )
         return GpuHourRate(price, "USD", how)
     if pool.purchase_price_per_gpu is not None:
-        price, cur, src = pool.purchase_price_per_gpu, pool.currency or reporting_currency, ""
+        price, cur = pool.purchase_price_per_gpu, pool.currency or reporting_currency
+        src = f" {currency_note(pool)}" if currency_note(pool) else ""
     elif spec is not None and spec.purchase_price_per_gpu is not None:
         price, cur = spec.purchase_price_per_gpu, "USD"
         src = _(" (catalog, {date})").format(date=spec.purchase_price_date)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..i18n import _
-from ..inputs import CostLine, Drivers, StaffLine
+from ..inputs import CostLine, Drivers, StaffLine, currency_note
 from .items import LineItem, is_scalar, m, pct, q
 
 FxRate = Callable[[str | None], tuple[float, str]]
@@ -31,6 +31,8 @@ def cost_line(line: CostLine, fx: FxRate, section: str, currency: str = "USD") -
         parts.append(_("× (1 + {overhead} overhead)").format(overhead=pct(line.overhead)))
     if note:
         parts.append(note)
+    if currency_note(line):
+        parts.append(currency_note(line))
     return LineItem(
         line.family, line.name, line.quantity, unit, line.unit_cost * rate, amount, "",
         " ".join(parts), f"{section}.{line.name}", line.start_month, line.months,
@@ -53,6 +55,8 @@ def staff_line(line: StaffLine, drivers: Drivers, fx: FxRate) -> LineItem:
         allocation=pct(line.allocation), months=q(line.months))
     if note:
         basis += f" {note}"
+    if currency_note(line):
+        basis += f" {currency_note(line)}"
     unit_cost = line.annual_salary * (1.0 + burden) * line.allocation * line.months / 12.0 * rate
     return LineItem(
         "staff", line.role, line.headcount, _("person"), unit_cost, amount, "", basis,

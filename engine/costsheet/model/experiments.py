@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from ..i18n import _
-from .items import LineItem, Value, m, pct, q
+from ..units import format_money_short
+from .items import LineItem, Value, is_scalar, m, pct, q
 from .labels import RESTART_RISK, line_name
 
 
@@ -15,22 +16,32 @@ def restart_risk_line(
     currency: str,
     start_month: str | None,
     stage: str | None = None,
+    months: float | None = None,
 ) -> LineItem:
     """Expected cost of a failed or diverged final run: probability × share redone × run cost.
 
-    In a Monte Carlo run ``probability`` is a 0/1 draw per trial, so rare failures show in the
-    tail instead of being smeared over every trial.
+    A reserve, not cash: the monthly plan holds it beside the months (``months``: the run's,
+    after which an unused reserve is released; see :mod:`costsheet.model.variance`). In a Monte
+    Carlo run ``probability`` is a 0/1 draw per trial, so rare failures show in the tail instead
+    of being smeared over every trial.
     """
-    amount = probability * share_lost * run_cost
+    redo = share_lost * run_cost
+    amount = probability * redo
     return LineItem(
-        "experiments", line_name(RESTART_RISK, run_name), probability,
-        _("probability"),
-        share_lost * run_cost, amount, currency,
-        _("{chance} chance × {share} of the run redone × {cost} run compute").format(
-            chance=pct(probability), share=pct(share_lost), cost=m(run_cost, currency)),
-        f"runs.{run_name}", start_month, None, kind="restart_risk", run=run_name,
+        "experiments", line_name(RESTART_RISK, run_name), probability, _("chance"),
+        redo, amount, currency,
+        _("expected cost of a restart: {chance} chance × {redo} ({share} of the run's {cost} "
+          "compute redone) = {amount}; held as a reserve, not spent month by month").format(
+            chance=pct(probability), redo=_short(redo, currency), share=pct(share_lost),
+            cost=_short(run_cost, currency), amount=_short(amount, currency)),
+        f"runs.{run_name}", start_month, months, kind="restart_risk", run=run_name,
         stage=stage,
     )
+
+
+def _short(x: Value, currency: str) -> str:
+    """``$4.64M`` for a sentence (a range for Monte Carlo trials)."""
+    return format_money_short(float(x), currency) if is_scalar(x) else m(x, currency)
 
 
 def sweep_gpu_hours(final_gpu_hours: Value, multiplier: Value) -> Value:

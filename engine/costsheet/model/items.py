@@ -37,6 +37,9 @@ KINDS: dict[str, str] = {
     "purchase": "owned GPUs bought (monthly cash view)",
     "depreciation": "owned GPUs depreciated straight-line (monthly P&L view)",
 }
+#: expected-value lines: a probability-weighted cost held as a reserve, not spent as cash (kept
+#: out of the monthly cash plan and of the variance against actuals; see model/variance.py)
+RESERVE_KINDS = frozenset({"restart_risk"})
 #: kinds that price GPU-hours of a pool at its rate
 GPU_HOUR_KINDS = frozenset({"final_run", "experiment_run", "interruptions", "sweep",
                             "idle_capacity"})

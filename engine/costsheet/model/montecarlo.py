@@ -37,6 +37,7 @@ from ..errors import InputError, got_text
 from ..i18n import _
 from ..inputs import FAMILIES, Budget
 from ..units import UnitError, parse_number
+from .bounds import check_simulation, finite
 from .budget import compute_budget
 from .items import BudgetResult
 from .scenarios import apply_overrides, apply_scenario, get_value, split_key
@@ -371,8 +372,8 @@ def _validator(alias: Any) -> Any:
 _FRACTIONS = {id(_validator(a)) for a in (_inp.Fraction, _inp.OptFraction)}
 _OVERHEADS = {id(_validator(a)) for a in (_inp.Overhead, _inp.OptOverhead)}
 _COUNTS = {id(_validator(a)) for a in (_inp.Count, _inp.OptCount)}
-_NUMBERS = {id(_validator(a)) for a in (_inp.Number, _inp.OptNumber)} | _FRACTIONS \
-    | _OVERHEADS | _COUNTS
+_NUMBERS = {id(_validator(a)) for a in (_inp.Number, _inp.OptNumber, _inp.Money,
+                                         _inp.OptMoney)} | _FRACTIONS | _OVERHEADS | _COUNTS
 
 
 def valid_range(key: str) -> ValidRange:
@@ -660,6 +661,7 @@ def simulate(
         raise InputError("chunk_trials: " + _("must be at least 1"))
     base_budget = apply_scenario(budget, scenario)
     dists = check_uncertainties(base_budget, uncertainties or {})
+    check_simulation(trials, len(dists))
     base = base_result or compute_budget(base_budget, catalog, scenario=scenario)
     draws = draw(base_budget, dists, trials, seed, restart_draws=restart_draws)
     if RESTART_KEY in draws and RESTART_KEY not in dists:
@@ -686,11 +688,27 @@ def simulate(
                 arr[start:stop] = np.broadcast_to(v, (n,))
         if progress is not None:
             progress(n)
+    _check_finite_trials(total, dists)
     return RiskResult(
         trials=trials, seed=seed, currency=base.currency, total=total, families=families,
         metrics=metrics, draws=draws, uncertainties=dists, base=base, scenario=scenario,
         rank_sample=rank_sample,
     )
+
+
+def _check_finite_trials(total: np.ndarray, dists: Mapping[str, Distribution]) -> None:
+    """A trial whose total overflows is refused, naming the uncertain inputs (never a NaN or an
+    infinite percentile on the Risk sheet)."""
+    if finite(total):
+        return
+    keys = list(dists)
+    bad = int(np.count_nonzero(~np.isfinite(total)))
+    raise InputError(
+        _("Monte Carlo: {bad} of {trials} trials give a total that is not a finite number; the "
+          "ranges of the uncertain inputs reach values where a cost overflows").format(
+            bad=f"{bad:,}", trials=f"{total.size:,}"),
+        code="not_finite", key=keys[0] if keys else None, related=tuple(keys[1:]),
+        hint=_("narrow the ranges on the Uncertainty sheet (or in the drivers' cells)"))
 
 
 __all__ = [

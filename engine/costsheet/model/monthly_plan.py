@@ -10,6 +10,7 @@ last row.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,7 +19,7 @@ from typing import Any
 from ..catalog import Catalog
 from ..errors import InputError
 from ..i18n import _, ngettext
-from ..inputs import Budget
+from ..inputs import FAMILIES, Budget
 from ..units import format_money
 from .items import BudgetResult
 from .refresh_log import (
@@ -32,7 +33,7 @@ from .refresh_log import (
     make_entry,
     rows_as_dicts,
 )
-from .timeline import Timeline, as_month, build_timeline
+from .timeline import MonthRow, Timeline, as_month, build_timeline
 from .variance import ActualLine, FxRates, Variance, compute_variance
 
 __all__ = ["MonthlyPlan", "actual_rates", "plan_monthly"]
@@ -53,6 +54,7 @@ class MonthlyPlan:
     entry: LogEntry | None  # the row appended; None when unchanged
     unchanged: bool
     warnings: list[str] = field(default_factory=list)
+    asked_as_of: str | None = None  # the as-of month asked for (None: the latest with actuals)
 
     @property
     def as_of(self) -> str | None:
@@ -71,15 +73,39 @@ class MonthlyPlan:
         lines += describe_change(self.entry, _money_fn(self.currency))
         return lines
 
+    def cash_rows(self) -> list[MonthRow]:
+        """The Monthly sheet's cash plan: what was booked in closed months (the actuals), the
+        budget in the others; per family, with the month's total and the running total."""
+        out: list[MonthRow] = []
+        cumulative = 0.0
+        for month, _status, families in self.variance.plan_rows():
+            fams = {f: families.get(f, 0.0) for f in FAMILIES}
+            total = math.fsum(fams.values())
+            cumulative += total
+            out.append(MonthRow(month, fams, total, cumulative))
+        return out
+
+    @property
+    def actuals_instead_of_budget(self) -> float:
+        """What the closed months' actuals add to their budget (the variance to date)."""
+        return math.fsum(r.variance for r in self.variance.monthly_rows
+                         if r.status == "actual")
+
     def to_dict(self) -> dict[str, Any]:
+        v = self.variance
         return {
             "scenario": self.scenario,
             "as_of": self.as_of,
             "fingerprint": self.fingerprint,
             "unchanged": self.unchanged,
             "log_rows": len(self.log_rows) + (0 if self.unchanged else 1),
-            "latest_estimate": self.variance.latest_estimate,
-            "full_budget": self.variance.full_budget,
+            "latest_estimate": v.latest_estimate,
+            "latest_estimate_without_reserve": v.latest_estimate_without_reserve,
+            "reserve": self.timeline.reserve_total,
+            "reserve_not_yet_used": v.reserve_not_yet_used,
+            "full_budget": v.full_budget,
+            "months_total": math.fsum(r.total for r in self.cash_rows()),
+            "splits": len(v.splits),
         }
 
 
@@ -108,6 +134,7 @@ def plan_monthly(
     as_of: str | None = None,
     scenario: str | None = None,
     catalog: Catalog | None = None,
+    reuse: MonthlyPlan | None = None,
 ) -> MonthlyPlan:
     """Timeline, variance and the next Refresh log row of ``scenario`` (default: the first).
 
@@ -116,17 +143,24 @@ def plan_monthly(
     month starts the timeline when no input gives one). Raises InputError for an unknown
     scenario or an as-of month that is not one, and
     :class:`~costsheet.model.variance.FxError` for currencies that cannot be converted.
+    ``reuse``: a plan of the same budget, actuals and rates made already (``check`` makes one
+    before ``run`` writes): its timelines and variance are taken when its scenario and as-of
+    month are the ones asked for.
     """
     sc = _scenario(results, scenario)
     asof = as_month(as_of, _("as-of month"), key="as_of") if as_of is not None else None
-    fallback = f"{now.year:04d}-{now.month:02d}"
-    tl = build_timeline(budget, scenario=sc, view="cash", result=results[sc], catalog=catalog,
-                        fallback_start=fallback)
-    pnl = build_timeline(budget, scenario=sc, view="pnl", result=results[sc], catalog=catalog,
-                         horizon=tl.horizon, fallback_start=fallback)
-    actual_fx = actual_rates(tl.currency, budget.fx_rates, monthly_fx or {})
     lines = list(actuals)
-    var = compute_variance(budget, lines, as_of=asof, actual_fx=actual_fx, timeline=tl)
+    if reuse is not None and reuse.scenario == sc and reuse.asked_as_of == asof:
+        tl, pnl, var = reuse.timeline, reuse.pnl, reuse.variance
+        actual_fx = actual_rates(tl.currency, budget.fx_rates, monthly_fx or {})
+    else:
+        fallback = f"{now.year:04d}-{now.month:02d}"
+        tl = build_timeline(budget, scenario=sc, view="cash", result=results[sc],
+                            catalog=catalog, fallback_start=fallback)
+        pnl = build_timeline(budget, scenario=sc, view="pnl", result=results[sc],
+                             catalog=catalog, horizon=tl.horizon, fallback_start=fallback)
+        actual_fx = actual_rates(tl.currency, budget.fx_rates, monthly_fx or {})
+        var = compute_variance(budget, lines, as_of=asof, actual_fx=actual_fx, timeline=tl)
     fp = fingerprint(budget, lines, var.as_of, actual_fx)
     header, rows = canonical_titles(list(log_header)), [list(r) for r in log_rows]
     dict_rows = rows_as_dicts(header, rows)
@@ -137,6 +171,7 @@ def plan_monthly(
         entry = make_entry(
             now=now, as_of=var.as_of, version=version, fingerprint=fp, scenario=sc,
             currency=tl.currency, forecast=var.forecast_by_family,
+            reserve=var.reserve_not_yet_used if tl.reserve else None,
             scenario_totals={n: float(r.total) for n, r in results.items()},
             previous_rows=dict_rows, view=tl.view,
             note=ngettext("{n} actual row", "{n} actual rows", len(lines)).format(n=len(lines))
@@ -145,7 +180,7 @@ def plan_monthly(
     return MonthlyPlan(
         scenario=sc, currency=tl.currency, timeline=tl, pnl=pnl, variance=var,
         fingerprint=fp, log_header=new_header, log_rows=rows, entry=entry,
-        unchanged=unchanged, warnings=list(var.warnings),
+        unchanged=unchanged, warnings=list(var.warnings), asked_as_of=asof,
     )
 
 

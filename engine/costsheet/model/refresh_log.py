@@ -39,6 +39,7 @@ CURRENCY = N_("Currency")
 FORECAST_TOTAL = N_("Forecast total")
 CHANGE_TOTAL = N_("Change total")
 NOTE = N_("Note")
+RESERVE = N_("Reserve not yet used")
 TOTAL_PREFIX = "Total: "
 #: the View column's words (the timeline's view names are keys)
 VIEW_WORDS = {"cash": N_("cash"), "pnl": N_("P&L")}
@@ -58,6 +59,35 @@ FIXED_COLUMNS: tuple[str, ...] = (
     *[forecast_column(f) for f in FAMILIES], CHANGE_TOTAL, *[change_column(f) for f in FAMILIES],
     NOTE,
 )
+#: columns a row has only sometimes (added at the right when first needed)
+OPTIONAL_COLUMNS: tuple[str, ...] = (RESERVE,)
+
+
+#: Significant digits of a number that count in the fingerprint: LibreOffice saves numbers with
+#: 15 and Excel rounds what it is given to 15, so a re-save moves the 16th and 17th digits of a
+#: value (2.583333333333333 becomes 2.58333333333333); 12 leaves room for how either rounds.
+FINGERPRINT_DIGITS = 12
+#: Two amounts of money are the same when they differ by less than half a cent, or by less than
+#: a billionth of the amount (float sums of large totals are exact to about that).
+MONEY_ABS_TOLERANCE = 0.005
+MONEY_REL_TOLERANCE = 1e-9
+
+
+def same_money(a: float, b: float) -> bool:
+    """Whether two amounts are the same money (:data:`MONEY_ABS_TOLERANCE`, relative
+    :data:`MONEY_REL_TOLERANCE`)."""
+    return abs(a - b) <= max(MONEY_ABS_TOLERANCE, MONEY_REL_TOLERANCE * max(abs(a), abs(b)))
+
+
+def _normalised(value: Any) -> Any:
+    """``value`` with every float rounded to :data:`FINGERPRINT_DIGITS` significant digits."""
+    if isinstance(value, float):
+        return float(f"{value:.{FINGERPRINT_DIGITS}g}") if math.isfinite(value) else value
+    if isinstance(value, dict):
+        return {k: _normalised(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_normalised(v) for v in value]
+    return value
 
 
 def display_title(key: str) -> str:
@@ -69,7 +99,7 @@ def display_title(key: str) -> str:
             return _("Change: {family}").format(family=FAMILY_LABELS[f])
     if key.startswith(TOTAL_PREFIX):
         return _("Total: {scenario}").format(scenario=key[len(TOTAL_PREFIX):])
-    return _(key) if key in FIXED_COLUMNS else key
+    return _(key) if key in FIXED_COLUMNS or key in OPTIONAL_COLUMNS else key
 
 
 def canonical_titles(titles: Sequence[Any]) -> list[Any]:
@@ -79,7 +109,7 @@ def canonical_titles(titles: Sequence[Any]) -> list[Any]:
     totals: list[tuple[str, str]] = []
     for lang in available_languages():
         with use_language(lang):
-            for key in FIXED_COLUMNS:
+            for key in (*FIXED_COLUMNS, *OPTIONAL_COLUMNS):
                 known.setdefault(display_title(key), key)
             head, _sep, tail = display_title(TOTAL_PREFIX + "\0").partition("\0")
             totals.append((head, tail))
@@ -107,17 +137,19 @@ def fingerprint(
     """A stable hash of everything a refresh reads: the budget, actuals, actual rates, as-of.
 
     Same inputs → same fingerprint, in any process on any day (``sha256:`` + 16 hex digits).
+    Numbers count to :data:`FINGERPRINT_DIGITS` significant digits: a workbook re-saved by
+    LibreOffice or Excel with the same inputs keeps its fingerprint.
     """
     if isinstance(actual_fx, FxRates):
         fx: Any = actual_fx.to_dict()
     else:
         fx = dict(actual_fx) if actual_fx is not None else None
-    payload = {
+    payload = _normalised({
         "budget": _stable_dump(budget),
         "actuals": [json.loads(a.model_dump_json()) for a in actuals],
-        "actual_fx": fx,
+        "actual_fx": json.loads(json.dumps(fx, default=str)),
         "as_of": as_of,
-    }
+    })
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True,
                       default=str)
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
@@ -159,6 +191,9 @@ class LogEntry:
     scenario_totals: dict[str, float]  # the model's total of every scenario
     note: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    #: the reserve for restart risk not yet used (None: the budget holds no reserve); the
+    #: forecast by family leaves it out
+    reserve: float | None = None
 
     @property
     def forecast_total(self) -> float:
@@ -183,6 +218,8 @@ class LogEntry:
         for f in FAMILIES:
             out[change_column(f)] = _cents(self.change.get(f))
         out[NOTE] = self.note
+        if self.reserve is not None:
+            out[RESERVE] = _cents(self.reserve)
         for name, total in self.scenario_totals.items():
             out[TOTAL_PREFIX + name] = _cents(total)
         return out
@@ -243,18 +280,25 @@ def make_entry(
     previous_rows: Sequence[Mapping[str, Any]] = (),
     view: str = "cash",
     note: str = "",
+    reserve: float | None = None,
 ) -> LogEntry:
-    """The next log row; ``change`` is this forecast minus the previous refresh's, per family."""
+    """The next log row; ``change`` is this forecast minus the previous refresh's, per family:
+    the log keeps cents, so the forecast is compared in cents, and a difference within
+    :func:`same_money` is no change (never a "−$0.00"). ``reserve``: the reserve not yet used,
+    beside the forecast (None: there is none)."""
     prev = previous_row(previous_rows, scenario)
     change: dict[str, float | None] = {}
     for f in FAMILIES:
         before = _number(prev.get(forecast_column(f))) if prev is not None else None
-        change[f] = None if before is None else float(forecast.get(f, 0.0)) - before
+        latest = round(float(forecast.get(f, 0.0)), 2)
+        change[f] = None if before is None else (0.0 if same_money(latest, before)
+                                                 else latest - before)
     return LogEntry(
         time=format_time(now), as_of=as_of, version=version, fingerprint=fingerprint,
         scenario=scenario, view=view, currency=currency,
         forecast={f: float(forecast.get(f, 0.0)) for f in FAMILIES}, change=change,
         scenario_totals={k: float(v) for k, v in scenario_totals.items()}, note=note,
+        reserve=None if reserve is None else float(reserve),
     )
 
 
@@ -292,8 +336,15 @@ def describe_change(entry: LogEntry, money: Callable[[float], str]) -> list[str]
             else _("P&L view") if entry.view == "pnl" else entry.view)
     as_of = (_("actuals to {month}").format(month=entry.as_of) if entry.as_of
              else _("no actuals yet"))
-    lines = [_("forecast ({scenario}, {view}; {as_of}): {total}").format(
-        scenario=entry.scenario, view=view, as_of=as_of, total=money(entry.forecast_total))]
+    total = money(entry.forecast_total)
+    if entry.reserve is None:
+        lines = [_("forecast ({scenario}, {view}; {as_of}): {total}").format(
+            scenario=entry.scenario, view=view, as_of=as_of, total=total)]
+    else:
+        lines = [_("forecast ({scenario}, {view}; {as_of}): {total} without the reserve; "
+                   "reserve for restart risk not yet used: {reserve}").format(
+            scenario=entry.scenario, view=view, as_of=as_of, total=total,
+            reserve=money(entry.reserve))]
     if entry.change_total is None:
         lines.append(_("first refresh of this scenario in the log"))
         return lines

@@ -26,10 +26,15 @@ Owned hardware has two views:
   over the hardware's life (capex / life months, every month from the pool's start), split between
   families in the proportion the model charges them; only months inside the horizon are shown.
 
-The *view total* is the model's total with each owned pool's depreciation lines replaced by the
-purchase (cash) or by the whole straight-line depreciation over the life (P&L). The months inside
-the horizon hold ``Timeline.total``; what falls outside (before the start, after the end) is
-``Timeline.outside_total``; the two add up to ``Timeline.view_total``.
+Expected-value lines (the restart risk of a final run, :data:`~costsheet.model.items.
+RESERVE_KINDS`) are not cash: they are held beside the months as ``Timeline.reserve`` (one
+:class:`ReserveLine` each, with the months of the run it covers), never spread over them.
+
+The *view total* is the model's total without the reserve, with each owned pool's depreciation
+lines replaced by the purchase (cash) or by the whole straight-line depreciation over the life
+(P&L). The months inside the horizon hold ``Timeline.total``; what falls outside (before the
+start, after the end) is ``Timeline.outside_total``; the two add up to ``Timeline.view_total``.
+``Timeline.reconciliation()`` goes from the model's total to ``Timeline.total`` step by step.
 
 The default horizon runs from ``Drivers.start_month`` (or, when blank, the earliest start of any
 line) to the last month any line of the model touches (a pool's term, a run's end, staff months,
@@ -46,14 +51,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from ..catalog import Catalog
-from ..errors import InputError, got_text
+from ..errors import InputError, Report, got_text
 from ..i18n import N_, LazyMapping, _
 from ..inputs import FAMILIES, Budget, Drivers, GpuPool, parse_month
 from ..units import UnitError
 from .budget import budget_catalog, compute_budget, make_fx
 from .compute import gpu_hour_rate
 from .costlines import FxRate
-from .items import GPU_HOUR_KINDS, BudgetResult, LineItem, is_scalar, m, q
+from .items import GPU_HOUR_KINDS, RESERVE_KINDS, BudgetResult, LineItem, is_scalar, m, q
 from .labels import DEPRECIATION, PURCHASE, line_name
 from .scenarios import apply_scenario
 
@@ -247,12 +252,40 @@ def _owned(pool: GpuPool, cat: Catalog, d: Drivers, fx: FxRate, currency: str,
 
 @dataclass(frozen=True)
 class MonthlyAmount:
-    """One line's amount in one month (reporting currency)."""
+    """One line's amount in one month (reporting currency); ``kind``, ``pool`` and ``run`` are
+    its line's (:class:`~costsheet.model.items.LineItem`), so an invoice booked under a pool's
+    name can be split across the lines of that pool."""
 
     month: str
     family: str
     item: str
     source: str
+    amount: float
+    kind: str = ""
+    pool: str | None = None
+    run: str | None = None
+
+
+@dataclass(frozen=True)
+class ReserveLine:
+    """An expected-value line (restart risk) held as a reserve beside the monthly plan: the
+    months of the run it covers, ``start`` to ``end``; after ``end`` its unused rest is
+    released (:mod:`costsheet.model.variance`)."""
+
+    item: LineItem
+    start: str
+    end: str
+
+    @property
+    def amount(self) -> float:
+        return float(self.item.amount)
+
+
+@dataclass(frozen=True)
+class Reconciling:
+    """One step from the model's total to a timeline's total inside its months."""
+
+    label: str
     amount: float
 
 
@@ -295,6 +328,40 @@ class Timeline:
     owned: list[OwnedHardware]
     model_total: float
     warnings: list[str] = field(default_factory=list)
+    reserve: list[ReserveLine] = field(default_factory=list)
+
+    @property
+    def reserve_total(self) -> float:
+        """Expected-value lines held beside the months (not cash): the model counts them."""
+        return math.fsum(r.amount for r in self.reserve)
+
+    def reconciliation(self) -> list[Reconciling]:
+        """How the model's total becomes this view's total inside the horizon, step by step:
+        ``model_total + sum(step.amount) == total``. The reserve is held beside the months;
+        amounts outside the months are not in them; each owned pool is its purchase (cash) or
+        its straight-line depreciation inside the months (P&L) instead of the model's charge."""
+        steps: list[Reconciling] = []
+        if self.reserve:
+            steps.append(Reconciling(
+                _("reserve for restart risk, held beside the monthly plan"),
+                -self.reserve_total))
+        owned = {o.pool: o for o in self.owned}
+        outside_owned: dict[str, float] = defaultdict(float)
+        outside_rest = 0.0
+        for e in self.outside:
+            if e.pool in owned and e.kind in ("purchase", "depreciation"):
+                outside_owned[e.pool] += e.amount
+            else:
+                outside_rest += e.amount
+        if outside_rest:
+            steps.append(Reconciling(_("amounts that fall outside the budget's months"),
+                                     -outside_rest))
+        for name, o in owned.items():
+            view = math.fsum(float(it.amount) for it in self.lines
+                             if it.pool == name and it.kind in ("purchase", "depreciation"))
+            inside = view - outside_owned.get(name, 0.0)
+            steps.append(Reconciling(_owned_label(self.view, o), inside - o.charged))
+        return steps
 
     @property
     def months(self) -> list[str]:
@@ -311,7 +378,8 @@ class Timeline:
 
     @property
     def view_total(self) -> float:
-        """The model's total with owned hardware as purchase (cash) or whole depreciation (P&L)."""
+        """The model's total with owned hardware as purchase (cash) or whole depreciation (P&L),
+        without the reserve (:attr:`reserve_total`)."""
         return math.fsum(float(it.amount) for it in self.lines)
 
     def by_month_family(self) -> dict[tuple[str, str], float]:
@@ -370,6 +438,17 @@ class Timeline:
                             dtype=float)
 
 
+def _owned_label(view: str, o: OwnedHardware) -> str:
+    if view == "cash":
+        if o.start_month:
+            return _("{pool}: bought in {month} (the purchase instead of the model's "
+                     "depreciation)").format(pool=o.pool, month=o.start_month)
+        return _("{pool}: bought in the first month (the purchase instead of the model's "
+                 "depreciation)").format(pool=o.pool)
+    return _("of which depreciation of {pool} after the project's term, inside the budget's "
+             "months").format(pool=o.pool)
+
+
 def build_timeline(
     budget: Budget,
     *,
@@ -413,20 +492,29 @@ def build_timeline(
             for p in sb.pools if p.term_months is not None and p.ownership == "rent"}
     placed = [_placed(it, spans, held, result, default_start) for it in model_items]
     hz = _horizon(horizon, default_start, placed, owned)
+    if horizon is None and sb.drivers.start_month is not None:
+        _refuse_early_starts(sb, model_items, placed, owned, sb.drivers.start_month)
 
     lines: list[LineItem] = []
     entries: list[MonthlyAmount] = []
     outside: list[MonthlyAmount] = []
 
+    reserve: list[ReserveLine] = []
+
     def put(it: LineItem, start: str, months: float | None) -> None:
         lines.append(it)
         for mo, amount in spread(float(it.amount), start, months).items():
-            e = MonthlyAmount(mo, it.family, it.item, it.source, amount)
+            e = MonthlyAmount(mo, it.family, it.item, it.source, amount, it.kind, it.pool,
+                              it.run)
             (entries if mo in hz else outside).append(e)
 
     for it, (start, months) in zip(model_items, placed, strict=True):
         if pool_of_item(it) in owned_names:
             continue  # replaced below
+        if it.kind in RESERVE_KINDS:  # a reserve, not cash: held beside the months
+            reserve.append(ReserveLine(it, start, add_months(
+                start, len(spread_weights(months)) - 1)))
+            continue
         put(it, start, months)
     for o in owned:
         start = o.start_month or hz.start
@@ -454,10 +542,11 @@ def build_timeline(
         if before:
             warnings.append(_("{n} monthly amounts fall before the horizon start {start}").format(
                 n=before, start=hz.start))
+    warnings += _long_gaps(entries, hz)
     return Timeline(
         scenario=scenario, view=view, currency=result.currency, horizon=hz, lines=lines,
         entries=entries, outside=outside, owned=owned, model_total=float(result.total),
-        warnings=warnings,
+        warnings=warnings, reserve=reserve,
     )
 
 
@@ -473,6 +562,68 @@ def monthly_frame(
     return build_timeline(
         budget, scenario=scenario, view=view, horizon=horizon, catalog=catalog
     ).frame()
+
+
+#: months with nothing budgeted, in a row, after which a start month looks like a mistyped year
+GAP_MONTHS = 12
+
+
+def _start_key(budget: Budget, it: LineItem) -> str:
+    """The input that sets a model line's start month: its run's, else its pool's, else its
+    line's (``runs.main.start_month``)."""
+    if it.run is not None:
+        run = next((r for r in budget.runs if r.name == it.run), None)
+        if run is not None and (run.start_month is not None or it.pool is None):
+            return f"runs.{run.name}.start_month"
+    if it.pool is not None:
+        return f"pools.{it.pool}.start_month"
+    return f"{it.source}.start_month"
+
+
+def _refuse_early_starts(budget: Budget, items: list[LineItem],
+                         placed: list[tuple[str, float | None]], owned: list[OwnedHardware],
+                         start: str) -> None:
+    """A line (or an owned pool) that starts before the Drivers' start month would fall outside
+    the monthly plan: an InputError naming each such start month's input (``report``)."""
+    found: dict[str, str] = {}
+    for it, (month, _months) in zip(items, placed, strict=True):
+        if month_index(month) < month_index(start):
+            found.setdefault(_start_key(budget, it), month)
+    for o in owned:
+        if o.start_month is not None and month_index(o.start_month) < month_index(start):
+            found.setdefault(f"pools.{o.pool}.start_month", o.start_month)
+    if not found:
+        return
+    report = Report()
+    for key, month in found.items():
+        report.add("", "", key, month, _early_message(month, start), code="start_before_budget")
+    key, month = next(iter(found.items()))
+    raise InputError(_early_message(month, start), report=report, code="start_before_budget",
+                     key=key, hint=_("check the year, or move the Drivers' Start month earlier"))
+
+
+def _early_message(month: str, start: str) -> str:
+    return _("starts in {month}, before the budget's first month {start} (Drivers): its cost "
+             "would fall outside the monthly plan; check the year, or move the Start month on "
+             "the Drivers sheet earlier").format(month=month, start=start)
+
+
+def _long_gaps(entries: list[MonthlyAmount], hz: Horizon) -> list[str]:
+    """A warning for each run of :data:`GAP_MONTHS` or more empty months followed by spending
+    (a start month typed with the wrong year leaves such a gap)."""
+    spent = {e.month for e in entries if abs(e.amount) > 0}
+    out: list[str] = []
+    gap: list[str] = []
+    for mo in hz.months:
+        if mo in spent:
+            if len(gap) >= GAP_MONTHS and month_index(gap[0]) > month_index(hz.start):
+                out.append(_("nothing is budgeted from {first} to {last} ({n} months), then "
+                             "spending starts again in {month}: check the year of the start "
+                             "months").format(first=gap[0], last=gap[-1], n=len(gap), month=mo))
+            gap = []
+        else:
+            gap.append(mo)
+    return out
 
 
 def _pool_spans(items: list[LineItem], result: BudgetResult) -> dict[str, tuple[str, float]]:

@@ -17,6 +17,18 @@ Words and signs:
   differently). They add up to the variance.
 - *latest estimate* = actuals to date + budget of the months after the as-of month; it is set
   against the *full budget* (every month of the horizon).
+- every actual is checked and booked first (:mod:`costsheet.model.booking`): a month outside
+  the budget's months, a currency mark that contradicts the row, a row that names nothing are
+  refused, all at once (:class:`ActualsError`); a row naming a pool or run is split across its
+  lines; a row naming the reserve is paid from it.
+- *the reserve* (expected-value lines such as the restart risk of a final run) is not cash: it
+  is kept out of the months and out of the variance, and shown beside them. Actuals booked
+  against it use it; once the run it covers has ended (its last month is closed) the rest is
+  *released*; until then it is *not yet used*. The latest estimate is given without the reserve
+  (per family) and with it (``total``: the reserve used and not yet used added), against the
+  full budget with the whole reserve.
+- a closed month with budget but no actuals for a family is a warning: the variance counts
+  that budget as not spent.
 """
 
 from __future__ import annotations
@@ -29,12 +41,23 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..catalog import Catalog
-from ..errors import InputError, Report, got_text
+from ..currencies import no_rate_message
+from ..errors import InputError, closest, got_text
 from ..i18n import N_, _, ngettext
-from ..inputs import FAMILIES, Budget
+from ..inputs import FAMILIES, FAMILY_LABELS, Budget
 from ..inputs import ActualLine as ActualLine  # moved to inputs; still importable from here
+from ..units import format_money
+from .booking import (
+    ActualProblem,
+    ActualsError,
+    Booked,
+    ConvertedActual,
+    Split,
+    book_actuals,
+    check_actuals,
+)
 from .labels import canonical_item
-from .timeline import HorizonSpec, Timeline, as_month, build_timeline, month_index
+from .timeline import Horizon, HorizonSpec, Timeline, as_month, build_timeline, month_index
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -44,32 +67,9 @@ if TYPE_CHECKING:
 # exchange rates
 
 
-@dataclass(frozen=True)
-class FxProblem:
-    """A currency that cannot be converted: which actual row (index), currency and month."""
-
-    index: int | None
-    currency: str
-    month: str | None
-    message: str
-
-
-class FxError(InputError):
-    """Currencies that cannot be converted; ``problems`` say which actual rows (by index).
-
-    The reader maps each problem's index to its Actuals cell; the report holds one CellError per
-    problem with field ``actuals[<index>].currency``.
-    """
-
-    def __init__(self, problems: list[FxProblem]):
-        report = Report()
-        for p in problems:
-            where = "" if p.index is None else f"actuals[{p.index}]."
-            report.add("", "", f"{where}currency", p.currency, p.message)
-        first = problems[0].message
-        more = _(" (and {n} more)").format(n=len(problems) - 1) if len(problems) > 1 else ""
-        super().__init__(f"{first}{more}", hint=_("add the rate on the FX sheet"), report=report)
-        self.problems = problems
+#: a currency that cannot be converted is one of the actuals' problems (names kept for callers)
+FxProblem = ActualProblem
+FxError = ActualsError
 
 
 class FxRates:
@@ -111,6 +111,11 @@ class FxRates:
     def currencies(self) -> list[str]:
         return sorted({self.reporting, *self._rates})
 
+    def months(self) -> list[tuple[str, str]]:
+        """(currency, month) of every monthly rate."""
+        return [(cur, mo) for cur, by_month in sorted(self._rates.items())
+                for mo in sorted(m for m in by_month if m is not None)]
+
     def knows(self, currency: str) -> bool:
         return currency.upper() == self.reporting or currency.upper() in self._rates
 
@@ -129,7 +134,9 @@ class FxRates:
         """The rate, or FxError naming the currency (and month) when there is none."""
         out = self.lookup(currency, month)
         if out is None:
-            raise FxError([FxProblem(None, currency, month, self.missing(currency, month))])
+            raise ActualsError([ActualProblem(None, "currency", currency,
+                                              self.missing(currency, month), "no_fx_rate",
+                                              month)], hint=_("add the rate on the FX sheet"))
         return out
 
     def missing(self, currency: str, month: str | None, what: str = "") -> str:
@@ -162,45 +169,45 @@ class FxRates:
 # conversion of actuals
 
 
-@dataclass(frozen=True)
-class ConvertedActual:
-    """An actual in the reporting currency at actual rates and at budget rates."""
-
-    index: int
-    month: str
-    family: str
-    item: str | None
-    amount: float  # at actual rates
-    at_budget_rates: float
-    currency: str
-    note: str | None
-
-    @property
-    def fx_effect(self) -> float:
-        return self.amount - self.at_budget_rates
+def _rate_problem(i: int, a: ActualLine, cur: str, fx: FxRates, what: str) -> ActualProblem:
+    """No rate for an actual's currency: at its Currency cell, or at its amount when the
+    currency came from the mark typed with the amount."""
+    code = "unknown_currency" if not fx.knows(cur) else "no_month_rate"
+    mark = a.currency_mark
+    if mark is None:
+        return ActualProblem(i, "currency", cur, fx.missing(cur, a.month, what), code, a.month)
+    message = (no_rate_message(mark, cur, fx.reporting) if not fx.knows(cur)
+               else fx.missing(cur, a.month, what))
+    return ActualProblem(i, "amount", a.amount, message, code, a.month)
 
 
 def convert_actuals(
     actuals: Sequence[ActualLine], budget_fx: FxRates, actual_fx: FxRates
 ) -> list[ConvertedActual]:
     """Each actual at its month's actual rate and at the budget rate; all problems at once."""
+    out, problems = _convert(actuals, budget_fx, actual_fx)
+    if problems:
+        raise ActualsError(problems, hint=_("add the rate on the FX sheet"))
+    return out
+
+
+def _convert(actuals: Sequence[ActualLine], budget_fx: FxRates, actual_fx: FxRates
+             ) -> tuple[list[ConvertedActual], list[ActualProblem]]:
     out: list[ConvertedActual] = []
-    problems: list[FxProblem] = []
+    problems: list[ActualProblem] = []
     for i, a in enumerate(actuals):
         cur = (a.currency or budget_fx.reporting).upper()
         r_actual = actual_fx.lookup(cur, a.month)
         r_budget = budget_fx.lookup(cur, a.month)
-        if r_actual is None:
-            problems.append(FxProblem(i, cur, a.month, actual_fx.missing(cur, a.month, "actual")))
-            continue
-        if r_budget is None:
-            problems.append(FxProblem(i, cur, a.month, budget_fx.missing(cur, a.month, "budget")))
-            continue
-        out.append(ConvertedActual(i, a.month, a.family, a.item, a.amount * r_actual,
-                                   a.amount * r_budget, cur, a.note))
-    if problems:
-        raise FxError(problems)
-    return out
+        for rate, fx, what in ((r_actual, actual_fx, "actual"), (r_budget, budget_fx, "budget")):
+            if rate is None:
+                problems.append(_rate_problem(i, a, cur, fx, what))
+                break
+        else:
+            assert r_actual is not None and r_budget is not None
+            out.append(ConvertedActual(i, a.month, a.family, a.item, a.amount * r_actual,
+                                       a.amount * r_budget, cur, a.note))
+    return out, problems
 
 
 # ---------------------------------------------------------------------------------------------
@@ -264,6 +271,34 @@ class MoverRow:
     real_variance: float
 
 
+@dataclass(frozen=True)
+class ReserveRow:
+    """An expected-value line held as a reserve (restart risk of one final run), to date.
+
+    ``used``: actuals booked against it; once the run's last month (``ends``) is closed, what
+    is left is ``released``; until then it is ``not_yet_used``. The latest estimate counts
+    ``used + not_yet_used``.
+    """
+
+    item: str
+    run: str | None
+    budget: float
+    used: float
+    released: float
+    not_yet_used: float
+    ends: str
+
+    @property
+    def latest_estimate(self) -> float:
+        return self.used + self.not_yet_used
+
+    @property
+    def status(self) -> str:
+        if self.used >= self.budget and self.budget > 0:
+            return "used up"
+        return "released" if self.released else "held"
+
+
 MONTHLY_COLUMNS: tuple[str, ...] = (
     "month", "family", "status", "budget", "actual", "forecast", "variance", "variance_pct",
     "fx_effect", "real_variance")
@@ -304,9 +339,11 @@ class Variance:
     ytd_rows: list[YtdRow]
     latest_rows: list[LatestRow]
     mover_rows: list[MoverRow]
-    actuals: list[ConvertedActual]
+    actuals: list[ConvertedActual]  # as booked, to the as-of month: split parts, reserve uses
     timeline: Timeline
     warnings: list[str] = field(default_factory=list)
+    reserve_rows: list[ReserveRow] = field(default_factory=list)
+    splits: list[Split] = field(default_factory=list)
 
     def ytd_of(self, family: str) -> YtdRow:
         """The year-to-date row of a family or ``total``."""
@@ -318,12 +355,32 @@ class Variance:
 
     @property
     def forecast_by_family(self) -> dict[str, float]:
-        """Latest estimate per family (actuals to date + remaining budget)."""
+        """Latest estimate per family (actuals to date + remaining budget), without the
+        reserve."""
         return {f: self.latest_of(f).latest_estimate for f in FAMILIES}
 
     @property
     def latest_estimate(self) -> float:
+        """Actuals to date + remaining budget + the reserve still held (used + not yet used)."""
         return self.latest_of("total").latest_estimate
+
+    @property
+    def latest_estimate_without_reserve(self) -> float:
+        return math.fsum(self.forecast_by_family.values())
+
+    @property
+    def reserve_not_yet_used(self) -> float:
+        return math.fsum(r.not_yet_used for r in self.reserve_rows)
+
+    def plan_rows(self) -> list[tuple[str, str, dict[str, float]]]:
+        """(month, "actual" or "forecast", amount per family) for every month: what was booked
+        in closed months, the budget in the others (the cash plan the Monthly sheet shows)."""
+        by_month: dict[str, dict[str, float]] = {}
+        status: dict[str, str] = {}
+        for r in self.monthly_rows:
+            by_month.setdefault(r.month, {})[r.family] = r.forecast
+            status[r.month] = r.status
+        return [(mo, status[mo], fams) for mo, fams in by_month.items()]
 
     @property
     def full_budget(self) -> float:
@@ -407,37 +464,110 @@ def compute_variance(
         act_fx = actual_fx
     else:
         act_fx = FxRates(tl.currency, actual_fx)
-    converted = convert_actuals(rows, budget_fx, act_fx)
-    asof = as_month(as_of, _("as-of month")) if as_of is not None \
-        else latest_actual_month(rows)
+    booked, asof = _book(rows, tl, budget_fx, act_fx, as_of,
+                         ([p.name for p in budget.pools], [r.name for r in budget.runs]))
     warnings = list(tl.warnings)
 
     def done(month: str) -> bool:
         return asof is not None and month_index(month) <= month_index(asof)
 
-    later = [a for a in converted if not done(a.month)]
+    later = len(rows) - len({a.index for a in booked.cash}
+                            | {a.index for uses in booked.reserve.values() for a in uses})
     if later:
         warnings.append(ngettext(
             "{n} actual row after the as-of month {month} is not counted",
             "{n} actual rows after the as-of month {month} are not counted",
-            len(later)).format(n=len(later), month=asof))
-    counted = [a for a in converted if done(a.month)]
-
+            later).format(n=later, month=asof))
+    counted = booked.cash
     months = sorted({*tl.months, *(a.month for a in counted)}, key=month_index)
     budget_mf: dict[tuple[str, str], float] = defaultdict(float)
     for e in tl.entries:
         budget_mf[(e.month, e.family)] += e.amount
     act_mf: dict[tuple[str, str], list[ConvertedActual]] = defaultdict(list)
     for a in counted:
-        act_mf[(a.month, a.family)].append(a)
+        act_mf[(a.month, str(a.family))].append(a)
 
     monthly = _monthly_rows(months, budget_mf, act_mf, done)
+    warnings += _closed_without_actuals(monthly, act_mf, asof, tl.currency)
+    warnings += [_("the FX rate for {currency} in {month} is not used: {month} is not one of "
+                   "the budget's months ({start} to {end}); check the year").format(
+        currency=cur, month=mo, start=tl.horizon.start, end=tl.horizon.end)
+        for cur, mo in act_fx.months() if mo not in tl.horizon]
+    reserve = _reserve_rows(tl, booked, asof)
     return Variance(
         scenario=tl.scenario, view=tl.view, currency=tl.currency, as_of=asof, months=months,
-        monthly_rows=monthly, ytd_rows=_ytd(monthly, asof), latest_rows=_latest(monthly),
-        mover_rows=_movers(tl, counted, done, top, warnings), actuals=converted,
-        timeline=tl, warnings=warnings,
+        monthly_rows=monthly, ytd_rows=_ytd(monthly, asof),
+        latest_rows=_latest(monthly, reserve if tl.reserve else None),
+        mover_rows=_movers(tl, counted, done, top, warnings),
+        actuals=[*counted, *(a for uses in booked.reserve.values() for a in uses)],
+        timeline=tl, warnings=warnings, reserve_rows=reserve, splits=booked.splits,
     )
+
+
+def _book(rows: list[ActualLine], tl: Timeline, budget_fx: FxRates, act_fx: FxRates,
+          as_of: str | None, groups: tuple[list[str], list[str]]) -> tuple[Booked, str | None]:
+    """Every actual checked (marks, months, rates, what its Line item names; all problems at
+    once, :class:`ActualsError`) and booked against the budget; and the as-of month."""
+    currencies = {*budget_fx.currencies, *act_fx.currencies}
+    rows, problems = check_actuals(rows, tl.currency, currencies, tl.horizon)
+    converted, fx_problems = _convert(rows, budget_fx, act_fx)
+    asof = _as_of(as_of, rows, tl.horizon)
+    counted = {a.index for a in converted
+               if asof is not None and month_index(a.month) <= month_index(asof)}
+    booked = book_actuals(converted, tl, counted, *groups)
+    problems = sorted([*problems, *fx_problems, *booked.problems],
+                      key=lambda p: (p.index if p.index is not None else -1))
+    if problems:
+        raise ActualsError(problems, hint=_("fix these rows of the actuals"))
+    return booked, asof
+
+
+def _as_of(as_of: str | None, rows: Sequence[ActualLine], horizon: Horizon) -> str | None:
+    """The as-of month given (one of the budget's months), else the latest month with actuals
+    (inside the months: others are refused)."""
+    if as_of is None:
+        inside = [a for a in rows if a.month in horizon]
+        return latest_actual_month(inside)
+    asof = as_month(as_of, _("as-of month"))
+    if asof not in horizon:
+        raise InputError(
+            _("the as-of month {month} is not one of the budget's months ({start} to "
+              "{end})").format(month=asof, start=horizon.start, end=horizon.end),
+            hint=_("give a month of the budget, or none: the latest month with actuals"),
+            code="as_of_outside_budget", key="as_of")
+    return asof
+
+
+def _closed_without_actuals(monthly: list[MonthFamilyRow],
+                            act_mf: Mapping[tuple[str, str], list[ConvertedActual]],
+                            asof: str | None, currency: str) -> list[str]:
+    """One warning per closed month with a family that has budget but no actuals."""
+    missing: dict[str, list[tuple[str, float]]] = {}
+    for r in monthly:
+        if r.status == "actual" and abs(r.budget) >= 0.005 and not act_mf.get(
+                (r.month, r.family)):
+            missing.setdefault(r.month, []).append((r.family, r.budget))
+    out = []
+    for month, fams in missing.items():
+        what = _(", ").join(_("{family} ({amount} budgeted)").format(
+            family=FAMILY_LABELS[f], amount=format_money(b, currency)) for f, b in fams)
+        out.append(_("{month} is closed (actuals to {as_of}) but has no actuals for {families}: "
+                     "the variance counts that budget as not spent; book them, or close an "
+                     "earlier month").format(month=month, as_of=asof, families=what))
+    return out
+
+
+def _reserve_rows(tl: Timeline, booked: Booked, asof: str | None) -> list[ReserveRow]:
+    """Each reserve line to date: used (actuals booked against it), released once its run's
+    last month is closed, else not yet used."""
+    out = []
+    for r in tl.reserve:
+        used = math.fsum(a.amount for a in booked.reserve.get(r.item.item, []))
+        left = max(r.amount - used, 0.0)
+        closed = asof is not None and month_index(r.end) <= month_index(asof)
+        out.append(ReserveRow(r.item.item, r.item.run, r.amount, used,
+                              left if closed else 0.0, 0.0 if closed else left, r.end))
+    return out
 
 
 def _pct(variance: float, base: float) -> float:
@@ -490,10 +620,23 @@ class _ToDate:
     remaining_budget: float
 
 
-def _latest(monthly: list[MonthFamilyRow]) -> list[LatestRow]:
+def _latest(monthly: list[MonthFamilyRow],
+            reserve: list[ReserveRow] | None = None) -> list[LatestRow]:
+    """Per family, then ``reserve`` when the budget holds one (actual to date: used; remaining:
+    not yet used; budget to date: the rest of it, used or released), then ``total`` (with the
+    reserve). Every row: latest estimate = actual to date + remaining; full budget = budget to
+    date + remaining."""
     parts = [_ToDate(r.family, r.budget, r.actual, 0.0) if r.status == "actual"
              else _ToDate(r.family, 0.0, 0.0, r.budget) for r in monthly]
-    sums = _sums(parts, ("budget_to_date", "actual_to_date", "remaining_budget"))
+    keys = ("budget_to_date", "actual_to_date", "remaining_budget")
+    sums = _sums(parts, keys)
+    if reserve is not None:
+        total = sums.pop("total")
+        held = math.fsum(r.not_yet_used for r in reserve)
+        sums["reserve"] = {"budget_to_date": math.fsum(r.budget for r in reserve) - held,
+                           "actual_to_date": math.fsum(r.used for r in reserve),
+                           "remaining_budget": held}
+        sums["total"] = {k: total[k] + sums["reserve"][k] for k in keys}
     out: list[LatestRow] = []
     for f, s in sums.items():
         btd, atd, rem = s["budget_to_date"], s["actual_to_date"], s["remaining_budget"]
@@ -530,16 +673,23 @@ def _movers(tl: Timeline, counted: list[ConvertedActual], done: Callable[[str], 
     itemised: dict[tuple[str, str], list[ConvertedActual]] = defaultdict(list)
     rest: dict[str, list[ConvertedActual]] = defaultdict(list)
     for a in counted:
+        family = str(a.family)  # booked: every counted actual has its family
         if a.item:
-            key = (a.family, canonical_item(a.item).lower())
+            key = (family, canonical_item(a.item).lower())
             itemised[key].append(a)
             names.setdefault(key, a.item)
         else:
-            rest[a.family].append(a)
+            rest[family].append(a)
     unmatched = sorted(names[k] for k in itemised if k not in budget_line)
     if unmatched:
+        lines = sorted({e.item for e in tl.entries})
+        shown = []
+        for name in unmatched:
+            near = closest(name, lines)
+            shown.append(_("{name} (did you mean {near}?)").format(name=name, near=near)
+                         if near else name)
         warnings.append(_("actuals name lines the budget does not have (compared against 0): "
-                          "{lines}").format(lines=", ".join(unmatched)))
+                          "{lines}").format(lines=", ".join(shown)))
     records: list[MoverRow] = []
 
     def add(family: str, item: str, b: float, acts: list[ConvertedActual]) -> None:

@@ -18,7 +18,8 @@ from typing import Any
 from ..errors import Report
 from ..i18n import _
 from ..inputs import ActualLine
-from ..model.variance import FxProblem, FxRates
+from ..model.booking import ActualProblem, ActualsError
+from ..model.variance import FxRates
 from .fx_sheet import FxSheet, read_fx
 from .tables import Book, TableSpec, key_columns, read_table, validate_row
 from .template import SHEETS
@@ -44,6 +45,7 @@ class ActualsRead:
     fx_cells: dict[tuple[str, str], str] = field(default_factory=dict)
     report: Report = field(default_factory=Report)
     has_sheet: bool = False
+    typed: list[dict[str, Any]] = field(default_factory=list)  # each row's cells as typed
 
     def actual_fx(self, reporting: str, budget_rates: dict[str, float]) -> FxRates:
         """Rates actuals convert at: a currency's monthly rows, else its budget rate."""
@@ -52,11 +54,22 @@ class ActualsRead:
         rates.update({c: dict(by_month) for c, by_month in self.monthly_fx.items()})
         return FxRates(reporting, rates)
 
-    def cell_of(self, problem: FxProblem) -> str:
+    def cell_of(self, problem: ActualProblem) -> str:
+        """The ``Sheet!Cell`` of a problem with an actual (its field's cell), or ``""``."""
         if problem.index is None or problem.index >= len(self.cells):
             return ""
         cells = self.cells[problem.index]
-        return cells.get("currency") or cells.get("amount", "")
+        return cells.get(problem.field) or cells.get("amount", "")
+
+    def placed(self, exc: ActualsError) -> Report:
+        """The problems of ``exc`` at their Actuals cells, each with the value as typed."""
+        report = Report(source=self.report.source)
+        for p in exc.problems:
+            sheet, _sep, cell = self.cell_of(p).partition("!")
+            typed = (self.typed[p.index].get(p.field, p.value)
+                     if p.index is not None and p.index < len(self.typed) else p.value)
+            report.add(sheet, cell, p.field, typed, p.message, code=p.code)
+        return report
 
 
 def read_actuals(source: Path | str | Book, reporting: str, budget_rates: dict[str, float],
@@ -86,6 +99,7 @@ def read_actuals(source: Path | str | Book, reporting: str, budget_rates: dict[s
         if isinstance(line, ActualLine):
             out.actuals.append(line)
             out.cells.append({k: row.ref(k) for k in row.cells})
+            out.typed.append(dict(row.values))
     _check_currencies(out, reporting.upper(), {c.upper() for c in budget_rates})
     return out
 

@@ -33,6 +33,7 @@ from ..model.timeline import VIEW_LABELS, MonthRow
 from ..model.variance import Variance
 from ..units import format_money
 from .ooxml import Package
+from .sheet_names import find_sheet
 from .sheetkit import (
     FAMILY_COLORS,
     HEADER_FILL,
@@ -40,10 +41,12 @@ from .sheetkit import (
     OwnedSheet,
     add_named_styles,
     column_ref,
+    finite_number,
     header_width,
     money_format,
     named_style,
     series,
+    sheet_title,
     size,
     text_categories,
     text_font,
@@ -70,16 +73,19 @@ _ACTUAL_FILL = PatternFill("solid", fgColor="EDEDED")
 # reading the previous log
 
 
-def read_log(source: Package | Path | str | None) -> tuple[list[Any], list[list[Any]]]:
+def read_log(source: Package | Path | str | None,
+             sheet: str = LOG_SHEET) -> tuple[list[Any], list[list[Any]]]:
     """The Refresh log's header and rows (cell values as stored), or ``([], [])``.
 
-    ``source``: the workbook, as a package already open (its file is read again if it changed
-    since) or a path."""
+    ``source``: the workbook, as a package already open (its bytes as read: the log belongs to
+    the inputs read with it) or a path; ``sheet``: the log's name there (with the workbook's
+    sheet prefix)."""
     wb = _open(source)
     if wb is None:
         return [], []
     try:
-        ws = next((wb[t] for t in wb.sheetnames if t.casefold() == LOG_SHEET.casefold()), None)
+        found = find_sheet(wb.sheetnames, sheet)
+        ws = wb[found] if found is not None else None
         if ws is None:
             return [], []
         ws.reset_dimensions()
@@ -92,9 +98,7 @@ def read_log(source: Package | Path | str | None) -> tuple[list[Any], list[list[
 def _open(source: Package | Path | str | None) -> Any:
     """A read-only openpyxl workbook of ``source`` (cached values), None when there is none."""
     if isinstance(source, Package):
-        if not source.changed_on_disk():
-            return source.open_workbook(data_only=True)
-        source = source.path
+        return source.open_workbook(data_only=True)
     if source is None or not Path(source).exists():
         return None
     from .readonly_workbook import open_read_only
@@ -183,7 +187,7 @@ def write_monthly_sheets(wb: Any, plan: MonthlyPlan) -> list[str]:
     _write_monthly(wb, plan)
     _write_variance(wb, plan)
     _write_log(wb, plan)
-    return list(MONTHLY_SHEETS)
+    return [sheet_title(wb, name) for name in MONTHLY_SHEETS]
 
 
 def _write_monthly(wb: Any, plan: MonthlyPlan) -> None:
@@ -195,20 +199,31 @@ def _write_monthly(wb: Any, plan: MonthlyPlan) -> None:
                    "with months are spread evenly; one-off lines fall in their start "
                    "month.").format(currency=cur, view=VIEW_LABELS["cash"], n=len(tl.months),
                                     start=tl.horizon.start, end=tl.horizon.end), "cm_note")])
-    sh.append([c(_("Total {total} (the model's total {model}, with owned hardware as its "
-                   "purchase instead of depreciation). Months up to the as-of month ({as_of}) "
-                   "are shaded.").format(total=format_money(tl.total, cur),
-                                         model=format_money(tl.model_total, cur),
-                                         as_of=plan.as_of or _("none yet")), "cm_note")])
+    if plan.as_of is None:
+        sh.append([c(_("No month is closed yet: every month shows the budget."), "cm_note")])
+    else:
+        sh.append([c(_("Months up to the as-of month ({as_of}) are shaded and show what was "
+                       "booked (the actuals); later months show the budget.").format(
+                           as_of=plan.as_of), "cm_note")])
+    if tl.reserve:
+        sh.append([c(_("The reserve for restart risk ({amount}, an expected cost) is not in the "
+                       "months: it is held beside them (Variance sheet).").format(
+                           amount=format_money(tl.reserve_total, cur)), "cm_note")])
     sh.append([])
-    cash_rows = tl.rows()
+    cash_rows = plan.cash_rows()
     header_row = _month_table(sh, cash_rows, plan.as_of)
+    _reconcile(sh, cur, tl.model_total, [(r.label, r.amount) for r in tl.reconciliation()],
+               _("the budget of these months"), tl.total,
+               [(_("actuals in closed months instead of their budget"),
+                 plan.actuals_instead_of_budget)] if plan.as_of is not None else [])
     sh.append([])
     sh.append([c(_("P&L view: {view}").format(view=VIEW_LABELS["pnl"]), "cm_section")])
     sh.append([c(_("Owned hardware is charged capex / life months in every month of its life "
-                   "inside the horizon. Total {total}.").format(
-                       total=format_money(plan.pnl.total, cur)), "cm_note")])
+                   "inside the horizon. Every month shows the budget."), "cm_note")])
     _month_table(sh, plan.pnl.rows(), None, shade=False)
+    _reconcile(sh, cur, plan.pnl.model_total,
+               [(r.label, r.amount) for r in plan.pnl.reconciliation()],
+               _("this table's total"), plan.pnl.total, [])
     biggest = max([abs(row.cumulative) for row in cash_rows] + [1.0])
     money_w = max(14.0, len(format_money(biggest, cur)) * 1.2 + 3)
     labels = [FAMILY_LABELS[f] for f in FAMILIES]
@@ -218,6 +233,31 @@ def _write_monthly(wb: Any, plan: MonthlyPlan) -> None:
     _finish(sh, widths, f"B{header_row + 1}")
     _monthly_charts(sh, plan, cash_rows, header_row, get_column_letter(len(widths) + 2))
     sh.print_setup()
+
+
+def _reconcile(sh: OwnedSheet, currency: str, model_total: float,
+               steps: list[tuple[str, float]], subtotal_label: str, subtotal: float,
+               more: list[tuple[str, float]]) -> None:
+    """From the model's total (the Summary's) to a table's total, one line per step; the
+    amounts in the Total column, the words to the left of them."""
+    c = sh.cell
+    col = 1 + len(FAMILIES) + 1  # the Total column
+    pad = [None] * (col - 2)
+    sh.append([])
+
+    def line(label: str, amount: float, style: str = "cm_money") -> None:
+        sh.append([c(label, "cm_text"), *pad, c(_f(amount), style)])
+
+    sh.append([c(_("From the model's total (Summary) to this table's"), "cm_section")])
+    line(_("the model's total (Summary)"), model_total)
+    for label, amount in steps:
+        line(label, amount, "cm_var")
+    line("= " + subtotal_label, subtotal, "cm_money_total")
+    if more:
+        for label, amount in more:
+            line(label, amount, "cm_var")
+        line("= " + _("this table's total"), subtotal + math.fsum(a for _l, a in more),
+             "cm_money_total")
 
 
 def _month_table(sh: OwnedSheet, rows: Sequence[MonthRow], asof: str | None, *,
@@ -318,7 +358,8 @@ def _write_variance(wb: Any, plan: MonthlyPlan) -> None:
     cum = totals[-1][6:] if totals else (0.0, 0.0)
     big = max([abs(x) for x in cum] + [1.0])
     mw = max(14.0, len(format_money(big, cur)) * 1.2 + 3)
-    tables = (_YTD_HEADS, _LE_HEADS, _MOVER_HEADS, _MONTH_HEADS, _MONTH_FAMILY_HEADS)
+    tables = (_YTD_HEADS, _LE_HEADS, _MOVER_HEADS, _MONTH_HEADS, _MONTH_FAMILY_HEADS,
+              _RESERVE_HEADS, _SPLIT_HEADS)
     floors = [max(26.0, *(_header_width(FAMILY_LABELS[f]) for f in FAMILIES)), 30.0]
     widths = [max(floors[i] if i < 2 else mw, *(_header_width(_(t[i])) for t in tables
                                                  if i < len(t)))
@@ -329,9 +370,9 @@ def _write_variance(wb: Any, plan: MonthlyPlan) -> None:
 
 
 def _table(sh: OwnedSheet, title: str, headers: list[str], rows: list[list[Any]],
-           styles: list[str], total: list[Any] | None = None) -> int:
-    """A titled table (a total row styled to match, when given), then a blank row; the
-    header's row."""
+           styles: list[str], total: list[Any] | None = None, note: str | None = None) -> int:
+    """A titled table (a total row styled to match, when given; a note below it), then a blank
+    row; the header's row."""
     c = sh.cell
     sh.append([c(title, "cm_section")])
     head_row = sh.append([c(h, "cm_header" if i == 0 or (i == 1 and styles[1] == "cm_text")
@@ -342,6 +383,8 @@ def _table(sh: OwnedSheet, title: str, headers: list[str], rows: list[list[Any]]
         tstyles = ["cm_total_label" if st in ("cm_text", "cm_actual_text") else
                    ("cm_pct_total" if st == "cm_pct" else "cm_money_total") for st in styles]
         sh.append([c(val, st) for val, st in zip(total, tstyles, strict=True)])
+    if note is not None:
+        sh.append([c(note, "cm_note")])
     sh.append([])
     return head_row
 
@@ -356,18 +399,71 @@ def _variance_tables(sh: OwnedSheet, v: Variance) -> None:
             for f in FAMILIES],
            ["cm_text", *_YTD_STYLES],
            [_("Total"), *[_f(getattr(v.ytd_of("total"), k)) for k in _YTD_COLS]])
-    _table(sh, _("Latest estimate (actuals to date + remaining budget) vs full budget"),
-           [_(h) for h in _LE_HEADS],
-           [[FAMILY_LABELS[f], *[_f(getattr(v.latest_of(f), k)) for k in _LE_COLS]]
-            for f in FAMILIES],
-           ["cm_text", "cm_money", "cm_money", "cm_money", "cm_money", "cm_var", "cm_pct"],
-           [_("Total"), *[_f(getattr(v.latest_of("total"), k)) for k in _LE_COLS]])
+    _latest_table(sh, v)
+    _reserve_table(sh, v)
+    _splits_table(sh, v)
     mv_rows = [[FAMILY_LABELS.get(r.family, r.family), str(r.item),
                 *[_f(getattr(r, k)) for k in _YTD_COLS]] for r in v.mover_rows]
     if not mv_rows:
         mv_rows = [["", _("no actuals yet"), None, None, None, None, None, None]]
     _table(sh, _("Lines that moved most (to date, biggest variance first)"),
            [_(h) for h in _MOVER_HEADS], mv_rows, ["cm_text", "cm_text", *_YTD_STYLES])
+
+
+def _latest_table(sh: OwnedSheet, v: Variance) -> None:
+    """Latest estimate against the full budget, per family, then the reserve and the total
+    with it (when the budget holds a reserve); a note gives the total without it."""
+    rows = [[FAMILY_LABELS[f], *[_f(getattr(v.latest_of(f), k)) for k in _LE_COLS]]
+            for f in FAMILIES]
+    styles = ["cm_text", "cm_money", "cm_money", "cm_money", "cm_money", "cm_var", "cm_pct"]
+    if not v.reserve_rows:
+        _table(sh, _("Latest estimate (actuals to date + remaining budget) vs full budget"),
+               [_(h) for h in _LE_HEADS], rows, styles,
+               [_("Total"), *[_f(getattr(v.latest_of("total"), k)) for k in _LE_COLS]])
+        return
+    rows.append([_("Reserve for restart risk (used and not yet used)"),
+                 *[_f(getattr(v.latest_of("reserve"), k)) for k in _LE_COLS]])
+    _table(sh, _("Latest estimate (actuals to date + remaining budget + the reserve not yet "
+                 "used) vs full budget"), [_(h) for h in _LE_HEADS], rows, styles,
+           [_("Total, with the reserve"),
+            *[_f(getattr(v.latest_of("total"), k)) for k in _LE_COLS]],
+           note=_("Without the reserve, the latest estimate is {amount}: what the plan and the "
+                  "actuals add up to.").format(
+               amount=format_money(v.latest_estimate_without_reserve, v.currency)))
+
+
+_RESERVE_HEADS = (N_("Line"), N_("Run ends"), N_("Reserve"), N_("Used"), N_("Released"),
+                  N_("Not yet used"), N_("Status"))
+_RESERVE_STATUS = {"held": N_("held"), "released": N_("released"), "used up": N_("used up")}
+_SPLIT_HEADS = (N_("Month"), N_("Line"), N_("Booked as"), N_("Share"), N_("Amount"), N_("How"))
+
+
+def _reserve_table(sh: OwnedSheet, v: Variance) -> None:
+    """Each reserve line: its budget, used, released, not yet used, when its run ends."""
+    if not v.reserve_rows:
+        return
+    rows = [[r.item, r.ends, _f(r.budget), _f(r.used), _f(r.released), _f(r.not_yet_used),
+             _(_RESERVE_STATUS[r.status])] for r in v.reserve_rows]
+    _table(sh, _("Reserve for restart risk (an expected cost, held beside the plan)"),
+           [_(h) for h in _RESERVE_HEADS], rows,
+           ["cm_text", "cm_text", "cm_money", "cm_money", "cm_money", "cm_money", "cm_text"],
+           note=_("Actuals booked as reserve (or under the reserve line's name) use it; once "
+                  "the last month of its run is closed, what is left is released."))
+
+
+def _splits_table(sh: OwnedSheet, v: Variance) -> None:
+    """Every actual booked under a pool's or run's name, and how it was split."""
+    if not v.splits:
+        return
+    rows = []
+    for split in v.splits:
+        for p in split.parts:
+            rows.append([split.month, p.item, split.group, _f(p.share), _f(p.amount),
+                         _("{amount} split {how}").format(
+                             amount=format_money(split.amount, v.currency), how=split.basis)])
+    _table(sh, _("Invoices split across budget lines (booked under a pool's or run's name)"),
+           [_(h) for h in _SPLIT_HEADS], rows,
+           ["cm_text", "cm_text", "cm_text", "cm_pct", "cm_money", "cm_text"])
 
 
 _MonthTotal = tuple[str, bool, float, float | None, float | None, float, float, float]
@@ -466,15 +562,18 @@ STATUS_WORDS = {"actual": N_("actual"), "forecast": N_("forecast")}
 
 
 def _f(x: Any) -> float | None:
-    """A finite float (rounding noise below a millionth shown as 0), or None for a blank."""
+    """A finite float (rounding noise below a millionth shown as 0), or None for a blank: None,
+    and NaN, the variance model's "no value" (a month without actuals, a variance with no
+    budget to divide by); an infinite number is refused (:func:`finite_number`)."""
     if x is None:
         return None
     try:
         f = float(x)
     except (TypeError, ValueError):
         return None
-    if not math.isfinite(f):
+    if math.isnan(f):
         return None
+    finite_number(f)
     return 0.0 if abs(f) < 1e-6 else f
 
 

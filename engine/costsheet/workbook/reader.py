@@ -26,16 +26,20 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ValidationError
 
 from ..catalog import Catalog, default_catalog
-from ..errors import CostsheetError, Report
+from ..currencies import no_rate_message
+from ..errors import CostsheetError, Report, closest
 from ..i18n import N_, _, ngettext
 from ..inputs import (
     DRIVER_KEYS,
     ISO_CURRENCIES,
+    PRICED_SECTIONS,
     Budget,
     Drivers,
     GpuCatalogRow,
     OverrideRow,
+    money_fields,
     validation_problems,
+    with_marked_currency,
 )
 from ..units import UnitError
 from .fx_sheet import FxSheet, read_fx
@@ -83,10 +87,22 @@ class ReadResult:
     results: dict[str, BudgetResult] = field(default_factory=dict)
     book: Book | None = None
     fx: FxSheet | None = None
+    #: the reporting currency the Drivers sheet gives (USD when it gives none)
+    reporting: str = "USD"
+    #: the lines that are valid, as a budget never validated as a whole (when ``budget`` is
+    #: None, the other sheets are read against it), and the names of the invalid lines by
+    #: section (a missing sheet: ``{"*"}``), whose references are not reported again
+    partial: Budget | None = None
+    invalid: dict[str, set[str]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         return self.report.ok and self.budget is not None
+
+    def cell_of(self, key: str) -> str:
+        """The ``Sheet!Cell`` of input ``key`` (``staff.a.start_month``), else of its line,
+        else ``""``."""
+        return _locate(self.cells, key)
 
     def summary(self) -> str:
         """One line: ``2 pools, 3 runs, 4 data lines, …; scenarios Base, Low, High``."""
@@ -106,7 +122,11 @@ class ReadResult:
             parts.append(ngettext("{n} GPU catalog row", "{n} GPU catalog rows", n).format(n=n))
         if b.fx_rates:
             n = len(b.fx_rates)
-            parts.append(ngettext("{n} FX rate", "{n} FX rates", n).format(n=n))
+            parts.append(ngettext("{n} FX budget rate", "{n} FX budget rates", n).format(n=n))
+        monthly = sum(len(by_month) for by_month in self.fx.monthly.values()) if self.fx else 0
+        if monthly:
+            parts.append(ngettext("{n} monthly FX rate", "{n} monthly FX rates",
+                                  monthly).format(n=monthly))
         return _("{parts}; scenarios {scenarios}").format(
             parts=_(", ").join(parts), scenarios=", ".join(self.scenarios))
 
@@ -141,6 +161,9 @@ class _Reader:
         self.intervals: dict[str, tuple[str, str]] = {}
         self.results: dict[str, BudgetResult] = {}
         self.fx = FxSheet()
+        self.reporting = "USD"  # the Drivers sheet's reporting currency, once read
+        self.partial: Budget | None = None
+        self.invalid: dict[str, set[str]] = {}
 
     # -- problems ---------------------------------------------------------------------------
 
@@ -176,6 +199,7 @@ class _Reader:
         bad: set[str] = set()
         overrides: dict[str, dict[str, Any]] = {n: {} for n in names[1:]}
         key_rows: dict[str, int] = {}
+        self.reporting = _reporting_currency(table.rows, first_name)
         for row in table.rows:
             key = self.driver_key(row, columns, key_rows)
             if key is None:
@@ -232,7 +256,8 @@ class _Reader:
             return None
         if base:
             return self.interval(key, v, SHEETS["drivers"].column(key), row.sheet, row.cells[col])
-        return self.parse_field(Drivers, {key: v}, key, row.sheet, row.cells[col], v)
+        return self.parse_field(Drivers, {"currency": self.reporting, key: v}, key, row.sheet,
+                                row.cells[col], v)
 
     def interval(self, key: str, v: Any, col: ColumnSpec | None, sheet: str, cell: str) -> Any:
         """A range in a driver's Base cell (``0.35 to 0.45``, a 90% interval for the Monte
@@ -242,7 +267,7 @@ class _Reader:
         from .uncertainty import driver_interval
 
         try:
-            found = driver_interval(v)
+            found = driver_interval(v, self.reporting if key in money_fields(Drivers) else None)
         except UnitError as exc:
             self.error(sheet, cell, key, v, str(exc), exc.code)
             return _BAD
@@ -287,6 +312,7 @@ class _Reader:
     def unique_lines(self, section: str, lines: list[_Line]) -> tuple[list[_Line], set[str]]:
         """The valid lines of ``section`` (first of each name), and names of invalid ones."""
         spec = SHEETS[section]
+        sheet = self.book.sheet_name(spec.name)
         seen: dict[str, str] = {}
         good: list[_Line] = []
         invalid: set[str] = set()
@@ -296,11 +322,11 @@ class _Reader:
             low = line.name.lower()
             cell = line.row.cells[spec.name_key]
             if low in seen:
-                msg = _(_DUPLICATE[section]).format(where=f"{spec.name}!{seen[low]}")
+                msg = _(_DUPLICATE[section]).format(where=f"{sheet}!{seen[low]}")
                 if section in ("pools", "runs"):
-                    self.error(spec.name, cell, spec.name_key, line.name, msg, "duplicate_name")
+                    self.error(sheet, cell, spec.name_key, line.name, msg, "duplicate_name")
                 else:
-                    self.warn(spec.name, cell, spec.name_key, line.name,
+                    self.warn(sheet, cell, spec.name_key, line.name,
                               msg + _("; a scenario override names the first one"),
                               "duplicate_name")
                 continue
@@ -314,6 +340,7 @@ class _Reader:
 
     def read_catalog(self) -> tuple[list[GpuCatalogRow], Catalog]:
         spec = SHEETS["gpu_catalog"]
+        sheet = self.book.sheet_name(spec.name)
         base = default_catalog()
         rows: list[GpuCatalogRow] = []
         seen: dict[str, str] = {}
@@ -322,16 +349,17 @@ class _Reader:
             key = row.get("key")
             if key is None:
                 if "key" not in row.bad:
-                    self.error(spec.name, row.cells["key"], "key", None, _("is required"),
+                    self.error(sheet, row.cells["key"], "key", None, _("is required"),
                                "required")
                 continue
             norm = str(key).upper()
             if norm in seen:
-                self.error(spec.name, row.cells["key"], "key", key,
+                self.error(sheet, row.cells["key"], "key", key,
                            _("duplicate GPU type (also in {where})").format(
-                               where=f"{spec.name}!{seen[norm]}"), "duplicate_gpu")
+                               where=f"{sheet}!{seen[norm]}"), "duplicate_gpu")
                 continue
             seen[norm] = row.cells["key"]
+            self.register_cells("gpu_catalog", str(key), row)
             obj = validate_row(self.book, GpuCatalogRow, row)
             complete = str(key) in base or row.bad or self.new_gpu_complete(row)
             if isinstance(obj, GpuCatalogRow) and complete:
@@ -339,7 +367,7 @@ class _Reader:
         try:
             catalog = base.with_overrides(rows) if rows else base
         except (TypeError, ValueError, CostsheetError) as exc:
-            self.error(spec.name, "", "gpu_catalog", None,
+            self.error(sheet, "", "gpu_catalog", None,
                        _("cannot apply the overrides ({problem})").format(problem=exc),
                        "invalid_catalog")
             catalog = base
@@ -351,7 +379,7 @@ class _Reader:
         ok = True
         for need in ("bf16_dense_tflops", "tdp_w"):
             if need not in row.values and need in row.cells:
-                self.error(spec.name, row.cells[need], need, None,
+                self.error(row.sheet, row.cells[need], need, None,
                            _("is required for a new GPU type ({label})").format(
                                label=_(spec.column(need).label_en)), "required_for_new_gpu")
                 ok = False
@@ -406,10 +434,14 @@ class _Reader:
             if len(parts) >= 3 and ".".join(parts[1:-1]).lower() in invalid.get(
                     parts[0], set()):
                 return None  # the line itself has errors, already reported
+            if parts[0] in SHEETS and parts[0] in TABLE_SECTIONS and \
+                    self.book.grid(SHEETS[parts[0]].name) is None:
+                return None  # its sheet is missing, already reported
             self.error(row.sheet, row.cells["key"], "key", key, exc.message, exc.code)
             return None
         if section == "drivers":
-            parsed = self.parse_field(Drivers, {fname: ov.value}, fname, row.sheet,
+            parsed = self.parse_field(Drivers, {"currency": budget.drivers.currency,
+                                                fname: ov.value}, fname, row.sheet,
                                       row.cells["value"], ov.value)
             return None if parsed is _BAD else (fname, parsed)
         if fname == SECTIONS[section]:
@@ -419,6 +451,8 @@ class _Reader:
             return None
         line = _find_line(budget, section, line_name)
         data = line.model_dump()
+        if "currency" in data and fname != "currency":  # a mark must mean the line's currency
+            data["currency"] = data["currency"] or budget.drivers.currency
         data[fname] = ov.value
         parsed = self.parse_field(type(line), data, fname, row.sheet, row.cells["value"],
                                   ov.value)
@@ -445,7 +479,7 @@ class _Reader:
         drivers, scenarios, overrides = self.read_drivers()
         catalog_rows, catalog = self.read_catalog()
         lines = {s: self.read_lines(s) for s in TABLE_SECTIONS}
-        reporting = drivers.currency or "USD"
+        reporting = self.reporting = drivers.currency or "USD"
         self.fx = read_fx(self.book, reporting)
         self.cells.update(self.fx.cells)
         good: dict[str, list[_Line]] = {}
@@ -457,6 +491,10 @@ class _Reader:
         partial = Budget.model_construct(
             None, name=self.path.stem, drivers=drivers, gpu_catalog=catalog_rows, scenarios={},
             fx_rates=self.fx.rates, **parts)
+        self.partial, self.invalid = partial, invalid
+        for section in TABLE_SECTIONS:
+            if self.book.grid(SHEETS[section].name) is None:
+                invalid[section] = {"*"}
         self.read_overrides(partial, scenarios, overrides, invalid)
         if not self.report.ok:
             return None, scenarios
@@ -471,39 +509,92 @@ class _Reader:
                 sheet, _sep, cell = _locate(self.cells, key).partition("!")
                 self.error(sheet, cell, key or "budget", None, p.message, p.code)
             return None, scenarios
+        if not self.size_bounded(good, scenarios):
+            return None, scenarios
         self.trial_compute(budget)
         return (budget if self.report.ok else None), scenarios
 
+    def size_bounded(self, good: dict[str, list[_Line]], scenarios: list[str]) -> bool:
+        """Lines times scenarios within what one run computes (:func:`check_size`), reported
+        at the sheet with the most lines before any is computed."""
+        from ..model.bounds import check_size
+
+        lines = sum(len(good[s]) for s in TABLE_SECTIONS)
+        try:
+            check_size(lines, len(scenarios))
+        except CostsheetError as exc:
+            biggest = max(TABLE_SECTIONS, key=lambda s: len(good[s]))
+            sheet = good[biggest][-1].row.sheet if good[biggest] else ""
+            self.error(sheet, "", "lines", lines, f"{exc.message}; {exc.hint}", exc.code)
+            return False
+        return True
+
     def check_references(self, good: dict[str, list[_Line]], catalog: Catalog, reporting: str,
                          lines: dict[str, list[_Line]]) -> None:
-        for line in good["pools"]:
-            gpu = line.obj.gpu_type
+        """Look-ups, on every line (a line with other problems too, so that parse and look-up
+        errors are reported together): GPU types, the runs' pools, currencies and their rates,
+        and the currencies that marks typed with amounts give their lines."""
+        for line in lines["pools"]:
+            gpu = _typed_text(line.row, "gpu_type")
             if gpu is not None and gpu not in catalog:
                 self.error(line.row.sheet, line.row.cells["gpu_type"], "gpu_type", gpu,
-                           _("unknown GPU type (known: {gpus}); add it on the GPU catalog "
-                             "sheet").format(gpus=", ".join(catalog.keys)), "unknown_gpu")
+                           _("{problem}; add it on the GPU catalog sheet").format(
+                               problem=catalog.unknown_message(gpu, "GPU type")),
+                           "unknown_gpu")
         pool_names: list[str] = []
         for line in lines["pools"]:
             if line.name and line.name.lower() not in {p.lower() for p in pool_names}:
                 pool_names.append(line.name)
-        for line in good["runs"]:
-            self.check_pool(line, pool_names)
-        for section in ("pools", "data", "staff", "other"):
+        if self.book.grid(SHEETS["pools"].name) is not None:  # else: reported as missing
+            for line in lines["runs"]:
+                self.check_pool(line, pool_names)
+        for section in PRICED_SECTIONS:
             for line in good[section]:
-                cur = line.obj.currency
-                if cur is not None and cur != reporting and cur not in self.fx.rates:
+                self.resolve_marks(line, reporting)
+            for line in lines[section]:
+                cur = line.obj.currency if line.obj is not None else _typed_text(
+                    line.row, "currency")
+                if cur is not None and line.obj is None and cur.upper() not in ISO_CURRENCIES:
+                    continue  # reported by the line's model
+                if cur is not None and cur.upper() != reporting and \
+                        cur.upper() not in self.fx.rates and not _from_mark(line.obj):
                     self.error(line.row.sheet, line.row.cells["currency"], "currency", cur,
                                _("no exchange rate from {currency} to {reporting}: add it on "
-                                 "the FX sheet").format(currency=cur, reporting=reporting),
+                                 "the FX sheet").format(currency=cur.upper(),
+                                                         reporting=reporting),
                                "no_fx_rate")
 
+    def resolve_marks(self, line: _Line, reporting: str) -> None:
+        """A line whose Currency cell is blank takes the currency its marks mean (``€180`` →
+        EUR 180); an ambiguous or mixed mark, or one with no FX rate, is reported at its cell."""
+        row = line.row
+        try:
+            line.obj = with_marked_currency(line.obj, reporting, self.fx.rates)
+        except UnitError as exc:
+            name, _sep, message = str(exc).partition(": ")
+            self.error(row.sheet, row.cells.get(name, row.first), name, row.get(name), message,
+                       exc.code)
+            return
+        mark = line.obj.currency_mark
+        if mark is None or line.obj.currency in self.fx.rates:
+            return
+        name = next(k for k, v in line.obj.marks.items() if v == mark)
+        self.error(row.sheet, row.cells.get(name, row.first), name, row.get(name),
+                   no_rate_message(mark, line.obj.currency, reporting), "no_fx_rate")
+
     def check_pool(self, line: _Line, pool_names: list[str]) -> None:
-        row, pool = line.row, line.obj.pool
+        row = line.row
+        if "pool" in row.bad:
+            return
+        pool = _typed_text(row, "pool")
         if pool is not None:
             if pool.lower() not in {p.lower() for p in pool_names}:
-                self.error(row.sheet, row.cells["pool"], "pool", pool,
-                           _("unknown pool (known: {pools})").format(
-                               pools=", ".join(pool_names) or _("none")), "unknown_pool")
+                near = closest(pool, pool_names)
+                known = ", ".join(pool_names) or _("none")
+                message = (_("unknown pool: did you mean {near}? (known: {pools})").format(
+                    near=near, pools=known) if near
+                    else _("unknown pool (known: {pools})").format(pools=known))
+                self.error(row.sheet, row.cells["pool"], "pool", pool, message, "unknown_pool")
         elif len(pool_names) > 1:
             self.error(row.sheet, row.cells.get("pool", row.first), "pool", None,
                        _("name its pool (there are {n}: {pools})").format(
@@ -516,6 +607,7 @@ class _Reader:
     def trial_compute(self, budget: Budget) -> None:
         """Compute every scenario once, so `check` catches what would stop `run`; the results
         are kept for `run`. A model error is placed at the cell of the input it names."""
+        from ..model.bounds import check_result
         from ..model.budget import compute_budget
         from ..model.scenarios import apply_scenario
 
@@ -523,17 +615,25 @@ class _Reader:
         results: dict[str, BudgetResult] = {}
         for scen in budget.scenario_names:
             try:
-                results[scen] = compute_budget(apply_scenario(budget, scen), scenario=scen)
+                scenario_budget = apply_scenario(budget, scen)
+                result = compute_budget(scenario_budget, scenario=scen)
+                check_result(scenario_budget, result)  # finite, and a plan of bounded length
+                results[scen] = result
             except CostsheetError as exc:
                 if exc.message in seen:
                     continue
                 seen.add(exc.message)
-                at = _locate(self.cells, exc.key, scen, budget.scenarios.get(scen, {}))
+                overridden = budget.scenarios.get(scen, {})
+                at = _locate(self.cells, exc.key, scen, overridden)
                 sheet, _sep, cell = at.partition("!")
                 where = "" if scen == "Base" else _(" (scenario {scenario})").format(
                     scenario=scen)
+                also = [c for c in dict.fromkeys(_locate(self.cells, k, scen, overridden)
+                                                 for k in exc.related) if c and c != at]
+                made = _(" (from {cells})").format(cells=", ".join(also)) if also else ""
                 tip = _("; {tip}").format(tip=exc.hint) if exc.hint else ""
-                self.error(sheet, cell, "model", None, exc.message + where + tip, exc.code)
+                self.error(sheet, cell, "model", None, exc.message + where + made + tip,
+                           exc.code)
             except (ArithmeticError, ValueError) as exc:
                 self.error("", "", "model", None,
                            _("scenario {scenario}: cannot compute ({problem})").format(
@@ -542,7 +642,7 @@ class _Reader:
             self.results = results
 
     def sort_report(self) -> None:
-        order = {name: i for i, name in enumerate(s.name for s in LAYOUT)}
+        order = {self.book.sheet_name(s.name): i for i, s in enumerate(LAYOUT)}
 
         def key(e: Any) -> tuple[int, int, int]:
             m = re.match(r"^([A-Z]+)(\d+)$", e.cell or "")
@@ -620,6 +720,33 @@ def _find_line(budget: Any, section: str, name: str | None) -> Any:
     raise KeyError(name)
 
 
+def _reporting_currency(rows: list[Row], column: str) -> str:
+    """The reporting currency the Drivers sheet's Base column gives (USD when blank or bad), to
+    check the marks typed in the other scenario columns before the drivers are validated."""
+    for row in rows:
+        if row.get("key") == "currency" and column not in row.bad:
+            value = row.get(column)
+            try:
+                return Drivers(currency=value).currency or "USD"
+            except ValidationError:
+                return "USD"
+    return "USD"
+
+
+def _typed_text(row: Row, key: str) -> str | None:
+    """The text typed in a text cell of ``row`` (trimmed), or None when blank or bad."""
+    value = row.get(key)
+    if value is None or key in row.bad:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _from_mark(obj: Any) -> bool:
+    """Whether a line's currency came from a mark typed with an amount (reported there)."""
+    return obj is not None and getattr(obj, "currency_mark", None) is not None
+
+
 def _strip_field(message: str, key: str) -> str:
     prefix = f"{key}: "
     return message[len(prefix):] if message.startswith(prefix) else message
@@ -642,4 +769,6 @@ def read_budget(source: Path | str | Package) -> ReadResult:
     budget, scenarios = reader.read()
     reader.sort_report()
     return ReadResult(budget, report, scenarios, reader.cells, path, intervals=reader.intervals,
-                      results=reader.results, book=book, fx=reader.fx)
+                      results=reader.results, book=book, fx=reader.fx,
+                      reporting=reader.reporting, partial=reader.partial,
+                      invalid=reader.invalid)

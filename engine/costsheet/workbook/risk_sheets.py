@@ -49,6 +49,7 @@ from .sheetkit import (
     named_style,
     quoted,
     series,
+    sheet_title,
     size,
     text_font,
 )
@@ -527,4 +528,4 @@ def add_risk_sheets(wb: Any, analysis: RiskAnalysis) -> list[str]:
     _write_scenarios(wb, analysis)
     _write_sensitivity(wb, analysis)
     _write_risk(wb, analysis)
-    return list(RISK_SHEETS)
+    return [sheet_title(wb, name) for name in RISK_SHEETS]

@@ -2,9 +2,12 @@
 
 The steps, in order, and what each guarantees:
 
-1. pre-flight: the file is a readable workbook package (opened once, as a
-   :class:`~costsheet.workbook.ooxml.Package` passed to every later step); the file to be
-   written is not open in Excel or LibreOffice (lock file) and can be replaced (not read-only);
+1. pre-flight: the file to be written is checked and locked for the whole run
+   (:class:`~costsheet.workbook.write_guard.WriteGuard`: symlinks followed; a device, a folder
+   or a hard-linked file refused; not open in Excel or LibreOffice, beside the file or the link;
+   replaceable with its owner kept; one costsheet run at a time); the input is a readable
+   workbook package (opened once, as a :class:`~costsheet.workbook.ooxml.Package` passed to
+   every later step, its size, time and digest recorded) whose type matches the output's name;
 2. read: every input sheet is read from that package (openpyxl over its bytes, never the file
    again); every input problem is collected and raised at once as an
    :class:`~costsheet.errors.InputError` carrying the report; the file is not touched;
@@ -14,10 +17,14 @@ The steps, in order, and what each guarantees:
    the scenario, sensitivity and risk analyses (:func:`~costsheet.model.risk_analysis.analyse`);
 4. write: the nine owned sheets (Summary, Line items, Checks, Monthly, Variance, Refresh log,
    Scenarios, Sensitivity, Risk) are built in a scratch workbook and grafted into the user's
-   file at the zip level (:func:`~costsheet.workbook.ooxml.graft_sheets`): only sheets recorded
-   as costsheet's in the workbook property are replaced, a user sheet with an owned sheet's name
-   is an error, every other part keeps its bytes. The write is atomic and the previous version
-   is kept in ``.costsheet-backups/`` next to the file.
+   file at the zip level (:func:`~costsheet.workbook.ooxml.graft_sheets`): only sheets that
+   prove they are costsheet's are replaced (:mod:`costsheet.workbook.ownership`: the owner mark
+   on the sheet matches its content), any other sheet with one of those names is an error
+   naming it, every other part keeps its bytes. Each new sheet gets its mark; hidden sheets stay
+   hidden; Excel recalculates the user's formulas on open; the workbook opens on Summary when
+   that selects no user sheet. The write is atomic and the previous version is kept in
+   ``.costsheet-backups/`` next to the file; an input saved by someone else during the run is
+   never overwritten (checked before the backup and just before the replace).
 """
 
 from __future__ import annotations
@@ -33,19 +40,25 @@ from ..catalog import Catalog
 from ..errors import CellError, CostsheetError, InputError, Report, got_text, problems_found
 from ..i18n import N_, _, explicit_language, use_language
 from ..inputs import FAMILIES, Budget
+from ..model.booking import ActualsError
+from ..model.bounds import check_result, check_simulation
 from ..model.budget import compute_budget
 from ..model.default_ranges import PublishedBand, published_band
 from ..model.items import BudgetResult
+from ..model.montecarlo import DEFAULT_TRIALS
 from ..model.monthly_plan import MonthlyPlan, plan_monthly
 from ..model.risk_analysis import RiskAnalysis, analyse
 from ..model.scenarios import apply_scenario
-from ..model.variance import FxError
 from .actuals import ActualsRead, read_actuals
-from .monthly_sheets import MONTHLY_SHEETS, read_log, write_monthly_sheets
-from .ooxml import Package, graft_sheets
-from .risk_sheets import RISK_SHEETS, add_risk_sheets
-from .safety import check_not_open, check_writable, lock_file_candidates, make_backup
-from .writer import OWNED_SHEETS, Check, build_workbook
+from .monthly_sheets import LOG_SHEET, read_log, write_monthly_sheets
+from .ooxml import Package, check_graft_parts, graft_sheets
+from .ownership import Ownership, assess
+from .recalc import formulas_reading
+from .risk_sheets import add_risk_sheets
+from .safety import lock_file_candidates, make_backup
+from .sheet_digest import read_contents
+from .write_guard import WriteGuard
+from .writer import OWNED_SHEETS, SUMMARY_SHEET, Check, build_workbook
 
 __all__ = [
     "RunResult",
@@ -77,6 +90,9 @@ class RunResult:
     risk: RiskAnalysis | None = None  # Scenarios, Sensitivity and Risk sheets
     #: by scenario, the published-MFU band of runs that state no MFU (on the Summary)
     bands: dict[str, PublishedBand] = field(default_factory=dict)
+    #: the user's formulas that read the owned sheets (Sheet!Cell): LibreOffice shows their old
+    #: results until it recalculates (:mod:`costsheet.workbook.recalc`)
+    reading_formulas: list[str] = field(default_factory=list)
 
     @property
     def scenarios(self) -> list[str]:
@@ -100,13 +116,29 @@ class RunResult:
             "checks": [c.to_dict() for c in self.checks],
             "monthly": None if self.monthly is None else self.monthly.to_dict(),
             "risk": None if self.risk is None else self.risk.to_dict(),
+            "formulas_reading_results": list(self.reading_formulas),
         }
 
 
 def _totals(r: BudgetResult) -> dict[str, Any]:
+    """Totals, key figures (several final runs: MFU and goodput weighted by GPU-hours) and
+    each run's own GPU-hours, MFU and goodput."""
     d = r.to_dict()
+    runs = {name: {k: _plain(info.get(k)) for k in ("kind", "stage", "gpu_hours", "mfu",
+                                                    "goodput", "wall_clock_days")}
+            for name, info in r.runs.items()}
     return {"total": d["total"], "families": {f: d["families"][f] for f in FAMILIES},
-            "metrics": d["metrics"]}
+            "metrics": d["metrics"], "runs": runs}
+
+
+def _plain(value: Any) -> Any:
+    """A number as JSON holds it (None, text and plain floats as they are)."""
+    if value is None or isinstance(value, str):
+        return value
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def compute_scenarios(
@@ -139,7 +171,9 @@ def compute_scenarios(
             out[name] = computed[name]
             continue
         try:
-            out[name] = compute_budget(apply_scenario(budget, name), catalog, scenario=name)
+            scenario_budget = apply_scenario(budget, name)
+            out[name] = compute_budget(scenario_budget, catalog, scenario=name)
+            check_result(scenario_budget, out[name])
         except CostsheetError as exc:
             if name != "Base":
                 exc.message = _("scenario {name}: {message}").format(name=name,
@@ -199,13 +233,11 @@ def _reader_checks(report: Report | None) -> list[Check]:
     return out
 
 
-def _preflight(package: Package, target: Path) -> list[Check]:
-    """Refuse a target open elsewhere or read-only; note a source open elsewhere."""
+def _preflight(package: Package, guard: WriteGuard) -> list[Check]:
+    """Note a source open elsewhere (the target's checks are the guard's)."""
     source = package.path
-    check_not_open(target)
-    check_writable(target)
     checks = []
-    if target != source:
+    if not guard.in_place:
         for lock in lock_file_candidates(source):
             if lock.exists():
                 checks.append(Check(
@@ -216,44 +248,32 @@ def _preflight(package: Package, target: Path) -> list[Check]:
     return checks
 
 
-def _owned_to_replace(package: Package) -> list[str]:
-    """Previously owned sheets to remove; refuse if a user sheet has an owned sheet's name."""
-    sheets = package.sheet_names()
-    owned = {s.casefold() for s in package.owned_sheets()}
-    for name in (*OWNED_SHEETS, *MONTHLY_SHEETS, *RISK_SHEETS):
-        for sheet in sheets:
-            if sheet.casefold() == name.casefold() and sheet.casefold() not in owned:
-                raise CostsheetError(
-                    _("{name}: sheet {sheet!r} is not one of costsheet's, and costsheet writes "
-                      "its results to a sheet of that name; nothing was changed").format(
-                        name=package.source, sheet=sheet),
-                    hint=_("rename your sheet {sheet!r} (costsheet writes {owned}) and run "
-                           "again").format(sheet=sheet, owned=", ".join(
-                               (*OWNED_SHEETS, *MONTHLY_SHEETS, *RISK_SHEETS))),
-                )
-    return [s for s in sheets if s.casefold() in owned]
+def _ownership(package: Package, replace: Sequence[str]) -> Ownership:
+    """The sheets with costsheet's result-sheet names that it may replace; refuse (nothing
+    written) when another sheet of such a name is in the way."""
+    own = assess(package, replace=replace)
+    own.raise_if_kept(package.source)
+    return own
 
 
 def _monthly_plan(budget: Budget, results: dict[str, BudgetResult], package: Package, *,
                   actuals: ActualsRead | None, as_of: str | None, scenario: str | None,
-                  now: datetime | None, catalog: Catalog | None) -> MonthlyPlan:
+                  now: datetime | None, catalog: Catalog | None,
+                  log_sheet: str = LOG_SHEET,
+                  reuse: MonthlyPlan | None = None) -> MonthlyPlan:
     """The monthly plan, with the workbook's Refresh log; currencies that cannot be converted
     are reported at their Actuals cells."""
     from .. import __version__
 
     read = actuals or ActualsRead()
-    header, rows = read_log(package)
+    header, rows = read_log(package, log_sheet)
     try:
         return plan_monthly(budget, results, now=now or datetime.now().astimezone(),
                             version=__version__, actuals=read.actuals,
                             monthly_fx=read.monthly_fx, log_header=header, log_rows=rows,
-                            as_of=as_of, scenario=scenario, catalog=catalog)
-    except FxError as exc:
-        report = Report()
-        for p in exc.problems:
-            sh, _, cell = read.cell_of(p).partition("!")
-            report.add(sh, cell, "currency", p.currency, p.message)
-        raise InputError(exc.message, hint=exc.hint, report=report) from None
+                            as_of=as_of, scenario=scenario, catalog=catalog, reuse=reuse)
+    except ActualsError as exc:
+        raise InputError(exc.message, hint=exc.hint, report=read.placed(exc)) from None
 
 
 def run_budget(
@@ -272,6 +292,10 @@ def run_budget(
     risk: dict[str, Any] | None = None,
     package: Package | None = None,
     computed: dict[str, BudgetResult] | None = None,
+    guard: WriteGuard | None = None,
+    replace_sheets: Sequence[str] = (),
+    ownership: Ownership | None = None,
+    planned: MonthlyPlan | None = None,
 ) -> RunResult:
     """Compute ``budget`` and write the owned sheets into the workbook ``path`` (or ``out``).
 
@@ -283,19 +307,35 @@ def run_budget(
     (``uncertainties``, ``trials``, ``seed``, ``progress``) for the Scenarios, Sensitivity and
     Risk sheets. ``package``: the workbook ``path`` already open (else it is opened here).
     ``computed``: scenarios computed already with ``catalog`` (not computed again).
+    ``guard``: the :class:`~costsheet.workbook.write_guard.WriteGuard` held for this write
+    (``package`` was read under it); without one, it is taken here for the whole run.
+    ``replace_sheets``: sheets with result-sheet names to replace even though they are not
+    costsheet's (the user's consent); ``ownership``: :func:`_ownership` found already.
+    ``planned``: the monthly plan ``check`` made of the same inputs (its timelines are reused).
     """
     source = Path(path)
-    target = Path(out) if out is not None else source
+    if guard is None:
+        with WriteGuard.hold(out if out is not None else source, source=source) as held:
+            pkg = Package.open(source)
+            held.read(pkg)
+            return run_budget(source, budget, out=out, scenarios=scenarios, catalog=catalog,
+                              report=report, now=now, keep_backups=keep_backups,
+                              actuals=actuals, as_of=as_of, monthly_scenario=monthly_scenario,
+                              risk=risk, package=pkg, computed=computed, guard=held,
+                              replace_sheets=replace_sheets, ownership=ownership,
+                              planned=planned)
+    target = guard.target
     pkg = package if package is not None else Package.open(source)
-    pre = _preflight(pkg, target)
-    remove = _owned_to_replace(pkg)
+    pre = _preflight(pkg, guard)
+    own = ownership or _ownership(pkg, replace_sheets)
     results = compute_scenarios(budget, scenarios, catalog, computed)
     checks = pre + _reader_checks(report) + scenario_checks(budget, results)
     first = next(iter(results.values()))
     from .. import __version__
 
     monthly = _monthly_plan(budget, results, pkg, actuals=actuals, as_of=as_of,
-                            scenario=monthly_scenario, now=now, catalog=catalog)
+                            scenario=monthly_scenario, now=now, catalog=catalog,
+                            log_sheet=own.prefix + LOG_SHEET, reuse=planned)
     checks += [Check("warning", monthly.scenario, w) for w in monthly.warnings]
     analysis = analyse(budget, catalog, results=results, **(risk or {}))
     bands = published_bands(budget, results, catalog)
@@ -305,16 +345,23 @@ def run_budget(
     with tempfile.TemporaryDirectory(prefix="costsheet-run-") as tmp:
         wb = build_workbook(
             list(results.values()), checks, title=title, source_name=source.name,
-            run_time=now or datetime.now(), version=__version__, bands=bands)
-        sheets = [*OWNED_SHEETS, *write_monthly_sheets(wb, monthly),
+            run_time=now or datetime.now(), version=__version__, bands=bands,
+            prefix=own.prefix)
+        sheets = [*(own.prefix + s for s in OWNED_SHEETS), *write_monthly_sheets(wb, monthly),
                   *add_risk_sheets(wb, analysis)]
         scratch = Path(tmp) / "owned.xlsx"
         wb.save(scratch)
+        marks = {name: c.mark() for name, c in read_contents(Package.open(scratch),
+                                                              sheets).items()}
+        guard.before_replace()  # a save made meanwhile: refused before a backup rotates
         backup = make_backup(target, keep=keep_backups) if target.exists() else None
-        graft_sheets(pkg, scratch, target, sheets=sheets, remove=remove)
-    return RunResult(source=source, output=target, results=results, checks=checks,
+        graft_sheets(pkg, scratch, target, sheets=sheets, remove=own.replaceable, marks=marks,
+                     recalc=True, activate=own.prefix + SUMMARY_SHEET,
+                     before_replace=guard.before_replace)
+    return RunResult(source=source, output=guard.given, results=results, checks=checks,
                      backup=backup, owned_sheets=sheets, currency=first.currency,
-                     monthly=monthly, risk=analysis, bands=bands)
+                     monthly=monthly, risk=analysis, bands=bands,
+                     reading_formulas=formulas_reading(pkg, sheets, skip=own.replaceable))
 
 
 def published_bands(budget: Budget, results: dict[str, BudgetResult],
@@ -344,6 +391,11 @@ class WorkbookInputs:
     actuals: ActualsRead | None = None
     uncertainties: dict[str, Any] = field(default_factory=dict)
     uncertainty_note: str = ""
+    #: the monthly plan checked (no Refresh log row yet): ``run`` takes its timelines
+    plan: MonthlyPlan | None = None
+    #: the warnings `run` gives besides the reader's: the model's per scenario, twin scenarios,
+    #: and the monthly plan's (closed months without actuals, actuals after the as-of month, ...)
+    checks: list[Check] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -373,20 +425,60 @@ def language_for(source: Path | str | Package, lang: str | None = None) -> str |
     return workbook_language(source if isinstance(source, Package) else Path(source))
 
 
-def read_workbook(source: Path | str | Package, *, lang: str | None = None) -> WorkbookInputs:
+def read_workbook(source: Path | str | Package, *, lang: str | None = None,
+                  as_of: str | None = None, scenario: str | None = None,
+                  replace_sheets: Sequence[str] = ()) -> WorkbookInputs:
     """Read and validate every input sheet of a budget workbook; the file is never changed.
 
-    This is ``costsheet check``: the budget sheets, the Actuals sheet and the Uncertainty sheet,
-    every problem collected into one report. ``source``: the workbook's path, or its package
-    already open (``run`` passes the one it opened: the file is read once). Messages are in
-    ``lang``, else the caller's language, else the workbook's (:func:`language_for`).
+    This is ``costsheet check``, and what ``run`` reads: the budget sheets, the Actuals sheet and
+    the Uncertainty sheet, each read even when another has errors, every problem collected into
+    one report. When the budget itself is good, the monthly plan of ``scenario`` (default: the
+    first) as of ``as_of`` (default: the latest month with actuals) is checked too, as ``run``
+    makes it: its problems (an actual outside the budget's months, a start month before it, a
+    currency mark an actual contradicts, ...) go to the report at their cells, its warnings and
+    the model's to ``checks``. ``source``: the workbook's path, or its package already open
+    (``run`` passes the one it opened: the file is read once). Messages are in ``lang``, else
+    the caller's language, else the workbook's (:func:`language_for`). What ``run`` reads of
+    the package beyond the input sheets is checked too: the parts the graft edits, and sheets
+    with result-sheet names that are not costsheet's (unless named in ``replace_sheets``).
     """
     with use_language(language_for(source, lang)):
-        return _read_workbook(source)
+        return _read_workbook(source, as_of, scenario, replace_sheets)
 
 
-def _read_workbook(source: Path | str | Package) -> WorkbookInputs:
+def _read_workbook(source: Path | str | Package, as_of: str | None,
+                   scenario: str | None, replace_sheets: Sequence[str]) -> WorkbookInputs:
     from .reader import read_budget
+
+    path = source.path if isinstance(source, Package) else Path(source)
+    if not isinstance(source, Package):
+        try:  # opened here, so that its parts can be checked as `run` reads them
+            source = Package.open(path)
+        except CostsheetError:
+            pass  # the reader reports the file's own problem
+    read = read_budget(source)
+    report = read.report
+    inputs = WorkbookInputs(path, read, report)
+    if read.fatal is None and isinstance(source, Package):
+        _check_package_parts(source, read, replace_sheets)
+    if read.fatal is not None:
+        return inputs
+    sheets = read.book or path  # the sheets the reader loaded: nothing is read twice
+    rates = read.fx.rates if read.fx is not None else {}
+    inputs.actuals = read_actuals(sheets, read.reporting, rates, fx=read.fx)
+    report.extend(inputs.actuals.report)
+    _read_uncertainty(inputs, sheets)
+    if read.budget is not None and read.results:
+        inputs.checks = scenario_checks(read.budget, read.results)
+        plan = inputs.plan = _checked_plan(inputs, as_of, scenario)
+        if plan is not None:
+            inputs.checks += [Check("warning", plan.scenario, w) for w in plan.warnings]
+    return inputs
+
+
+def _read_uncertainty(inputs: WorkbookInputs, sheets: Any) -> None:
+    """The Uncertainty sheet, against the budget (or the lines that are valid, when the budget
+    has errors: every sheet is read); the Monte Carlo inputs when the budget is good."""
     from .uncertainty import (
         SCENARIO_RANGE_NOTE,
         read_uncertainty,
@@ -394,25 +486,70 @@ def _read_workbook(source: Path | str | Package) -> WorkbookInputs:
         uncertainties_from,
     )
 
-    path = source.path if isinstance(source, Package) else Path(source)
-    read = read_budget(source)
-    report = read.report
-    inputs = WorkbookInputs(path, read, report)
-    if read.fatal is not None or read.budget is None:
-        return inputs
-    sheets = read.book or path  # the sheets the reader loaded: nothing is read twice
-    inputs.actuals = read_actuals(sheets, read.budget.currency, read.budget.fx_rates,
-                                  fx=read.fx)
-    report.extend(inputs.actuals.report)
-    unc = read_uncertainty(sheets, read.budget)
+    read = inputs.read
+    budget = read.budget if read.budget is not None else read.partial
+    if budget is None:
+        return
+    unc = read_uncertainty(sheets, budget, read.invalid)
+    inputs.report.extend(unc.report)
+    if read.budget is None:
+        return
     stated = uncertainties_from(getattr(read, "intervals", {}), unc)
-    report.extend(unc.report)
     if stated:
         inputs.uncertainties = stated
     else:
         inputs.uncertainties = scenario_uncertainties(read.budget)
         inputs.uncertainty_note = _(SCENARIO_RANGE_NOTE) if inputs.uncertainties else ""
-    return inputs
+    try:  # the simulation `run` makes, at the default trials
+        check_simulation(DEFAULT_TRIALS, len(inputs.uncertainties))
+    except CostsheetError as exc:
+        inputs.report.add("Uncertainty", "", "trials", None, exc.message, code=exc.code)
+
+
+def _checked_plan(inputs: WorkbookInputs, as_of: str | None,
+                  scenario: str | None) -> MonthlyPlan | None:
+    """The monthly plan ``run`` would make (without the Refresh log), or None: its problems
+    are added to the report at their cells (those reported already are not repeated)."""
+    read, actuals = inputs.read, inputs.actuals or ActualsRead()
+    if scenario is not None and scenario.casefold() not in {
+            s.casefold() for s in read.results}:
+        return None  # an unknown scenario: `run` says so
+    try:
+        return plan_monthly(read.budget, read.results, now=datetime.now().astimezone(),
+                            version="", actuals=actuals.actuals,
+                            monthly_fx=actuals.monthly_fx, as_of=as_of, scenario=scenario)
+    except ActualsError as exc:
+        found = actuals.placed(exc)
+    except InputError as exc:
+        found = Report()
+        entries = exc.report.errors if exc.report is not None else [
+            CellError("", "", exc.key or "", None, exc.message, code=exc.code)]
+        for e in entries:
+            sheet, _sep, cell = read.cell_of(e.field).partition("!")
+            found.add(sheet, cell, e.field.rpartition(".")[2] or e.field, e.value, e.message,
+                      code=e.code)
+    known = {(e.location, e.field) for e in inputs.report.problems}
+    inputs.report.errors.extend(e for e in found.errors if (e.location, e.field) not in known)
+    return None
+
+
+def _check_package_parts(package: Package, read: Any, replace_sheets: Sequence[str]) -> None:
+    """What ``run`` reads of the package beyond the input sheets, read here too, so that
+    ``check`` refuses what ``run`` would: the parts the graft parses and edits (damaged, or
+    nested too deep: the file's own error) and a sheet of the user's with a result sheet's
+    name."""
+    def ownership(pkg: Package) -> None:
+        _ownership(pkg, replace_sheets)
+
+    for check, field_name in ((check_graft_parts, "file"), (ownership, "sheet")):
+        try:
+            check(package)
+        except CostsheetError as exc:
+            tip = f"; {exc.hint}" if exc.hint else ""
+            read.report.add("", "", field_name, None, exc.message + tip, code=exc.code)
+            if field_name == "file":
+                read.fatal = exc
+                return
 
 
 def run_workbook(
@@ -428,6 +565,7 @@ def run_workbook(
     trials: int | None = None,
     seed: int | None = None,
     progress: Any = None,
+    replace_sheets: Sequence[str] = (),
     lang: str | None = None,
 ) -> RunResult:
     """Read the budget workbook ``path``, compute every scenario, write the owned sheets.
@@ -435,27 +573,32 @@ def run_workbook(
     Writes in place, or to ``out`` (``path`` is then left as it is). Raises
     :class:`~costsheet.errors.InputError` with the reader's report when inputs are wrong (the
     file is not touched) and :class:`~costsheet.errors.CostsheetError` for refusals (file open
-    in Excel, read-only, a user sheet with an owned sheet's name). The sheets and messages are
-    in ``lang``, else the caller's language, else the one the workbook remembers.
+    in Excel, read-only, a sheet with an owned sheet's name that is not costsheet's:
+    :class:`~costsheet.workbook.ownership.ForeignSheetError`, unless named in
+    ``replace_sheets``). The sheets and messages are in ``lang``, else the caller's language,
+    else the one the workbook remembers.
     """
-    package = Package.open(Path(path))  # read once: its language, then everything else
-    with use_language(language_for(package, lang)):
-        return _run_workbook(package, out, scenarios, catalog=catalog, now=now,
-                             keep_backups=keep_backups, as_of=as_of,
-                             monthly_scenario=monthly_scenario, trials=trials, seed=seed,
-                             progress=progress)
+    source = Path(path)
+    with WriteGuard.hold(out if out is not None else source, source=source) as guard:
+        package = Package.open(source)  # read once, under the lock: its language, then the rest
+        with use_language(language_for(package, lang)):
+            guard.read(package)
+            return _run_workbook(package, guard, out, scenarios, catalog=catalog, now=now,
+                                 keep_backups=keep_backups, as_of=as_of,
+                                 monthly_scenario=monthly_scenario, trials=trials, seed=seed,
+                                 progress=progress, replace_sheets=replace_sheets)
 
 
 def _run_workbook(
-    package: Package, out: Path | None, scenarios: Sequence[str] | None, *,
-    catalog: Catalog | None, now: datetime | None, keep_backups: int, as_of: str | None,
+    package: Package, guard: WriteGuard, out: Path | None, scenarios: Sequence[str] | None,
+    *, catalog: Catalog | None, now: datetime | None, keep_backups: int, as_of: str | None,
     monthly_scenario: str | None, trials: int | None, seed: int | None, progress: Any,
+    replace_sheets: Sequence[str] = (),
 ) -> RunResult:
     source = package.path
-    target = Path(out) if out is not None else source
-    _preflight(package, target)
-    _owned_to_replace(package)
-    inputs = read_workbook(package)
+    own = _ownership(package, replace_sheets)
+    inputs = read_workbook(package, as_of=as_of, replace_sheets=replace_sheets,
+                           scenario=monthly_scenario or (scenarios[0] if scenarios else None))
     inputs.raise_if_errors()
     read, report, actuals = inputs.read, inputs.report, inputs.actuals
     assert read.budget is not None
@@ -464,7 +607,9 @@ def _run_workbook(
             **({"trials": trials} if trials is not None else {}),
             **({"seed": seed} if seed is not None else {})}
     computed = read.results if catalog is None else None  # the reader computed them
+    check_simulation(trials or DEFAULT_TRIALS, len(inputs.uncertainties))  # before any work
     return run_budget(source, read.budget, out=out, scenarios=scenarios, catalog=catalog,
                       report=report, now=now, keep_backups=keep_backups, actuals=actuals,
                       as_of=as_of, monthly_scenario=monthly_scenario, risk=risk,
-                      package=package, computed=computed)
+                      package=package, computed=computed, guard=guard, ownership=own,
+                      planned=inputs.plan if catalog is None and now is None else None)

@@ -10,9 +10,11 @@ before the first row), then :meth:`OwnedSheet.flush` writes the rows. The rules,
   formula (``=``, ``+``, ``-``, ``@``) and has no style takes the sheet's ``text_style``;
 * **styles are named**: a cell's style is one of the scratch workbook's named styles, each with
   its font face and size named (:func:`named_style`; else LibreOffice falls back to a serif);
-* **missing numbers**: ``None`` is an empty cell (styled, when a style is given); a NaN or
-  infinite number shows the sheet's ``missing`` text (``"n/a"`` in ``cs_na``) or, when the sheet
-  has none, an empty styled cell;
+* **numbers are finite**: ``None`` is an empty cell (styled, when a style is given);
+  :data:`NOT_APPLICABLE` shows the sheet's ``missing`` text (``"n/a"`` in ``cs_na``) or, when
+  the sheet has none, an empty styled cell; a NaN or infinite number is refused
+  (:func:`finite_number` raises :class:`~costsheet.errors.CostsheetError`, and nothing is
+  written): the model refuses such inputs with their cells first, this is the last line;
 * **widths** in Excel character units (:func:`text_width` for text that must fit), rounded to
   0.1;
 * **notes** (a row of one ``cs_note``/``cm_note`` text) longer than the sheet's tables are
@@ -33,6 +35,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from copy import copy
 from typing import Any
 
+import numpy as np
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.chart import Reference, Series
@@ -48,11 +51,14 @@ from openpyxl.utils import column_index_from_string, coordinate_to_tuple, get_co
 from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.pagebreak import Break
 
-from ..i18n import SOURCE_LANGUAGE, format_money, get_language
+from ..errors import CostsheetError
+from ..i18n import SOURCE_LANGUAGE, _, format_money, get_language
 from .print_plan import DEFAULT_ROW_PT, MARGINS_IN, ChartBox, PrintPlan, Sheet, plan_print
 
 __all__ = [
     "CURRENCY_SYMBOLS",
+    "NOT_APPLICABLE",
+    "finite_number",
     "FAMILY_COLORS",
     "HEADER_FILL",
     "STAGE_GROUP_COLORS",
@@ -67,6 +73,7 @@ __all__ = [
     "named_style",
     "quoted",
     "series",
+    "sheet_title",
     "size",
     "text_categories",
     "text_font",
@@ -77,6 +84,8 @@ __all__ = [
 ]
 
 FORMULA_START = ("=", "+", "-", "@")
+#: A number that does not apply here (shown as the sheet's ``missing`` text, e.g. "n/a").
+NOT_APPLICABLE = object()
 MAX_TEXT = 32767
 CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CNY": "¥"}
 HEADER_FILL = PatternFill("solid", fgColor="1F3864")
@@ -101,6 +110,21 @@ STAGE_GROUP_COLORS: dict[str, str] = {
 
 # ---------------------------------------------------------------------------------------------
 # text, numbers, styles
+
+
+def finite_number(value: Any, where: str = "") -> Any:
+    """``value`` unchanged, unless it is a NaN or infinite number: then a refusal (the last line
+    that keeps such a number out of a user's workbook; nothing is written)."""
+    if isinstance(value, (float, np.floating)) and not math.isfinite(float(value)):
+        message = (_("refused to write {value} on the {sheet} sheet: a number that is not "
+                     "finite never goes into a workbook; nothing was written") if where else
+                   _("refused to write {value}: a number that is not finite never goes into "
+                     "a workbook; nothing was written"))
+        raise CostsheetError(
+            message.format(value=repr(float(value)), sheet=where), code="not_finite_output",
+            hint=_("an input makes a cost overflow: check the inputs, and report this if they "
+                   "are sound"))
+    return value
 
 
 def clean_text(value: Any) -> str:
@@ -248,16 +272,22 @@ def _SIGN_WIDTH() -> str:  # noqa: N802 - a measure, not a value
 # the sheet
 
 
+def sheet_title(wb: Any, name: str) -> str:
+    """The title of costsheet's sheet ``name`` in scratch workbook ``wb``: with the workbook's
+    sheet-name prefix (``wb.sheet_prefix``, see :mod:`costsheet.workbook.sheet_names`)."""
+    return str(getattr(wb, "sheet_prefix", "")) + name
+
+
 class OwnedSheet:
     """A write-only sheet of the scratch workbook: queue rows, set its layout, then flush.
 
     ``text_style``: the style of text that starts like a formula, when the caller gives none.
-    ``missing``: what a NaN or infinite number shows (in ``cs_na``); None: an empty cell.
+    ``missing``: what :data:`NOT_APPLICABLE` shows (in ``cs_na``); None: an empty cell.
     """
 
     def __init__(self, wb: Any, title: str, *, text_style: str | None = None,
                  missing: str | None = None):
-        self.ws = wb.create_sheet(title)
+        self.ws = wb.create_sheet(sheet_title(wb, title))
         self.ws.sheet_format.defaultRowHeight = DEFAULT_ROW_PT  # the same in every application,
         self.ws.sheet_format.customHeight = True  # so that charts and page breaks stay put
         self.wb = wb
@@ -276,8 +306,9 @@ class OwnedSheet:
 
     def cell(self, value: Any, style: str | None = None) -> Any:
         """A cell of ``value`` in named style ``style``, by the rules above."""
-        if isinstance(value, float) and not math.isfinite(value):
+        if value is NOT_APPLICABLE:
             value, style = (None, style) if self.missing is None else (self.missing, "cs_na")
+        finite_number(value, self.title)
         if isinstance(value, str):
             text = clean_text(value)
             c = WriteOnlyCell(self.ws, text)

@@ -23,6 +23,7 @@ Keys are matched exactly (after trimming spaces), never by label.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -32,10 +33,11 @@ from typing import Any
 from openpyxl.utils import get_column_letter
 from pydantic import BaseModel, ValidationError
 
-from ..errors import CostsheetError, Report
+from ..errors import CostsheetError, Report, closest
 from ..i18n import N_, _
 from ..inputs import validation_problems
 from .ooxml import Package, PackageError
+from .sheet_names import AmbiguousSheetError, find_sheet, sheet_prefix
 from .sheet_parts import defused, impossible_cell, scan_layout
 from .template import FIRST_ROW, KEY_ROW, ColumnSpec, SheetSpec
 
@@ -49,6 +51,7 @@ EXCEL_ERRORS = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#N
                           "#GETTING_DATA", "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!",
                           "#UNKNOWN!"})
 KEY_ROW_SCAN = 15  # the key row is one of the first rows
+RENAMED_SCAN = 12  # sheets whose first rows are looked at for a missing input sheet's keys
 TEXT_KINDS = ("text", "choice", "currency")
 
 
@@ -187,6 +190,8 @@ class Book:
     fatal: CostsheetError | None = None
     failed: bool = False
     _formulas: _Formulas | None = None
+    matched: list[str] = field(default_factory=list)  # the workbook's names of loaded sheets
+    prefix: str = ""  # the workbook's sheet prefix (:mod:`.sheet_names`)
 
     @classmethod
     def open(cls, source: Path | Package, sheets: Iterable[str],
@@ -210,6 +215,36 @@ class Book:
 
     def grid(self, name: str) -> Grid | None:
         return self.grids.get(name)
+
+    def renamed(self, name: str, keys: Sequence[str], first_key: str
+                ) -> tuple[str | None, bool]:
+        """A sheet that looks like input sheet ``name`` renamed: (its name, whether it has the
+        sheet's key row), else ``(None, False)``. Sheets are tried nearest name first; one whose
+        first rows hold the keys wins, else a near-miss name (:func:`difflib`)."""
+        taken = {n.strip().casefold() for n in self.grids} | {n.casefold() for n in self.matched}
+        others = [n for n in self.sheet_order if n.strip().casefold() not in taken]
+        ranked = sorted(others, key=lambda n: -difflib.SequenceMatcher(
+            None, n.strip().casefold(), name.casefold()).ratio())
+        for other in ranked[:RENAMED_SCAN]:
+            rows = self._top_rows(other)
+            if rows and find_key_row(rows, keys, first_key) is not None:
+                return other, True
+        near = closest(name, others, cutoff=0.75)
+        return near, False
+
+    def _top_rows(self, sheet: str) -> list[list[Any]]:
+        """The first :data:`KEY_ROW_SCAN` rows of a sheet costsheet did not load (values)."""
+        from .readonly_workbook import open_read_only
+
+        try:
+            wb = open_read_only(self.path, data_only=True)
+            try:
+                ws = wb[sheet]
+                return [list(r) for r in ws.iter_rows(max_row=KEY_ROW_SCAN, values_only=True)]
+            finally:
+                wb.close()
+        except Exception:  # a sheet costsheet does not own and cannot read: not a candidate
+            return []
 
     # -- problems ---------------------------------------------------------------------------
 
@@ -258,20 +293,59 @@ class Book:
             return
         try:
             self.sheet_order = list(wb.sheetnames)
-            by_lower = {n.strip().lower(): n for n in wb.sheetnames}
-            found = {name: by_lower[name.lower()] for name in wanted
-                     if name.lower() in by_lower}
+            found = self._find(wanted)
+            if found is None:
+                return
+            self.matched = list(found.values())
             for name, actual in found.items():
                 rows = _sheet_rows(wb, actual)
+                if isinstance(rows, TooManyRows):
+                    self.failed = True
+                    self.error(name, f"{rows.row}:{rows.row}", "rows", None,
+                               _("more than {most} filled rows; costsheet reads at most that "
+                                 "many on a sheet (split the budget, or sum similar lines into "
+                                 "one)").format(most=f"{MAX_SHEET_ROWS:,}"), "too_many_rows")
+                    return
                 if isinstance(rows, Exception):  # NaN/INF values, broken XML, a chart sheet
                     self._sheet_unreadable(name, actual, rows)
                     return
-                self.grids[name] = _grid(name, rows)
+                self.grids[name] = _grid(actual, rows)
         finally:
             wb.close()
         if not self._load_saved_results(found):
             return
         self._scan_xml(found)
+
+    def _find(self, wanted: list[str]) -> dict[str, str] | None:
+        """{stable name: the workbook's name} of the wanted sheets there, with the workbook's
+        sheet prefix; None (reported) when the prefix is unusable or two sheets answer to one
+        name (``Pools`` and a very hidden ``Pools ``)."""
+        assert self.package is not None
+        try:
+            self.prefix = sheet_prefix(self.package)
+        except CostsheetError as exc:
+            self.error("", "", "file", None, exc.message + (f"; {exc.hint}" if exc.hint else ""),
+                       exc.code)
+            self.failed = True
+            return None
+        listed = self.package.sheets()
+        found: dict[str, str] = {}
+        for name in wanted:
+            try:
+                actual = find_sheet(listed, self.prefix + name)
+            except AmbiguousSheetError as exc:
+                self.error(exc.sheets[0].name, "", "sheet", None,
+                           f"{exc.message}; {exc.hint}", exc.code)
+                self.failed = True
+                continue
+            if actual is not None:
+                found[name] = actual
+        return None if self.failed else found
+
+    def sheet_name(self, name: str) -> str:
+        """Input sheet ``name`` (stable) as this workbook names it (with its prefix)."""
+        g = self.grids.get(name)
+        return g.name if g is not None else self.prefix + name
 
     def _refused(self, exc: PackageError) -> None:
         """The file is not a package costsheet reads (sniffed when opened): say why."""
@@ -321,11 +395,11 @@ class Book:
         assert self.package is not None
         found = impossible_cell(self.package, actual)
         if found is not None:
-            self.error(name, found[0], "value", found[1],
+            self.error(actual, found[0], "value", found[1],
                        _("not a value Excel can store (NaN, INF or a broken reference); type "
                          "the value again"), "impossible_value")
         else:
-            self.error(name, "", "sheet", None,
+            self.error(actual, "", "sheet", None,
                        _("cannot read the sheet ({problem}); open the file in Excel and save it "
                          "again").format(problem=str(exc)[:120] or type(exc).__name__),
                        "unreadable_sheet")
@@ -356,11 +430,33 @@ def _as_text(value: Any) -> Any:
     return value
 
 
+#: Filled rows an input sheet may hold: reading stops past them (memory and time grow with
+#: every row read); :data:`~costsheet.model.bounds.MAX_INPUT_LINES` lines fit on one sheet.
+MAX_SHEET_ROWS = 60_000
+
+
+class TooManyRows(Exception):
+    """A sheet with more than :data:`MAX_SHEET_ROWS` filled rows (``row``: the first past)."""
+
+    def __init__(self, row: int):
+        super().__init__(row)
+        self.row = row
+
+
 def _sheet_rows(wb: Any, name: str) -> list[tuple[Any, ...]] | Exception:
     try:
         ws = wb[name]
         ws.reset_dimensions()
-        return [tuple(r) for r in ws.iter_rows(values_only=True)]
+        rows: list[tuple[Any, ...]] = []
+        filled = 0
+        for r in ws.iter_rows(values_only=True):
+            row = tuple(r)
+            if any(v is not None for v in row):
+                filled += 1
+                if filled > MAX_SHEET_ROWS:
+                    return TooManyRows(len(rows) + 1)
+            rows.append(row)
+        return rows
     except Exception as exc:  # NaN/INF values, broken XML, a chart sheet, ...
         return exc
 
@@ -410,7 +506,8 @@ class _Formulas:
 
     def cell(self, sheet: str, r: int, c: int) -> tuple[Any, str | None]:
         key = sheet.strip().casefold()
-        g = next((g for n, g in self.book.grids.items() if n.casefold() == key), None)
+        g = next((g for g in self.book.grids.values() if g.name.strip().casefold() == key),
+                 None)
         if g is None:
             g = self.extra.get(key) or self._load_extra(sheet)
         if r > g.max_row:
@@ -545,11 +642,7 @@ def read_table(book: Book, spec: TableSpec) -> Table | None:
     """
     g = book.grid(spec.sheet)
     if g is None:
-        if spec.required:
-            book.error(spec.sheet, "", "sheet", None,
-                       _("missing sheet {sheet!r} ({title}); copy it from a new template "
-                         "(`costsheet new`)").format(sheet=spec.sheet, title=_(spec.title)),
-                       "missing_sheet")
+        _missing_sheet(book, spec)
         return None
     keys = [k for c in spec.columns for k in (c.key, *c.old_keys)]
     key_row = find_key_row(g.top_rows(), keys, spec.first_key)
@@ -572,6 +665,32 @@ def read_table(book: Book, spec: TableSpec) -> Table | None:
               else list(table.columns.values()))
     _warn_layout(book, g, list(rows), inputs)
     return table
+
+
+def _missing_sheet(book: Book, spec: TableSpec) -> None:
+    """A required sheet that is missing is an error; an optional one is fine, unless another
+    sheet looks like it renamed (its keys, or a near-miss name): then it is named, so that its
+    lines are not silently left out."""
+    name = book.sheet_name(spec.sheet)
+    renamed, has_keys = book.renamed(name, [c.key for c in spec.columns], spec.first_key)
+    names = {"sheet": name, "title": _(spec.title), "renamed": renamed}
+    if spec.required:
+        if renamed is not None and has_keys:
+            text = _("missing sheet {sheet!r} ({title}); the sheet {renamed!r} has its keys: "
+                     "rename it to {sheet!r} so costsheet reads it")
+        elif renamed is not None:
+            text = _("missing sheet {sheet!r} ({title}); did you mean the sheet {renamed!r}? "
+                     "Rename it to {sheet!r}")
+        else:
+            text = _("missing sheet {sheet!r} ({title}); copy it from a new template "
+                     "(`costsheet new`)")
+        book.error(name, "", "sheet", None, text.format(**names), "missing_sheet")
+    elif renamed is not None:
+        text = (_("no sheet {sheet!r} ({title}), so none is read; the sheet {renamed!r} has its "
+                  "keys: rename it to {sheet!r} so costsheet reads it") if has_keys else
+                _("no sheet {sheet!r} ({title}), so none is read; did you mean the sheet "
+                  "{renamed!r}? Rename it to {sheet!r}"))
+        book.warn(name, "", "sheet", None, text.format(**names), "renamed_sheet")
 
 
 def _columns(book: Book, g: Grid, spec: TableSpec, key_row: int) -> dict[str, int]:
@@ -605,7 +724,24 @@ def _scenario_columns(book: Book, g: Grid, key_row: int, last: int) -> list[tupl
             continue
         seen[name.lower()] = g.ref(header, c)
         out.append((name, c))
+    _orphaned_values(book, g, header, last, {c for _name, c in out})
     return out
+
+
+def _orphaned_values(book: Book, g: Grid, header: int, last: int, named: set[int]) -> None:
+    """Values in a column right of the keyed ones whose scenario name (header) is blank: the
+    scenario they belong to is unknown, so they are an error, never silently dropped."""
+    for c in range(last + 1, max((g.width(r) for r in range(header, g.max_row + 1)),
+                                 default=0) + 1):
+        if c in named:
+            continue
+        cell = next((r for r in range(header + 1, g.max_row + 1) if g.filled(r, c)), None)
+        if cell is not None:
+            book.error(g.name, g.ref(cell, c), "scenario", g.raw(cell, c),
+                       _("a value in a scenario column without a scenario name: the header "
+                         "{header} above it is blank; name the scenario there, or delete the "
+                         "column's values").format(header=g.ref(header, c)),
+                       "unnamed_scenario")
 
 
 def _missing_columns(book: Book, g: Grid, spec: TableSpec, table: Table) -> None:

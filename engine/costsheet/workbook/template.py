@@ -641,8 +641,9 @@ def _page_setup(ws: Any) -> None:
     ws.page_setup.fitToHeight = 0
 
 
-def workbook_for(budget: Budget | None = None, *, lang: str = "en") -> Any:
-    """An openpyxl Workbook of the template, filled with ``budget``'s inputs if given."""
+def workbook_for(budget: Budget | None = None, *, lang: str = "en", prefix: str = "") -> Any:
+    """An openpyxl Workbook of the template, filled with ``budget``'s inputs if given; every
+    sheet's name starts with ``prefix`` (``new --into --prefix``)."""
     from openpyxl import Workbook
 
     try:
@@ -666,6 +667,8 @@ def workbook_for(budget: Budget | None = None, *, lang: str = "en") -> Any:
             _write_table(ws, spec, table_rows(budget, spec.section), lang, st)
     for ws in wb.worksheets:
         _page_setup(ws)
+    if prefix:
+        _prefix_sheets(wb, prefix)
     props = wb.properties
     props.creator = "costsheet"
     props.lastModifiedBy = "costsheet"
@@ -674,6 +677,26 @@ def workbook_for(budget: Budget | None = None, *, lang: str = "en") -> Any:
     props.modified = FIXED_TIME
     _remember_language(wb, lang)
     return wb
+
+
+def _prefix_sheets(wb: Any, prefix: str) -> None:
+    """Every sheet renamed ``prefix`` + its name, with the README's list of sheets and the
+    dropdowns that read another sheet (the Runs sheet's pools)."""
+    from openpyxl.utils import quote_sheetname
+
+    names = [ws.title for ws in wb.worksheets]
+    ref = re.compile(r"(?<![\w'])(" + "|".join(re.escape(n) for n in names) + r")!")
+    for ws in wb.worksheets:
+        for dv in ws.data_validations.dataValidation:
+            if dv.formula1:
+                dv.formula1 = ref.sub(lambda m: quote_sheetname(prefix + m.group(1)) + "!",
+                                      dv.formula1)
+    readme = wb[README_SHEET]
+    for (cell,) in readme.iter_rows(min_row=readme.max_row - len(LAYOUT) + 1, max_col=1):
+        if cell.value in names:
+            cell.value = prefix + cell.value
+    for ws in wb.worksheets:
+        ws.title = prefix + ws.title
 
 
 def _remember_language(wb: Any, lang: str) -> None:
@@ -689,12 +712,13 @@ _CORE_TIME = re.compile(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2
 
 
 def workbook_bytes(budget: Budget | None = None, *, lang: str = "en",
-                   fill: Any = None) -> bytes:
+                   fill: Any = None, prefix: str = "") -> bytes:
     """The template as .xlsx bytes, byte-for-byte the same for the same inputs.
 
-    ``fill(wb)``, if given, adds to the openpyxl workbook before it is saved (e.g. actuals).
+    ``fill(wb)``, if given, adds to the openpyxl workbook before it is saved (e.g. actuals);
+    ``prefix`` starts every sheet's name.
     """
-    wb = workbook_for(budget, lang=lang)
+    wb = workbook_for(budget, lang=lang, prefix=prefix)
     if fill is not None:
         fill(wb)
     raw = io.BytesIO()
@@ -722,9 +746,12 @@ def new_template(path: Path | str, *, lang: str = "en", example: bool | Budget =
     Refuses to overwrite an existing file unless ``force``.
     """
     from .safety import atomic_write
+    from .targets import EXTENSION_CONTENT_TYPES, check_extension
+    from .write_guard import WriteGuard
 
     path = Path(path)
-    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+    if path.suffix.lower() != ".xlsx":
+        check_extension(path, EXTENSION_CONTENT_TYPES[".xlsx"])
         raise InputError(_("{name}: a budget workbook must end in .xlsx").format(name=path.name),
                          hint=_("try `costsheet new {name}`").format(
                              name=path.with_suffix(".xlsx").name))
@@ -745,7 +772,9 @@ def new_template(path: Path | str, *, lang: str = "en", example: bool | Budget =
     def write(tmp: Path) -> None:
         Path(tmp).write_bytes(data)
 
-    atomic_write(path, write)
+    with WriteGuard.hold(path, purpose="new") as guard:
+        guard.check()
+        atomic_write(guard.target, write, before_replace=guard.before_replace)
     return path
 
 
@@ -786,8 +815,80 @@ def reference_markdown(lang: str = "en") -> str:
               "`section.name.field`, where section is `pools`, `runs`, `data`, `staff` (by role) "
               "or `other`, e.g. `pools.h800.price_per_gpu_hour`."),
             "",
+            *_bounds_markdown(),
         ]
     return "\n".join(out)
+
+
+def _bounds_markdown() -> list[str]:
+    """The section on input bounds, from the bounds the model enforces."""
+    from ..model.bounds import (
+        MAX_DRAWS,
+        MAX_INPUT_LINES,
+        MAX_INTERRUPTION_OVERHEAD,
+        MAX_LINE_SCENARIOS,
+        MAX_PLAN_MONTHS,
+        MAX_TRIALS,
+        MIN_MFU,
+    )
+    from .ooxml.names import DEFAULT_MAX_UNCOMPRESSED
+    from .ooxml.xmltext import MAX_XML_DEPTH
+
+    months, years = f"{MAX_PLAN_MONTHS:,}", MAX_PLAN_MONTHS // 12
+    rows = [
+        (_("any number in a cell"), _("at most 1e40"), _("larger is not a real quantity")),
+        (_("a line's months: a staff or data line's months, a reserved term, a depreciation "
+           "life, a run's wall-clock time"),
+         _("at most {months} months ({years} years)").format(months=months, years=years),
+         _("the monthly plan spreads each line over its months")),
+        (_("the plan: first start month to last end month of any line, pool or the drivers"),
+         _("at most {months} months").format(months=months),
+         _("the Monthly sheet has a row per month")),
+        (_("MFU: a run's, the drivers', a decode MFU"),
+         _("at least {floor}").format(floor=f"{MIN_MFU:.1%}"),
+         _("a run's GPU-hours divide by it; the Monte Carlo's floor too")),
+        (_("interruptions: GPU-hours lost ÷ useful GPU-hours"),
+         _("at most {most} (a goodput of 1% or more)").format(
+             most=f"{MAX_INTERRUPTION_OVERHEAD:,.0f}"),
+         _("the interruption rate is per 1,000 GPU-days")),
+        (_("a pool's GPU count, when a run uses the pool"),
+         _("not 0 (blank: rented on demand)"),
+         _("0 GPUs has no wall-clock time and no interruptions")),
+        (_("a value in a scenario column"), _("under a scenario name"),
+         _("values under a blank header belong to no scenario")),
+        (_("every computed figure"), _("a finite number"),
+         _("an overflow is an error naming the cells it comes from")),
+        (_("input lines (pools, runs, data, staff, other)"),
+         _("at most {lines}, and at most {total} lines × scenarios").format(
+             lines=f"{MAX_INPUT_LINES:,}", total=f"{MAX_LINE_SCENARIOS:,}"),
+         _("each is computed in every scenario: 10,000 lines in 12 scenarios take about 20 s "
+           "and 650 MB")),
+        (_("Monte Carlo trials (`run --trials`)"),
+         _("at most {most}").format(most=f"{MAX_TRIALS:,}"),
+         _("1,000,000 trials of the worked example take about 4 s and 250 MB")),
+        (_("Monte Carlo draws: trials × uncertain inputs"),
+         _("at most {most}").format(most=f"{MAX_DRAWS:,}"),
+         _("{mb} MB of numbers").format(mb=f"{MAX_DRAWS * 8 // 1_000_000:,}")),
+        (_("the workbook file"),
+         _("at most {gib} GiB inflated, counted as it is inflated; no part larger than its "
+           "header says; XML nested at most {depth} deep").format(
+             gib=DEFAULT_MAX_UNCOMPRESSED // (1 << 30), depth=MAX_XML_DEPTH),
+         _("zip bombs, and parts that would exhaust memory or the stack")),
+    ]
+    return [
+        _("## Input bounds"),
+        "",
+        _("What would need absurd time or memory, or make a number overflow, is refused before "
+          "any work, at its cell (`check` refuses what `run` would). The bounds:"),
+        "",
+        _("| what | bound | why |"),
+        "|---|---|---|",
+        *[f"| {_md(a)} | {_md(b)} | {_md(c)} |" for a, b, c in rows],
+        "",
+        _("Within them, `costsheet run` on any workbook of the test corpus finishes within a "
+          "minute and 1 GB of memory (tests/test_hostile_workbooks.py measures each process)."),
+        "",
+    ]
 
 
 def _reference_head() -> list[str]:
@@ -803,6 +904,17 @@ def _reference_head() -> list[str]:
         "",
         _("Every input has a **stable key** that costsheet reads; labels are only for people and "
           "may be translated or reworded. Sheet names are keys too: do not rename the sheets."),
+        "",
+        _("A workbook that has sheets of these names already, or of the sheets `costsheet run` "
+          "writes (Summary, Checks, …), takes costsheet's sheets under a prefix: "
+          "`costsheet new --into team.xlsx --prefix \"LLM \"` adds `LLM README`, "
+          "`LLM Drivers`, `LLM Pools`, … and `run` then writes `LLM Summary`, `LLM Line "
+          "items`, …. The workbook remembers the prefix (custom document property "
+          "`costsheet.sheet_prefix`); `check` and `run` find the sheets by it, and messages name "
+          "them with it (`LLM Pools!B6`). A prefix has at most 20 characters, none of "
+          "`[ ] : * ? / \\`, and starts with neither a space nor an apostrophe. Two sheets "
+          "whose names differ only by case or surrounding spaces (`Pools` and a hidden "
+          "`Pools `) are an error naming both: costsheet never picks one."),
         "",
         _("Table sheets have the layout:"),
         "",
@@ -828,6 +940,36 @@ def _reference_head() -> list[str]:
           "(volatile functions, links to other workbooks, ...). A cell showing an Excel error "
           "(`#REF!`, `#DIV/0!`, ...) is an error at its cell. Merged cells over inputs (only the "
           "top-left cell is read) and hidden rows or columns holding inputs are warnings."),
+        "",
+        _("### Numbers and money as typed"),
+        "",
+        _("Chinese magnitudes are read after the digits: `90万` is 900,000, `1.5亿` is "
+          "150,000,000, `7千亿` is 700,000,000,000 (also 十, 百, 千, 十万, 百万, 千万, 十亿, "
+          "百亿, 万亿); full-width digits and signs (`１２，０００`, `５０％`) are read as digits; "
+          "`40 %` is 40%. Refused at the cell, with the reason: a decimal comma (`1.024,5`: "
+          "costsheet reads `.` as the decimal mark; write `1024.5`), digit groups split by "
+          "spaces (`300 000`, also no-break and thin spaces), an unknown magnitude (`7亿万`), "
+          "and an amount of money typed as a percentage (`12%`)."),
+        "",
+        _("An amount of money (a price, salary, unit cost, electricity price, an actual) may "
+          "carry its currency: `€2.50`, `2.50 EUR`, `¥900,000`, `RMB 90万`, `90万元`, "
+          "`US$ 2.50`, `JPY 50`, `£1.2M`. The mark is never dropped:"),
+        "",
+        "- " + _("On a line whose *Currency* cell is filled, the mark must mean that currency "
+                 "(`$` on a CAD line is CAD); otherwise the cell is an error (`$250,000` on an "
+                 "EUR line is refused, not read as EUR 250,000). The drivers' amounts are in the "
+                 "reporting currency, the GPU catalog's in USD."),
+        "- " + _("On a line whose *Currency* cell is blank, the mark gives the line its "
+                 "currency, converted at the FX sheet's rate like a filled cell (and shown in "
+                 "the Basis): `€180` on a data line of a USD budget is EUR 180 × the EUR rate. A "
+                 "mark that names one currency (`€`, `£`, `CN¥`, `RMB`, `元`, `US$`, `C$`, `円`, "
+                 "any ISO code) means it. `$` (any dollar) and `¥` (yuan or yen) mean the "
+                 "reporting currency when they can, else the only one of their currencies the FX "
+                 "sheet lists; else `$` means USD (the international convention) and `¥` is "
+                 "refused: fill the line's *Currency* cell (CNY or JPY) so costsheet does not "
+                 "guess. A currency with no FX rate is an error at the cell."),
+        "- " + _("Two amounts of one line typed in different currencies (`$2` and `€20,000`) "
+                 "are refused: a line has one currency."),
         "",
         _("The **Drivers** sheet has one driver per row: `key | label | unit | help | Base | Low "
           "| High | …`. The first scenario column must be `Base`; add any number of scenario "

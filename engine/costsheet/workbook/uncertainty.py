@@ -26,9 +26,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..currencies import check_marks
 from ..errors import CostsheetError, Report
 from ..i18n import N_, _
-from ..inputs import Budget, UncertaintyRow, kind_of
+from ..inputs import Budget, Drivers, UncertaintyRow, kind_of, money_fields
 from ..model.montecarlo import (
     KINDS,
     Distribution,
@@ -38,7 +39,7 @@ from ..model.montecarlo import (
     valid_range,
 )
 from ..model.scenarios import get_value, split_key
-from ..units import UnitError, parse_fraction, parse_number
+from ..units import UnitError, parse_fraction, parse_money, parse_number
 from .tables import Book, Row, TableSpec, read_table, validate_row
 from .template import SHEETS
 
@@ -76,14 +77,51 @@ class UncertaintyRead:
     present: bool = False  # the workbook has an Uncertainty sheet
 
 
-def driver_interval(value: Any) -> tuple[Distribution, float] | None:
+def driver_interval(value: Any, currency: str | None = None
+                    ) -> tuple[Distribution, float] | None:
     """For a driver cell: ``'0.35 to 0.45'`` → (its 90%-interval distribution, midpoint 0.40);
-    None for anything that is not range text. Raises :class:`UnitError` for a bad range."""
+    None for anything that is not range text. Raises :class:`UnitError` for a bad range, or
+    (for an amount of money in the reporting ``currency``) a mark that means another currency."""
     if not is_interval_text(value):
         return None
+    if currency is not None:
+        from ..model.montecarlo import _INTERVAL
+
+        m = _INTERVAL.match(str(value))
+        for end in (m.groups()[:2] if m else ()):
+            problem = mark_problem(end, currency, "reporting")
+            if problem is not None:
+                raise problem
     dist = parse_interval(str(value))
     lo, hi = _ends(str(value))
     return dist, (lo + hi) / 2.0
+
+
+def mark_problem(value: Any, currency: str, rule: str = "line") -> UnitError | None:
+    """A currency mark typed with an amount that means another currency than ``currency`` (the
+    input's; ``rule`` says whose, for the message); None when there is none or it fits."""
+    if not isinstance(value, str):
+        return None
+    try:
+        mark = parse_money(value, allow_negative=True).mark
+    except UnitError:
+        return None
+    problem = None if mark is None else check_marks({"value": mark}, currency, rule)
+    return None if problem is None else UnitError(problem.message, problem.code)
+
+
+def money_currency(budget: Budget, key: str) -> tuple[str, str] | None:
+    """(currency, rule) of an input that is an amount of money (``kwh_price``: the reporting
+    currency; ``pools.h800.price_per_gpu_hour``: the pool's), else None."""
+    section, name, fname = split_key(key)
+    if section == "drivers":
+        return (budget.currency, "reporting") if fname in money_fields(Drivers) else None
+    line = next(ln for ln in getattr(budget, section)
+                if str(getattr(ln, "role" if section == "staff" else "name")).lower()
+                == str(name).lower())
+    if fname not in money_fields(type(line)):
+        return None
+    return (getattr(line, "currency", None) or budget.currency), "line"
 
 
 def _ends(text: str) -> tuple[float, float]:
@@ -100,12 +138,15 @@ def _canon(key: str) -> str:
     return fname if section == "drivers" else f"{section}.{name}.{fname}"
 
 
-def read_uncertainty(source: Path | str | Book, budget: Budget) -> UncertaintyRead:
+def read_uncertainty(source: Path | str | Book, budget: Budget,
+                     invalid: Mapping[str, set[str]] | None = None) -> UncertaintyRead:
     """Read the Uncertainty sheet (if the workbook has one) against ``budget``.
 
     ``source`` is the workbook's path, or its sheets as the budget reader read them
     (``ReadResult.book``). Never changes the file. Every bad cell is an error in ``report``
-    with its Sheet!Cell; a workbook without the sheet gives an empty result.
+    with its Sheet!Cell; a workbook without the sheet gives an empty result. ``invalid``: the
+    names of lines with problems of their own, by section (``{"*"}``: the section's sheet is
+    missing), which ``budget`` lacks: an input of theirs is not reported again.
     """
     if isinstance(source, Book):
         out = UncertaintyRead(report=Report(source=str(source.path)))
@@ -122,10 +163,10 @@ def read_uncertainty(source: Path | str | Book, budget: Budget) -> UncertaintyRe
         unc = validate_row(book, UncertaintyRow, row)
         if not isinstance(unc, UncertaintyRow):
             continue
-        key = _input_key(out.report, row, unc, seen, budget)
+        key = _input_key(out.report, row, unc, seen, budget, invalid or {})
         if key is None:
             continue
-        dist = _distribution(out.report, row, unc, key)
+        dist = _distribution(out.report, row, unc, key, money_currency(budget, key))
         if dist is None:
             continue
         seen[key] = row.ref("input")
@@ -135,7 +176,7 @@ def read_uncertainty(source: Path | str | Book, budget: Budget) -> UncertaintyRe
 
 
 def _input_key(rep: Report, row: Row, unc: UncertaintyRow, seen: dict[str, str],
-               budget: Budget) -> str | None:
+               budget: Budget, invalid: Mapping[str, set[str]]) -> str | None:
     """The canonical key of the row's input (checked against the budget), or None."""
     if unc.input is None:
         rep.add(row.sheet, row.cells["input"], "input", None, _("is required"), code="required")
@@ -146,6 +187,10 @@ def _input_key(rep: Report, row: Row, unc: UncertaintyRow, seen: dict[str, str],
         if "." in key:
             get_value(budget, key)
     except CostsheetError as exc:
+        parts = str(unc.input).split(".")
+        gone = invalid.get(parts[0], set()) if len(parts) >= 3 else set()
+        if "*" in gone or ".".join(parts[1:-1]).lower() in gone:
+            return None  # its line (or sheet) has problems of its own, reported already
         rep.add(row.sheet, row.cells["input"], "input", row.get("input"), exc.message,
                 code=exc.code)
         return None
@@ -156,8 +201,10 @@ def _input_key(rep: Report, row: Row, unc: UncertaintyRow, seen: dict[str, str],
     return key
 
 
-def _distribution(rep: Report, row: Row, unc: UncertaintyRow, key: str) -> Distribution | None:
-    """The row's distribution, its parameters read as the input they describe; or None."""
+def _distribution(rep: Report, row: Row, unc: UncertaintyRow, key: str,
+                  money: tuple[str, str] | None = None) -> Distribution | None:
+    """The row's distribution, its parameters read as the input they describe (an amount of
+    money: a mark typed with it must mean the input's currency, ``money``); or None."""
     kind = unc.distribution
     if kind is None:
         rep.add(row.sheet, row.cells.get("distribution", row.first), "distribution", None,
@@ -174,6 +221,9 @@ def _distribution(rep: Report, row: Row, unc: UncertaintyRow, key: str) -> Distr
             continue
         try:
             prob = kind.lower() == "bernoulli" and k == "mean"
+            problem = None if money is None or k == "sd" else mark_problem(v, *money)
+            if problem is not None:
+                raise problem
             params[k] = parse_fraction(v) if (fraction or prob) else parse_number(
                 v, allow_negative=True)
         except UnitError as exc:

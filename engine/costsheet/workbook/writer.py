@@ -15,7 +15,6 @@ budget with tens of thousands of line items is written quickly and in little mem
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -57,10 +56,12 @@ from .sheetkit import (
     add_named_styles,
     axis_text,
     clean_text,
+    finite_number,
     money_format,
     named_style,
     number_width,
     quoted,
+    sheet_title,
     size,
     text_categories,
     text_font,
@@ -100,15 +101,18 @@ CHART_HEIGHT_CM = 9.5
 CHART_ROWS = 21  # rows from one chart's top to the next one's below it (9.5 cm and a gap)
 
 #: (metric key, row label, number format or "money"/"money2", scale applied to the value);
-#: labels English, translated when written
+#: each label says what the figure includes; English, translated when written
 KEY_FIGURES: tuple[tuple[str, str, str, float], ...] = (
-    ("flops", N_("Training FLOPs"), "0.00E+00", 1.0),
-    ("tokens", N_("Training tokens (billions)"), "#,##0.0", 1e-9),
-    ("gpu_hours", N_("GPU-hours (final runs)"), "#,##0", 1.0),
-    ("wall_clock_days", N_("Wall-clock days"), "#,##0.0", 1.0),
-    ("energy_kwh", N_("Energy (MWh)"), "#,##0.0", 1e-3),
-    ("co2_kg", N_("CO2 (t)"), "#,##0.0", 1e-3),
-    ("cost_per_million_tokens", N_("Cost per million training tokens"), "money2", 1.0),
+    ("flops", N_("Training FLOPs (final runs)"), "0.00E+00", 1.0),
+    ("tokens", N_("Training tokens, billions (final runs)"), "#,##0.0", 1e-9),
+    ("gpu_hours", N_("GPU-hours (final runs, without interruptions)"), "#,##0", 1.0),
+    ("mfu", N_("MFU (final runs, weighted by GPU-hours)"), "0.0%", 1.0),
+    ("goodput", N_("Goodput (final runs: useful ÷ all their GPU-hours)"), "0.0%", 1.0),
+    ("wall_clock_days", N_("Wall-clock days (final runs, one after another)"), "#,##0.0", 1.0),
+    ("energy_kwh", N_("Energy, MWh (every run: final, experiments, sweeps)"), "#,##0.0", 1e-3),
+    ("co2_kg", N_("CO2, t (every run: final, experiments, sweeps)"), "#,##0.0", 1e-3),
+    ("cost_per_million_tokens", N_("Cost per million training tokens (whole budget)"), "money2",
+     1.0),
 )
 #: the Checks sheet's words for a check's severity and for "every scenario"
 SEVERITY_WORDS = {"warning": N_("warning"), "info": N_("info"), "ok": N_("ok")}
@@ -138,14 +142,15 @@ class Check:
 
 
 def _num(value: Any) -> float | None:
-    """A finite float, or None (blank cell) for None / arrays / NaN."""
+    """A finite float, or None (blank cell) for None / arrays; NaN or infinity is refused
+    (:func:`~costsheet.workbook.sheetkit.finite_number`: never written as a blank or a 0)."""
     if value is None or not is_scalar(value):
         return None
     try:
         f = float(value)
     except (TypeError, ValueError):
         return None
-    return f if math.isfinite(f) else None
+    return float(finite_number(f))
 
 
 def _sheet(wb: Workbook, title: str) -> OwnedSheet:
@@ -196,6 +201,7 @@ def _styles(wb: Workbook, currency: str) -> None:
         named_style("cs_li_dec", number_format="#,##0.00", alignment=top),
         named_style("cs_li_money", number_format=money, alignment=top),
         named_style("cs_li_money2", number_format=money2, alignment=top),
+        named_style("cs_li_pct", number_format="0.0%", alignment=top),
     ]
     add_named_styles(wb, specs)
 
@@ -212,6 +218,8 @@ def _shown(value: float | None, fmt: str, currency: str) -> str:
         return format_money(value, currency, decimals=2 if fmt == "money2" else 0)
     if fmt.startswith("0.00E"):
         return f"{value:.2E}"
+    if fmt.endswith("%"):
+        return f"{value:.1%}"
     if fmt.endswith(".0"):
         return f"{value:,.1f}"
     if fmt.endswith(".00"):
@@ -261,7 +269,7 @@ def _write_summary(
     if nwarn:
         note += " " + ngettext("{n} warning: see the {sheet} sheet.",
                                "{n} warnings: see the {sheet} sheet.", nwarn).format(
-            n=nwarn, sheet=CHECKS_SHEET)
+            n=nwarn, sheet=sheet_title(wb, CHECKS_SHEET))
     sh.append([sh.cell(note, "cs_note")])
     sh.append([])
     _family_table(sh, results, lay, col_text, currency)
@@ -398,8 +406,9 @@ def _stage_table(sh: OwnedSheet, results: Sequence[BudgetResult], lay: _Layout,
 
 def _figures_table(sh: OwnedSheet, results: Sequence[BudgetResult], lay: _Layout,
                    col_text: list[list[str]], currency: str) -> None:
-    """Key figures of the final runs (FLOPs, tokens, GPU-hours, ...), "n/a" where missing."""
-    head = [sh.cell(_("Key figures (final runs)"), "cs_header")]
+    """Key figures (FLOPs, tokens, GPU-hours, ...; each label says what it includes), "n/a"
+    where missing."""
+    head = [sh.cell(_("Key figures (what each includes)"), "cs_header")]
     head += [sh.cell(r.scenario, "cs_header_r") for r in results]
     lay.figures_header_row = sh.append(head)
     col_text[0].append(_("Key figures (final runs)"))
@@ -607,7 +616,7 @@ def _line_item_rows(ws: Any, results: Sequence[BudgetResult], currency: str,
     headers = [_(h) for h in LINE_ITEM_HEADERS]
     family_text = {f: FAMILY_LABELS.get(f, f) for f in FAMILIES}
     sid = {name: _style_id(ws, "cs_li_" + name) for name in ("text", "pad", "wrap", "int",
-                                                             "dec", "money", "money2")}
+                                                             "dec", "money", "money2", "pct")}
     cols = [get_column_letter(i) for i in range(1, len(headers) + 1)]
     memo: dict[str, str] = {}
     heights: list[float] = []
@@ -647,6 +656,8 @@ def _line_item_rows(ws: Any, results: Sequence[BudgetResult], currency: str,
             qty = _num(it.quantity)
             qty_style = sid["int"] if qty is None or qty.is_integer() or abs(qty) >= 1000 \
                 else sid["dec"]
+            if it.unit == "chance":  # a restart risk: 10.0% chance × the cost of a restart
+                qty_style = sid["pct"]
             lines = 1
             cells = (
                 text(a, row, r.scenario)
@@ -689,9 +700,10 @@ def _inline(value: str) -> str:
 class _OwnedWorkbook(Workbook):
     """A write-only workbook whose large sheets get pre-serialised rows spliced in on save."""
 
-    def __init__(self) -> None:
+    def __init__(self, sheet_prefix: str = "") -> None:
         super().__init__(write_only=True)
         self._costsheet_rows: dict[str, list[str]] = {}
+        self.sheet_prefix = sheet_prefix  # every owned sheet's title starts with it
 
     def save(self, filename: Any) -> None:
         super().save(filename)
@@ -756,8 +768,10 @@ def build_workbook(
     run_time: datetime | None = None,
     version: str = "",
     bands: Mapping[str, PublishedBand] | None = None,
+    prefix: str = "",
 ) -> Workbook:
-    """A write-only workbook holding the owned sheets for ``results`` (one per scenario).
+    """A write-only workbook holding the owned sheets for ``results`` (one per scenario), their
+    titles starting with ``prefix`` (:mod:`costsheet.workbook.sheet_names`).
 
     ``bands``: by scenario, the published-MFU band of the runs that state no MFU
     (:func:`costsheet.model.default_ranges.published_band`), shown on the Summary.
@@ -768,7 +782,7 @@ def build_workbook(
     if not version:
         from .. import __version__ as version
     currency = results[0].currency or "USD"
-    wb = _OwnedWorkbook()
+    wb = _OwnedWorkbook(prefix)
     _styles(wb, currency)
     _write_summary(wb, results, title=title, source_name=source_name,
                    run_time=run_time or datetime.now(), version=version, currency=currency,

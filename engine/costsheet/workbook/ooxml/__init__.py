@@ -27,7 +27,7 @@ Modules: :mod:`.names` (namespaces, types, :class:`PackageError`), :mod:`.sniff`
 
 from __future__ import annotations
 
-from .graft import GraftPlan, graft_sheets
+from .graft import GraftPlan, check_graft_parts, graft_sheets
 from .names import DEFAULT_MAX_UNCOMPRESSED, DEFAULT_PROPERTY, SHARED_PARTS, PackageError
 from .package import Package, SheetEntry, list_sheets, read_owned_sheets
 from .sniff import check_package
@@ -40,6 +40,7 @@ __all__ = [
     "Package",
     "PackageError",
     "SheetEntry",
+    "check_graft_parts",
     "check_package",
     "graft_sheets",
     "list_sheets",

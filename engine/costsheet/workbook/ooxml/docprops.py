@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import re
 
-import defusedxml.ElementTree as SafeET
-
 from ...i18n import _
 from .names import CUSTOM_FMTID, CUSTOM_NS, EXTENDED_NS, VT_NS, PackageError
 from .xmltext import (
@@ -17,6 +15,7 @@ from .xmltext import (
     esc_attr,
     insert_before_close,
     opening_tag,
+    parse,
     prefix_for,
     qname,
     set_attr,
@@ -52,8 +51,8 @@ def _worksheet_titles(data: bytes, old_names: list[str]) -> tuple[list[str], int
     """(every title, offset of the worksheet titles, index of their heading pair), or None
     when the part does not list the sheets ``old_names`` as one heading."""
     try:
-        root = SafeET.fromstring(data)
-    except Exception:
+        root = parse(data, "docProps/app.xml", "")
+    except PackageError:
         return None
     hp = root.find(f"{{{EXTENDED_NS}}}HeadingPairs/{{{VT_NS}}}vector")
     tp = root.find(f"{{{EXTENDED_NS}}}TitlesOfParts/{{{VT_NS}}}vector")

@@ -7,7 +7,8 @@ each step decides; each step is a function of the plan:
 2. :func:`place_scratch_parts`: each scratch part to copy gets a free name in the target;
 3. :func:`prepare_styles`: the style merger (or a new styles part when the target has none);
 4. :func:`lay_out_sheets`: sheet ids, relationship ids and the new tab order;
-5. :func:`rewrite_workbook_xml`: the sheet list, active tab and defined names;
+5. :func:`rewrite_workbook_xml`: the sheet list, active tab, defined names (owner marks among
+   them) and the calculation on open;
 6. :func:`add_parts`: the scratch parts, sheets rewritten for their new home;
 7. :func:`merge_styles`, :func:`edit_workbook_rels`, :func:`edit_app_properties`,
    :func:`record_owned_sheets`, :func:`edit_content_types`: the shared parts;
@@ -20,7 +21,7 @@ import json
 import posixpath
 import re
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,6 +37,7 @@ from .names import (
     CT_WORKSHEET,
     DEFAULT_MAX_UNCOMPRESSED,
     DEFAULT_PROPERTY,
+    OWNER_MARK,
     ROOT_RELS,
     RT_CALC_CHAIN,
     RT_CUSTOM_PROPS,
@@ -46,12 +48,12 @@ from .names import (
 )
 from .package import Package, SheetEntry
 from .rels import Rel, add_rels, next_rid, relative, rels_path, rels_xml, remove_rels, resolve
-from .sheet_xml import EPOCH_1904_SHIFT, rewrite_sheet, shared_strings
+from .sheet_xml import EPOCH_1904_SHIFT, rewrite_sheet, shared_strings, tab_selected
 from .styles import StyleMerger
-from .workbook_xml import SheetMove, edit_workbook_xml, scratch_defined_names
+from .workbook_xml import DefinedName, SheetMove, edit_workbook_xml, scratch_defined_names
 from .xmltext import parse
 
-__all__ = ["GraftPlan", "graft_sheets"]
+__all__ = ["GraftPlan", "check_graft_parts", "graft_sheets"]
 
 
 def graft_sheets(
@@ -63,6 +65,11 @@ def graft_sheets(
     remove: Sequence[str] = (),
     property_name: str = DEFAULT_PROPERTY,
     max_uncompressed: int = DEFAULT_MAX_UNCOMPRESSED,
+    before_replace: Callable[[], None] | None = None,
+    marks: Mapping[str, str] | None = None,
+    properties: Mapping[str, str] | None = None,
+    recalc: bool = False,
+    activate: str | None = None,
 ) -> None:
     """Write ``out``: the package ``target`` with sheets ``sheets`` of ``scratch`` grafted in.
 
@@ -73,14 +80,27 @@ def graft_sheets(
     strings, drawings and charts are copied under fresh part names, global defined names of the
     scratch workbook are carried over (a different same-named global name is an error unless it
     refers only to removed sheets) and the custom document property ``property_name`` records
-    the owned sheet names as a JSON list.
+    the owned sheet names as a JSON list. A grafted sheet that replaces a hidden one is hidden
+    the same way.
 
-    ``target`` and ``scratch`` are files or packages already open (read again if the file
-    changed since). ``out`` is written atomically (it may be ``target`` itself). Raises
-    :class:`PackageError`.
+    ``marks``: text of a hidden defined name :data:`OWNER_MARK` scoped to each grafted sheet
+    named there (costsheet's proof that it wrote the sheet); ``properties``: more custom
+    document properties to set; ``recalc``: ask Excel for a full recalculation when it opens
+    the file (``calcPr fullCalcOnLoad``); ``activate``: the grafted sheet the workbook opens
+    on, when no sheet that is kept is a selected tab (selecting another tab would group it with
+    the user's selected sheet, and un-selecting the user's means editing the user's sheet).
+
+    ``target`` and ``scratch`` are files or packages already open (a package whose file
+    changed since it was read is refused, never read again: what was computed from it must not
+    go into a newer save). ``out`` is written atomically (it may be ``target`` itself);
+    ``before_replace`` runs just before the rename and may refuse (nothing is then written).
+    Raises :class:`PackageError`.
     """
     plan = GraftPlan.make(_opened(target, max_uncompressed), _opened(scratch, max_uncompressed),
                           sheets=sheets, remove=remove, property_name=property_name)
+    plan.marks = dict(marks or {})
+    plan.properties = dict(properties or {})
+    plan.recalc, plan.activate = recalc, activate
     remove_old_sheets(plan)
     place_scratch_parts(plan)
     prepare_styles(plan)
@@ -92,16 +112,38 @@ def graft_sheets(
     edit_app_properties(plan)
     record_owned_sheets(plan)
     edit_content_types(plan)
-    write(plan, Path(out))
+    write(plan, Path(out), before_replace)
 
 
 def _opened(pkg: Path | Package, max_uncompressed: int) -> Package:
-    """``pkg`` open; a package read earlier is read again if its file changed since (a save
-    made in between is never undone)."""
-    if isinstance(pkg, Package) and not pkg.changed_on_disk():
+    """``pkg`` open; a package whose file changed since it was read is refused (a save made in
+    between is never undone, and never mixed with what was computed from the old one)."""
+    if isinstance(pkg, Package):
+        if pkg.changed_on_disk():
+            raise PackageError(
+                _("{name} changed on disk while costsheet was computing; the results would "
+                  "belong to the old inputs, so nothing was written").format(name=pkg.source),
+                hint=_("run again to compute from the saved inputs"))
         return pkg
-    path = pkg.path if isinstance(pkg, Package) else pkg
-    return Package.open(path, max_uncompressed=max_uncompressed)
+    return Package.open(pkg, max_uncompressed=max_uncompressed)
+
+
+def check_graft_parts(pkg: Package) -> None:
+    """Parse every part of ``pkg`` that a graft into it parses (content types, relationships,
+    the workbook, styles, calculation chain, document properties), so that ``costsheet check``
+    refuses a workbook ``run`` would: a damaged part or one nested too deep
+    (:data:`~costsheet.workbook.ooxml.xmltext.MAX_XML_DEPTH`) is a :class:`PackageError`."""
+    pkg.content_types()
+    wb = pkg.workbook_part()
+    pkg.tree(wb)
+    for part in list(pkg.data):
+        if part.lower().endswith(".rels"):
+            parse(pkg.data[part], part, pkg.source)
+    parts = [*pkg.related(wb, RT_STYLES), *pkg.related(wb, RT_CALC_CHAIN),
+             *pkg.related("", RT_EXTENDED_PROPS), *pkg.related("", RT_CUSTOM_PROPS)]
+    for part in parts:
+        if pkg.has(part):
+            pkg.tree(part)
 
 
 @dataclass
@@ -134,6 +176,11 @@ class GraftPlan:
     new_entries: dict[str, SheetEntry] = field(default_factory=dict)
     layout: list[SheetEntry] = field(default_factory=list)  # the new tab order
     active_tab: int = 0
+    # what the caller asked for besides the sheets
+    marks: dict[str, str] = field(default_factory=dict)  # grafted sheet -> owner mark text
+    properties: dict[str, str] = field(default_factory=dict)  # more custom properties
+    recalc: bool = False
+    activate: str | None = None
     # the output
     changed: dict[str, bytes] = field(default_factory=dict)  # target part -> new bytes
     new_parts: list[tuple[str, bytes]] = field(default_factory=list)
@@ -300,7 +347,8 @@ def lay_out_sheets(plan: GraftPlan) -> None:
             sid, next_id = next_id, next_id + 1
         used_ids.add(sid)
         plan.new_entries[name] = SheetEntry(name, sid, next(plan.rids),
-                                            plan.part_map[plan.scratch_part(name)], "")
+                                            plan.part_map[plan.scratch_part(name)], "",
+                                            old.state if old is not None else "visible")
     plan.layout = _tab_order(plan)
 
 
@@ -337,13 +385,29 @@ def _tab_order(plan: GraftPlan) -> list[SheetEntry]:
 
 
 def rewrite_workbook_xml(plan: GraftPlan) -> None:
-    """The sheet list in the new order, the active tab, the defined names."""
+    """The sheet list in the new order, the active tab, the defined names (the owner marks
+    among them), the calculation on open."""
     move = SheetMove(plan.t_sheets, plan.layout, plan.remove_keys, plan.sheets)
     scratch_order = [s.name for s in plan.scratch.sheets()]
+    names = scratch_defined_names(plan.scratch, plan.s_wb)
+    names += [DefinedName(OWNER_MARK, scratch_order.index(sheet), f'"{text}"', {"hidden": "1"})
+              for sheet, text in plan.marks.items() if sheet in plan.new_entries]
     data, plan.active_tab = edit_workbook_xml(
-        plan.target.get(plan.t_wb), move, scratch_defined_names(plan.scratch, plan.s_wb),
-        scratch_order, plan.source)
+        plan.target.get(plan.t_wb), move, names, scratch_order, plan.source,
+        full_calc=plan.recalc, activate=_activation(plan))
     plan.changed[plan.t_wb] = data
+
+
+def _activation(plan: GraftPlan) -> int | None:
+    """The new tab index of ``plan.activate``, when the workbook can open on it: it is grafted
+    and visible, and no kept sheet is a selected tab."""
+    entry = plan.new_entries.get(plan.activate or "")
+    if entry is None or entry.state != "visible":
+        return None
+    for s in plan.kept:
+        if s.part and plan.target.has(s.part) and tab_selected(plan.target.get(s.part)):
+            return None
+    return plan.layout.index(entry)
 
 
 # ---- 6. the scratch parts, copied
@@ -456,20 +520,28 @@ def edit_app_properties(plan: GraftPlan) -> None:
 
 def record_owned_sheets(plan: GraftPlan) -> None:
     """The grafted sheet names, as a JSON list, in custom document property
-    ``plan.property_name`` (docProps/custom.xml created when missing)."""
+    ``plan.property_name``, and ``plan.properties`` (docProps/custom.xml created when
+    missing)."""
     tpkg = plan.target
-    owned_json = json.dumps(list(plan.sheets), ensure_ascii=False)
+    props = {plan.property_name: json.dumps(list(plan.sheets), ensure_ascii=False),
+             **plan.properties}
     custom_part = tpkg.custom_props_part()
     if custom_part and tpkg.has(custom_part):
-        plan.changed[custom_part] = set_custom_property(
-            tpkg.get(custom_part), plan.property_name, owned_json, plan.source)
+        data = tpkg.get(custom_part)
+        for name, value in props.items():
+            data = set_custom_property(data, name, value, plan.source)
+        plan.changed[custom_part] = data
         return
     if custom_part is None:
         custom_part = _new_part_name("docProps/custom1.xml", plan.taken)
     if custom_part.lower() == "docprops/custom1.xml" and "docprops/custom.xml" not in plan.taken:
         custom_part = "docProps/custom.xml"
     plan.taken.add(custom_part.lower())
-    plan.new_parts.append((custom_part, new_custom_props(plan.property_name, owned_json)))
+    first, *others = props.items()
+    data = new_custom_props(*first)
+    for name, value in others:
+        data = set_custom_property(data, name, value, plan.source)
+    plan.new_parts.append((custom_part, data))
     plan.new_cts.append((custom_part, CT_CUSTOM_PROPS))
     if tpkg.custom_props_part() is None:
         root_rid = next(next_rid(r.id for r in tpkg.rels("")))
@@ -487,7 +559,7 @@ def edit_content_types(plan: GraftPlan) -> None:
 # ---- 8. write
 
 
-def write(plan: GraftPlan, out: Path) -> None:
+def write(plan: GraftPlan, out: Path, before_replace: Callable[[], None] | None = None) -> None:
     """Write the grafted package to ``out``, atomically: the target's entries in their order
     (deleted ones left out, changed ones replaced), then the new parts."""
     from ..safety import atomic_write
@@ -508,4 +580,4 @@ def write(plan: GraftPlan, out: Path) -> None:
                 zout.writestr(zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0)), data,
                               compress_type=zipfile.ZIP_DEFLATED)
 
-    atomic_write(out, write_zip)
+    atomic_write(out, write_zip, before_replace=before_replace)

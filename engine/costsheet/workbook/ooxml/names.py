@@ -8,6 +8,7 @@ __all__ = [
     "CONTENT_TYPES",
     "DEFAULT_MAX_UNCOMPRESSED",
     "DEFAULT_PROPERTY",
+    "OWNER_MARK",
     "ROOT_RELS",
     "SHARED_PARTS",
     "PackageError",
@@ -15,6 +16,10 @@ __all__ = [
 
 #: The custom document property that lists the sheets ``costsheet run`` owns (a JSON list).
 DEFAULT_PROPERTY = "costsheet.owned_sheets"
+#: The hidden defined name, scoped to one sheet, by which costsheet marks a sheet it wrote
+#: (its text: :mod:`costsheet.workbook.sheet_digest`). Excel and LibreOffice keep sheet-scoped
+#: names when they save, move them with their sheet and delete them with it.
+OWNER_MARK = "costsheet.owner"
 #: Refuse a package whose parts add up to more than this, uncompressed (zip bombs).
 DEFAULT_MAX_UNCOMPRESSED = 1 << 30
 

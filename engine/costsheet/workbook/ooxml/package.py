@@ -30,7 +30,7 @@ from .names import (
     PackageError,
 )
 from .rels import Rel, parse_rels, rels_path, resolve
-from .sniff import open_zip, read_file
+from .sniff import open_zip, read_file, read_members
 from .xmltext import local_name, parse
 
 __all__ = ["Package", "SheetEntry", "list_sheets", "read_owned_sheets"]
@@ -45,6 +45,7 @@ class SheetEntry:
     rid: str
     part: str | None
     tag: str = ""  # the original <sheet .../> text (empty for new sheets)
+    state: str = "visible"  # "hidden" or "veryHidden" for a hidden tab
 
 
 @dataclass
@@ -72,7 +73,7 @@ class Package:
         with open_zip(path.name, raw, max_uncompressed) as zf:
             try:
                 infos = zf.infolist()
-                data = {i.filename: zf.read(i) for i in infos}
+                data = read_members(zf, raw, path.name, max_uncompressed)
             except (zipfile.BadZipFile, EOFError, zlib.error, OSError) as exc:
                 raise PackageError(
                     f"{path.name}: " + _("damaged or truncated workbook ({problem})").format(
@@ -191,7 +192,8 @@ class Package:
                 sid = int(el.get("sheetId", "0"))
             except ValueError:
                 sid = 0
-            out.append(SheetEntry(el.get("name", ""), sid, rid, part, ""))
+            out.append(SheetEntry(el.get("name", ""), sid, rid, part, "",
+                                  el.get("state", "visible") or "visible"))
         return out
 
     def sheet_names(self) -> list[str]:
@@ -203,19 +205,30 @@ class Package:
         pr = self.tree(self.workbook_part()).find(f"{{{MAIN_NS}}}workbookPr")
         return pr is not None and pr.get("date1904", "0").lower() in ("1", "true")
 
-    def owned_sheets(self, property_name: str = DEFAULT_PROPERTY) -> list[str]:
-        """The sheet names a graft recorded in custom property ``property_name`` (or ``[]``)."""
+    def custom_property(self, name: str) -> str | None:
+        """The text of custom document property ``name`` (None when there is none)."""
         part = self.custom_props_part()
         if part is None or not self.has(part):
-            return []
+            return None
         for prop in self.tree(part):
-            if local_name(prop.tag) == "property" and prop.get("name") == property_name:
-                try:
-                    names = json.loads("".join(prop.itertext()).strip())
-                except ValueError:
-                    return []
-                return [str(n) for n in names] if isinstance(names, list) else []
-        return []
+            if local_name(prop.tag) == "property" and prop.get("name") == name:
+                return "".join(prop.itertext())
+        return None
+
+    def owned_sheets(self, property_name: str = DEFAULT_PROPERTY) -> list[str]:
+        """The sheet names a graft recorded in custom property ``property_name`` (or ``[]``).
+
+        Anyone can edit this property (File > Properties): it is a list for people to read, and
+        the start of the one-time migration of workbooks written before sheets carried their
+        own mark (:mod:`costsheet.workbook.ownership`), never a proof of ownership."""
+        text = self.custom_property(property_name)
+        if text is None:
+            return []
+        try:
+            names = json.loads(text)
+        except ValueError:
+            return []
+        return [str(n) for n in names] if isinstance(names, list) else []
 
     def open_workbook(self, *, data_only: bool = False) -> Any:
         """An openpyxl read-only workbook of this package, from the bytes already read (sheets

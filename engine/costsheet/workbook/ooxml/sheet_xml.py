@@ -17,12 +17,25 @@ from .package import Package
 from .styles import StyleMerger
 from .xmltext import ATTRS, XmlText, attrs, del_attr, emit, esc, prefix_for, qname, set_attr
 
-__all__ = ["rewrite_sheet", "shared_strings"]
+__all__ = ["rewrite_sheet", "shared_strings", "tab_selected"]
 
 #: days between the 1900 and the 1904 date systems
 EPOCH_1904_SHIFT = 1462
 
 _S_ATTR_RE = re.compile(rb"""s\s*=\s*["']""")  # every attribute whose name ends in s
+_TAB_SELECTED_RE = re.compile(
+    rb"""<(?:[\w.-]+:)?sheetView\s(?:[^>"']|"[^"]*"|'[^']*')*?\btabSelected\s*=\s*"""
+    rb"""["'](?:1|true)["']""")
+
+
+def tab_selected(data: bytes) -> bool:
+    """Whether worksheet part ``data`` is a selected tab (a sheet view with ``tabSelected``);
+    only the sheet views, before the cells, are looked at."""
+    end = data.find(b"sheetData")
+    head = data[: end if end >= 0 else 1 << 16]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        head = head.decode("utf-16", "ignore").encode()
+    return _TAB_SELECTED_RE.search(head) is not None
 
 
 def shared_strings(pkg: Package, wb_part: str) -> list[str]:

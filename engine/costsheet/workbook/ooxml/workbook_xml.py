@@ -83,8 +83,12 @@ def referenced_sheets(formula: str) -> set[str]:
 
 
 def edit_workbook_xml(data: bytes, move: SheetMove, scratch_names: list[DefinedName],
-                      scratch_order: list[str], source: str) -> tuple[bytes, int]:
-    """The workbook part for the new sheet list, and the new index of the active tab."""
+                      scratch_order: list[str], source: str, *, full_calc: bool = False,
+                      activate: int | None = None) -> tuple[bytes, int]:
+    """The workbook part for the new sheet list, and the new index of the active tab.
+
+    ``full_calc``: Excel recalculates every formula when it opens the file; ``activate``: the
+    new tab index to open on (instead of the active tab, moved with its sheet)."""
     doc = XmlText.decode(data)
     text = doc.text
     p = prefix_for(text, MAIN_NS)
@@ -92,14 +96,42 @@ def edit_workbook_xml(data: bytes, move: SheetMove, scratch_names: list[DefinedN
         raise PackageError(f"{source}: " + _("workbook part is not SpreadsheetML (Strict "
                                              "OOXML?)"))
     _attach_tags(text, p, move.before, source)
-    edits, active = _view_edits(text, p, move)
+    edits, active = _view_edits(text, p, move, activate)
     sheets_el = elements(text, p, "sheets")
     if not sheets_el:
         raise PackageError(f"{source}: " + _("workbook has no <sheets> list"))
+    if activate is not None and activate > 0 and not elements(text, p, "workbookView"):
+        at = sheets_el[0][0]
+        view = qname(p, "workbookView")
+        edits.append((at, at, f'<{qname(p, "bookViews")}><{view} activeTab="{activate}"/>'
+                              f'</{qname(p, "bookViews")}>'))
+        active = activate
     edits.append(_sheets_edit(text, p, prefix_for(text, R_NS), move.after, sheets_el[0]))
     names = _NameMerge(text, p, move, source)
     edits += names.edits(scratch_names, scratch_order, sheets_el[0][1])
-    return doc.replaced(splice(text, edits)), active
+    text = splice(text, edits)
+    return doc.replaced(_full_calc_on_load(text, p) if full_calc else text), active
+
+
+#: what may come between ``</sheets>`` and ``<calcPr>`` (CT_Workbook's order), last first
+_BEFORE_CALC_PR = ("definedNames", "externalReferences", "functionGroups", "sheets")
+
+
+def _full_calc_on_load(text: str, p: str) -> str:
+    """``<calcPr fullCalcOnLoad="1">``: Excel recalculates every formula on open (and drops
+    the flag when it saves). Added after the elements CT_Workbook puts before it."""
+    found = elements(text, p, "calcPr")
+    if found:
+        s0, e0, _a, _inner = found[0]
+        head_end = text.index(">", s0) + 1
+        head = set_attr(text[s0:head_end], "fullCalcOnLoad", "1")
+        return text[:s0] + head + text[head_end:]
+    for local in _BEFORE_CALC_PR:
+        before = elements(text, p, local)
+        if before:
+            at = before[-1][1]
+            return text[:at] + f'<{qname(p, "calcPr")} fullCalcOnLoad="1"/>' + text[at:]
+    return text
 
 
 def _attach_tags(text: str, p: str, sheets: list[SheetEntry], source: str) -> None:
@@ -111,20 +143,25 @@ def _attach_tags(text: str, p: str, sheets: list[SheetEntry], source: str) -> No
         entry.tag = text[s0:e0]
 
 
-def _view_edits(text: str, p: str, move: SheetMove) -> tuple[list[Edit], int]:
-    """Every workbook view's active and first tab moved with its sheet; the new active tab."""
-    active = 0
+def _view_edits(text: str, p: str, move: SheetMove,
+                activate: int | None = None) -> tuple[list[Edit], int]:
+    """Every workbook view's active and first tab moved with its sheet, or the active tab set
+    to ``activate`` (the first tab shown no further right than it); the new active tab."""
+    active = 0 if activate is None else activate
     edits: list[Edit] = []
     for vi, (s0, e0, a, _inner) in enumerate(elements(text, p, "workbookView")):
         head_end = text[s0:e0].index(">") + 1
         head = text[s0:s0 + head_end]
-        for attr in ("activeTab", "firstSheet"):
-            if attr not in a:
-                continue
-            new = _moved_tab(a[attr], move)
-            if attr == "activeTab" and vi == 0:
-                active = new
-            if a[attr] != str(new):
+        moved = {attr: _moved_tab(a[attr], move) for attr in ("activeTab", "firstSheet")
+                 if attr in a}
+        if activate is not None:
+            moved["activeTab"] = activate
+            if moved.get("firstSheet", 0) > activate:
+                moved["firstSheet"] = activate
+        elif vi == 0:
+            active = moved.get("activeTab", 0)
+        for attr, new in moved.items():
+            if a.get(attr) != str(new):
                 head = set_attr(head, attr, str(new))
         edits.append((s0, s0 + head_end, head))
     return edits, active
@@ -154,8 +191,9 @@ def _sheets_edit(text: str, p: str, rp: str | None, layout: list[SheetEntry],
         if entry.tag:
             pieces.append(entry.tag)
         else:
-            pieces.append(f'<{qsheet} name="{esc_attr(entry.name)}" sheetId="{entry.sheet_id}" '
-                          f'{r_attr}="{entry.rid}"{r_decl}/>')
+            state = "" if entry.state == "visible" else f' state="{esc_attr(entry.state)}"'
+            pieces.append(f'<{qsheet} name="{esc_attr(entry.name)}" sheetId="{entry.sheet_id}"'
+                          f'{state} {r_attr}="{entry.rid}"{r_decl}/>')
     s0, e0, _a, _inner = sheets_el
     head = opening_tag(text, s0, e0)
     return (s0, e0, head + "".join(pieces) + f"</{qname(p, 'sheets')}>")
