@@ -94,3 +94,18 @@ def parts(path: Path) -> dict[str, bytes]:
 
 def is_worksheet(data: bytes) -> bool:
     return b"<worksheet" in data[:1000]
+
+
+def assert_parts_kept(original: dict[str, bytes], result: dict[str, bytes],
+                      shared: set[str] | frozenset[str]) -> dict[str, dict[str, list[str]]]:
+    """Every part of ``original`` is in ``result`` with the same bytes, but for the ``shared``
+    parts (edited by any graft) and worksheet parts changed only as :func:`changes` allows;
+    returns those changes by part."""
+    out = {}
+    for part, data in original.items():
+        assert part in result, f"{part} lost"
+        if part in shared or result[part] == data:
+            continue
+        assert is_worksheet(data), f"{part} changed"
+        out[part] = changes(data, result[part])
+    return out
