@@ -32,6 +32,7 @@ from click.testing import CliRunner
 from costsheet.cli import main
 from support.hostile import sheet_part
 from support.libreoffice import convert_sheet_csvs, require_soffice, save_as_xlsx
+from support.ooxml_check import calamine_sheets, introduced
 from support.user_parts import changes
 
 TRIALS = "300"
@@ -117,6 +118,8 @@ def test_user_formulas_names_and_charts_after_a_run(tmp_path: Path) -> None:
     board_part = sheet_part(path.read_bytes(), "Board")
     with zipfile.ZipFile(path) as zf:
         board_before = zf.read(board_part)
+    before_run = tmp_path / "before-second-run.xlsx"
+    before_run.write_bytes(path.read_bytes())
     res = runner.invoke(main, ["run", str(path), "--trials", TRIALS])
     assert res.exit_code == 0, res.output
     second = _summary(path)
@@ -136,6 +139,12 @@ def test_user_formulas_names_and_charts_after_a_run(tmp_path: Path) -> None:
     # and the run says which formulas it left to recalculate
     assert "note: 7 formulas of yours read these results (Board!B1, Board!C1, Board!B2, …); " \
         "their saved results were removed" in res.output
+
+    # schema-valid (nothing the run introduced), and a second reader opens it: the cleared
+    # cells read as empty until a spreadsheet recalculates them
+    assert introduced(before_run, path) == []
+    board_cells = calamine_sheets(path)["Board"]
+    assert board_cells[0][0] == "Training total" and board_cells[0][1] in ("", None)
 
     # LibreOffice as installed and set to recalculate: the formula, the name, the formulas on
     # them, on this sheet and another, are new
