@@ -116,6 +116,87 @@ def test_marks_survive_openpyxl_load_and_save(tmp_path: Path) -> None:
     assert code == 0, out
 
 
+def _zip_edit(path: Path, edit) -> None:
+    """Rewrite the package with ``edit(parts)`` applied (every entry in its order)."""
+    with zipfile.ZipFile(path) as zf:
+        infos = zf.infolist()
+        parts = {i.filename: zf.read(i) for i in infos}
+    edit(parts)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for info in infos:
+            zf.writestr(info, parts[info.filename])
+
+
+def test_unchanged_sheets_are_proven_by_their_bytes_without_reading_cells(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The mark ends with a digest of the sheet's parts: a re-run of an untouched workbook
+    reads no cell of its result sheets (bench/README.md: the large budget's re-run)."""
+    import costsheet.workbook.ownership as ownership
+
+    path = _ran(tmp_path)
+    marks = owner_marks(Package.open(path))
+    assert all(re.fullmatch(r'"costsheet/1 [0-9a-f]{32} \S+ [0-9a-f]{64}"', m)
+               for m in marks.values()), marks
+    read: list[list[str]] = []
+    real = ownership.read_contents
+    monkeypatch.setattr(ownership, "read_contents",
+                        lambda pkg, sheets: read.append(list(sheets)) or real(pkg, sheets))
+    assert all(c.status == "marked" for c in assess(Package.open(path)).claims)
+    assert read == [[]]
+
+
+def test_a_picture_added_to_a_sheets_drawing_is_seen(tmp_path: Path) -> None:
+    """Adding an object to a drawing the sheet already has changes only the drawing part:
+    that part is in the digest, so the cells are read, and the count of objects differs."""
+    path = _ran(tmp_path)
+    pkg = Package.open(path)
+    part = next(s.part for s in pkg.sheets() if s.name == "Summary")
+    drawing = pkg.related(part, "http://schemas.openxmlformats.org/officeDocument/2006/"
+                          "relationships/drawing")[0]
+
+    def add_anchor(parts: dict[str, bytes]) -> None:
+        xml = parts[drawing].decode("utf-8")
+        anchor = re.search(r"<((?:xdr:)?(?:one|two)CellAnchor)\b.*?</\1>", xml, re.S)
+        assert anchor is not None
+        at = anchor.end()
+        parts[drawing] = (xml[:at] + anchor.group(0) + xml[at:]).encode("utf-8")
+
+    _zip_edit(path, add_anchor)
+    before = path.read_bytes()
+    code, out = _run(path)
+    assert code == 2 and "'Summary' is no longer costsheet's" in out, out
+    assert path.read_bytes() == before
+
+
+def test_marks_without_the_parts_digest_still_prove_a_sheet(tmp_path: Path) -> None:
+    """The first marks costsheet wrote had no digest of the parts: the cells decide."""
+    path = _ran(tmp_path)
+    _zip_edit(path, lambda parts: parts.update({"xl/workbook.xml": re.sub(
+        rb'( [0-9a-f]{64})"', b'"', parts["xl/workbook.xml"])}))
+    assert all(m.count(" ") == 2 for m in owner_marks(Package.open(path)).values())
+    assert all(c.status == "marked" for c in assess(Package.open(path)).claims)
+    code, out = _run(path)
+    assert code == 0, out
+
+
+def test_marks_survive_a_libreoffice_save(tmp_path: Path) -> None:
+    """LibreOffice rewrites every part when it saves (the bytes differ, the cells do not): the
+    marks still prove the sheets, and the next run replaces them without complaint."""
+    from support.libreoffice import require_soffice, save_as_xlsx
+
+    require_soffice()
+    path = _ran(tmp_path)
+    saved = save_as_xlsx(path, tmp_path / "lo", recalc=False)
+    pkg = Package.open(saved)
+    assert set(owner_marks(pkg)) == set(RESULT_SHEETS)
+    assert all(c.status == "marked" for c in assess(pkg).claims), assess(pkg).claims
+    path.write_bytes(saved.read_bytes())
+    code, out = _run(path)
+    assert code == 0, out
+    assert list_sheets(path) == [*INPUT_SHEETS, *RESULT_SHEETS]
+    assert all(c.status == "marked" for c in assess(Package.open(path)).claims)
+
+
 # ---- what is never replaced
 
 

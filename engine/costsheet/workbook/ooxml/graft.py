@@ -9,7 +9,8 @@ each step decides; each step is a function of the plan:
 4. :func:`lay_out_sheets`: sheet ids, relationship ids and the new tab order;
 5. :func:`rewrite_workbook_xml`: the sheet list, active tab, defined names (owner marks among
    them) and the calculation on open;
-6. :func:`add_parts`: the scratch parts, sheets rewritten for their new home;
+6. :func:`add_parts`: the scratch parts, sheets rewritten for their new home; then the
+   workbook part again, each owner mark now ending with the digest of its sheet's parts;
 7. :func:`merge_styles`, :func:`edit_workbook_rels`, :func:`edit_app_properties`,
    :func:`record_owned_sheets`, :func:`edit_content_types`: the shared parts;
    :func:`edit_user_sheets`: the only edits to the user's sheets, when the caller asks for
@@ -52,6 +53,7 @@ from .names import (
     PackageError,
 )
 from .package import Package, SheetEntry
+from .part_digest import sheet_parts_digest
 from .rels import Rel, add_rels, next_rid, relative, rels_path, rels_xml, remove_rels, resolve
 from .formula_refs import Area, FormulaContext, read_area
 from .sheet_xml import (
@@ -96,7 +98,9 @@ def graft_sheets(
     the same way.
 
     ``marks``: text of a hidden defined name :data:`OWNER_MARK` scoped to each grafted sheet
-    named there (costsheet's proof that it wrote the sheet); ``properties``: more custom
+    named there (costsheet's proof that it wrote the sheet), followed by a space and the
+    digest of the sheet's parts as written (:func:`.part_digest.sheet_parts_digest`);
+    ``properties``: more custom
     document properties to set; ``recalc``: ask Excel for a full recalculation when it opens
     the file (``calcPr fullCalcOnLoad``) and drop the saved result of every formula of the
     target's other sheets that reads a grafted or removed sheet, directly or not
@@ -119,6 +123,7 @@ def graft_sheets(
     lay_out_sheets(plan)
     rewrite_workbook_xml(plan)
     add_parts(plan)
+    rewrite_workbook_xml(plan)  # again, the owner marks now with their parts' digests
     merge_styles(plan)
     edit_workbook_rels(plan)
     edit_app_properties(plan)
@@ -179,6 +184,7 @@ class GraftPlan:
     new_parts: list[tuple[str, bytes]] = field(default_factory=list)
     new_cts: list[tuple[str, str]] = field(default_factory=list)  # part, content type
     cleared: list[str] = field(default_factory=list)  # cells whose saved results were dropped
+    part_digests: dict[str, str] = field(default_factory=dict)  # grafted sheet -> its parts' digest
 
     @classmethod
     def make(cls, target: Package, scratch: Package, *, sheets: Sequence[str],
@@ -384,12 +390,19 @@ def rewrite_workbook_xml(plan: GraftPlan) -> None:
     move = SheetMove(plan.t_sheets, plan.layout, plan.remove_keys, plan.sheets)
     scratch_order = [s.name for s in plan.scratch.sheets()]
     names = scratch_defined_names(plan.scratch, plan.s_wb)
-    names += [DefinedName(OWNER_MARK, scratch_order.index(sheet), f'"{text}"', {"hidden": "1"})
+    names += [DefinedName(OWNER_MARK, scratch_order.index(sheet),
+                          f'"{_sealed(plan, sheet, text)}"', {"hidden": "1"})
               for sheet, text in plan.marks.items() if sheet in plan.new_entries]
     data, plan.active_tab = edit_workbook_xml(
         plan.target.get(plan.t_wb), move, names, scratch_order, plan.source,
         full_calc=plan.recalc, activate=_activation(plan))
     plan.changed[plan.t_wb] = data
+
+
+def _sealed(plan: GraftPlan, sheet: str, text: str) -> str:
+    """An owner mark's text, with the digest of its sheet's parts once they are made."""
+    digest = plan.part_digests.get(plan.new_entries[sheet].part or "")
+    return f"{text} {digest}" if digest else text
 
 
 def _activation(plan: GraftPlan) -> int | None:
@@ -439,6 +452,11 @@ def add_parts(plan: GraftPlan) -> None:
         rels = spkg.rels(part)
         if rels:
             plan.new_parts.append((rels_path(new), rels_xml(_moved_rels(plan, part, new, rels))))
+    made = {name.lower(): data for name, data in plan.new_parts}
+    for name in plan.sheets:
+        part = plan.new_entries[name].part or ""
+        plan.part_digests[part] = sheet_parts_digest(name, part, lambda p: made.get(p.lower()),
+                                                      plan.source)
 
 
 def _part_bytes(plan: GraftPlan, part: str, new: str, ct: str | None,
