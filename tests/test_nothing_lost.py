@@ -1,7 +1,8 @@
 """Nothing lost: `costsheet new --into` and `costsheet run` on every real workbook of
 ../shared/fixtures/real-workbooks/ keep every part of the user's file byte-identical except the
-few shared ones (and a user sheet's tab deselected: tests/support/user_parts.py); the result opens in LibreOffice and openpyxl and reads back. User text that
-looks like a formula stays text in owned sheets."""
+few shared ones (and a user sheet's tab deselected: tests/support/user_parts.py); the result
+opens in LibreOffice and openpyxl and reads back. User text that looks like a formula stays
+text in owned sheets."""
 
 from __future__ import annotations
 

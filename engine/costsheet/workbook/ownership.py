@@ -5,8 +5,8 @@ workbook's prefix, :mod:`.sheet_names`) and
 
 * carries costsheet's **owner mark** (a hidden defined name scoped to the sheet,
   :data:`~costsheet.workbook.ooxml.names.OWNER_MARK`) whose digest matches the bytes of the
-  sheet's parts, or failing that its cells and objects now (:mod:`.sheet_digest`): costsheet wrote it
-  and nobody changed it since; or
+  sheet's parts, or failing that its cells and objects now (:mod:`.sheet_digest`): costsheet
+  wrote it and nobody changed it since; or
 * the user asked for it by name (``replace``: ``run --replace-sheet NAME``); or
 * the workbook is one an earlier costsheet wrote (**migration**: no sheet of it carries a mark),
   the sheet is listed in the old custom property ``costsheet.owned_sheets``, and it still looks

@@ -18,14 +18,14 @@ The mark is the text of a hidden defined name scoped to the sheet
   Line items sheet takes seconds to read); when they do not (the file was saved again, by
   Excel or LibreOffice), the layout and checksum decide.
 
-The layout and checksum come from the cells as any reader sees them, never from the part's bytes: Excel,
-LibreOffice and openpyxl rewrite a sheet's XML when they save it (shared strings, styles, the
-spelling of numbers), and a sheet saved again unchanged must still match. LibreOffice writes
-numbers to 15 significant digits, so exponents are taken from the number rounded to 12 digits
-and the checksum is compared with a tolerance of 1e-12 of the sum of weight × |mantissa|: a
-number changed by less than about 1e-8 of itself (1e-7 on a sheet of 10,000 numbers) goes
-unnoticed; any change of a text, a formula typed in, a number changed or moved to another cell,
-a chart, picture or note added is seen.
+The layout and checksum come from the cells as any reader sees them, never from the part's
+bytes: Excel, LibreOffice and openpyxl rewrite a sheet's XML when they save it (shared strings,
+styles, the spelling of numbers), and a sheet saved again unchanged must still match.
+LibreOffice writes numbers to 15 significant digits, so exponents are taken from the number
+rounded to 12 digits and the checksum is compared with a tolerance of 1e-12 of the sum of weight
+× |mantissa|: a number changed by less than about 1e-8 of itself (1e-7 on a sheet of 10,000
+numbers) goes unnoticed; any change of a text, a formula typed in, a number changed or moved to
+another cell, a chart, picture or note added is seen.
 """
 
 from __future__ import annotations
@@ -91,7 +91,8 @@ def part_unchanged(mark: str | None, pkg: Package, sheet: str, part: str) -> boo
     m = _MARK_RE.match((mark or "").strip().strip('"'))
     if not m or not m.group(3):
         return False
-    digest = sheet_parts_digest(sheet, part, lambda p: pkg.get(p) if pkg.has(p) else None, pkg.source)
+    digest = sheet_parts_digest(sheet, part, lambda p: pkg.get(p) if pkg.has(p) else None,
+                                pkg.source)
     return m.group(3) == digest
 
 

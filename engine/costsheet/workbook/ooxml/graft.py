@@ -34,6 +34,7 @@ from ...i18n import _
 from .content_types import edit_content_types as _edit_content_types
 from .docprops import edit_app, new_custom_props, set_custom_property
 from .excel_tables import existing_tables, renumber_table
+from .formula_refs import Area, FormulaContext, read_area
 from .names import (
     CONTENT_TYPES,
     CT_CUSTOM_PROPS,
@@ -55,7 +56,6 @@ from .names import (
 from .package import Package, SheetEntry
 from .part_digest import sheet_parts_digest
 from .rels import Rel, add_rels, next_rid, relative, rels_path, rels_xml, remove_rels, resolve
-from .formula_refs import Area, FormulaContext, read_area
 from .sheet_xml import (
     EPOCH_1904_SHIFT,
     deselect_tab,
