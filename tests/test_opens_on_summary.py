@@ -1,10 +1,10 @@
-"""First look: after `run` the workbook opens on Summary, when that changes no part of the user's.
+"""First look: after `run` the workbook opens on Summary, and on Summary alone.
 
 Excel and LibreOffice open a workbook on ``bookViews/workbookView@activeTab`` with every sheet
 whose view says ``tabSelected`` selected too: a user's sheet still marked selected would be
-grouped with Summary (and typing would go into both). So the run opens on Summary when no sheet
-it keeps is marked selected; when one is (the sheet the user last saved on), the workbook opens
-where the user left it, and the user's sheet keeps its bytes.
+grouped with Summary (and typing would go into both). So the run takes ``tabSelected`` off the
+user's sheet views (the only change to those sheets: tests/support/user_parts.py), unless
+Summary is hidden: then the workbook opens where the user left it.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from costsheet.cli import main
 from costsheet.workbook.ooxml import Package
 from costsheet.workbook.ooxml.sheet_xml import tab_selected
 from support.hostile import write_example
+from support.user_parts import changes
 
 TRIALS = "300"
 
@@ -48,7 +49,7 @@ def test_template_workbook_opens_on_summary_after_run(tmp_path: Path) -> None:
     assert _views(path)[0]["activeTab"] == str(names.index("Summary"))
 
 
-def test_workbook_saved_on_a_user_sheet_opens_where_the_user_left_it(tmp_path: Path) -> None:
+def test_workbook_saved_on_a_user_sheet_opens_on_summary_alone(tmp_path: Path) -> None:
     import xlsxwriter
 
     path = tmp_path / "team.xlsx"
@@ -58,16 +59,19 @@ def test_workbook_saved_on_a_user_sheet_opens_where_the_user_left_it(tmp_path: P
     book.close()
     res = CliRunner().invoke(main, ["new", "--into", str(path), "--example"])
     assert res.exit_code == 0, res.output
+    assert _views(path)[1]["Notes"]
     with zipfile.ZipFile(path) as zf:
         before = {n: zf.read(n) for n in zf.namelist() if n.startswith("xl/worksheets/sheet")}
     res = CliRunner().invoke(main, ["run", str(path), "--trials", TRIALS])
     assert res.exit_code == 0, res.output
     view, selected = _views(path)
-    assert view["activeTab"] == "1"  # Notes
-    assert [n for n, s in selected.items() if s] == ["Notes"]  # nothing grouped with it
+    assert view["activeTab"] == str(list(selected).index("Summary"))
+    assert [n for n, s in selected.items() if s] == ["Summary"]  # nothing grouped with it
     with zipfile.ZipFile(path) as zf:
-        for name in ("xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml"):
-            assert zf.read(name) == before[name]
+        plan, notes = (zf.read(f"xl/worksheets/sheet{i}.xml") for i in (1, 2))
+    assert plan == before["xl/worksheets/sheet1.xml"]
+    assert changes(before["xl/worksheets/sheet2.xml"], notes) == {
+        "cleared": [], "deselected": ["sheetView"]}
 
 
 def test_hidden_summary_is_never_opened_on(tmp_path: Path) -> None:

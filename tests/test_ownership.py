@@ -31,6 +31,7 @@ from costsheet.workbook.run import run_workbook
 from costsheet.workbook.sheet_digest import read_contents
 from costsheet.workbook.sheet_names import AmbiguousSheetError
 from support.hostile import sheet_part, write_example
+from support.user_parts import changes
 
 ROOT = Path(__file__).resolve().parents[1]
 LEGACY = ROOT / "tests" / "data" / "run-by-costsheet-0.1.0.xlsx"
@@ -49,6 +50,16 @@ def _sheet_bytes(path: Path, sheets: list[str]) -> dict[str, bytes]:
     data = path.read_bytes()
     parts = _parts(path)
     return {s: parts[sheet_part(data, s)] for s in sheets}
+
+
+def _assert_kept(before: dict[str, bytes], after: dict[str, bytes],
+                 cleared: dict[str, list[str]] | None = None) -> None:
+    """The same sheets, each with its bytes but for the edits a run may make to a user's sheet
+    (tests/support/user_parts.py): the tab deselected, and the saved results of the formulas
+    that read costsheet's sheets (``cleared``: sheet -> cells) dropped."""
+    assert list(after) == list(before)
+    for name, data in before.items():
+        assert changes(data, after[name])["cleared"] == (cleared or {}).get(name, []), name
 
 
 def _run(path: Path, *args: str) -> tuple[int, str]:
@@ -103,6 +114,87 @@ def test_marks_survive_openpyxl_load_and_save(tmp_path: Path) -> None:
     assert all(c.status == "marked" for c in assess(Package.open(path)).claims)
     code, out = _run(path)
     assert code == 0, out
+
+
+def _zip_edit(path: Path, edit) -> None:
+    """Rewrite the package with ``edit(parts)`` applied (every entry in its order)."""
+    with zipfile.ZipFile(path) as zf:
+        infos = zf.infolist()
+        parts = {i.filename: zf.read(i) for i in infos}
+    edit(parts)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for info in infos:
+            zf.writestr(info, parts[info.filename])
+
+
+def test_unchanged_sheets_are_proven_by_their_bytes_without_reading_cells(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The mark ends with a digest of the sheet's parts: a re-run of an untouched workbook
+    reads no cell of its result sheets (bench/README.md: the large budget's re-run)."""
+    import costsheet.workbook.ownership as ownership
+
+    path = _ran(tmp_path)
+    marks = owner_marks(Package.open(path))
+    assert all(re.fullmatch(r'"costsheet/1 [0-9a-f]{32} \S+ [0-9a-f]{64}"', m)
+               for m in marks.values()), marks
+    read: list[list[str]] = []
+    real = ownership.read_contents
+    monkeypatch.setattr(ownership, "read_contents",
+                        lambda pkg, sheets: read.append(list(sheets)) or real(pkg, sheets))
+    assert all(c.status == "marked" for c in assess(Package.open(path)).claims)
+    assert read == [[]]
+
+
+def test_a_picture_added_to_a_sheets_drawing_is_seen(tmp_path: Path) -> None:
+    """Adding an object to a drawing the sheet already has changes only the drawing part:
+    that part is in the digest, so the cells are read, and the count of objects differs."""
+    path = _ran(tmp_path)
+    pkg = Package.open(path)
+    part = next(s.part for s in pkg.sheets() if s.name == "Summary")
+    drawing = pkg.related(part, "http://schemas.openxmlformats.org/officeDocument/2006/"
+                          "relationships/drawing")[0]
+
+    def add_anchor(parts: dict[str, bytes]) -> None:
+        xml = parts[drawing].decode("utf-8")
+        anchor = re.search(r"<((?:xdr:)?(?:one|two)CellAnchor)\b.*?</\1>", xml, re.S)
+        assert anchor is not None
+        at = anchor.end()
+        parts[drawing] = (xml[:at] + anchor.group(0) + xml[at:]).encode("utf-8")
+
+    _zip_edit(path, add_anchor)
+    before = path.read_bytes()
+    code, out = _run(path)
+    assert code == 2 and "'Summary' is no longer costsheet's" in out, out
+    assert path.read_bytes() == before
+
+
+def test_marks_without_the_parts_digest_still_prove_a_sheet(tmp_path: Path) -> None:
+    """The first marks costsheet wrote had no digest of the parts: the cells decide."""
+    path = _ran(tmp_path)
+    _zip_edit(path, lambda parts: parts.update({"xl/workbook.xml": re.sub(
+        rb'( [0-9a-f]{64})"', b'"', parts["xl/workbook.xml"])}))
+    assert all(m.count(" ") == 2 for m in owner_marks(Package.open(path)).values())
+    assert all(c.status == "marked" for c in assess(Package.open(path)).claims)
+    code, out = _run(path)
+    assert code == 0, out
+
+
+def test_marks_survive_a_libreoffice_save(tmp_path: Path) -> None:
+    """LibreOffice rewrites every part when it saves (the bytes differ, the cells do not): the
+    marks still prove the sheets, and the next run replaces them without complaint."""
+    from support.libreoffice import require_soffice, save_as_xlsx
+
+    require_soffice()
+    path = _ran(tmp_path)
+    saved = save_as_xlsx(path, tmp_path / "lo", recalc=False)
+    pkg = Package.open(saved)
+    assert set(owner_marks(pkg)) == set(RESULT_SHEETS)
+    assert all(c.status == "marked" for c in assess(pkg).claims), assess(pkg).claims
+    path.write_bytes(saved.read_bytes())
+    code, out = _run(path)
+    assert code == 0, out
+    assert list_sheets(path) == [*INPUT_SHEETS, *RESULT_SHEETS]
+    assert all(c.status == "marked" for c in assess(Package.open(path)).claims)
 
 
 # ---- what is never replaced
@@ -203,7 +295,7 @@ def test_property_listing_notes_and_pools_never_deletes_them(tmp_path: Path) -> 
     kept = _sheet_bytes(path, ["Notes", *INPUT_SHEETS])
     code, out = _run(path)
     assert code == 0, out
-    assert _sheet_bytes(path, ["Notes", *INPUT_SHEETS]) == kept
+    _assert_kept(kept, _sheet_bytes(path, ["Notes", *INPUT_SHEETS]))
     assert list_sheets(path) == ["Notes", *INPUT_SHEETS, *RESULT_SHEETS]
 
 
@@ -258,7 +350,8 @@ def test_workbook_run_by_0_1_0_is_migrated_once_and_marked(tmp_path: Path) -> No
     kept = _sheet_bytes(path, ["Notes", *INPUT_SHEETS])
     code, out = _run(path)
     assert code == 0, out
-    assert _sheet_bytes(path, ["Notes", *INPUT_SHEETS]) == kept
+    # Notes!B2 (=Summary!B11) loses its saved result, to be recalculated
+    _assert_kept(kept, _sheet_bytes(path, ["Notes", *INPUT_SHEETS]), {"Notes": ["B2"]})
     assert set(owner_marks(Package.open(path))) == set(RESULT_SHEETS)
     assert {c.status for c in assess(Package.open(path)).claims} == {"marked"}
     assert list_sheets(path) == ["Notes", *INPUT_SHEETS, *RESULT_SHEETS]

@@ -23,6 +23,7 @@ from costsheet.workbook.reader import read_budget
 from costsheet.workbook.sheet_names import PREFIX_PROPERTY, sheet_prefix
 from support.fixtures import REAL_WORKBOOKS, renamed_sheets
 from support.hostile import write_example
+from support.user_parts import assert_parts_kept
 
 TRIALS = "300"
 PREFIX = "LLM "
@@ -81,10 +82,10 @@ def test_real_workbook_with_data_and_summary_takes_prefixed_sheets(name: str,
     assert second["owned_sheets"] == results
     assert list_sheets(path) == user_sheets + inputs + results
     result = _parts(path)
-    for part, data in original.items():
-        assert part in result, f"{part} lost"
-        if part not in SHARED_PARTS:
-            assert result[part] == data, f"{part} changed"
+    # no formula of these workbooks reads costsheet's results (the user's own Summary is not
+    # costsheet's): at most a tab deselected
+    edits = assert_parts_kept(original, result, set(SHARED_PARTS))
+    assert all(not e["cleared"] for e in edits.values()), edits
     assert all(c.status == "marked" for c in assess(Package.open(path)).claims)
     read = read_budget(path)
     assert read.ok, [str(e) for e in read.report.problems]

@@ -833,12 +833,12 @@ def render_run(result: Any) -> None:
     if reading:
         shown = ", ".join(reading[:3]) + (", …" if len(reading) > 3 else "")
         click.echo(ngettext(
-            "note: {n} formula of yours reads these results ({cells}). Excel recalculates it "
-            "when it opens the file; LibreOffice shows its old value until you recalculate "
-            "(Data > Calculate > Recalculate Hard, Ctrl+Shift+F9).",
-            "note: {n} formulas of yours read these results ({cells}). Excel recalculates them "
-            "when it opens the file; LibreOffice shows their old values until you recalculate "
-            "(Data > Calculate > Recalculate Hard, Ctrl+Shift+F9).",
+            "note: {n} formula of yours reads these results ({cells}); its saved result was "
+            "removed (the formula is kept) so that Excel and LibreOffice recalculate it when "
+            "they open the file.",
+            "note: {n} formulas of yours read these results ({cells}); their saved results "
+            "were removed (the formulas are kept) so that Excel and LibreOffice recalculate "
+            "them when they open the file.",
             len(reading)).format(n=len(reading), cells=shown))
     warnings = result.warnings
     if warnings:

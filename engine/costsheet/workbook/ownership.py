@@ -4,8 +4,9 @@ A sheet is costsheet's to replace when it has one of costsheet's result-sheet na
 workbook's prefix, :mod:`.sheet_names`) and
 
 * carries costsheet's **owner mark** (a hidden defined name scoped to the sheet,
-  :data:`~costsheet.workbook.ooxml.names.OWNER_MARK`) whose digest matches the sheet's cells
-  and objects now (:mod:`.sheet_digest`): costsheet wrote it and nobody changed it since; or
+  :data:`~costsheet.workbook.ooxml.names.OWNER_MARK`) whose digest matches the bytes of the
+  sheet's parts, or failing that its cells and objects now (:mod:`.sheet_digest`): costsheet
+  wrote it and nobody changed it since; or
 * the user asked for it by name (``replace``: ``run --replace-sheet NAME``); or
 * the workbook is one an earlier costsheet wrote (**migration**: no sheet of it carries a mark),
   the sheet is listed in the old custom property ``costsheet.owned_sheets``, and it still looks
@@ -30,7 +31,7 @@ from .ooxml import Package
 from .ooxml.names import OWNER_MARK
 from .ooxml.workbook_xml import scratch_defined_names
 from .risk_sheets import RISK_SHEETS
-from .sheet_digest import SheetContent, read_contents
+from .sheet_digest import SheetContent, part_unchanged, read_contents
 from .sheet_names import SheetName, find_sheet, same_sheet, sheet_prefix
 from .writer import OWNED_SHEETS
 
@@ -165,13 +166,16 @@ def assess(pkg: Package, *, replace: Sequence[str] = (),
     if not present:
         return own
     marks = owner_marks(pkg)
-    contents = read_contents(pkg, list(present))
+    parts = {s.name: s.part for s in pkg.sheets()}
+    same_bytes = {name for name in present if name in marks and _same_bytes(
+        pkg, name, parts.get(name), marks[name])}
+    contents = read_contents(pkg, [n for n in present if n not in same_bytes])
     legacy = _legacy_names(pkg) if not marks else set()
     states = {s.name: s.state for s in listed}
     for name, stable in present.items():
         sheet = SheetName(name, states.get(name, "visible"))
-        content = contents[name]
-        if name in marks and content.matches(marks[name]):
+        content = contents.get(name)
+        if content is None or (name in marks and content.matches(marks[name])):
             status = "marked"
         elif any(same_sheet(name, r) for r in replace):
             status = "requested"
@@ -181,6 +185,11 @@ def assess(pkg: Package, *, replace: Sequence[str] = (),
             status = "changed" if name in marks else "foreign"
         own.claims.append(Claim(sheet, status))
     return own
+
+
+def _same_bytes(pkg: Package, sheet: str, part: str | None, mark: str) -> bool:
+    """Whether the sheet's parts have exactly the bytes its mark was made for."""
+    return bool(part and pkg.has(part) and part_unchanged(mark, pkg, sheet, part))
 
 
 def _check_requests(replace: Sequence[str], wanted: list[str]) -> None:

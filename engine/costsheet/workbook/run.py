@@ -21,8 +21,9 @@ The steps, in order, and what each guarantees:
    prove they are costsheet's are replaced (:mod:`costsheet.workbook.ownership`: the owner mark
    on the sheet matches its content), any other sheet with one of those names is an error
    naming it, every other part keeps its bytes. Each new sheet gets its mark; hidden sheets stay
-   hidden; Excel recalculates the user's formulas on open; the workbook opens on Summary when
-   that selects no user sheet. The write is atomic and the previous version is kept in
+   hidden; the user's formulas that read them lose their saved results (so that Excel and
+   LibreOffice recalculate them on open; Excel is also asked to recalculate everything); the
+   workbook opens on Summary. The write is atomic and the previous version is kept in
    ``.costsheet-backups/`` next to the file; an input saved by someone else during the run is
    never overwritten (checked before the backup and just before the replace).
 """
@@ -53,7 +54,6 @@ from .actuals import ActualsRead, read_actuals
 from .monthly_sheets import LOG_SHEET, read_log, write_monthly_sheets
 from .ooxml import Package, check_graft_parts, graft_sheets
 from .ownership import Ownership, assess
-from .recalc import formulas_reading
 from .risk_sheets import add_risk_sheets
 from .safety import lock_file_candidates, make_backup
 from .sheet_digest import read_contents
@@ -90,8 +90,9 @@ class RunResult:
     risk: RiskAnalysis | None = None  # Scenarios, Sensitivity and Risk sheets
     #: by scenario, the published-MFU band of runs that state no MFU (on the Summary)
     bands: dict[str, PublishedBand] = field(default_factory=dict)
-    #: the user's formulas that read the owned sheets (Sheet!Cell): LibreOffice shows their old
-    #: results until it recalculates (:mod:`costsheet.workbook.recalc`)
+    #: the user's formulas that read the owned sheets, directly or not (Sheet!Cell): their
+    #: saved results were dropped so that every spreadsheet recalculates them on open
+    #: (:mod:`costsheet.workbook.ooxml.stale_results`)
     reading_formulas: list[str] = field(default_factory=list)
 
     @property
@@ -355,13 +356,12 @@ def run_budget(
                                                               sheets).items()}
         guard.before_replace()  # a save made meanwhile: refused before a backup rotates
         backup = make_backup(target, keep=keep_backups) if target.exists() else None
-        graft_sheets(pkg, scratch, target, sheets=sheets, remove=own.replaceable, marks=marks,
-                     recalc=True, activate=own.prefix + SUMMARY_SHEET,
-                     before_replace=guard.before_replace)
+        cleared = graft_sheets(pkg, scratch, target, sheets=sheets, remove=own.replaceable,
+                               marks=marks, recalc=True, activate=own.prefix + SUMMARY_SHEET,
+                               before_replace=guard.before_replace)
     return RunResult(source=source, output=guard.given, results=results, checks=checks,
                      backup=backup, owned_sheets=sheets, currency=first.currency,
-                     monthly=monthly, risk=analysis, bands=bands,
-                     reading_formulas=formulas_reading(pkg, sheets, skip=own.replaceable))
+                     monthly=monthly, risk=analysis, bands=bands, reading_formulas=cleared)
 
 
 def published_bands(budget: Budget, results: dict[str, BudgetResult],

@@ -1,7 +1,8 @@
 """What costsheet wrote on a sheet: the mark it leaves on the sheet and checks on the next run.
 
 The mark is the text of a hidden defined name scoped to the sheet
-(:data:`~costsheet.workbook.ooxml.names.OWNER_MARK`), ``costsheet/1 <layout> <checksum>``:
+(:data:`~costsheet.workbook.ooxml.names.OWNER_MARK`),
+``costsheet/1 <layout> <checksum> <part>``:
 
 * ``layout``: 32 hex digits of a SHA-256 over the sheet's name, the position and kind of every
   cell that holds something, every text, truth value, error value and formula in full, and the
@@ -9,16 +10,22 @@ The mark is the text of a hidden defined name scoped to the sheet
 * ``checksum``: the sum of weight × mantissa over the numeric cells (dates as Excel serial
   numbers), each number's decimal exponent going into ``layout`` and its mantissa (the number
   over its power of ten, so that small and large numbers count alike) into the sum, with a
-  weight in [1, 2) drawn from the cell's address.
+  weight in [1, 2) drawn from the cell's address;
+* ``part`` (added by the graft; the first marks costsheet wrote lack it): a SHA-256 of the
+  sheet's parts as written (the sheet, its relationships, its drawing and notes:
+  :func:`~costsheet.workbook.ooxml.part_digest.sheet_parts_digest`). When the parts still have
+  those bytes, the sheet is as costsheet wrote it and its cells are not read at all (a large
+  Line items sheet takes seconds to read); when they do not (the file was saved again, by
+  Excel or LibreOffice), the layout and checksum decide.
 
-Both come from the cells as any reader sees them, never from the part's bytes: Excel,
-LibreOffice and openpyxl rewrite a sheet's XML when they save it (shared strings, styles, the
-spelling of numbers), and a sheet saved again unchanged must still match. LibreOffice writes
-numbers to 15 significant digits, so exponents are taken from the number rounded to 12 digits
-and the checksum is compared with a tolerance of 1e-12 of the sum of weight × |mantissa|: a
-number changed by less than about 1e-8 of itself (1e-7 on a sheet of 10,000 numbers) goes
-unnoticed; any change of a text, a formula typed in, a number changed or moved to another cell,
-a chart, picture or note added is seen.
+The layout and checksum come from the cells as any reader sees them, never from the part's
+bytes: Excel, LibreOffice and openpyxl rewrite a sheet's XML when they save it (shared strings,
+styles, the spelling of numbers), and a sheet saved again unchanged must still match.
+LibreOffice writes numbers to 15 significant digits, so exponents are taken from the number
+rounded to 12 digits and the checksum is compared with a tolerance of 1e-12 of the sum of weight
+× |mantissa|: a number changed by less than about 1e-8 of itself (1e-7 on a sheet of 10,000
+numbers) goes unnoticed; any change of a text, a formula typed in, a number changed or moved to
+another cell, a chart, picture or note added is seen.
 """
 
 from __future__ import annotations
@@ -34,10 +41,11 @@ from decimal import Decimal
 
 from .ooxml import Package
 from .ooxml.names import RT_SHARED_STRINGS
+from .ooxml.part_digest import sheet_parts_digest
 from .ooxml.rels import resolve
 from .ooxml.xmltext import XmlText, local_name
 
-__all__ = ["MARK_VERSION", "SheetContent", "read_contents"]
+__all__ = ["MARK_VERSION", "SheetContent", "part_unchanged", "read_contents"]
 
 MARK_VERSION = "costsheet/1"
 #: relative tolerance of the checksum (LibreOffice's 15 significant digits, with room)
@@ -45,7 +53,7 @@ TOLERANCE = 1e-12
 #: relationships of a sheet that are not things a user put on it (or are counted otherwise)
 _NOT_OBJECTS = frozenset({"printerSettings", "vmlDrawing", "drawing"})
 _ANCHORS = frozenset({"twoCellAnchor", "oneCellAnchor", "absoluteAnchor", "AlternateContent"})
-_MARK_RE = re.compile(r"^costsheet/1 ([0-9a-f]{32}) (\S+)$")
+_MARK_RE = re.compile(r"^costsheet/1 ([0-9a-f]{32}) (\S+)(?: ([0-9a-f]{64}))?$")
 
 
 @dataclass
@@ -74,6 +82,18 @@ class SheetContent:
         except ValueError:
             return False
         return abs(checksum - self.checksum) <= TOLERANCE * self.scale
+
+
+def part_unchanged(mark: str | None, pkg: Package, sheet: str, part: str) -> bool:
+    """Whether ``mark`` (an owner mark's text) ends with the digest of ``sheet``, its part
+    ``part`` of ``pkg`` and the parts it points at: they have the very bytes costsheet
+    wrote."""
+    m = _MARK_RE.match((mark or "").strip().strip('"'))
+    if not m or not m.group(3):
+        return False
+    digest = sheet_parts_digest(sheet, part, lambda p: pkg.get(p) if pkg.has(p) else None,
+                                pkg.source)
+    return m.group(3) == digest
 
 
 def read_contents(pkg: Package, sheets: Iterable[str]) -> dict[str, SheetContent]:

@@ -9,9 +9,14 @@ each step decides; each step is a function of the plan:
 4. :func:`lay_out_sheets`: sheet ids, relationship ids and the new tab order;
 5. :func:`rewrite_workbook_xml`: the sheet list, active tab, defined names (owner marks among
    them) and the calculation on open;
-6. :func:`add_parts`: the scratch parts, sheets rewritten for their new home;
+6. :func:`add_parts`: the scratch parts, sheets rewritten for their new home; then the
+   workbook part again, each owner mark now ending with the digest of its sheet's parts;
 7. :func:`merge_styles`, :func:`edit_workbook_rels`, :func:`edit_app_properties`,
    :func:`record_owned_sheets`, :func:`edit_content_types`: the shared parts;
+   :func:`edit_user_sheets`: the only edits to the user's sheets, when the caller asks for
+   them: saved results of formulas that read the replaced sheets dropped (``recalc``), and
+   ``tabSelected`` taken off the user's sheet views when the workbook opens on a grafted sheet
+   (``activate``);
 8. :func:`write`: every other part of the user's file with the same bytes, in the same order.
 """
 
@@ -29,6 +34,7 @@ from ...i18n import _
 from .content_types import edit_content_types as _edit_content_types
 from .docprops import edit_app, new_custom_props, set_custom_property
 from .excel_tables import existing_tables, renumber_table
+from .formula_refs import Area, FormulaContext, read_area
 from .names import (
     CONTENT_TYPES,
     CT_CUSTOM_PROPS,
@@ -43,12 +49,21 @@ from .names import (
     RT_CUSTOM_PROPS,
     RT_EXTENDED_PROPS,
     RT_STYLES,
+    RT_TABLE,
     RT_WORKSHEET,
     PackageError,
 )
 from .package import Package, SheetEntry
+from .part_digest import sheet_parts_digest
 from .rels import Rel, add_rels, next_rid, relative, rels_path, rels_xml, remove_rels, resolve
-from .sheet_xml import EPOCH_1904_SHIFT, rewrite_sheet, shared_strings, tab_selected
+from .sheet_xml import (
+    EPOCH_1904_SHIFT,
+    deselect_tab,
+    rewrite_sheet,
+    shared_strings,
+    tab_selected,
+)
+from .stale_results import SheetXml, clear_results, find_stale
 from .styles import StyleMerger
 from .workbook_xml import DefinedName, SheetMove, edit_workbook_xml, scratch_defined_names
 from .xmltext import parse
@@ -70,7 +85,7 @@ def graft_sheets(
     properties: Mapping[str, str] | None = None,
     recalc: bool = False,
     activate: str | None = None,
-) -> None:
+) -> list[str]:
     """Write ``out``: the package ``target`` with sheets ``sheets`` of ``scratch`` grafted in.
 
     Sheets named in ``remove`` (if present; names compare case-insensitively, as in Excel) are
@@ -84,17 +99,22 @@ def graft_sheets(
     the same way.
 
     ``marks``: text of a hidden defined name :data:`OWNER_MARK` scoped to each grafted sheet
-    named there (costsheet's proof that it wrote the sheet); ``properties``: more custom
+    named there (costsheet's proof that it wrote the sheet), followed by a space and the
+    digest of the sheet's parts as written (:func:`.part_digest.sheet_parts_digest`);
+    ``properties``: more custom
     document properties to set; ``recalc``: ask Excel for a full recalculation when it opens
-    the file (``calcPr fullCalcOnLoad``); ``activate``: the grafted sheet the workbook opens
-    on, when no sheet that is kept is a selected tab (selecting another tab would group it with
-    the user's selected sheet, and un-selecting the user's means editing the user's sheet).
+    the file (``calcPr fullCalcOnLoad``) and drop the saved result of every formula of the
+    target's other sheets that reads a grafted or removed sheet, directly or not
+    (:mod:`.stale_results`: LibreOffice recalculates only those); ``activate``: the grafted
+    sheet the workbook opens on, when it is visible (the ``tabSelected`` mark then comes off
+    the kept sheets' views, or their tabs would be grouped with it).
 
     ``target`` and ``scratch`` are files or packages already open (a package whose file
     changed since it was read is refused, never read again: what was computed from it must not
     go into a newer save). ``out`` is written atomically (it may be ``target`` itself);
     ``before_replace`` runs just before the rename and may refuse (nothing is then written).
-    Raises :class:`PackageError`.
+    Returns the cells (``Sheet!B1``) whose saved results were dropped. Raises
+    :class:`PackageError`.
     """
     plan = GraftPlan.make(_opened(target, max_uncompressed), _opened(scratch, max_uncompressed),
                           sheets=sheets, remove=remove, property_name=property_name)
@@ -107,12 +127,15 @@ def graft_sheets(
     lay_out_sheets(plan)
     rewrite_workbook_xml(plan)
     add_parts(plan)
+    rewrite_workbook_xml(plan)  # again, the owner marks now with their parts' digests
     merge_styles(plan)
     edit_workbook_rels(plan)
     edit_app_properties(plan)
     record_owned_sheets(plan)
     edit_content_types(plan)
+    edit_user_sheets(plan)
     write(plan, Path(out), before_replace)
+    return plan.cleared
 
 
 def _opened(pkg: Path | Package, max_uncompressed: int) -> Package:
@@ -181,10 +204,13 @@ class GraftPlan:
     properties: dict[str, str] = field(default_factory=dict)  # more custom properties
     recalc: bool = False
     activate: str | None = None
+    deselect: bool = False  # take tabSelected off the kept sheets (the workbook opens on ours)
     # the output
     changed: dict[str, bytes] = field(default_factory=dict)  # target part -> new bytes
     new_parts: list[tuple[str, bytes]] = field(default_factory=list)
     new_cts: list[tuple[str, str]] = field(default_factory=list)  # part, content type
+    cleared: list[str] = field(default_factory=list)  # cells whose saved results were dropped
+    part_digests: dict[str, str] = field(default_factory=dict)  # grafted sheet -> its parts' digest
 
     @classmethod
     def make(cls, target: Package, scratch: Package, *, sheets: Sequence[str],
@@ -390,7 +416,8 @@ def rewrite_workbook_xml(plan: GraftPlan) -> None:
     move = SheetMove(plan.t_sheets, plan.layout, plan.remove_keys, plan.sheets)
     scratch_order = [s.name for s in plan.scratch.sheets()]
     names = scratch_defined_names(plan.scratch, plan.s_wb)
-    names += [DefinedName(OWNER_MARK, scratch_order.index(sheet), f'"{text}"', {"hidden": "1"})
+    names += [DefinedName(OWNER_MARK, scratch_order.index(sheet),
+                          f'"{_sealed(plan, sheet, text)}"', {"hidden": "1"})
               for sheet, text in plan.marks.items() if sheet in plan.new_entries]
     data, plan.active_tab = edit_workbook_xml(
         plan.target.get(plan.t_wb), move, names, scratch_order, plan.source,
@@ -398,15 +425,19 @@ def rewrite_workbook_xml(plan: GraftPlan) -> None:
     plan.changed[plan.t_wb] = data
 
 
+def _sealed(plan: GraftPlan, sheet: str, text: str) -> str:
+    """An owner mark's text, with the digest of its sheet's parts once they are made."""
+    digest = plan.part_digests.get(plan.new_entries[sheet].part or "")
+    return f"{text} {digest}" if digest else text
+
+
 def _activation(plan: GraftPlan) -> int | None:
-    """The new tab index of ``plan.activate``, when the workbook can open on it: it is grafted
-    and visible, and no kept sheet is a selected tab."""
+    """The new tab index of ``plan.activate``, when the workbook can open on it (it is grafted
+    and visible); the kept sheets are then to be deselected."""
     entry = plan.new_entries.get(plan.activate or "")
     if entry is None or entry.state != "visible":
         return None
-    for s in plan.kept:
-        if s.part and plan.target.has(s.part) and tab_selected(plan.target.get(s.part)):
-            return None
+    plan.deselect = True
     return plan.layout.index(entry)
 
 
@@ -447,6 +478,11 @@ def add_parts(plan: GraftPlan) -> None:
         rels = spkg.rels(part)
         if rels:
             plan.new_parts.append((rels_path(new), rels_xml(_moved_rels(plan, part, new, rels))))
+    made = {name.lower(): data for name, data in plan.new_parts}
+    for name in plan.sheets:
+        part = plan.new_entries[name].part or ""
+        plan.part_digests[part] = sheet_parts_digest(name, part, lambda p: made.get(p.lower()),
+                                                      plan.source)
 
 
 def _part_bytes(plan: GraftPlan, part: str, new: str, ct: str | None,
@@ -554,6 +590,74 @@ def edit_content_types(plan: GraftPlan) -> None:
     """Overrides of deleted parts out, of new parts in."""
     plan.changed[CONTENT_TYPES] = _edit_content_types(
         plan.target.get(CONTENT_TYPES), set(plan.deleted), plan.new_cts)
+
+
+def edit_user_sheets(plan: GraftPlan) -> None:
+    """The only edits to the sheets the target keeps: ``tabSelected`` off their views when the
+    workbook opens on a grafted sheet; with ``recalc``, the saved result of each formula that
+    reads a grafted or removed sheet dropped (the formula kept)."""
+    tpkg = plan.target
+    kept = [s for s in plan.kept if s.part and tpkg.has(s.part)]
+    data = {s.name: tpkg.get(s.part or "") for s in kept}
+    edited: set[str] = set()
+    if plan.deselect:
+        for name, part_data in data.items():
+            if tab_selected(part_data):
+                data[name] = deselect_tab(part_data)
+                edited.add(name)
+    if plan.recalc:
+        edited |= _drop_stale_results(plan, data)
+    for s in kept:
+        if s.name in edited:
+            plan.changed[tpkg.part_name(s.part or "")] = data[s.name]
+
+
+def _drop_stale_results(plan: GraftPlan, data: dict[str, bytes]) -> set[str]:
+    """Saved results of formulas reading the replaced sheets, dropped in ``data`` (sheet
+    name -> part bytes); the names of the sheets edited."""
+    sheets = {}
+    for name, part_data in data.items():
+        sheet = SheetXml.read(name, part_data)
+        if sheet is not None:
+            sheets[sheet.key] = sheet
+    if not sheets:
+        return set()
+    replaced = {n.casefold() for n in plan.sheets} | plan.remove_keys
+    stale = find_stale(sheets, replaced, _formula_context(plan))
+    for key, cells in stale.cells.items():
+        sheet = sheets[key]
+        data[sheet.name] = clear_results(sheet, cells, stale.arrays.get(key, []))
+    plan.cleared = stale.addresses(sheets)
+    return {sheets[key].name for key in stale.cells}
+
+
+def _formula_context(plan: GraftPlan) -> FormulaContext:
+    """The target's sheets (old and new tab order), defined names and Excel tables."""
+    old = [s.name.casefold() for s in plan.t_sheets]
+    names: dict[tuple[str | None, str], str] = {}
+    for dn in scratch_defined_names(plan.target, plan.t_wb):
+        scope = old[dn.local] if dn.local is not None and 0 <= dn.local < len(old) else None
+        names[(scope, dn.name.casefold())] = dn.value
+    return FormulaContext([old, [s.name.casefold() for s in plan.layout]], names,
+                          _tables(plan))
+
+
+def _tables(plan: GraftPlan) -> dict[str, Area]:
+    """The Excel tables of the kept sheets, by case-folded name: their sheet and range."""
+    tpkg, out = plan.target, {}
+    for s in plan.kept:
+        if not s.part or not tpkg.has(s.part):
+            continue
+        for r in tpkg.rels(s.part):
+            part = None if r.external else tpkg.part_name(resolve(s.part, r.target))
+            if r.type != RT_TABLE or part is None or not tpkg.has(part):
+                continue
+            root = tpkg.tree(part)
+            area = read_area(root.get("ref", ""))
+            for attr in ("name", "displayName"):
+                if root.get(attr) and area is not None:
+                    out[root.get(attr, "").casefold()] = (s.name.casefold(), *area)
+    return out
 
 
 # ---- 8. write

@@ -39,6 +39,7 @@ RT_SHARED_STRINGS = R_NS + "/sharedStrings"
 RT_CALC_CHAIN = R_NS + "/calcChain"
 RT_CUSTOM_PROPS = R_NS + "/custom-properties"
 RT_EXTENDED_PROPS = R_NS + "/extended-properties"
+RT_TABLE = R_NS + "/table"
 
 CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 CT_CUSTOM_PROPS = "application/vnd.openxmlformats-officedocument.custom-properties+xml"

@@ -17,7 +17,7 @@ from .package import Package
 from .styles import StyleMerger
 from .xmltext import ATTRS, XmlText, attrs, del_attr, emit, esc, prefix_for, qname, set_attr
 
-__all__ = ["rewrite_sheet", "shared_strings", "tab_selected"]
+__all__ = ["deselect_tab", "rewrite_sheet", "shared_strings", "tab_selected"]
 
 #: days between the 1900 and the 1904 date systems
 EPOCH_1904_SHIFT = 1462
@@ -36,6 +36,21 @@ def tab_selected(data: bytes) -> bool:
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         head = head.decode("utf-16", "ignore").encode()
     return _TAB_SELECTED_RE.search(head) is not None
+
+
+_SHEET_VIEW_RE = re.compile(r"""<(?:[\w.-]+:)?sheetView\s(?:[^>"']|"[^"]*"|'[^']*')*?>""")
+_TAB_SELECTED_ATTR = re.compile(r"""\s+tabSelected\s*=\s*(?:"[^"]*"|'[^']*')""")
+
+
+def deselect_tab(data: bytes) -> bytes:
+    """Worksheet part ``data`` with the ``tabSelected`` attribute taken off its sheet views
+    (every other byte kept)."""
+    doc = XmlText.decode(data)
+    text = doc.text
+    end = text.find("sheetData")
+    head = text[: end if end >= 0 else len(text)]
+    new_head = _SHEET_VIEW_RE.sub(lambda m: _TAB_SELECTED_ATTR.sub("", m.group(0)), head)
+    return data if new_head == head else doc.replaced(new_head + text[len(head):])
 
 
 def shared_strings(pkg: Package, wb_part: str) -> list[str]:
