@@ -77,7 +77,7 @@ def test_estimate_prints_the_minimum_gpu_count() -> None:
                      "--gpu-count", "64", "--price", "2")
     assert code == 0
     assert "Min GPUs" in out and "81 H100 by memory; does NOT fit on 64" in out
-    assert "(not counted: activations)" in out  # no layers, hidden size, sequence length
+    assert "not counted: activations" in out  # no layers, hidden size, sequence length
     data = json.loads(_cli("estimate", "--params", "7B", "--tokens", "2T", "--gpu", "H100",
                            "--json")[1])
     assert data["min_gpus"] == 2 and data["fits"] is None  # 7B x 16 B = 112 GB; no GPU count

@@ -441,14 +441,15 @@ class OwnedSheet:
         self.queued = []
 
     def _wrap_long_text(self, row: list[Any], widths: list[float]) -> None:
-        """Text cells wider than their column take their style's wrapping twin."""
+        """Text cells wider than their column and the empty cells right of it (text spills over
+        empty neighbours in Excel and LibreOffice) take their style's wrapping twin."""
         if len(row) < 2:  # a lone cell: a title or a note, handled apart
             return
         for i, cell in enumerate(row[: len(widths)]):
             value = getattr(cell, "value", None)
             style = getattr(cell, "style", None)
             if not isinstance(value, str) or style in HEADER_STYLES or style is None \
-                    or self._wraps(style) or wrapped_lines(value, widths[i]) <= 1:
+                    or self._wraps(style) or wrapped_lines(value, _room(row, widths, i)) <= 1:
                 continue
             cell.style = self._wrapping(style)
 
@@ -503,6 +504,17 @@ NOTE_STYLES = ("cs_note", "cm_note")
 HEADER_STYLES = ("cs_header", "cs_header_r", "cs_header_pad", "cm_header", "cm_header_r")
 #: row heights of rows in a larger font (points)
 TALL_STYLES = {"cs_title": 21.0, "cm_title": 21.0, "cm_section": 16.0}
+
+
+def _room(row: list[Any], widths: list[float], i: int) -> float:
+    """The width text in cell ``i`` of ``row`` may take: its column's and those of the empty
+    cells right of it."""
+    room = widths[i]
+    for j in range(i + 1, len(widths)):
+        if j < len(row) and getattr(row[j], "value", row[j]) not in (None, ""):
+            break
+        room += widths[j]
+    return room
 
 
 def _long_note(row: list[Any], table: float) -> Any:

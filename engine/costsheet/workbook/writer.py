@@ -570,8 +570,8 @@ def _write_line_items(wb: _OwnedWorkbook, results: Sequence[BudgetResult],
     chunks, heights = _line_item_rows(sh.ws, results, currency, sh.column_widths())
     wb._costsheet_rows[sh.title] = chunks
     # on paper: the amounts, then where they come from, Scenario to Item on every page
-    sh.print_setup(title_rows="1:1", title_cols="A:C", splits=(headers.index("Source key") + 1,),
-                   data_rows=heights)
+    source_col = LINE_ITEM_HEADERS.index("Source key") + 1  # English keys, in any language
+    sh.print_setup(title_rows="1:1", title_cols="A:C", splits=(source_col,), data_rows=heights)
 
 
 def _line_item_widths(results: Sequence[BudgetResult], currency: str) -> list[float]:
