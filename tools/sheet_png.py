@@ -91,14 +91,23 @@ def main() -> None:
     ap.add_argument("sheet")
     ap.add_argument("out", type=Path)
     ap.add_argument("--dpi", type=int, default=96)
+    ap.add_argument("--pages", type=int, default=0, help="only the first N pages (0: all)")
     args = ap.parse_args()
+    pages = render_sheet(args.workbook, args.sheet, args.out, dpi=args.dpi, pages=args.pages)
+    print(f"wrote {args.out} ({pages} pages)")
+
+
+def render_sheet(workbook: Path, sheet: str, out: Path, *, dpi: int = 96, pages: int = 0) -> int:
+    """Write ``out``: the printed pages of ``sheet`` (the first ``pages``; 0: all), cropped and
+    stacked; the number of pages in the image."""
     with tempfile.TemporaryDirectory(prefix="sheet-png-") as tmp:
-        pdf = render_pdf(args.workbook, Path(tmp), sheet=args.sheet)
-        subprocess.run(["pdftoppm", "-r", str(args.dpi), str(pdf), str(Path(tmp) / "page")],
+        pdf = render_pdf(workbook, Path(tmp), sheet=sheet)
+        last = ["-l", str(pages)] if pages else []
+        subprocess.run(["pdftoppm", "-r", str(dpi), *last, str(pdf), str(Path(tmp) / "page")],
                        check=True)
-        pages = [crop(read_ppm(p)) for p in sorted(Path(tmp).glob("page*.ppm"))]
-    write_png(stack(pages), args.out)
-    print(f"wrote {args.out} ({len(pages)} pages)")
+        images = [crop(read_ppm(p)) for p in sorted(Path(tmp).glob("page*.ppm"))]
+    write_png(stack(images), out)
+    return len(images)
 
 
 if __name__ == "__main__":
