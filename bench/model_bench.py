@@ -88,7 +88,7 @@ def large_budget_input(lines: int, seed: int = 7) -> dict[str, Any]:
     } for i in range(n_runs)]
     data = [{
         "name": f"data{i}", "kind": "storage", "quantity": f"{rng.uniform(1, 500):.1f}",
-        "unit": "TB", "unit_cost": f"${rng.uniform(5, 50):.2f}",
+        "unit": "TB", "unit_cost": f"{'€' if i % 4 == 0 else '$'}{rng.uniform(5, 50):.2f}",
         "months": int(rng.integers(1, 24)), "overhead": "10%",
         "currency": "EUR" if i % 4 == 0 else None,
     } for i in range(n_data)]

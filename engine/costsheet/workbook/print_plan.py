@@ -29,6 +29,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 __all__ = [
     "DEFAULT_ROW_PT", "MIN_SCALE", "MARGINS_IN", "ChartBox", "PrintPlan", "Sheet", "plan_print",
@@ -100,8 +101,21 @@ class Sheet:
     def x_of(self, col: int) -> float:
         return self.width_of(1, col - 1)
 
+    @cached_property
+    def _tops(self) -> list[float]:
+        """``_tops[i]``: points from the top of row 1 to the top of row ``i + 1``."""
+        tops = [0.0]
+        for height in self.rows:
+            tops.append(tops[-1] + height)
+        return tops
+
     def y_of(self, row: int) -> float:
-        return sum(self.rows[: row - 1]) + DEFAULT_ROW_PT * max(0, row - 1 - len(self.rows))
+        """Points from the top of row 1 to the top of ``row`` (rows past the last known are
+        of the default height); constant time: a long sheet is planned in linear time."""
+        known = len(self.rows)
+        if row - 1 <= known:
+            return self._tops[max(row - 1, 0)]
+        return self._tops[known] + DEFAULT_ROW_PT * (row - 1 - known)
 
     def last_col_of(self, x_pt: float) -> int:
         """The column whose right edge is at or beyond ``x_pt``."""
@@ -225,9 +239,10 @@ def _row_breaks(sheet: Sheet, charts: Sequence[ChartBox], capacity: float,
     title = _title_height(sheet)
     start, top = 1, 0.0
     while sheet.y_of(last + 1) - top > capacity:
-        fits = [r for r in range(start, last) if sheet.y_of(r + 1) - top <= capacity]
-        if not fits:
-            fits = [start]
+        end_fit = start  # rows end lower and lower: the rows that fit are a run from start
+        while end_fit < last and sheet.y_of(end_fit + 1) - top <= capacity:
+            end_fit += 1
+        fits = list(range(start, end_fit)) or [start]
         whole = [r for r in fits if not _inside_chart(sheet, charts, r)]
         gaps = [r for r in whole if r in sheet.blank
                 and sheet.y_of(r + 1) - top >= MIN_FILL * capacity]
