@@ -66,6 +66,8 @@ def finite(value: Value) -> bool:
     """Whether ``value`` (a number, an array of trials, or None) holds only finite numbers."""
     if value is None or isinstance(value, str):
         return True
+    if isinstance(value, (int, float)):  # the common case (np.float64 too), without numpy
+        return math.isfinite(value)
     try:
         return bool(np.all(np.isfinite(np.asarray(value, dtype=float))))
     except (TypeError, ValueError):
