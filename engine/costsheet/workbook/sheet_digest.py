@@ -35,7 +35,7 @@ import html
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -231,35 +231,41 @@ def _column(letters: str) -> int:
     return n
 
 
-def _plain_cells(xml: str) -> list[tuple[str, str, str, str]] | None:
-    """Every cell as (column, row, attributes, content), when all are written plainly."""
-    cells = _PLAIN_CELL.findall(xml)
-    if len(cells) != xml.count("<c ") + xml.count("<c>"):
-        return None
-    return cells
+def _plain_cells(xml: str) -> Iterator[tuple[str, str, str, str]]:
+    """Every cell written plainly, as (column, row, attributes, content), one at a time (a
+    large sheet's 600,000 cells held at once took some 200 MB)."""
+    for m in _PLAIN_CELL.finditer(xml):
+        yield m[1], m[2], m[3], m[4] or ""
 
 
-def _general_cells(xml: str) -> list[tuple[str, str, str, str]]:
+def _general_cells(xml: str) -> Iterator[tuple[str, str, str, str]]:
     """Every cell as :func:`_plain_cells` gives it, from any spelling of the XML."""
-    out = []
     for m in _CELL_RE.finditer(xml):
         r = _ATTR_R.search(m.group(1))
         if r is not None:
             t = _ATTR_T.search(m.group(1))
             attrs = f' t="{t.group(1)}"' if t else ""
-            out.append((r.group(1), r.group(2), attrs, m.group(2) or ""))
-    return out
+            yield r.group(1), r.group(2), attrs, m.group(2) or ""
 
 
 def _cells(xml: str, sheet: str, strings: list[str]) -> tuple[SheetContent, _Summer]:
     """A worksheet part's cells, walked: its content (objects and layout still to come) and
-    what its digest is made of."""
+    what its digest is made of. The cells are read as written plainly; when some are not (not
+    every ``<c`` was such a cell), all are read again the general way."""
+    out, summer, seen = _walk(_plain_cells(xml), sheet, strings)
+    if seen != xml.count("<c ") + xml.count("<c>"):
+        out, summer, seen = _walk(_general_cells(xml), sheet, strings)
+    return out, summer
+
+
+def _walk(cells: Iterable[tuple[str, str, str, str]], sheet: str,
+          strings: list[str]) -> tuple[SheetContent, _Summer, int]:
+    """:func:`_cells` over ``cells``, and how many there were."""
     out = SheetContent(sheet)
     summer = _Summer(sheet)
-    cells = _plain_cells(xml)
-    if cells is None:
-        cells = _general_cells(xml)
+    seen = 0
     for col, row, attrs, inner in cells:
+        seen += 1
         if not inner:
             continue
         at = attrs.find('t="')
@@ -282,7 +288,7 @@ def _cells(xml: str, sheet: str, strings: list[str]) -> tuple[SheetContent, _Sum
         if not out.first_text and kind in ("s", "inlineStr", "str"):
             out.first_text = value
         summer.text(col + row, kind if kind in ("b", "e") else "s", value)
-    return out, summer
+    return out, summer, seen
 
 
 _PLAIN_INLINE = re.compile(r'<is><t(?: xml:space="preserve")?>([^<]*)</t></is>')

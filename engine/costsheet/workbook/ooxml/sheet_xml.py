@@ -9,7 +9,7 @@ view is marked as the selected tab or not. Everything else keeps its bytes.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from ...i18n import _
 from .names import MAIN_NS, RT_SHARED_STRINGS, PackageError
@@ -209,16 +209,39 @@ def _rewrite_styles_only(data: bytes, styles: StyleMerger, selected: bool, *,
 
 
 def _map_cell_styles(body: bytes, p: str, mapped: _IndexMap) -> list[bytes]:
-    """``<sheetData>`` bytes with the style index of every cell and row mapped, in pieces."""
+    """``<sheetData>`` bytes with the style index of every cell and row mapped, in pieces.
+
+    Cells as openpyxl writes them are split at their style index a piece of rows at a time
+    (:func:`_row_pieces`: splitting a large sheet's 600,000 cells at once held hundreds of MB
+    of small pieces); when one piece has another style attribute, the whole body takes the
+    general way."""
     qc = re.escape(qname(p, "c")).encode()
-    parts = re.split(rb'(<' + qc + rb' r="[A-Z]{1,3}[0-9]+" s=")([0-9]+)"', body)
-    if len(parts) // 3 == len(_S_ATTR_RE.findall(body)):
+    split = re.compile(rb'(<' + qc + rb' r="[A-Z]{1,3}[0-9]+" s=")([0-9]+)"')
+    out = []
+    for piece in _row_pieces(body, f"</{qname(p, 'row')}>".encode()):
+        parts = split.split(piece)
+        if len(parts) // 3 != len(_S_ATTR_RE.findall(piece)):
+            out = []
+            break
         parts[2::3] = [mapped[i] + b'"' for i in parts[2::3]]
-        return parts
+        out.append(b"".join(parts))
+    else:
+        return out
     tags = b"|".join(re.escape(qname(p, t)).encode() for t in ("c", "row"))
     pat = re.compile(rb"(<(?:" + tags + rb")\s(?:[^>\"']|\"[^\"]*\"|'[^']*')*?\ss\s*=\s*)"
                      rb"(?:\"(\d+)\"|'(\d+)')")
     return [pat.sub(lambda m: m[1] + b'"' + mapped[m[2] or m[3]] + b'"', body)]
+
+
+def _row_pieces(body: bytes, row_end: bytes, size: int = 1 << 20) -> Iterator[bytes]:
+    """``body`` in pieces of about ``size`` bytes, each ending after a row's end tag (the last
+    with the rest): no start tag of a cell or a row is ever cut."""
+    start = 0
+    while start < len(body):
+        cut = body.find(row_end, start + size)
+        stop = len(body) if cut < 0 else cut + len(row_end)
+        yield body[start:stop]
+        start = stop
 
 
 class _IndexMap(dict[bytes, bytes]):
