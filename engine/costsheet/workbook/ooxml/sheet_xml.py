@@ -217,7 +217,7 @@ def _map_cell_styles(body: bytes, p: str, mapped: _IndexMap) -> list[bytes]:
     general way."""
     qc = re.escape(qname(p, "c")).encode()
     split = re.compile(rb'(<' + qc + rb' r="[A-Z]{1,3}[0-9]+" s=")([0-9]+)"')
-    out = []
+    out: list[bytes] = []
     for piece in _row_pieces(body, f"</{qname(p, 'row')}>".encode()):
         parts = split.split(piece)
         if len(parts) // 3 != len(_S_ATTR_RE.findall(piece)):
